@@ -1,0 +1,223 @@
+//! The types Kubernetes requires of the fields kubeward reads.
+//!
+//! The API server refuses `containers: "x"` or `runAsUser: "0"`; a scanner that silently read
+//! them as "absent" would pass a manifest that can never be applied, or miss what was meant.
+//! This is a partial schema on purpose: only fields some control reads, so that unknown and
+//! newer fields never cause errors. Null is accepted everywhere (it means "absent").
+
+use kubeward_yaml::{NodeRef, Problem, ValueType};
+
+use crate::{FieldPath, Object};
+
+#[derive(Debug)]
+pub enum Shape {
+    Bool,
+    Int,
+    Str,
+    IntOrStr,
+    Map(&'static [(&'static str, Shape)]),
+    MapOf(&'static Shape),
+    List(&'static Shape),
+    Any,
+}
+
+use Shape::*;
+
+const SECCOMP: Shape = Map(&[("type", Str), ("localhostProfile", Str)]);
+const APPARMOR: Shape = Map(&[("type", Str), ("localhostProfile", Str)]);
+const SELINUX: Shape = Map(&[("user", Str), ("role", Str), ("type", Str), ("level", Str)]);
+const WINDOWS: Shape = Map(&[
+    ("hostProcess", Bool),
+    ("runAsUserName", Str),
+    ("gmsaCredentialSpecName", Str),
+    ("gmsaCredentialSpec", Str),
+]);
+const HANDLER: Shape = Map(&[
+    ("httpGet", Map(&[("host", Str), ("port", IntOrStr), ("path", Str), ("scheme", Str)])),
+    ("tcpSocket", Map(&[("host", Str), ("port", IntOrStr)])),
+    ("exec", Map(&[("command", List(&Str))])),
+    ("grpc", Map(&[("port", Int), ("service", Str)])),
+]);
+const PROBE: Shape = HANDLER;
+
+const CONTAINER: Shape = Map(&[
+    ("name", Str),
+    ("image", Str),
+    ("imagePullPolicy", Str),
+    ("restartPolicy", Str),
+    (
+        "securityContext",
+        Map(&[
+            ("privileged", Bool),
+            ("allowPrivilegeEscalation", Bool),
+            ("readOnlyRootFilesystem", Bool),
+            ("runAsNonRoot", Bool),
+            ("runAsUser", Int),
+            ("runAsGroup", Int),
+            ("procMount", Str),
+            ("capabilities", Map(&[("add", List(&Str)), ("drop", List(&Str))])),
+            ("seccompProfile", SECCOMP),
+            ("seLinuxOptions", SELINUX),
+            ("appArmorProfile", APPARMOR),
+            ("windowsOptions", WINDOWS),
+        ]),
+    ),
+    (
+        "ports",
+        List(&Map(&[
+            ("containerPort", Int),
+            ("hostPort", Int),
+            ("hostIP", Str),
+            ("protocol", Str),
+            ("name", Str),
+        ])),
+    ),
+    ("env", List(&Map(&[("name", Str), ("value", Str), ("valueFrom", Map(&[]))]))),
+    ("envFrom", List(&Map(&[]))),
+    ("resources", Map(&[("limits", MapOf(&IntOrStr)), ("requests", MapOf(&IntOrStr))])),
+    ("volumeMounts", List(&Map(&[("name", Str), ("mountPath", Str), ("readOnly", Bool)]))),
+    ("livenessProbe", PROBE),
+    ("readinessProbe", PROBE),
+    ("startupProbe", PROBE),
+    ("lifecycle", Map(&[("postStart", HANDLER), ("preStop", HANDLER)])),
+]);
+
+/// The fields of a PodSpec that controls read.
+pub const POD_SPEC: Shape = Map(&[
+    ("hostNetwork", Bool),
+    ("hostPID", Bool),
+    ("hostIPC", Bool),
+    ("hostUsers", Bool),
+    ("shareProcessNamespace", Bool),
+    ("automountServiceAccountToken", Bool),
+    ("serviceAccountName", Str),
+    ("serviceAccount", Str),
+    ("runtimeClassName", Str),
+    ("os", Map(&[("name", Str)])),
+    (
+        "securityContext",
+        Map(&[
+            ("runAsNonRoot", Bool),
+            ("runAsUser", Int),
+            ("runAsGroup", Int),
+            ("fsGroup", Int),
+            ("supplementalGroups", List(&Int)),
+            ("seccompProfile", SECCOMP),
+            ("seLinuxOptions", SELINUX),
+            ("appArmorProfile", APPARMOR),
+            ("windowsOptions", WINDOWS),
+            ("sysctls", List(&Map(&[("name", Str), ("value", Str)]))),
+        ]),
+    ),
+    ("containers", List(&CONTAINER)),
+    ("initContainers", List(&CONTAINER)),
+    ("ephemeralContainers", List(&CONTAINER)),
+    ("volumes", List(&Map(&[("name", Str), ("hostPath", Map(&[("path", Str), ("type", Str)]))]))),
+]);
+
+const METADATA: Shape = Map(&[
+    ("name", Str),
+    ("generateName", Str),
+    ("namespace", Str),
+    ("labels", MapOf(&Str)),
+    ("annotations", MapOf(&Str)),
+]);
+
+fn matches(node: &NodeRef<'_>, shape: &Shape) -> bool {
+    let t = node.value_type();
+    t == ValueType::Null
+        || match shape {
+            Bool => t == ValueType::Bool,
+            Int => t == ValueType::Int,
+            Str => t == ValueType::String,
+            IntOrStr => matches!(t, ValueType::Int | ValueType::String | ValueType::Float),
+            Map(_) | MapOf(_) => t == ValueType::Mapping,
+            List(_) => t == ValueType::Sequence,
+            Any => true,
+        }
+}
+
+fn expected(shape: &Shape) -> &'static str {
+    match shape {
+        Bool => "a boolean",
+        Int => "an integer",
+        Str => "a string",
+        IntOrStr => "an integer or a string",
+        Map(_) | MapOf(_) => "a mapping",
+        List(_) => "a list",
+        Any => "anything",
+    }
+}
+
+/// Check `node` against `shape`, pushing one problem per wrong field.
+pub fn check(node: NodeRef<'_>, shape: &Shape, path: &FieldPath, out: &mut Vec<Problem>) {
+    if !matches(&node, shape) {
+        let found = node.value_type();
+        let shown = match node.scalar_text() {
+            Some(s) if s.len() <= 40 => format!(" ({s:?})"),
+            _ => String::new(),
+        };
+        out.push(Problem {
+            pos: node.pos(),
+            message: format!(
+                "{path}: expected {}, found {}{shown}",
+                expected(shape),
+                found.describe()
+            ),
+        });
+        return;
+    }
+    match shape {
+        Map(fields) => {
+            for (key, value) in node.entries() {
+                if let Some((_, s)) = fields.iter().find(|(k, _)| *k == key) {
+                    check(value, s, &path.key(key), out);
+                }
+            }
+        }
+        MapOf(s) => {
+            for (key, value) in node.entries() {
+                check(value, s, &path.key(key), out);
+            }
+        }
+        List(s) => {
+            for (i, item) in node.items().enumerate() {
+                check(item, s, &path.index(i), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Type problems in the parts of `obj` that controls read: metadata, and the pod spec of
+/// pod-bearing kinds (with every parent on the way to it).
+pub fn validate(obj: &Object<'_>) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if let Some(meta) = obj.metadata() {
+        check(meta, &METADATA, &FieldPath::from("metadata"), &mut out);
+    }
+    if let Some(pod) = obj.pod() {
+        // Every step to the pod spec must be a mapping.
+        let keys: Vec<&str> = pod.spec_path.as_str().split('.').collect();
+        let mut cur = obj.root;
+        let mut path = FieldPath::root();
+        for key in &keys {
+            let Some(next) = cur.get(key) else { break };
+            path = path.key(key);
+            if !next.is_map() {
+                check(next, &Map(&[]), &path, &mut out);
+                break;
+            }
+            cur = next;
+        }
+        if let Some(spec) = pod.spec {
+            check(spec, &POD_SPEC, &pod.spec_path, &mut out);
+        }
+        if let Some(meta) = pod.meta {
+            if pod.meta_path.as_str() != "metadata" {
+                check(meta, &METADATA, &pod.meta_path, &mut out);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,121 @@
+use super::*;
+use kubeward_yaml::{parse_str, Limits};
+
+fn doc(text: &str) -> Document {
+    parse_str(text, &Limits::default()).documents.remove(0)
+}
+
+#[test]
+fn finds_pod_spec_in_every_pod_bearing_kind() {
+    let cases = [
+        ("v1", "Pod", "spec"),
+        ("v1", "PodTemplate", "template.spec"),
+        ("v1", "ReplicationController", "spec.template.spec"),
+        ("apps/v1", "Deployment", "spec.template.spec"),
+        ("apps/v1", "ReplicaSet", "spec.template.spec"),
+        ("apps/v1", "StatefulSet", "spec.template.spec"),
+        ("apps/v1", "DaemonSet", "spec.template.spec"),
+        ("extensions/v1beta1", "Deployment", "spec.template.spec"),
+        ("batch/v1", "Job", "spec.template.spec"),
+        ("batch/v1", "CronJob", "spec.jobTemplate.spec.template.spec"),
+    ];
+    for (api, kind, path) in cases {
+        let mut yaml = format!("apiVersion: {api}\nkind: {kind}\nmetadata: {{name: x}}\n");
+        let keys: Vec<&str> = path.split('.').collect();
+        for (depth, key) in keys.iter().enumerate() {
+            yaml.push_str(&format!("{}{}:\n", "  ".repeat(depth), key));
+        }
+        yaml.push_str(&format!("{}containers: [{{name: c, image: i}}]\n", "  ".repeat(keys.len())));
+        let d = doc(&yaml);
+        let items = objects_in(&d);
+        let Item::Object(obj) = &items[0] else { panic!("object") };
+        let pod = obj.pod().unwrap_or_else(|| panic!("{kind} is pod-bearing"));
+        assert_eq!(pod.spec_path.as_str(), path);
+        let c: Vec<_> = pod.containers().collect();
+        assert_eq!(c.len(), 1, "{kind}");
+        assert_eq!(c[0].path.as_str(), format!("{path}.containers[0]"));
+    }
+}
+
+#[test]
+fn other_kinds_have_no_pod() {
+    let d = doc("apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {template: {spec: {containers: []}}}\n");
+    let Item::Object(obj) = &objects_in(&d)[0] else { panic!() };
+    assert!(obj.pod().is_none(), "a CRD named Deployment is not apps/v1 Deployment");
+}
+
+#[test]
+fn lists_are_expanded_with_item_positions() {
+    let d = doc("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a, namespace: ns}\n- apiVersion: v1\n  kind: Service\n  metadata: {name: b}\n");
+    let items = objects_in(&d);
+    assert_eq!(items.len(), 2);
+    let Item::Object(a) = &items[0] else { panic!() };
+    assert_eq!((a.kind, a.name, a.namespace), ("Pod", "a", Some("ns")));
+    assert_eq!(a.root.value_pos().line, 4);
+}
+
+#[test]
+fn containers_of_all_kinds_in_order() {
+    let d = doc("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers: [{name: i}]\n  containers: [{name: c1}, {name: c2}]\n  ephemeralContainers: [{name: e}]\n");
+    let Item::Object(obj) = &objects_in(&d)[0] else { panic!() };
+    let names: Vec<_> = obj.pod().unwrap().containers().map(|c| (c.kind, c.name)).collect();
+    assert_eq!(
+        names,
+        vec![
+            (ContainerKind::Container, "c1"),
+            (ContainerKind::Container, "c2"),
+            (ContainerKind::InitContainer, "i"),
+            (ContainerKind::EphemeralContainer, "e")
+        ]
+    );
+}
+
+#[test]
+fn not_objects_and_invalid_objects() {
+    let d = doc("- a\n- b\n");
+    assert!(matches!(objects_in(&d)[0], Item::NotAnObject { .. }));
+    let d = doc("foo: bar\n");
+    assert!(matches!(objects_in(&d)[0], Item::NotAnObject { .. }));
+    let d = doc("apiVersion: v1\nkind: 12\n");
+    let Item::Invalid(p) = &objects_in(&d)[0] else { panic!() };
+    assert!(p.message.contains("`kind` must be a non-empty string"), "{}", p.message);
+    assert_eq!(p.pos.line, 2);
+    let d = doc("apiVersion: v1\nkind: Pod\nmetadata: x\n");
+    assert!(matches!(objects_in(&d)[0], Item::Invalid(_)));
+}
+
+#[test]
+fn wrong_types_are_located() {
+    let d = doc("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {a: true}\nspec:\n  hostPID: \"true\"\n  containers: \"x\"\n  securityContext:\n    runAsUser: '0'\n");
+    let Item::Object(obj) = &objects_in(&d)[0] else { panic!() };
+    let problems = shape::validate(obj);
+    let msgs: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.pos, p.message)).collect();
+    assert_eq!(
+        msgs,
+        vec![
+            "5:17: metadata.annotations.a: expected a string, found a boolean (\"true\")",
+            "7:3: spec.hostPID: expected a boolean, found a string (\"true\")",
+            "8:3: spec.containers: expected a list, found a string (\"x\")",
+            "10:5: spec.securityContext.runAsUser: expected an integer, found a string (\"0\")",
+        ]
+    );
+}
+
+#[test]
+fn template_that_is_not_a_mapping() {
+    let d = doc("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template: 3\n");
+    let Item::Object(obj) = &objects_in(&d)[0] else { panic!() };
+    let problems = shape::validate(obj);
+    assert_eq!(problems.len(), 1);
+    assert!(problems[0].message.starts_with("spec.template: expected a mapping"));
+    let pod = obj.pod().unwrap();
+    assert!(pod.spec.is_none());
+    assert_eq!(pod.anchor.value_pos().line, 5, "nearest parent is spec");
+}
+
+#[test]
+fn field_paths_bracket_odd_keys() {
+    let p = FieldPath::from("metadata").key("annotations").key("seccomp.security.alpha.kubernetes.io/pod");
+    assert_eq!(p.as_str(), "metadata.annotations['seccomp.security.alpha.kubernetes.io/pod']");
+    assert_eq!(FieldPath::from("spec").key("containers").index(2).as_str(), "spec.containers[2]");
+}
