@@ -1,0 +1,118 @@
+//! kubeward-controls: the catalog.
+//!
+//! One control per file. A control's documentation is its doc comment (what it does, why it
+//! matters, an example, how to fix); the [`control!`] macro captures that comment into the
+//! control's [`ControlMeta`], so `kubeward explain` prints exactly what the code says and the
+//! docs cannot drift from it. [`registry::all`] lists every control.
+
+mod meta;
+pub mod pss;
+pub mod registry;
+
+pub use meta::*;
+
+use kubeward_model::{FieldPath, Object, PodSpec};
+use kubeward_yaml::{NodeRef, Pos};
+
+/// What a control looks at: one object and, for pod-bearing kinds, its pod spec.
+pub struct Target<'a> {
+    pub object: Object<'a>,
+    pub pod: Option<PodSpec<'a>>,
+}
+
+/// Run-wide settings that controls read.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The Pod Security Standards version to evaluate.
+    pub pss_version: PssVersion,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { pss_version: PssVersion::LATEST }
+    }
+}
+
+/// One violation as a control reports it; the engine adds the object, file and control.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub pos: Pos,
+    pub path: FieldPath,
+    pub message: String,
+}
+
+/// Where a control writes its violations.
+pub struct Context<'s> {
+    pub settings: &'s Settings,
+    pub violations: Vec<Violation>,
+}
+
+impl<'s> Context<'s> {
+    pub fn new(settings: &'s Settings) -> Self {
+        Context { settings, violations: Vec::new() }
+    }
+
+    /// Report a violation at `at` (a field, or for a missing field the nearest parent).
+    pub fn report(&mut self, at: NodeRef<'_>, path: FieldPath, message: impl Into<String>) {
+        self.violations.push(Violation { pos: at.pos(), path, message: message.into() });
+    }
+
+    /// The PSS version in force, as a minor number of v1.
+    pub fn pss_minor(&self) -> u16 {
+        self.settings.pss_version.minor()
+    }
+}
+
+/// Whether a control applies at these settings: a PSS control only from the policy version
+/// that introduced its check.
+pub fn applies(meta: &ControlMeta, settings: &Settings) -> bool {
+    meta.frameworks.pss.is_none_or(|p| p.since <= settings.pss_version.minor())
+}
+
+/// A control: metadata (from [`control!`]) and a check.
+pub trait Control: Sync + Send {
+    fn meta(&self) -> &'static ControlMeta;
+    fn check(&self, target: &Target<'_>, cx: &mut Context<'_>);
+}
+
+/// Declare a control: its doc comment becomes its documentation.
+///
+/// ```ignore
+/// control! {
+///     /// ## What it does ...
+///     pub struct Privileged;
+///     id: "KW101", name: "privileged-container", title: "...", severity: Critical,
+///     remediation: "...", frameworks: Frameworks { .. },
+/// }
+/// ```
+#[macro_export]
+macro_rules! control {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident;
+        id: $id:literal,
+        name: $slug:literal,
+        title: $title:literal,
+        severity: $sev:ident,
+        remediation: $rem:literal,
+        frameworks: $fw:expr $(,)?
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+
+        impl $name {
+            pub const META: $crate::ControlMeta = $crate::ControlMeta {
+                id: $id,
+                name: $slug,
+                title: $title,
+                severity: $crate::Severity::$sev,
+                remediation: $rem,
+                frameworks: $fw,
+                doc: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,137 @@
+//! Fixture tests: every control has `fixtures/<ID>/pass*.yaml` and `fail*.yaml`.
+//!
+//! * each document of a `pass` file gives no violation of that control;
+//! * each document of a `fail` file gives at least one, and all of them are snapshotted
+//!   (line, column, field path, message), so a moved location or a changed message shows up.
+//!
+//! A file named `pass@v1.18.yaml` or `fail@v1.18.yaml` is evaluated at that PSS version.
+
+use std::path::{Path, PathBuf};
+
+use kubeward_model::{objects_in, Item};
+use kubeward_yaml::{parse_str, Limits};
+
+use crate::{registry, Context, Control, PssVersion, Settings, Target};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Evaluate one control over every object of `text`; one entry per document.
+fn evaluate(control: &dyn Control, text: &str, settings: &Settings) -> Vec<Vec<String>> {
+    let parsed = parse_str(text, &Limits::default());
+    assert!(parsed.error.is_none(), "fixture does not parse: {:?}", parsed.error);
+    let mut out = Vec::new();
+    for doc in &parsed.documents {
+        let mut lines = Vec::new();
+        for item in objects_in(doc) {
+            let Item::Object(object) = item else { panic!("fixture holds a non-object") };
+            let target = Target { pod: object.pod(), object };
+            let mut cx = Context::new(settings);
+            control.check(&target, &mut cx);
+            for v in cx.violations {
+                lines.push(format!("{}:{} {} :: {}", v.pos.line, v.pos.column, v.path, v.message));
+            }
+        }
+        out.push(lines);
+    }
+    out
+}
+
+fn version_of(stem: &str) -> PssVersion {
+    match stem.split_once('@') {
+        Some((_, v)) => v.parse().expect("fixture version"),
+        None => PssVersion::LATEST,
+    }
+}
+
+#[test]
+fn every_control_has_pass_and_fail_fixtures() {
+    for control in registry::all() {
+        let id = control.meta().id;
+        let dir = fixtures_dir().join(id);
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|_| panic!("{id}: no fixtures directory {}", dir.display()))
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().any(|n| n.starts_with("pass")), "{id}: no pass fixture");
+        assert!(names.iter().any(|n| n.starts_with("fail")), "{id}: no fail fixture");
+    }
+}
+
+#[test]
+fn fixtures() {
+    let mut failures = Vec::new();
+    for control in registry::all() {
+        let id = control.meta().id;
+        let dir = fixtures_dir().join(id);
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for file in files {
+            let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+            let settings = Settings { pss_version: version_of(&stem) };
+            assert!(crate::applies(control.meta(), &settings), "{id}/{stem}: control does not apply at this version");
+            let text = std::fs::read_to_string(&file).unwrap();
+            let results = evaluate(*control, &text, &settings);
+            if stem.starts_with("pass") {
+                for (i, doc) in results.iter().enumerate() {
+                    if !doc.is_empty() {
+                        failures.push(format!("{id}/{stem} document {i}: unexpected {doc:?}"));
+                    }
+                }
+            } else {
+                for (i, doc) in results.iter().enumerate() {
+                    if doc.is_empty() {
+                        failures.push(format!("{id}/{stem} document {i}: no violation"));
+                    }
+                }
+                let snapshot: Vec<String> = results.into_iter().flatten().collect();
+                insta::assert_snapshot!(format!("{id}_{stem}"), snapshot.join("\n"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn ids_and_names_are_unique_and_documented() {
+    let all = registry::all();
+    for (i, a) in all.iter().enumerate() {
+        let m = a.meta();
+        assert!(m.id.starts_with("KW") && m.id.len() == 5, "{}: ID form", m.id);
+        for b in &all[i + 1..] {
+            assert_ne!(m.id, b.meta().id);
+            assert_ne!(m.name, b.meta().name);
+        }
+        let doc = m.documentation();
+        for heading in ["## What it does", "## Why it matters", "## Example", "## How to fix"] {
+            assert!(doc.contains(heading), "{}: documentation lacks {heading:?}", m.id);
+        }
+        let f = m.frameworks;
+        assert!(
+            f.pss.is_some() || !f.nsa.is_empty() || !f.cis.is_empty() || !f.mitre.is_empty(),
+            "{}: maps to no framework",
+            m.id
+        );
+    }
+}
+
+#[test]
+fn find_by_id_name_or_pss_check() {
+    assert_eq!(registry::find("KW101").unwrap().meta().name, "privileged-container");
+    assert_eq!(registry::find("kw101").unwrap().meta().id, "KW101");
+    assert_eq!(registry::find("privileged-container").unwrap().meta().id, "KW101");
+    assert_eq!(registry::find("privileged").unwrap().meta().id, "KW101");
+    assert!(registry::find("nope").is_none());
+}
+
+#[test]
+fn pss_versions_parse() {
+    assert_eq!("v1.37".parse::<PssVersion>().unwrap(), PssVersion::LATEST);
+    assert_eq!("latest".parse::<PssVersion>().unwrap(), PssVersion::LATEST);
+    assert_eq!("v1.99".parse::<PssVersion>().unwrap(), PssVersion::LATEST, "clamped like PSA");
+    assert_eq!("1.19".parse::<PssVersion>().unwrap().minor(), 19);
+    assert!("v2.0".parse::<PssVersion>().is_err());
+    assert!("v1.x".parse::<PssVersion>().is_err());
+}
