@@ -1,0 +1,92 @@
+use super::*;
+use kubeward_controls::{registry, Severity};
+
+fn engine() -> Engine {
+    Engine::new(registry::all().to_vec(), Settings::default(), Limits::default())
+}
+
+const PRIVILEGED: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: true}\n";
+
+#[test]
+fn bad_documents_cost_only_themselves() {
+    let text = format!("{PRIVILEGED}---\nkind: [broken\n---\n{PRIVILEGED}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: q}}\nspec:\n  containers: \"x\"\n");
+    let r = engine().scan_text("m.yaml", &text);
+    assert_eq!(r.objects, 3, "the two good pods and the one with a wrong type");
+    let kw101: Vec<_> = r.findings.iter().filter(|f| f.control.id == "KW101").collect();
+    assert_eq!(kw101.len(), 2);
+    assert_eq!(kw101[1].pos.line, 17, "second pod's finding is at its absolute line");
+    assert_eq!(r.errors.len(), 2, "{:?}", r.errors);
+    assert_eq!(r.errors[0].pos.unwrap().line, 9);
+    assert!(r.errors[1].message.contains("spec.containers: expected a list"));
+    assert_eq!(r.errors[1].object.as_ref().unwrap().name, "q");
+}
+
+#[test]
+fn scan_walks_directories_in_order_and_reports_unreadable_input() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::write(dir.path().join("b.yaml"), PRIVILEGED).unwrap();
+    std::fs::write(dir.path().join("sub/a.yml"), PRIVILEGED).unwrap();
+    std::fs::write(dir.path().join(".git/x.yaml"), PRIVILEGED).unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not yaml").unwrap();
+    std::fs::write(dir.path().join("bad.json"), b"{\"a\": \xff}").unwrap();
+    let args = vec![dir.path().display().to_string(), "/nonexistent/kubeward".to_string()];
+    let (sources, errors) = collect_sources(&args);
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].message.starts_with("cannot read"));
+    let names: Vec<String> = sources.iter().map(|s| s.name()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names[0].ends_with("b.yaml") && names[1].ends_with("bad.json") && names[2].ends_with("sub/a.yml"));
+    let mut sink = Collect::default();
+    let summary = engine().scan(&sources, &mut sink).unwrap();
+    assert_eq!(summary.files, 3);
+    assert_eq!(summary.objects, 2);
+    assert_eq!(summary.errors, 1, "invalid UTF-8");
+    assert_eq!(sink.errors().next().unwrap().pos.unwrap().line, 1);
+    assert_eq!(summary.exit_code(Severity::Low), 2);
+}
+
+#[test]
+fn large_files_arrive_in_ordered_pieces() {
+    let text: String = (0..1000)
+        .map(|i| format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  containers:\n  - name: c\n    securityContext: {{privileged: true}}\n"))
+        .collect();
+    let sources = vec![Source::Text { name: "big.yaml".into(), text: Arc::from(text.as_str()) }];
+    let mut sink = Collect::default();
+    let summary = engine().scan(&sources, &mut sink).unwrap();
+    assert!(sink.results.len() > 1);
+    assert!(sink.results[0].first_piece && !sink.results[1].first_piece);
+    assert_eq!(summary.files, 1);
+    let names: Vec<String> = sink.findings().filter(|f| f.control.id == "KW101").map(|f| f.object.name.clone()).collect();
+    let expected: Vec<String> = (0..1000).map(|i| format!("p{i}")).collect();
+    assert_eq!(names, expected, "input order is kept across parallel pieces");
+}
+
+#[test]
+fn framework_selection() {
+    let privileged = registry::find("KW101").unwrap();
+    assert!(Framework::PssBaseline.includes(privileged));
+    assert!(Framework::PssRestricted.includes(privileged));
+    assert!("pss-nope".parse::<Framework>().is_err());
+}
+
+#[test]
+fn not_objects_are_notes_not_errors() {
+    let r = engine().scan_text("values.yaml", "replicas: 3\nimage: {tag: x}\n");
+    assert_eq!(r.errors.len(), 0);
+    assert_eq!(r.notes.len(), 1);
+    assert_eq!(r.objects, 0);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+    /// The engine never panics on mutated manifests and every object it counts is evaluated.
+    #[test]
+    fn engine_never_panics(cut in 0usize..600, junk in "[-:\\[\\]{}&*!|>'\"#\n a-z0-9]{0,12}") {
+        let base = format!("{PRIVILEGED}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d}}\nspec:\n  template:\n    metadata:\n      annotations: {{a: b}}\n    spec:\n      hostPID: true\n      volumes: [{{name: v, hostPath: {{path: /}}}}]\n      containers:\n      - name: c\n        ports: [{{hostPort: 80}}]\n        securityContext:\n          capabilities: {{add: [NET_RAW]}}\n");
+        let at = cut.min(base.len());
+        let text = format!("{}{}{}", &base[..at], junk, &base[at..]);
+        let _ = engine().scan_text("fuzz.yaml", &text);
+    }
+}
