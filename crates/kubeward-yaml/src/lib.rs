@@ -100,7 +100,20 @@ pub fn parse_chunk(text: &str, chunk: Chunk, limits: &Limits) -> ParsedChunk {
     // saphyr-parser is not known to panic, but a parser bug must cost one document, never the
     // run: contain it and report it where the document starts.
     match std::panic::catch_unwind(|| build::parse_documents(piece, line_offset, limits)) {
-        Ok((documents, error)) => ParsedChunk { documents, error },
+        Ok((documents, error)) => {
+            // An error found at the end of a piece ("unclosed [") is reported on the piece's
+            // last line, not on the next document's `---`.
+            let error = error.map(|mut e| {
+                let body = piece.strip_suffix('\n').unwrap_or(piece);
+                let last_line = chunk.first_line + memchr::memchr_iter(b'\n', body.as_bytes()).count() as u32;
+                if e.pos.line > last_line {
+                    let last_len = body.rsplit('\n').next().map_or(0, |l| l.chars().count());
+                    e.pos = Pos { line: last_line, column: last_len as u32 + 1 };
+                }
+                e
+            });
+            ParsedChunk { documents, error }
+        }
         Err(_) => ParsedChunk {
             documents: Vec::new(),
             error: Some(Problem {
