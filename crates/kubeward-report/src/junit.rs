@@ -1,0 +1,94 @@
+//! `--format junit`: one test suite per file, one failing test case per finding, one erroring
+//! test case per input error, one passing case for a clean file. Buffered: JUnit wants counts
+//! before cases.
+
+use std::io::{self, Write};
+
+use kubeward_engine::{FileResult, Sink, Summary};
+use quick_xml::escape::escape;
+
+use crate::{object_label, Reporter, RunInfo};
+
+struct Suite {
+    name: String,
+    cases: Vec<String>,
+    failures: usize,
+    errors: usize,
+}
+
+pub struct JunitReporter {
+    out: Box<dyn Write>,
+    suites: Vec<Suite>,
+}
+
+impl JunitReporter {
+    pub fn new(out: Box<dyn Write>, _info: RunInfo) -> Self {
+        JunitReporter { out, suites: Vec::new() }
+    }
+}
+
+impl Sink for JunitReporter {
+    fn file(&mut self, r: FileResult) -> io::Result<()> {
+        if r.first_piece || self.suites.is_empty() {
+            self.suites.push(Suite { name: r.file.to_string(), cases: Vec::new(), failures: 0, errors: 0 });
+        }
+        let suite = self.suites.last_mut().expect("pushed above");
+        let class = escape(&*r.file).into_owned();
+        for f in &r.findings {
+            suite.failures += 1;
+            suite.cases.push(format!(
+                "<testcase classname=\"{class}\" name=\"{}\"><failure type=\"{}\" message=\"{}\">{}:{}:{} {}\n{}\nfix: {}</failure></testcase>",
+                escape(&format!("{} {} {}", f.control.id, object_label(f), f.path)),
+                f.control.severity,
+                escape(&f.message),
+                escape(&*f.file),
+                f.pos.line,
+                f.pos.column,
+                escape(f.path.as_str()),
+                escape(&f.message),
+                escape(f.control.remediation),
+            ));
+        }
+        for e in &r.errors {
+            suite.errors += 1;
+            suite.cases.push(format!(
+                "<testcase classname=\"{class}\" name=\"input error\"><error message=\"{}\">{}</error></testcase>",
+                escape(&e.message),
+                escape(&e.to_string()),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Reporter for JunitReporter {
+    fn finish(mut self: Box<Self>, summary: &Summary) -> io::Result<()> {
+        let tests: usize = self.suites.iter().map(|s| s.cases.len().max(1)).sum();
+        writeln!(self.out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+        writeln!(
+            self.out,
+            "<testsuites name=\"kubeward\" tests=\"{tests}\" failures=\"{}\" errors=\"{}\">",
+            summary.findings(),
+            summary.errors
+        )?;
+        for s in &self.suites {
+            let name = escape(&s.name);
+            writeln!(
+                self.out,
+                "<testsuite name=\"{name}\" tests=\"{}\" failures=\"{}\" errors=\"{}\">",
+                s.cases.len().max(1),
+                s.failures,
+                s.errors
+            )?;
+            if s.cases.is_empty() {
+                writeln!(self.out, "<testcase classname=\"{name}\" name=\"no findings\"/>")?;
+            }
+            for c in &s.cases {
+                writeln!(self.out, "{c}")?;
+            }
+            writeln!(self.out, "</testsuite>")?;
+        }
+        writeln!(self.out, "</testsuites>")?;
+        self.out.flush()
+    }
+}

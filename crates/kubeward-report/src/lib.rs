@@ -1,0 +1,76 @@
+//! kubeward-report: render findings.
+//!
+//! Every reporter is an engine [`Sink`]: findings are written as the engine hands them over, in
+//! input order, so output starts at once and memory does not grow with the number of findings
+//! (JUnit, whose format wants counts up front, buffers per run). `finish` writes the summary.
+
+mod json;
+mod junit;
+mod sarif;
+mod text;
+
+use std::io::{self, Write};
+
+use kubeward_controls::{Control, PssVersion, Severity};
+use kubeward_engine::{Finding, Sink, Summary};
+
+pub use json::{finding_json, JsonReporter, SCHEMA_VERSION};
+pub use junit::JunitReporter;
+pub use sarif::SarifReporter;
+pub use text::TextReporter;
+
+/// The output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(Format::Text),
+            "json" => Ok(Format::Json),
+            "sarif" => Ok(Format::Sarif),
+            "junit" => Ok(Format::Junit),
+            _ => Err(format!("unknown format {s:?} (expected text, json, sarif or junit)")),
+        }
+    }
+}
+
+/// What every reporter may need to know about the run.
+#[derive(Clone)]
+pub struct RunInfo {
+    pub tool_version: &'static str,
+    pub pss_version: PssVersion,
+    pub frameworks: Vec<String>,
+    pub fail_on: Severity,
+    /// The controls that ran (SARIF lists them as rules).
+    pub controls: Vec<&'static dyn Control>,
+}
+
+/// A sink that also writes a closing summary.
+pub trait Reporter: Sink {
+    fn finish(self: Box<Self>, summary: &Summary) -> io::Result<()>;
+}
+
+/// Build the reporter for `format`, writing to `out`.
+pub fn reporter(format: Format, out: Box<dyn Write>, info: RunInfo, color: bool) -> Box<dyn Reporter> {
+    match format {
+        Format::Text => Box::new(TextReporter::new(out, info, color)),
+        Format::Json => Box::new(JsonReporter::new(out, info)),
+        Format::Sarif => Box::new(SarifReporter::new(out, info)),
+        Format::Junit => Box::new(JunitReporter::new(out, info)),
+    }
+}
+
+/// `Deployment/prod/web` or `ClusterRole/admin`.
+pub(crate) fn object_label(f: &Finding) -> String {
+    f.object.to_string()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,203 @@
+//! `--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it (rules with help text and
+//! `security-severity`, results with regions and stable partial fingerprints).
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use kubeward_controls::Severity;
+use kubeward_engine::{FileResult, Finding, InputError, Sink, Summary};
+use serde_json::{json, Value};
+
+use crate::{Reporter, RunInfo};
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub's scale: 9.0+ critical, 7.0+ high, 4.0+ medium, below that low.
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+/// A relative or absolute file path as a SARIF `uri`: percent-encode what a URI may not hold.
+pub(crate) fn file_uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let path = path.strip_prefix("./").unwrap_or(&path);
+    let mut out = String::with_capacity(path.len() + 8);
+    if path.starts_with('/') {
+        out.push_str("file://");
+    }
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// FNV-1a, 64 bits: a fingerprint that must stay the same across kubeward builds and Rust
+/// versions, which std's hashers do not promise. Five lines do not warrant a crate.
+fn fnv1a(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for part in parts {
+        for b in part.bytes().chain([0u8]) {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+pub struct SarifReporter {
+    out: Box<dyn Write>,
+    info: RunInfo,
+    rule_index: HashMap<&'static str, usize>,
+    started: bool,
+    any: bool,
+    errors: Vec<InputError>,
+}
+
+impl SarifReporter {
+    pub fn new(out: Box<dyn Write>, info: RunInfo) -> Self {
+        let rule_index = info.controls.iter().enumerate().map(|(i, c)| (c.meta().id, i)).collect();
+        SarifReporter { out, info, rule_index, started: false, any: false, errors: Vec::new() }
+    }
+
+    fn rules(&self) -> Vec<Value> {
+        self.info
+            .controls
+            .iter()
+            .map(|c| {
+                let m = c.meta();
+                let mut tags = vec!["security".to_string(), "kubernetes".to_string()];
+                if let Some(p) = m.frameworks.pss {
+                    tags.push(format!("pss-{}", p.level.as_str()));
+                }
+                tags.extend(m.frameworks.cis.iter().map(|c| format!("CIS-{c}")));
+                tags.extend(m.frameworks.mitre.iter().map(|t| format!("MITRE-{t}")));
+                json!({
+                    "id": m.id,
+                    "name": m.name,
+                    "shortDescription": {"text": m.title},
+                    "fullDescription": {"text": m.remediation},
+                    "help": {"text": m.documentation(), "markdown": m.documentation()},
+                    "defaultConfiguration": {"level": level(m.severity)},
+                    "properties": {
+                        "tags": tags,
+                        "precision": "very-high",
+                        "security-severity": security_severity(m.severity),
+                        "kubeward-severity": m.severity.as_str(),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        if self.started {
+            return Ok(());
+        }
+        self.started = true;
+        let head = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+        });
+        let run_head = json!({
+            "tool": {"driver": {
+                "name": "kubeward",
+                "version": self.info.tool_version,
+                "semanticVersion": self.info.tool_version,
+                "rules": self.rules(),
+            }},
+            "columnKind": "unicodeCodePoints",
+        });
+        let head = serde_json::to_string(&head)?;
+        let run_head = serde_json::to_string(&run_head)?;
+        write!(
+            self.out,
+            "{},\"runs\":[{},\"results\":[",
+            &head[..head.len() - 1],
+            &run_head[..run_head.len() - 1]
+        )
+    }
+
+    fn result(&self, f: &Finding) -> Value {
+        let ns = f.object.namespace.as_deref().unwrap_or("");
+        json!({
+            "ruleId": f.control.id,
+            "ruleIndex": self.rule_index.get(f.control.id).copied().unwrap_or(0),
+            "level": level(f.control.severity),
+            "message": {"text": format!("{} ({}: {})", f.message, f.object, f.path)},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": file_uri(&f.file)},
+                    "region": {"startLine": f.pos.line, "startColumn": f.pos.column},
+                },
+                "logicalLocations": [{
+                    "fullyQualifiedName": format!("{}/{}", f.object, f.path),
+                    "kind": "resource",
+                }],
+            }],
+            "partialFingerprints": {
+                "kubewardFinding/v1": fnv1a(&[f.control.id, &f.object.kind, ns, &f.object.name, f.path.as_str()]),
+            },
+            "properties": {
+                "object": &*f.object,
+                "path": f.path.as_str(),
+                "severity": f.control.severity.as_str(),
+            },
+        })
+    }
+}
+
+impl Sink for SarifReporter {
+    fn file(&mut self, r: FileResult) -> io::Result<()> {
+        self.start()?;
+        for f in &r.findings {
+            let v = self.result(f);
+            if self.any {
+                self.out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut self.out, &v)?;
+            self.any = true;
+        }
+        self.errors.extend(r.errors);
+        Ok(())
+    }
+}
+
+impl Reporter for SarifReporter {
+    fn finish(mut self: Box<Self>, summary: &Summary) -> io::Result<()> {
+        self.start()?;
+        let notifications: Vec<Value> = self
+            .errors
+            .iter()
+            .map(|e| {
+                let mut loc = json!({"physicalLocation": {"artifactLocation": {"uri": file_uri(&e.file)}}});
+                if let Some(p) = e.pos {
+                    loc["physicalLocation"]["region"] = json!({"startLine": p.line, "startColumn": p.column});
+                }
+                json!({"level": "error", "message": {"text": e.message}, "locations": [loc]})
+            })
+            .collect();
+        let invocation = json!({
+            "executionSuccessful": summary.errors == 0,
+            "exitCode": summary.exit_code(self.info.fail_on),
+            "toolExecutionNotifications": notifications,
+        });
+        writeln!(self.out, "],\"invocations\":[{}]}}]}}", serde_json::to_string(&invocation)?)?;
+        self.out.flush()
+    }
+}

@@ -1,0 +1,159 @@
+//! `--format text`: grouped by file, sorted by line, colour only when asked (the CLI asks on a
+//! terminal), and a summary line with counts by severity.
+
+use std::io::{self, Write};
+use std::sync::Arc;
+
+use anstyle::{AnsiColor, Style};
+use kubeward_controls::Severity;
+use kubeward_engine::{FileResult, Sink, Summary};
+use kubeward_yaml::Pos;
+
+use crate::{Reporter, RunInfo};
+
+pub struct TextReporter {
+    out: Box<dyn Write>,
+    color: bool,
+    current_file: Option<Arc<str>>,
+    objects_with_findings: usize,
+}
+
+fn sev_style(s: Severity) -> Style {
+    let c = match s {
+        Severity::Critical => AnsiColor::Magenta,
+        Severity::High => AnsiColor::Red,
+        Severity::Medium => AnsiColor::Yellow,
+        Severity::Low => AnsiColor::Cyan,
+        Severity::Info => AnsiColor::White,
+    };
+    Style::new().fg_color(Some(c.into())).bold()
+}
+
+impl TextReporter {
+    pub fn new(out: Box<dyn Write>, _info: RunInfo, color: bool) -> Self {
+        TextReporter { out, color, current_file: None, objects_with_findings: 0 }
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{}{}", style.render(), text, style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+enum Line<'a> {
+    Finding(&'a kubeward_engine::Finding),
+    Error(&'a kubeward_engine::InputError),
+    Note(&'a kubeward_engine::Note),
+}
+
+impl Line<'_> {
+    fn pos(&self) -> Pos {
+        match self {
+            Line::Finding(f) => f.pos,
+            Line::Error(e) => e.pos.unwrap_or_default(),
+            Line::Note(n) => n.pos,
+        }
+    }
+}
+
+impl Sink for TextReporter {
+    fn file(&mut self, r: FileResult) -> io::Result<()> {
+        let mut lines: Vec<Line<'_>> = r
+            .errors
+            .iter()
+            .map(Line::Error)
+            .chain(r.findings.iter().map(Line::Finding))
+            .chain(r.notes.iter().map(Line::Note))
+            .collect();
+        if lines.is_empty() {
+            return Ok(());
+        }
+        lines.sort_by_key(|l| l.pos());
+        let mut last_object = None;
+        for f in &r.findings {
+            if last_object != Some(Arc::as_ptr(&f.object)) {
+                self.objects_with_findings += 1;
+                last_object = Some(Arc::as_ptr(&f.object));
+            }
+        }
+        if self.current_file.as_deref() != Some(&*r.file) {
+            if self.current_file.is_some() {
+                writeln!(self.out)?;
+            }
+            let header = self.paint(Style::new().bold().underline(), &r.file);
+            writeln!(self.out, "{header}")?;
+            self.current_file = Some(r.file.clone());
+        }
+        let dim = Style::new().dimmed();
+        for line in &lines {
+            let pos = line.pos();
+            let at = format!("{:>5}:{:<4}", pos.line, pos.column);
+            match line {
+                Line::Finding(f) => {
+                    let sev = self.paint(sev_style(f.control.severity), &format!("{:<8}", f.control.severity.as_str()));
+                    writeln!(self.out, "{at} {sev} {}  {}", f.control.id, f.message)?;
+                    let detail = format!("{} · {}", f.object, f.path);
+                    writeln!(self.out, "{:>27}{}", "", self.paint(dim, &detail))?;
+                }
+                Line::Error(e) => {
+                    let label = self.paint(Style::new().fg_color(Some(AnsiColor::Red.into())).bold(), "error   ");
+                    let at = if e.pos.is_some() { at } else { format!("{:>10}", "") };
+                    writeln!(self.out, "{at} {label}        {}", e.message)?;
+                }
+                Line::Note(n) => {
+                    let label = self.paint(dim, "note    ");
+                    writeln!(self.out, "{at} {label}        {}", self.paint(dim, &n.message))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Reporter for TextReporter {
+    fn finish(mut self: Box<Self>, s: &Summary) -> io::Result<()> {
+        if self.current_file.is_some() {
+            writeln!(self.out)?;
+        }
+        let n = s.findings();
+        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let files = plural(s.files, "file", "files");
+        let mut line = if n == 0 {
+            self.paint(Style::new().fg_color(Some(AnsiColor::Green.into())).bold(), "No findings")
+                + &format!(
+                    " ({} in {files}, {} controls)",
+                    plural(s.objects, "object", "objects"),
+                    s.controls_run
+                )
+        } else {
+            let parts: Vec<String> = Severity::ALL
+                .iter()
+                .filter_map(|sev| {
+                    let c = s.by_severity.get(sev).copied().unwrap_or(0);
+                    (c > 0).then(|| self.paint(sev_style(*sev), &format!("{c} {sev}")))
+                })
+                .collect();
+            format!(
+                "{} ({}) in {} of {} objects, {files}",
+                plural(n, "finding", "findings"),
+                parts.join(", "),
+                self.objects_with_findings,
+                s.objects
+            )
+        };
+        if s.errors > 0 {
+            line.push_str(&format!(
+                "; {}",
+                self.paint(Style::new().fg_color(Some(AnsiColor::Red.into())).bold(), &plural(s.errors, "input error", "input errors"))
+            ));
+        }
+        if s.notes > 0 {
+            line.push_str(&format!("; {} skipped", plural(s.notes, "document", "documents")));
+        }
+        writeln!(self.out, "{line}")?;
+        self.out.flush()
+    }
+}
