@@ -1,4 +1,4 @@
-//! What a scan produces: findings, input errors, notes, and a summary.
+//! What a scan produces: findings, input errors, warnings, and a summary.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -36,11 +36,21 @@ pub struct InputError {
 
 impl InputError {
     pub fn at(file: &Arc<str>, pos: Pos, message: &str) -> Self {
-        InputError { file: file.clone(), pos: Some(pos), message: message.to_string(), object: None }
+        InputError {
+            file: file.clone(),
+            pos: Some(pos),
+            message: message.to_string(),
+            object: None,
+        }
     }
 
     pub fn file(file: &Arc<str>, message: String) -> Self {
-        InputError { file: file.clone(), pos: None, message, object: None }
+        InputError {
+            file: file.clone(),
+            pos: None,
+            message,
+            object: None,
+        }
     }
 }
 
@@ -53,9 +63,10 @@ impl std::fmt::Display for InputError {
     }
 }
 
-/// Something skipped that is not an error (a YAML document that is not a Kubernetes object).
+/// Worth telling, not an error: a YAML document that is not a Kubernetes object (skipped), a
+/// duplicate key (the last value is used, as Kubernetes' YAML decoder does).
 #[derive(Clone, Debug)]
-pub struct Note {
+pub struct Warning {
     pub file: Arc<str>,
     pub pos: Pos,
     pub message: String,
@@ -71,7 +82,7 @@ pub struct FileResult {
     pub objects: usize,
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
-    pub notes: Vec<Note>,
+    pub warnings: Vec<Warning>,
 }
 
 impl FileResult {
@@ -84,7 +95,7 @@ impl FileResult {
             objects: 0,
             findings: Vec::new(),
             errors: Vec::new(),
-            notes: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 }
@@ -97,7 +108,7 @@ pub struct Summary {
     pub documents: usize,
     pub objects: usize,
     pub errors: usize,
-    pub notes: usize,
+    pub warnings: usize,
     pub controls_run: usize,
     /// Findings per severity.
     pub by_severity: BTreeMap<Severity, usize>,
@@ -107,7 +118,10 @@ pub struct Summary {
 
 impl Summary {
     pub fn new(controls_run: usize) -> Self {
-        Summary { controls_run, ..Default::default() }
+        Summary {
+            controls_run,
+            ..Default::default()
+        }
     }
 
     pub fn add(&mut self, r: &FileResult) {
@@ -118,7 +132,7 @@ impl Summary {
         self.documents += r.documents;
         self.objects += r.objects;
         self.errors += r.errors.len();
-        self.notes += r.notes.len();
+        self.warnings += r.warnings.len();
         for f in &r.findings {
             *self.by_severity.entry(f.severity()).or_default() += 1;
             *self.by_control.entry(f.control.id).or_default() += 1;

@@ -75,8 +75,15 @@ const BATCH_BYTES: u64 = 32 << 20;
 
 impl Engine {
     pub fn new(controls: Vec<&'static dyn Control>, settings: Settings, limits: Limits) -> Self {
-        let controls = controls.into_iter().filter(|c| applies(c.meta(), &settings)).collect();
-        Engine { controls, settings, limits }
+        let controls = controls
+            .into_iter()
+            .filter(|c| applies(c.meta(), &settings))
+            .collect();
+        Engine {
+            controls,
+            settings,
+            limits,
+        }
     }
 
     /// The controls that will run (after the PSS version gate).
@@ -105,7 +112,8 @@ impl Engine {
                 .enumerate()
                 .flat_map(|(i, l)| {
                     let n = l.chunks.len();
-                    (0..n.div_ceil(WINDOW).max(1)).map(move |w| (i, w * WINDOW..((w + 1) * WINDOW).min(n)))
+                    (0..n.div_ceil(WINDOW).max(1))
+                        .map(move |w| (i, w * WINDOW..((w + 1) * WINDOW).min(n)))
                 })
                 .collect();
             let results: Vec<FileResult> = units
@@ -145,18 +153,24 @@ impl Engine {
             let parsed = parse_chunk(text, chunk, &self.limits);
             for doc in &parsed.documents {
                 out.documents += 1;
-                for p in &doc.problems {
-                    out.errors.push(InputError::at(file, p.pos, &p.message));
+                for p in &doc.warnings {
+                    out.warnings.push(Warning {
+                        file: file.clone(),
+                        pos: p.pos,
+                        message: p.message.clone(),
+                    });
                 }
                 for item in objects_in(doc) {
                     match item {
                         Item::Object(object) => self.evaluate_object(file, object, &mut out),
-                        Item::NotAnObject { pos, reason } => out.notes.push(Note {
+                        Item::NotAnObject { pos, reason } => out.warnings.push(Warning {
                             file: file.clone(),
                             pos,
                             message: format!("skipped: {reason}"),
                         }),
-                        Item::Invalid(p) => out.errors.push(InputError::at(file, p.pos, &p.message)),
+                        Item::Invalid(p) => {
+                            out.errors.push(InputError::at(file, p.pos, &p.message))
+                        }
                     }
                 }
             }
@@ -167,7 +181,12 @@ impl Engine {
         out
     }
 
-    fn evaluate_object(&self, file: &Arc<str>, object: kubeward_model::Object<'_>, out: &mut FileResult) {
+    fn evaluate_object(
+        &self,
+        file: &Arc<str>,
+        object: kubeward_model::Object<'_>,
+        out: &mut FileResult,
+    ) {
         out.objects += 1;
         let id = Arc::new(object.id());
         for p in shape::validate(&object) {
@@ -175,7 +194,10 @@ impl Engine {
             e.object = Some(id.clone());
             out.errors.push(e);
         }
-        let target = Target { pod: object.pod(), object };
+        let target = Target {
+            pod: object.pod(),
+            object,
+        };
         let mut cx = Context::new(&self.settings);
         for control in &self.controls {
             control.check(&target, &mut cx);

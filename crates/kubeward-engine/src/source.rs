@@ -15,7 +15,10 @@ pub enum Source {
     /// Standard input, read whole (`kubeward scan -`).
     Stdin,
     /// Text already in memory, with the name to report it under.
-    Text { name: String, text: Arc<str> },
+    Text {
+        name: String,
+        text: Arc<str>,
+    },
 }
 
 impl Source {
@@ -58,7 +61,9 @@ pub fn collect_sources(args: &[String]) -> (Vec<Source>, Vec<InputError>) {
                 let walker = walkdir::WalkDir::new(path)
                     .sort_by_file_name()
                     .into_iter()
-                    .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+                    .filter_entry(|e| {
+                        e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
+                    });
                 for entry in walker {
                     match entry {
                         Ok(e) if e.file_type().is_file() => {
@@ -70,7 +75,9 @@ pub fn collect_sources(args: &[String]) -> (Vec<Source>, Vec<InputError>) {
                         Ok(_) => {}
                         Err(e) => {
                             let p: Arc<str> = Arc::from(
-                                e.path().map_or(arg.clone(), |p| p.display().to_string()).as_str(),
+                                e.path()
+                                    .map_or(arg.clone(), |p| p.display().to_string())
+                                    .as_str(),
                             );
                             errors.push(InputError::file(&p, format!("cannot read: {e}")));
                         }
@@ -106,7 +113,12 @@ impl Loaded {
             Ok(b) => b,
             Err(e) => {
                 let error = Some(InputError::file(&name, format!("cannot read: {e}")));
-                return Loaded { name, text: String::new(), chunks: Vec::new(), error };
+                return Loaded {
+                    name,
+                    text: String::new(),
+                    chunks: Vec::new(),
+                    error,
+                };
             }
         };
         let mut bytes = bytes;
@@ -117,15 +129,27 @@ impl Loaded {
         match String::from_utf8(bytes) {
             Ok(text) => {
                 let chunks = split_documents(&text);
-                Loaded { name, text, chunks, error: None }
+                Loaded {
+                    name,
+                    text,
+                    chunks,
+                    error: None,
+                }
             }
             Err(e) => {
-                let p = decode(e.as_bytes()).err().unwrap_or(kubeward_yaml::Problem {
-                    pos: kubeward_yaml::Pos { line: 1, column: 1 },
-                    message: "file is not valid UTF-8 text".to_string(),
-                });
+                let p = decode(e.as_bytes())
+                    .err()
+                    .unwrap_or(kubeward_yaml::Problem {
+                        pos: kubeward_yaml::Pos { line: 1, column: 1 },
+                        message: "file is not valid UTF-8 text".to_string(),
+                    });
                 let error = Some(InputError::at(&name, p.pos, &p.message));
-                Loaded { name, text: String::new(), chunks: Vec::new(), error }
+                Loaded {
+                    name,
+                    text: String::new(),
+                    chunks: Vec::new(),
+                    error,
+                }
             }
         }
     }

@@ -2,7 +2,11 @@ use super::*;
 use kubeward_controls::{registry, Severity};
 
 fn engine() -> Engine {
-    Engine::new(registry::all().to_vec(), Settings::default(), Limits::default())
+    Engine::new(
+        registry::all().to_vec(),
+        Settings::default(),
+        Limits::default(),
+    )
 }
 
 const PRIVILEGED: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: true}\n";
@@ -11,13 +15,25 @@ const PRIVILEGED: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespa
 fn bad_documents_cost_only_themselves() {
     let text = format!("{PRIVILEGED}---\nkind: [broken\n---\n{PRIVILEGED}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: q}}\nspec:\n  containers: \"x\"\n");
     let r = engine().scan_text("m.yaml", &text);
-    assert_eq!(r.objects, 3, "the two good pods and the one with a wrong type");
-    let kw101: Vec<_> = r.findings.iter().filter(|f| f.control.id == "KW101").collect();
+    assert_eq!(
+        r.objects, 3,
+        "the two good pods and the one with a wrong type"
+    );
+    let kw101: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.control.id == "KW101")
+        .collect();
     assert_eq!(kw101.len(), 2);
-    assert_eq!(kw101[1].pos.line, 17, "second pod's finding is at its absolute line");
+    assert_eq!(
+        kw101[1].pos.line, 17,
+        "second pod's finding is at its absolute line"
+    );
     assert_eq!(r.errors.len(), 2, "{:?}", r.errors);
     assert_eq!(r.errors[0].pos.unwrap().line, 9);
-    assert!(r.errors[1].message.contains("spec.containers: expected a list"));
+    assert!(r.errors[1]
+        .message
+        .contains("spec.containers: expected a list"));
     assert_eq!(r.errors[1].object.as_ref().unwrap().name, "q");
 }
 
@@ -29,15 +45,22 @@ fn scan_walks_directories_in_order_and_reports_unreadable_input() {
     std::fs::write(dir.path().join("b.yaml"), PRIVILEGED).unwrap();
     std::fs::write(dir.path().join("sub/a.yml"), PRIVILEGED).unwrap();
     std::fs::write(dir.path().join(".git/x.yaml"), PRIVILEGED).unwrap();
-    std::fs::write(dir.path().join("notes.txt"), "not yaml").unwrap();
+    std::fs::write(dir.path().join("warnings.txt"), "not yaml").unwrap();
     std::fs::write(dir.path().join("bad.json"), b"{\"a\": \xff}").unwrap();
-    let args = vec![dir.path().display().to_string(), "/nonexistent/kubeward".to_string()];
+    let args = vec![
+        dir.path().display().to_string(),
+        "/nonexistent/kubeward".to_string(),
+    ];
     let (sources, errors) = collect_sources(&args);
     assert_eq!(errors.len(), 1);
     assert!(errors[0].message.starts_with("cannot read"));
     let names: Vec<String> = sources.iter().map(|s| s.name()).collect();
     assert_eq!(names.len(), 3, "{names:?}");
-    assert!(names[0].ends_with("b.yaml") && names[1].ends_with("bad.json") && names[2].ends_with("sub/a.yml"));
+    assert!(
+        names[0].ends_with("b.yaml")
+            && names[1].ends_with("bad.json")
+            && names[2].ends_with("sub/a.yml")
+    );
     let mut sink = Collect::default();
     let summary = engine().scan(&sources, &mut sink).unwrap();
     assert_eq!(summary.files, 3);
@@ -52,15 +75,25 @@ fn large_files_arrive_in_ordered_pieces() {
     let text: String = (0..1000)
         .map(|i| format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  containers:\n  - name: c\n    securityContext: {{privileged: true}}\n"))
         .collect();
-    let sources = vec![Source::Text { name: "big.yaml".into(), text: Arc::from(text.as_str()) }];
+    let sources = vec![Source::Text {
+        name: "big.yaml".into(),
+        text: Arc::from(text.as_str()),
+    }];
     let mut sink = Collect::default();
     let summary = engine().scan(&sources, &mut sink).unwrap();
     assert!(sink.results.len() > 1);
     assert!(sink.results[0].first_piece && !sink.results[1].first_piece);
     assert_eq!(summary.files, 1);
-    let names: Vec<String> = sink.findings().filter(|f| f.control.id == "KW101").map(|f| f.object.name.clone()).collect();
+    let names: Vec<String> = sink
+        .findings()
+        .filter(|f| f.control.id == "KW101")
+        .map(|f| f.object.name.clone())
+        .collect();
     let expected: Vec<String> = (0..1000).map(|i| format!("p{i}")).collect();
-    assert_eq!(names, expected, "input order is kept across parallel pieces");
+    assert_eq!(
+        names, expected,
+        "input order is kept across parallel pieces"
+    );
 }
 
 #[test]
@@ -75,7 +108,7 @@ fn framework_selection() {
 fn not_objects_are_notes_not_errors() {
     let r = engine().scan_text("values.yaml", "replicas: 3\nimage: {tag: x}\n");
     assert_eq!(r.errors.len(), 0);
-    assert_eq!(r.notes.len(), 1);
+    assert_eq!(r.warnings.len(), 1);
     assert_eq!(r.objects, 0);
 }
 

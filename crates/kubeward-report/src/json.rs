@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use kubeward_engine::{FileResult, Finding, InputError, Note, Sink, Summary};
+use kubeward_engine::{FileResult, Finding, InputError, Sink, Summary, Warning};
 use serde_json::{json, Value};
 
 use crate::{Reporter, RunInfo};
@@ -16,7 +16,10 @@ pub fn finding_json(f: &Finding) -> Value {
     let fw = f.control.frameworks;
     let mut frameworks = serde_json::Map::new();
     if let Some(p) = fw.pss {
-        frameworks.insert("pss".into(), json!({"level": p.level.as_str(), "check": p.check}));
+        frameworks.insert(
+            "pss".into(),
+            json!({"level": p.level.as_str(), "check": p.check}),
+        );
     }
     for (k, v) in [("nsa", fw.nsa), ("cis", fw.cis), ("mitre", fw.mitre)] {
         if !v.is_empty() {
@@ -53,14 +56,19 @@ pub(crate) fn error_json(e: &InputError) -> Value {
     v
 }
 
-fn note_json(n: &Note) -> Value {
+fn warning_json(n: &Warning) -> Value {
     json!({"file": &*n.file, "line": n.pos.line, "column": n.pos.column, "message": n.message})
 }
 
 pub(crate) fn summary_json(s: &Summary, info: &RunInfo) -> Value {
     let by_severity: serde_json::Map<String, Value> = kubeward_controls::Severity::ALL
         .iter()
-        .map(|sev| (sev.as_str().to_string(), json!(s.by_severity.get(sev).copied().unwrap_or(0))))
+        .map(|sev| {
+            (
+                sev.as_str().to_string(),
+                json!(s.by_severity.get(sev).copied().unwrap_or(0)),
+            )
+        })
         .collect();
     json!({
         "files": s.files,
@@ -69,7 +77,7 @@ pub(crate) fn summary_json(s: &Summary, info: &RunInfo) -> Value {
         "controls": s.controls_run,
         "findings": s.findings(),
         "errors": s.errors,
-        "notes": s.notes,
+        "warnings": s.warnings,
         "bySeverity": by_severity,
         "byControl": s.by_control,
         "exitCode": s.exit_code(info.fail_on),
@@ -82,12 +90,19 @@ pub struct JsonReporter {
     started: bool,
     any: bool,
     errors: Vec<Value>,
-    notes: Vec<Value>,
+    warnings: Vec<Value>,
 }
 
 impl JsonReporter {
     pub fn new(out: Box<dyn Write>, info: RunInfo) -> Self {
-        JsonReporter { out, info, started: false, any: false, errors: Vec::new(), notes: Vec::new() }
+        JsonReporter {
+            out,
+            info,
+            started: false,
+            any: false,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+        }
     }
 
     /// Write the header and open the findings array, once.
@@ -122,7 +137,7 @@ impl Sink for JsonReporter {
             self.any = true;
         }
         self.errors.extend(r.errors.iter().map(error_json));
-        self.notes.extend(r.notes.iter().map(note_json));
+        self.warnings.extend(r.warnings.iter().map(warning_json));
         Ok(())
     }
 }
@@ -131,9 +146,12 @@ impl Reporter for JsonReporter {
     fn finish(mut self: Box<Self>, summary: &Summary) -> io::Result<()> {
         self.start()?;
         let errors = serde_json::to_string(&self.errors)?;
-        let notes = serde_json::to_string(&self.notes)?;
+        let warnings = serde_json::to_string(&self.warnings)?;
         let summary = serde_json::to_string(&summary_json(summary, &self.info))?;
-        writeln!(self.out, "],\"errors\":{errors},\"notes\":{notes},\"summary\":{summary}}}")?;
+        writeln!(
+            self.out,
+            "],\"errors\":{errors},\"warnings\":{warnings},\"summary\":{summary}}}"
+        )?;
         self.out.flush()
     }
 }

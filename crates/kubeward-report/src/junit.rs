@@ -23,14 +23,22 @@ pub struct JunitReporter {
 
 impl JunitReporter {
     pub fn new(out: Box<dyn Write>, _info: RunInfo) -> Self {
-        JunitReporter { out, suites: Vec::new() }
+        JunitReporter {
+            out,
+            suites: Vec::new(),
+        }
     }
 }
 
 impl Sink for JunitReporter {
     fn file(&mut self, r: FileResult) -> io::Result<()> {
         if r.first_piece || self.suites.is_empty() {
-            self.suites.push(Suite { name: r.file.to_string(), cases: Vec::new(), failures: 0, errors: 0 });
+            self.suites.push(Suite {
+                name: r.file.to_string(),
+                cases: Vec::new(),
+                failures: 0,
+                errors: 0,
+            });
         }
         let suite = self.suites.last_mut().expect("pushed above");
         let class = escape(&*r.file).into_owned();
@@ -81,7 +89,10 @@ impl Reporter for JunitReporter {
                 s.errors
             )?;
             if s.cases.is_empty() {
-                writeln!(self.out, "<testcase classname=\"{name}\" name=\"no findings\"/>")?;
+                writeln!(
+                    self.out,
+                    "<testcase classname=\"{name}\" name=\"no findings\"/>"
+                )?;
             }
             for c in &s.cases {
                 writeln!(self.out, "{c}")?;

@@ -36,7 +36,9 @@ impl std::str::FromStr for Format {
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
             "junit" => Ok(Format::Junit),
-            _ => Err(format!("unknown format {s:?} (expected text, json, sarif or junit)")),
+            _ => Err(format!(
+                "unknown format {s:?} (expected text, json, sarif or junit)"
+            )),
         }
     }
 }
@@ -58,7 +60,12 @@ pub trait Reporter: Sink {
 }
 
 /// Build the reporter for `format`, writing to `out`.
-pub fn reporter(format: Format, out: Box<dyn Write>, info: RunInfo, color: bool) -> Box<dyn Reporter> {
+pub fn reporter(
+    format: Format,
+    out: Box<dyn Write>,
+    info: RunInfo,
+    color: bool,
+) -> Box<dyn Reporter> {
     match format {
         Format::Text => Box::new(TextReporter::new(out, info, color)),
         Format::Json => Box::new(JsonReporter::new(out, info)),

@@ -71,8 +71,20 @@ pub struct SarifReporter {
 
 impl SarifReporter {
     pub fn new(out: Box<dyn Write>, info: RunInfo) -> Self {
-        let rule_index = info.controls.iter().enumerate().map(|(i, c)| (c.meta().id, i)).collect();
-        SarifReporter { out, info, rule_index, started: false, any: false, errors: Vec::new() }
+        let rule_index = info
+            .controls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.meta().id, i))
+            .collect();
+        SarifReporter {
+            out,
+            info,
+            rule_index,
+            started: false,
+            any: false,
+            errors: Vec::new(),
+        }
     }
 
     fn rules(&self) -> Vec<Value> {
@@ -185,9 +197,11 @@ impl Reporter for SarifReporter {
             .errors
             .iter()
             .map(|e| {
-                let mut loc = json!({"physicalLocation": {"artifactLocation": {"uri": file_uri(&e.file)}}});
+                let mut loc =
+                    json!({"physicalLocation": {"artifactLocation": {"uri": file_uri(&e.file)}}});
                 if let Some(p) = e.pos {
-                    loc["physicalLocation"]["region"] = json!({"startLine": p.line, "startColumn": p.column});
+                    loc["physicalLocation"]["region"] =
+                        json!({"startLine": p.line, "startColumn": p.column});
                 }
                 json!({"level": "error", "message": {"text": e.message}, "locations": [loc]})
             })
@@ -197,7 +211,11 @@ impl Reporter for SarifReporter {
             "exitCode": summary.exit_code(self.info.fail_on),
             "toolExecutionNotifications": notifications,
         });
-        writeln!(self.out, "],\"invocations\":[{}]}}]}}", serde_json::to_string(&invocation)?)?;
+        writeln!(
+            self.out,
+            "],\"invocations\":[{}]}}]}}",
+            serde_json::to_string(&invocation)?
+        )?;
         self.out.flush()
     }
 }

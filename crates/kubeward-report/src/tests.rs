@@ -26,7 +26,11 @@ const INPUT: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace:
 
 fn render(format: Format) -> String {
     // One control, so that these tests do not change as the catalog grows.
-    let engine = Engine::new(vec![registry::find("KW101").unwrap()], Settings::default(), Limits::default());
+    let engine = Engine::new(
+        vec![registry::find("KW101").unwrap()],
+        Settings::default(),
+        Limits::default(),
+    );
     let info = RunInfo {
         tool_version: "0.0.0-test",
         pss_version: PssVersion::LATEST,
@@ -37,8 +41,14 @@ fn render(format: Format) -> String {
     let buf = Buf::default();
     let mut rep = reporter(format, Box::new(buf.clone()), info, false);
     let sources = vec![
-        Source::Text { name: "deploy/app with space.yaml".into(), text: Arc::from(INPUT) },
-        Source::Text { name: "clean.yaml".into(), text: Arc::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n") },
+        Source::Text {
+            name: "deploy/app with space.yaml".into(),
+            text: Arc::from(INPUT),
+        },
+        Source::Text {
+            name: "clean.yaml".into(),
+            text: Arc::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
+        },
     ];
     let summary = engine.scan(&sources, rep.as_mut()).unwrap();
     rep.finish(&summary).unwrap();
@@ -53,24 +63,37 @@ fn validate(schema_text: &str, draft: jsonschema::Draft, doc: &Value) -> Vec<Str
         .should_validate_formats(true)
         .build(&schema)
         .expect("schema compiles");
-    validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
 }
 
 #[test]
 fn json_matches_its_documented_schema() {
     let out = render(Format::Json);
     let doc: Value = serde_json::from_str(&out).expect("one JSON document");
-    let errors = validate(include_str!("../schema/kubeward-report.schema.json"), jsonschema::Draft::Draft7, &doc);
+    let errors = validate(
+        include_str!("../schema/kubeward-report.schema.json"),
+        jsonschema::Draft::Draft7,
+        &doc,
+    );
     assert!(errors.is_empty(), "{errors:#?}");
     let findings = doc["findings"].as_array().unwrap();
     let kw101: Vec<&Value> = findings.iter().filter(|f| f["id"] == "KW101").collect();
     assert_eq!(kw101.len(), 2);
     assert_eq!(kw101[0]["location"]["line"], 7);
-    assert_eq!(kw101[0]["location"]["path"], "spec.containers[0].securityContext.privileged");
-    assert_eq!(kw101[0]["frameworks"]["pss"], serde_json::json!({"level": "baseline", "check": "privileged"}));
+    assert_eq!(
+        kw101[0]["location"]["path"],
+        "spec.containers[0].securityContext.privileged"
+    );
+    assert_eq!(
+        kw101[0]["frameworks"]["pss"],
+        serde_json::json!({"level": "baseline", "check": "privileged"})
+    );
     assert_eq!(kw101[1]["object"]["name"], "a&b<c>");
     assert_eq!(doc["errors"][0]["line"], 9);
-    assert_eq!(doc["notes"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["warnings"].as_array().unwrap().len(), 1);
     assert_eq!(doc["summary"]["files"], 2);
     assert_eq!(doc["summary"]["exitCode"], 2);
 }
@@ -79,8 +102,15 @@ fn json_matches_its_documented_schema() {
 fn json_schema_rejects_what_it_should() {
     // The schema is not a rubber stamp: a finding without a location fails it.
     let mut doc: Value = serde_json::from_str(&render(Format::Json)).unwrap();
-    doc["findings"][0].as_object_mut().unwrap().remove("location");
-    let errors = validate(include_str!("../schema/kubeward-report.schema.json"), jsonschema::Draft::Draft7, &doc);
+    doc["findings"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("location");
+    let errors = validate(
+        include_str!("../schema/kubeward-report.schema.json"),
+        jsonschema::Draft::Draft7,
+        &doc,
+    );
     assert!(!errors.is_empty());
 }
 
@@ -88,7 +118,11 @@ fn json_schema_rejects_what_it_should() {
 fn sarif_is_valid_sarif_2_1_0() {
     let out = render(Format::Sarif);
     let doc: Value = serde_json::from_str(&out).expect("one JSON document");
-    let errors = validate(include_str!("../schema/sarif-schema-2.1.0.json"), jsonschema::Draft::Draft4, &doc);
+    let errors = validate(
+        include_str!("../schema/sarif-schema-2.1.0.json"),
+        jsonschema::Draft::Draft4,
+        &doc,
+    );
     assert!(errors.is_empty(), "{errors:#?}");
     let run = &doc["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
@@ -96,26 +130,46 @@ fn sarif_is_valid_sarif_2_1_0() {
     assert!(!results.is_empty());
     for r in results {
         let idx = r["ruleIndex"].as_u64().unwrap() as usize;
-        assert_eq!(rules[idx]["id"], r["ruleId"], "ruleIndex points at the rule");
+        assert_eq!(
+            rules[idx]["id"], r["ruleId"],
+            "ruleIndex points at the rule"
+        );
         assert!(rules[idx]["properties"]["security-severity"].is_string());
     }
     let loc = &results[0]["locations"][0]["physicalLocation"];
-    assert_eq!(loc["artifactLocation"]["uri"], "deploy/app%20with%20space.yaml");
+    assert_eq!(
+        loc["artifactLocation"]["uri"],
+        "deploy/app%20with%20space.yaml"
+    );
     assert_eq!(loc["region"]["startLine"], 7);
     assert_eq!(run["invocations"][0]["executionSuccessful"], false);
-    assert_eq!(run["invocations"][0]["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]["region"]["startLine"], 9);
+    assert_eq!(
+        run["invocations"][0]["toolExecutionNotifications"][0]["locations"][0]["physicalLocation"]
+            ["region"]["startLine"],
+        9
+    );
     // Fingerprints differ per finding and are stable.
-    let fp: Vec<&Value> = results.iter().map(|r| &r["partialFingerprints"]["kubewardFinding/v1"]).collect();
+    let fp: Vec<&Value> = results
+        .iter()
+        .map(|r| &r["partialFingerprints"]["kubewardFinding/v1"])
+        .collect();
     assert_ne!(fp[0], fp[1]);
     let again: Value = serde_json::from_str(&render(Format::Sarif)).unwrap();
-    assert_eq!(again["runs"][0]["results"][0]["partialFingerprints"], results[0]["partialFingerprints"]);
+    assert_eq!(
+        again["runs"][0]["results"][0]["partialFingerprints"],
+        results[0]["partialFingerprints"]
+    );
 }
 
 #[test]
 fn sarif_schema_rejects_a_bad_level() {
     let mut doc: Value = serde_json::from_str(&render(Format::Sarif)).unwrap();
     doc["runs"][0]["results"][0]["level"] = Value::from("critical");
-    let errors = validate(include_str!("../schema/sarif-schema-2.1.0.json"), jsonschema::Draft::Draft4, &doc);
+    let errors = validate(
+        include_str!("../schema/sarif-schema-2.1.0.json"),
+        jsonschema::Draft::Draft4,
+        &doc,
+    );
     assert!(!errors.is_empty());
 }
 
@@ -127,12 +181,14 @@ fn junit_is_well_formed_and_counts() {
     loop {
         match reader.read_event().expect("well-formed XML") {
             quick_xml::events::Event::Eof => break,
-            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => match e.name().as_ref() {
-                "testcase" => cases += 1,
-                "failure" => failures += 1,
-                "error" => errors += 1,
-                _ => {}
-            },
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                match e.name().as_ref() {
+                    "testcase" => cases += 1,
+                    "failure" => failures += 1,
+                    "error" => errors += 1,
+                    _ => {}
+                }
+            }
             _ => {}
         }
     }

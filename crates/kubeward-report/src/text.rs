@@ -31,7 +31,12 @@ fn sev_style(s: Severity) -> Style {
 
 impl TextReporter {
     pub fn new(out: Box<dyn Write>, _info: RunInfo, color: bool) -> Self {
-        TextReporter { out, color, current_file: None, objects_with_findings: 0 }
+        TextReporter {
+            out,
+            color,
+            current_file: None,
+            objects_with_findings: 0,
+        }
     }
 
     fn paint(&self, style: Style, text: &str) -> String {
@@ -46,7 +51,7 @@ impl TextReporter {
 enum Line<'a> {
     Finding(&'a kubeward_engine::Finding),
     Error(&'a kubeward_engine::InputError),
-    Note(&'a kubeward_engine::Note),
+    Warning(&'a kubeward_engine::Warning),
 }
 
 impl Line<'_> {
@@ -54,7 +59,7 @@ impl Line<'_> {
         match self {
             Line::Finding(f) => f.pos,
             Line::Error(e) => e.pos.unwrap_or_default(),
-            Line::Note(n) => n.pos,
+            Line::Warning(n) => n.pos,
         }
     }
 }
@@ -66,7 +71,7 @@ impl Sink for TextReporter {
             .iter()
             .map(Line::Error)
             .chain(r.findings.iter().map(Line::Finding))
-            .chain(r.notes.iter().map(Line::Note))
+            .chain(r.warnings.iter().map(Line::Warning))
             .collect();
         if lines.is_empty() {
             return Ok(());
@@ -93,19 +98,36 @@ impl Sink for TextReporter {
             let at = format!("{:>5}:{:<4}", pos.line, pos.column);
             match line {
                 Line::Finding(f) => {
-                    let sev = self.paint(sev_style(f.control.severity), &format!("{:<8}", f.control.severity.as_str()));
+                    let sev = self.paint(
+                        sev_style(f.control.severity),
+                        &format!("{:<8}", f.control.severity.as_str()),
+                    );
                     writeln!(self.out, "{at} {sev} {}  {}", f.control.id, f.message)?;
                     let detail = format!("{} · {}", f.object, f.path);
                     writeln!(self.out, "{:>27}{}", "", self.paint(dim, &detail))?;
                 }
                 Line::Error(e) => {
-                    let label = self.paint(Style::new().fg_color(Some(AnsiColor::Red.into())).bold(), "error   ");
-                    let at = if e.pos.is_some() { at } else { format!("{:>10}", "") };
+                    let label = self.paint(
+                        Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+                        "error   ",
+                    );
+                    let at = if e.pos.is_some() {
+                        at
+                    } else {
+                        format!("{:>10}", "")
+                    };
                     writeln!(self.out, "{at} {label}        {}", e.message)?;
                 }
-                Line::Note(n) => {
-                    let label = self.paint(dim, "note    ");
-                    writeln!(self.out, "{at} {label}        {}", self.paint(dim, &n.message))?;
+                Line::Warning(n) => {
+                    let label = self.paint(
+                        Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+                        "warning ",
+                    );
+                    writeln!(
+                        self.out,
+                        "{at} {label}        {}",
+                        self.paint(dim, &n.message)
+                    )?;
                 }
             }
         }
@@ -119,15 +141,18 @@ impl Reporter for TextReporter {
             writeln!(self.out)?;
         }
         let n = s.findings();
-        let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let files = plural(s.files, "file", "files");
         let mut line = if n == 0 {
-            self.paint(Style::new().fg_color(Some(AnsiColor::Green.into())).bold(), "No findings")
-                + &format!(
-                    " ({} in {files}, {} controls)",
-                    plural(s.objects, "object", "objects"),
-                    s.controls_run
-                )
+            self.paint(
+                Style::new().fg_color(Some(AnsiColor::Green.into())).bold(),
+                "No findings",
+            ) + &format!(
+                " ({} in {files}, {} controls)",
+                plural(s.objects, "object", "objects"),
+                s.controls_run
+            )
         } else {
             let parts: Vec<String> = Severity::ALL
                 .iter()
@@ -147,11 +172,14 @@ impl Reporter for TextReporter {
         if s.errors > 0 {
             line.push_str(&format!(
                 "; {}",
-                self.paint(Style::new().fg_color(Some(AnsiColor::Red.into())).bold(), &plural(s.errors, "input error", "input errors"))
+                self.paint(
+                    Style::new().fg_color(Some(AnsiColor::Red.into())).bold(),
+                    &plural(s.errors, "input error", "input errors")
+                )
             ));
         }
-        if s.notes > 0 {
-            line.push_str(&format!("; {} skipped", plural(s.notes, "document", "documents")));
+        if s.warnings > 0 {
+            line.push_str(&format!("; {}", plural(s.warnings, "warning", "warnings")));
         }
         writeln!(self.out, "{line}")?;
         self.out.flush()

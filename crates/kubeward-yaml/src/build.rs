@@ -31,7 +31,7 @@ pub(crate) struct Builder<'l> {
     anchors: Vec<Option<(u32, u64)>>,
     expanded: u64,
     root: Option<u32>,
-    problems: Vec<Problem>,
+    warnings: Vec<Problem>,
 }
 
 /// Why a document could not be built.
@@ -50,7 +50,7 @@ impl<'l> Builder<'l> {
             anchors: Vec::new(),
             expanded: 0,
             root: None,
-            problems: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -69,13 +69,20 @@ impl<'l> Builder<'l> {
         self.frames.clear();
         self.expanded = 0;
         self.root = None;
-        self.problems.clear();
+        self.warnings.clear();
     }
 
     fn add_node(&mut self, kind: Kind, flags: u8, start: u32, len: u32, m: &Marker) -> u32 {
         let p = self.pos(m);
         let id = self.nodes.len() as u32;
-        self.nodes.push(Node { kind, flags, start, len, line: p.line, column: p.column });
+        self.nodes.push(Node {
+            kind,
+            flags,
+            start,
+            len,
+            line: p.line,
+            column: p.column,
+        });
         id
     }
 
@@ -133,7 +140,7 @@ impl<'l> Builder<'l> {
                     children: std::mem::take(&mut self.children),
                     text: std::mem::take(&mut self.text),
                     root,
-                    problems: std::mem::take(&mut self.problems),
+                    warnings: std::mem::take(&mut self.warnings),
                 };
                 self.reset();
                 return Ok(Some(doc));
@@ -170,7 +177,11 @@ impl<'l> Builder<'l> {
                         ),
                     });
                 }
-                let kind = if matches!(ev, Event::SequenceStart(..)) { Kind::Seq } else { Kind::Map };
+                let kind = if matches!(ev, Event::SequenceStart(..)) {
+                    Kind::Seq
+                } else {
+                    Kind::Map
+                };
                 let id = self.add_node(kind, 0, 0, 0, m);
                 self.set_anchor(anchor, None);
                 self.frames.push(Frame {
@@ -189,7 +200,8 @@ impl<'l> Builder<'l> {
                     self.finish_map(frame.scratch_start);
                 }
                 let start = self.children.len() as u32;
-                self.children.extend_from_slice(&self.scratch[frame.scratch_start..]);
+                self.children
+                    .extend_from_slice(&self.scratch[frame.scratch_start..]);
                 let len = self.children.len() as u32 - start;
                 self.scratch.truncate(frame.scratch_start);
                 let n = &mut self.nodes[frame.node as usize];
@@ -219,8 +231,10 @@ impl<'l> Builder<'l> {
     /// `scratch[from..]`. Merged entries share the source nodes; explicit keys win, then earlier
     /// merge sources, as in go-yaml.
     fn finish_map(&mut self, from: usize) {
-        let pairs: Vec<(u32, u32)> =
-            self.scratch[from..].chunks_exact(2).map(|p| (p[0], p[1])).collect();
+        let pairs: Vec<(u32, u32)> = self.scratch[from..]
+            .chunks_exact(2)
+            .map(|p| (p[0], p[1]))
+            .collect();
         let has_merge = pairs.iter().any(|&(k, _)| self.is_merge_key(k));
         let mut seen: Vec<(&str, u32)> = Vec::with_capacity(pairs.len());
         let mut dups = Vec::new();
@@ -239,11 +253,14 @@ impl<'l> Builder<'l> {
         for (k, first, t) in dups {
             let n = &self.nodes[k as usize];
             let f = &self.nodes[first as usize];
-            self.problems.push(Problem {
-                pos: Pos { line: n.line, column: n.column },
+            self.warnings.push(Problem {
+                pos: Pos {
+                    line: n.line,
+                    column: n.column,
+                },
                 message: format!(
-                    "duplicate key {t:?} (first defined at line {}, column {}); Kubernetes \
-                     refuses this document",
+                    "duplicate key {t:?}: this value is used and the one at line {}, column {} \
+                     is ignored, as Kubernetes' YAML decoder does; remove one",
                     f.line, f.column
                 ),
             });
@@ -269,8 +286,11 @@ impl<'l> Builder<'l> {
                     }
                     Kind::Scalar => {
                         let n = &self.nodes[k as usize];
-                        self.problems.push(Problem {
-                            pos: Pos { line: n.line, column: n.column },
+                        self.warnings.push(Problem {
+                            pos: Pos {
+                                line: n.line,
+                                column: n.column,
+                            },
                             message: "merge key `<<` needs a mapping or a list of mappings"
                                 .to_string(),
                         });
@@ -280,8 +300,10 @@ impl<'l> Builder<'l> {
                 explicit.push((k, v));
             }
         }
-        let mut keys: Vec<String> =
-            explicit.iter().filter_map(|&(k, _)| self.key_text(k).map(str::to_string)).collect();
+        let mut keys: Vec<String> = explicit
+            .iter()
+            .filter_map(|&(k, _)| self.key_text(k).map(str::to_string))
+            .collect();
         for src in sources {
             let n = self.nodes[src as usize];
             for pair in self.children[n.start as usize..(n.start + n.len) as usize].chunks_exact(2)
@@ -317,7 +339,13 @@ pub(crate) fn parse_documents(
             None => return (docs, None),
             Some(Err(e)) => {
                 let pos = builder.pos(e.marker());
-                return (docs, Some(Problem { pos, message: e.info().to_string() }));
+                return (
+                    docs,
+                    Some(Problem {
+                        pos,
+                        message: e.info().to_string(),
+                    }),
+                );
             }
             Some(Ok((ev, span))) => {
                 let is_end = matches!(ev, Event::StreamEnd);

@@ -16,7 +16,13 @@ fn positions_point_at_keys_and_items() {
     assert_eq!(first.value_pos(), Pos { line: 5, column: 5 });
     let p = first.get_path(&["securityContext", "privileged"]).unwrap();
     assert_eq!(p.pos(), Pos { line: 7, column: 7 });
-    assert_eq!(p.value_pos(), Pos { line: 7, column: 19 });
+    assert_eq!(
+        p.value_pos(),
+        Pos {
+            line: 7,
+            column: 19
+        }
+    );
     assert_eq!(p.as_bool(), Some(true));
 }
 
@@ -27,8 +33,15 @@ fn split_keeps_absolute_lines() {
     assert_eq!(chunks.len(), 4);
     let parsed = parse_str(text, &Limits::default());
     assert!(parsed.error.is_none());
-    let d = parsed.documents.iter().find(|d| d.root().get("c").is_some()).unwrap();
-    assert_eq!(d.root().get_path(&["c", "d"]).unwrap().pos(), Pos { line: 8, column: 3 });
+    let d = parsed
+        .documents
+        .iter()
+        .find(|d| d.root().get("c").is_some())
+        .unwrap();
+    assert_eq!(
+        d.root().get_path(&["c", "d"]).unwrap().pos(),
+        Pos { line: 8, column: 3 }
+    );
 }
 
 #[test]
@@ -73,17 +86,19 @@ fn merge_keys_share_nodes_and_explicit_keys_win() {
 }
 
 #[test]
-fn duplicate_keys_are_problems_and_last_wins() {
+fn duplicate_keys_are_warnings_and_last_wins() {
     let doc = one("a: 1\nb: 2\na: 3\n");
     assert_eq!(doc.root().get("a").unwrap().as_i64(), Some(3));
-    assert_eq!(doc.problems.len(), 1);
-    assert_eq!(doc.problems[0].pos, Pos { line: 3, column: 1 });
-    assert!(doc.problems[0].message.contains("duplicate key \"a\""));
+    assert_eq!(doc.warnings.len(), 1);
+    assert_eq!(doc.warnings[0].pos, Pos { line: 3, column: 1 });
+    assert!(doc.warnings[0].message.contains("duplicate key \"a\""));
 }
 
 #[test]
 fn billion_laughs_is_refused_quickly() {
-    let mut text = String::from("a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let mut text = String::from(
+        "a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
     for i in 1..12 {
         let prev = i - 1;
         text.push_str(&format!("a{i}: &a{i} [*a{prev},*a{prev},*a{prev},*a{prev},*a{prev},*a{prev},*a{prev},*a{prev},*a{prev}]\n"));
@@ -121,14 +136,23 @@ fn depth_limit() {
         block.push_str(&" ".repeat(i));
         block.push_str("k:\n");
     }
-    let err = parse_str(&block, &Limits::default()).error.expect("too deep");
-    assert!(err.message.contains("nesting deeper than 200"), "{}", err.message);
+    let err = parse_str(&block, &Limits::default())
+        .error
+        .expect("too deep");
+    assert!(
+        err.message.contains("nesting deeper than 200"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
 fn size_limit_names_the_document_line() {
     let text = "a: 1\n---\nb: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'\n";
-    let limits = Limits { max_document_bytes: 20, ..Limits::default() };
+    let limits = Limits {
+        max_document_bytes: 20,
+        ..Limits::default()
+    };
     let chunks = split_documents(text);
     let first = parse_chunk(text, chunks[0], &limits);
     assert!(first.error.is_none());
@@ -146,9 +170,32 @@ fn syntax_error_location_is_absolute() {
 }
 
 #[test]
+fn closing_bracket_at_parent_indentation_is_tolerated_like_kubectl() {
+    let text = "spec:\n  containers:\n    - name: a\n      args: [\n          \"-x\", \"1\",\n      ]\n      image: i\n";
+    let parsed = parse_str(text, &Limits::default());
+    assert!(parsed.error.is_none(), "{:?}", parsed.error);
+    let c = parsed.documents[0]
+        .root()
+        .get_path(&["spec", "containers"])
+        .unwrap()
+        .items()
+        .next()
+        .unwrap();
+    assert_eq!(c.get("args").unwrap().len(), 2);
+    assert_eq!(c.get("image").unwrap().pos(), Pos { line: 7, column: 7 });
+    // Other indentation errors are still errors.
+    assert!(parse_str("a:\n  b: 1\n c: 2\n", &Limits::default())
+        .error
+        .is_some());
+}
+
+#[test]
 fn json_is_yaml() {
     let doc = one("{\"kind\": \"Pod\", \"spec\": {\"hostPID\": true}}");
-    assert_eq!(doc.root().get_path(&["spec", "hostPID"]).unwrap().as_bool(), Some(true));
+    assert_eq!(
+        doc.root().get_path(&["spec", "hostPID"]).unwrap().as_bool(),
+        Some(true)
+    );
 }
 
 #[test]
@@ -160,7 +207,10 @@ fn invalid_utf8_is_located() {
 #[test]
 fn to_json_round_trips_types() {
     let doc = one("a: [1, true, x, ~, '2']\n");
-    assert_eq!(doc.root().to_json(), serde_json::json!({"a": [1, true, "x", null, "2"]}));
+    assert_eq!(
+        doc.root().to_json(),
+        serde_json::json!({"a": [1, true, "x", null, "2"]})
+    );
 }
 
 proptest! {

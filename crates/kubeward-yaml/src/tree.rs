@@ -45,9 +45,9 @@ pub struct Document {
     pub(crate) children: Vec<u32>,
     pub(crate) text: String,
     pub(crate) root: u32,
-    /// Problems found while building that do not stop the document from being read
-    /// (duplicate keys). Each is an input error for the user.
-    pub problems: Vec<Problem>,
+    /// Problems that do not stop the document from being read (duplicate keys, where the
+    /// last value wins as in Kubernetes' decoder): warnings for the user.
+    pub warnings: Vec<Problem>,
 }
 
 /// A problem located in the source.
@@ -59,7 +59,11 @@ pub struct Problem {
 
 impl Document {
     pub fn root(&self) -> NodeRef<'_> {
-        NodeRef { doc: self, id: self.root, at: self.root }
+        NodeRef {
+            doc: self,
+            id: self.root,
+            at: self.root,
+        }
     }
 
     /// Number of nodes actually stored (aliases and merges share nodes, they do not copy).
@@ -115,13 +119,19 @@ impl<'a> NodeRef<'a> {
     /// Where to point a user at: the key for a mapping value, the node itself otherwise.
     pub fn pos(&self) -> Pos {
         let n = &self.doc.nodes[self.at as usize];
-        Pos { line: n.line, column: n.column }
+        Pos {
+            line: n.line,
+            column: n.column,
+        }
     }
 
     /// The position of the value itself (not its key).
     pub fn value_pos(&self) -> Pos {
         let n = self.node();
-        Pos { line: n.line, column: n.column }
+        Pos {
+            line: n.line,
+            column: n.column,
+        }
     }
 
     pub fn is_map(&self) -> bool {
@@ -211,9 +221,17 @@ impl<'a> NodeRef<'a> {
         let pairs = &self.doc.children[n.start as usize..(n.start + n.len) as usize];
         let mut found = None;
         for pair in pairs.chunks_exact(2) {
-            let k = NodeRef { doc: self.doc, id: pair[0], at: pair[0] };
+            let k = NodeRef {
+                doc: self.doc,
+                id: pair[0],
+                at: pair[0],
+            };
             if k.raw() == Some(key) {
-                found = Some(NodeRef { doc: self.doc, id: pair[1], at: pair[0] });
+                found = Some(NodeRef {
+                    doc: self.doc,
+                    id: pair[1],
+                    at: pair[0],
+                });
             }
         }
         found
@@ -250,8 +268,19 @@ impl<'a> NodeRef<'a> {
             &[]
         };
         ids.chunks_exact(2).map(move |pair| {
-            let k = NodeRef { doc, id: pair[0], at: pair[0] };
-            (k.raw().unwrap_or(""), NodeRef { doc, id: pair[1], at: pair[0] })
+            let k = NodeRef {
+                doc,
+                id: pair[0],
+                at: pair[0],
+            };
+            (
+                k.raw().unwrap_or(""),
+                NodeRef {
+                    doc,
+                    id: pair[1],
+                    at: pair[0],
+                },
+            )
         })
     }
 
@@ -275,7 +304,9 @@ impl<'a> NodeRef<'a> {
         use serde_json::Value;
         match self.node().kind {
             Kind::Map => Value::Object(
-                self.entries().map(|(k, v)| (k.to_string(), v.to_json())).collect(),
+                self.entries()
+                    .map(|(k, v)| (k.to_string(), v.to_json()))
+                    .collect(),
             ),
             Kind::Seq => Value::Array(self.items().map(|v| v.to_json()).collect()),
             Kind::Scalar => match self.value_type() {
@@ -356,13 +387,17 @@ pub(crate) fn parse_int(s: &str) -> Option<i64> {
 
 fn is_float_word(s: &str) -> bool {
     let b = s.as_bytes();
-    if matches!(s, ".inf" | ".Inf" | ".INF" | "-.inf" | "+.inf" | ".nan" | ".NaN" | ".NAN") {
+    if matches!(
+        s,
+        ".inf" | ".Inf" | ".INF" | "-.inf" | "+.inf" | ".nan" | ".NaN" | ".NAN"
+    ) {
         return true;
     }
     // A number with a fraction or exponent: digits, optional sign, one dot or an exponent.
     !b.is_empty()
         && b.iter().any(|c| c.is_ascii_digit())
-        && b.iter().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+' | b'_'))
+        && b.iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'-' | b'+' | b'_'))
         && (s.contains('.') || s.contains('e') || s.contains('E'))
         && s.parse::<f64>().is_ok()
 }

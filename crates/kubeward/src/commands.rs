@@ -1,0 +1,243 @@
+//! The subcommands: each one wires loaders, engine and reporters together.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use kubeward_controls::{registry, Control, Settings};
+use kubeward_engine::{collect_sources, Engine, FileResult, Framework, Sink, Source};
+use kubeward_report::{reporter, Reporter, RunInfo};
+use kubeward_yaml::Limits;
+use serde_json::json;
+
+use crate::cli::{ColorChoice, Command, ControlsArgs, ScanArgs};
+
+pub fn run(cli: crate::cli::Cli) -> Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Controls(args) => controls(args),
+        Command::Explain { id } => explain(&id),
+    }
+}
+
+fn selected(frameworks: &[Framework]) -> Vec<&'static dyn Control> {
+    registry::all()
+        .iter()
+        .copied()
+        .filter(|c| frameworks.iter().any(|f| f.includes(*c)))
+        .collect()
+}
+
+fn framework_name(f: Framework) -> &'static str {
+    match f {
+        Framework::All => "all",
+        Framework::PssBaseline => "pss-baseline",
+        Framework::PssRestricted => "pss-restricted",
+        Framework::Nsa => "nsa",
+        Framework::Cis => "cis",
+        Framework::Mitre => "mitre",
+    }
+}
+
+/// Shows progress on long scans, on a terminal only.
+struct Progress<'a> {
+    inner: &'a mut dyn Reporter,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Sink for Progress<'_> {
+    fn file(&mut self, r: FileResult) -> io::Result<()> {
+        if let Some(bar) = &self.bar {
+            bar.inc(r.bytes);
+        }
+        self.inner.file(r)
+    }
+}
+
+fn scan(args: ScanArgs) -> Result<u8> {
+    let settings = Settings {
+        pss_version: args.pss_version,
+    };
+    let limits = Limits {
+        max_document_bytes: args.max_document_size,
+        ..Limits::default()
+    };
+    let controls = if args.parse_only {
+        Vec::new()
+    } else {
+        selected(&args.framework)
+    };
+    let engine = Engine::new(controls, settings, limits);
+
+    let (sources, source_errors) = collect_sources(&args.paths);
+
+    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    };
+    let info = RunInfo {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        pss_version: args.pss_version,
+        frameworks: args
+            .framework
+            .iter()
+            .map(|f| framework_name(*f).to_string())
+            .collect(),
+        fail_on: args.fail_on,
+        controls: engine.controls().to_vec(),
+    };
+    let mut rep = reporter(args.format, out, info, color);
+
+    let total: u64 = sources
+        .iter()
+        .map(|s| match s {
+            Source::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            _ => 0,
+        })
+        .sum();
+    let bar = (io::stderr().is_terminal() && total > 16 << 20).then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} scanning {bytes}/{total_bytes} {wide_bar} {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+
+    let mut summary;
+    {
+        let mut sink = Progress {
+            inner: rep.as_mut(),
+            bar: bar.clone(),
+        };
+        // Paths that could not be read are reported like any other input error.
+        let mut early = kubeward_engine::Summary::new(0);
+        for e in source_errors {
+            let mut r = FileResult::new(Arc::clone(&e.file));
+            r.errors.push(e);
+            early.add(&r);
+            sink.file(r)?;
+        }
+        summary = engine.scan(&sources, &mut sink)?;
+        summary.errors += early.errors;
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    rep.finish(&summary).context("cannot write the report")?;
+    Ok(summary.exit_code(args.fail_on) as u8)
+}
+
+fn frameworks_text(c: &dyn Control) -> String {
+    let f = c.meta().frameworks;
+    let mut parts = Vec::new();
+    if let Some(p) = f.pss {
+        parts.push(format!("PSS {} ({})", p.level.as_str(), p.check));
+    }
+    if !f.cis.is_empty() {
+        parts.push(format!("CIS {}", f.cis.join(", ")));
+    }
+    if !f.nsa.is_empty() {
+        parts.push("NSA".to_string());
+    }
+    if !f.mitre.is_empty() {
+        parts.push(format!("MITRE {}", f.mitre.join(", ")));
+    }
+    parts.join("; ")
+}
+
+fn controls(args: ControlsArgs) -> Result<u8> {
+    let list = selected(&[args.framework]);
+    let mut out = io::stdout().lock();
+    if args.format == "json" {
+        let items: Vec<_> = list
+            .iter()
+            .map(|c| {
+                let m = c.meta();
+                let f = m.frameworks;
+                json!({
+                    "id": m.id,
+                    "name": m.name,
+                    "title": m.title,
+                    "severity": m.severity.as_str(),
+                    "remediation": m.remediation,
+                    "frameworks": {
+                        "pss": f.pss.map(|p| json!({"level": p.level.as_str(), "check": p.check, "since": format!("v1.{}", p.since)})),
+                        "nsa": f.nsa, "cis": f.cis, "mitre": f.mitre,
+                    },
+                    "documentation": m.documentation(),
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?;
+    } else {
+        writeln!(
+            out,
+            "{:<6} {:<9} {:<40} {}",
+            "ID", "SEVERITY", "TITLE", "FRAMEWORKS"
+        )?;
+        for c in &list {
+            let m = c.meta();
+            writeln!(
+                out,
+                "{:<6} {:<9} {:<40} {}",
+                m.id,
+                m.severity.as_str(),
+                m.title,
+                frameworks_text(*c)
+            )?;
+        }
+        writeln!(
+            out,
+            "\n{} controls. `kubeward explain ID` prints one's documentation.",
+            list.len()
+        )?;
+    }
+    Ok(0)
+}
+
+fn explain(key: &str) -> Result<u8> {
+    let Some(c) = registry::find(key) else {
+        eprintln!("kubeward: error: no control {key:?}; `kubeward controls` lists them");
+        return Ok(2);
+    };
+    let m = c.meta();
+    let f = m.frameworks;
+    let mut out = io::stdout().lock();
+    writeln!(out, "{} {}: {}", m.id, m.name, m.title)?;
+    writeln!(out, "severity: {}", m.severity)?;
+    if let Some(p) = f.pss {
+        writeln!(
+            out,
+            "Pod Security Standards: {} level, check {}, since v1.{}",
+            p.level.as_str(),
+            p.check,
+            p.since
+        )?;
+    }
+    if !f.nsa.is_empty() {
+        writeln!(out, "NSA/CISA: {}", f.nsa.join("; "))?;
+    }
+    if !f.cis.is_empty() {
+        writeln!(out, "CIS Kubernetes Benchmark: {}", f.cis.join(", "))?;
+    }
+    if !f.mitre.is_empty() {
+        writeln!(out, "MITRE ATT&CK: {}", f.mitre.join(", "))?;
+    }
+    writeln!(out, "fix: {}\n", m.remediation)?;
+    write!(out, "{}", m.documentation())?;
+    Ok(0)
+}

@@ -1,0 +1,19 @@
+//! The kubeward command line: a thin layer that wires loaders, the engine and reporters.
+
+mod cli;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("kubeward: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
