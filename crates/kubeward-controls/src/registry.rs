@@ -5,6 +5,24 @@ use crate::Control;
 
 static ALL: &[&dyn Control] = &[
     &pss::privileged::Privileged,
+    &pss::host_namespaces::HostNamespaces,
+    &pss::host_path_volumes::HostPathVolumes,
+    &pss::host_ports::HostPorts,
+    &pss::host_probes::HostProbes,
+    &pss::apparmor_profile::AppArmorProfile,
+    &pss::capabilities_baseline::CapabilitiesBaseline,
+    &pss::proc_mount::ProcMount,
+    &pss::selinux_options::SeLinuxOptions,
+    &pss::seccomp_baseline::SeccompBaseline,
+    &pss::sysctls::Sysctls,
+    &pss::windows_host_process::WindowsHostProcess,
+    &pss::allow_privilege_escalation::AllowPrivilegeEscalation,
+    &pss::capabilities_restricted::CapabilitiesRestricted,
+    &pss::proc_mount_restricted::ProcMountRestricted,
+    &pss::restricted_volumes::RestrictedVolumes,
+    &pss::run_as_non_root::RunAsNonRoot,
+    &pss::run_as_user::RunAsUser,
+    &pss::seccomp_restricted::SeccompRestricted,
 ];
 
 /// All controls, in ID order.
