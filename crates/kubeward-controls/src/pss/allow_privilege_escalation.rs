@@ -1,4 +1,4 @@
-use crate::pss::{frameworks, mitre, nsa, pss, who, windows_exempt};
+use crate::pss::{frameworks, mitre, nsa, pss, sc_wrong_type, who, windows_exempt};
 use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
 
 control! {
@@ -53,6 +53,9 @@ impl Control for AllowPrivilegeEscalation {
             return;
         }
         for c in pod.containers() {
+            if sc_wrong_type(&c) {
+                continue;
+            }
             let path = c.sc_path().key("allowPrivilegeEscalation");
             match c.sc("allowPrivilegeEscalation") {
                 None => cx.report(

@@ -15,7 +15,9 @@ control! {
     /// `capabilities_restricted`, which forbids every added capability except
     /// `NET_BIND_SERVICE`. kubeward reports the capabilities outside the default set here
     /// whatever the level, and KW202 (`capabilities-not-dropped`) reports only the default
-    /// ones other than `NET_BIND_SERVICE`, so each added capability is reported once.
+    /// ones other than `NET_BIND_SERVICE`, so each added capability is reported once. (PSA
+    /// exempts Windows pods from the restricted check from v1.25 and so, at `restricted`,
+    /// also from this one; kubeward still reports a non-default capability there.)
     ///
     /// ## Why it matters
     /// Capabilities such as `SYS_ADMIN`, `SYS_PTRACE`, `SYS_MODULE` or `NET_ADMIN` give a

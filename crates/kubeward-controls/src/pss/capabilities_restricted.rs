@@ -1,5 +1,6 @@
 use crate::pss::{
-    added_capabilities, frameworks, mitre, nsa, pss, who, windows_exempt, BASELINE_CAPABILITIES,
+    added_capabilities, frameworks, mitre, nsa, pss, sc_wrong_type, who, windows_exempt,
+    BASELINE_CAPABILITIES,
 };
 use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
 
@@ -63,6 +64,9 @@ impl Control for CapabilitiesRestricted {
             return;
         }
         for c in pod.containers() {
+            if sc_wrong_type(&c) {
+                continue;
+            }
             let caps_path = c.sc_path().key("capabilities");
             let caps = c.sc("capabilities");
             let drop = caps.and_then(|n| n.get("drop")).filter(|n| !n.is_null());

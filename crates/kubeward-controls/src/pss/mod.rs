@@ -5,6 +5,13 @@
 //! each violation once: the baseline control reports what both would, the restricted control
 //! only what baseline allows (e.g. `restrictedVolumes` leaves `hostPath` to `hostPathVolumes`).
 //!
+//! One consequence is deliberate: PSA exempts Windows pods from `capabilities_restricted` and
+//! `seccompProfile_restricted` from v1.25, and because those checks replace
+//! `capabilities_baseline` and `seccompProfile_baseline` at `restricted`, a Windows pod that
+//! adds e.g. `NET_RAW` or sets seccomp `Unconfined` passes PSA at `restricted` but not at
+//! `baseline`. The controls do not know the level being evaluated, so KW107 and KW110 report
+//! such a pod at both levels.
+//!
 //! Versioned behaviour lives in the controls: a control declares the first policy version of
 //! its check in `pss(level, check, since)` (so [`crate::applies`] skips it below that), and
 //! reads [`crate::Context::pss_minor`] for the variants a check gained later.
@@ -79,6 +86,14 @@ pub(crate) const fn frameworks(
 /// `container "web"` or `init container "setup"`.
 pub(crate) fn who(c: &Container<'_>) -> String {
     c.describe()
+}
+
+/// Whether a container's `securityContext` is present with a type other than a mapping: the
+/// shape check reports that, and controls that flag missing fields skip such a container.
+pub(crate) fn sc_wrong_type(c: &Container<'_>) -> bool {
+    c.node
+        .get("securityContext")
+        .is_some_and(|n| !n.is_map() && !n.is_null())
 }
 
 /// A string field as Go decodes it into a `string`: absent or null is `""`; a value of

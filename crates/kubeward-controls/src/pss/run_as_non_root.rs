@@ -1,4 +1,4 @@
-use crate::pss::{frameworks, mitre, nsa, pss, user_namespace_relaxed, who};
+use crate::pss::{frameworks, mitre, nsa, pss, sc_wrong_type, user_namespace_relaxed, who};
 use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
 
 control! {
@@ -70,6 +70,9 @@ impl Control for RunAsNonRoot {
             );
         }
         for c in pod.containers() {
+            if sc_wrong_type(&c) {
+                continue;
+            }
             let path = c.sc_path().key("runAsNonRoot");
             match c.sc("runAsNonRoot") {
                 Some(n) => {

@@ -1,4 +1,6 @@
-use crate::pss::{frameworks, mitre, nsa, profile_type_valid, pss, who, windows_exempt};
+use crate::pss::{
+    frameworks, mitre, nsa, profile_type_valid, pss, sc_wrong_type, who, windows_exempt,
+};
 use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
 
 control! {
@@ -63,6 +65,9 @@ impl Control for SeccompRestricted {
             return;
         }
         for c in pod.containers() {
+            if sc_wrong_type(&c) {
+                continue;
+            }
             // A container profile that is set is either valid, KW110's (bad type), or of the
             // wrong type (the shape check's).
             if c.sc("seccompProfile").is_some() {
