@@ -29,7 +29,9 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { pss_version: PssVersion::LATEST }
+        Settings {
+            pss_version: PssVersion::LATEST,
+        }
     }
 }
 
@@ -49,12 +51,19 @@ pub struct Context<'s> {
 
 impl<'s> Context<'s> {
     pub fn new(settings: &'s Settings) -> Self {
-        Context { settings, violations: Vec::new() }
+        Context {
+            settings,
+            violations: Vec::new(),
+        }
     }
 
     /// Report a violation at `at` (a field, or for a missing field the nearest parent).
     pub fn report(&mut self, at: NodeRef<'_>, path: FieldPath, message: impl Into<String>) {
-        self.violations.push(Violation { pos: at.pos(), path, message: message.into() });
+        self.violations.push(Violation {
+            pos: at.pos(),
+            path,
+            message: message.into(),
+        });
     }
 
     /// The PSS version in force, as a minor number of v1.
@@ -66,7 +75,9 @@ impl<'s> Context<'s> {
 /// Whether a control applies at these settings: a PSS control only from the policy version
 /// that introduced its check.
 pub fn applies(meta: &ControlMeta, settings: &Settings) -> bool {
-    meta.frameworks.pss.is_none_or(|p| p.since <= settings.pss_version.minor())
+    meta.frameworks
+        .pss
+        .is_none_or(|p| p.since <= settings.pss_version.minor())
 }
 
 /// A control: metadata (from [`control!`]) and a check.

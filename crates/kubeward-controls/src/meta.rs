@@ -15,8 +15,13 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] =
-        [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,7 +49,9 @@ impl FromStr for Severity {
             "medium" => Ok(Severity::Medium),
             "high" => Ok(Severity::High),
             "critical" => Ok(Severity::Critical),
-            _ => Err(format!("unknown severity {s:?} (expected critical, high, medium, low or info)")),
+            _ => Err(format!(
+                "unknown severity {s:?} (expected critical, high, medium, low or info)"
+            )),
         }
     }
 }
@@ -96,7 +103,9 @@ impl FromStr for PssVersion {
         if s == "latest" {
             return Ok(Self::LATEST);
         }
-        let bad = || format!("invalid Pod Security Standards version {s:?} (expected vX.Y such as v1.37, or latest)");
+        let bad = || {
+            format!("invalid Pod Security Standards version {s:?} (expected vX.Y such as v1.37, or latest)")
+        };
         let rest = s.strip_prefix('v').unwrap_or(s);
         let (major, minor) = rest.split_once('.').ok_or_else(bad)?;
         if major != "1" {
@@ -130,7 +139,12 @@ pub struct Frameworks {
 }
 
 impl Frameworks {
-    pub const NONE: Frameworks = Frameworks { pss: None, nsa: &[], cis: &[], mitre: &[] };
+    pub const NONE: Frameworks = Frameworks {
+        pss: None,
+        nsa: &[],
+        cis: &[],
+        mitre: &[],
+    };
 }
 
 /// Everything known about a control except its check.

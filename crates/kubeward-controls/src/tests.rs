@@ -20,17 +20,29 @@ fn fixtures_dir() -> PathBuf {
 /// Evaluate one control over every object of `text`; one entry per document.
 fn evaluate(control: &dyn Control, text: &str, settings: &Settings) -> Vec<Vec<String>> {
     let parsed = parse_str(text, &Limits::default());
-    assert!(parsed.error.is_none(), "fixture does not parse: {:?}", parsed.error);
+    assert!(
+        parsed.error.is_none(),
+        "fixture does not parse: {:?}",
+        parsed.error
+    );
     let mut out = Vec::new();
     for doc in &parsed.documents {
         let mut lines = Vec::new();
         for item in objects_in(doc) {
-            let Item::Object(object) = item else { panic!("fixture holds a non-object") };
-            let target = Target { pod: object.pod(), object };
+            let Item::Object(object) = item else {
+                panic!("fixture holds a non-object")
+            };
+            let target = Target {
+                pod: object.pod(),
+                object,
+            };
             let mut cx = Context::new(settings);
             control.check(&target, &mut cx);
             for v in cx.violations {
-                lines.push(format!("{}:{} {} :: {}", v.pos.line, v.pos.column, v.path, v.message));
+                lines.push(format!(
+                    "{}:{} {} :: {}",
+                    v.pos.line, v.pos.column, v.path, v.message
+                ));
             }
         }
         out.push(lines);
@@ -54,8 +66,14 @@ fn every_control_has_pass_and_fail_fixtures() {
             .unwrap_or_else(|_| panic!("{id}: no fixtures directory {}", dir.display()))
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(names.iter().any(|n| n.starts_with("pass")), "{id}: no pass fixture");
-        assert!(names.iter().any(|n| n.starts_with("fail")), "{id}: no fail fixture");
+        assert!(
+            names.iter().any(|n| n.starts_with("pass")),
+            "{id}: no pass fixture"
+        );
+        assert!(
+            names.iter().any(|n| n.starts_with("fail")),
+            "{id}: no fail fixture"
+        );
     }
 }
 
@@ -65,13 +83,20 @@ fn fixtures() {
     for control in registry::all() {
         let id = control.meta().id;
         let dir = fixtures_dir().join(id);
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
         files.sort();
         for file in files {
             let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
-            let settings = Settings { pss_version: version_of(&stem) };
-            assert!(crate::applies(control.meta(), &settings), "{id}/{stem}: control does not apply at this version");
+            let settings = Settings {
+                pss_version: version_of(&stem),
+            };
+            assert!(
+                crate::applies(control.meta(), &settings),
+                "{id}/{stem}: control does not apply at this version"
+            );
             let text = std::fs::read_to_string(&file).unwrap();
             let results = evaluate(*control, &text, &settings);
             if stem.starts_with("pass") {
@@ -99,14 +124,27 @@ fn ids_and_names_are_unique_and_documented() {
     let all = registry::all();
     for (i, a) in all.iter().enumerate() {
         let m = a.meta();
-        assert!(m.id.starts_with("KW") && m.id.len() == 5, "{}: ID form", m.id);
+        assert!(
+            m.id.starts_with("KW") && m.id.len() == 5,
+            "{}: ID form",
+            m.id
+        );
         for b in &all[i + 1..] {
             assert_ne!(m.id, b.meta().id);
             assert_ne!(m.name, b.meta().name);
         }
         let doc = m.documentation();
-        for heading in ["## What it does", "## Why it matters", "## Example", "## How to fix"] {
-            assert!(doc.contains(heading), "{}: documentation lacks {heading:?}", m.id);
+        for heading in [
+            "## What it does",
+            "## Why it matters",
+            "## Example",
+            "## How to fix",
+        ] {
+            assert!(
+                doc.contains(heading),
+                "{}: documentation lacks {heading:?}",
+                m.id
+            );
         }
         let f = m.frameworks;
         assert!(
@@ -119,9 +157,15 @@ fn ids_and_names_are_unique_and_documented() {
 
 #[test]
 fn find_by_id_name_or_pss_check() {
-    assert_eq!(registry::find("KW101").unwrap().meta().name, "privileged-container");
+    assert_eq!(
+        registry::find("KW101").unwrap().meta().name,
+        "privileged-container"
+    );
     assert_eq!(registry::find("kw101").unwrap().meta().id, "KW101");
-    assert_eq!(registry::find("privileged-container").unwrap().meta().id, "KW101");
+    assert_eq!(
+        registry::find("privileged-container").unwrap().meta().id,
+        "KW101"
+    );
     assert_eq!(registry::find("privileged").unwrap().meta().id, "KW101");
     assert!(registry::find("nope").is_none());
 }
@@ -130,7 +174,11 @@ fn find_by_id_name_or_pss_check() {
 fn pss_versions_parse() {
     assert_eq!("v1.37".parse::<PssVersion>().unwrap(), PssVersion::LATEST);
     assert_eq!("latest".parse::<PssVersion>().unwrap(), PssVersion::LATEST);
-    assert_eq!("v1.99".parse::<PssVersion>().unwrap(), PssVersion::LATEST, "clamped like PSA");
+    assert_eq!(
+        "v1.99".parse::<PssVersion>().unwrap(),
+        PssVersion::LATEST,
+        "clamped like PSA"
+    );
     assert_eq!("1.19".parse::<PssVersion>().unwrap().minor(), 19);
     assert!("v2.0".parse::<PssVersion>().is_err());
     assert!("v1.x".parse::<PssVersion>().is_err());

@@ -50,7 +50,10 @@ pub enum Item<'a> {
     Object(Object<'a>),
     /// Not a Kubernetes object (no apiVersion/kind); skipped with a note, not an error, since
     /// directories of manifests often hold other YAML (values files, configs).
-    NotAnObject { pos: Pos, reason: String },
+    NotAnObject {
+        pos: Pos,
+        reason: String,
+    },
     /// Looks like an object but cannot be one: an input error.
     Invalid(Problem),
 }
@@ -68,11 +71,20 @@ pub fn objects_in(doc: &Document) -> Vec<Item<'_>> {
 
 fn push_object<'a>(node: NodeRef<'a>, out: &mut Vec<Item<'a>>, top: bool) {
     if !node.is_map() {
-        let reason = format!("document is {}, not a Kubernetes object", node.value_type().describe());
+        let reason = format!(
+            "document is {}, not a Kubernetes object",
+            node.value_type().describe()
+        );
         out.push(if top {
-            Item::NotAnObject { pos: node.value_pos(), reason }
+            Item::NotAnObject {
+                pos: node.value_pos(),
+                reason,
+            }
         } else {
-            Item::Invalid(Problem { pos: node.value_pos(), message: format!("List item {reason}") })
+            Item::Invalid(Problem {
+                pos: node.value_pos(),
+                message: format!("List item {reason}"),
+            })
         });
         return;
     }
@@ -81,18 +93,30 @@ fn push_object<'a>(node: NodeRef<'a>, out: &mut Vec<Item<'a>>, top: bool) {
     if kind.is_none() && api.is_none() {
         let reason = "mapping without apiVersion and kind, not a Kubernetes object".to_string();
         out.push(if top {
-            Item::NotAnObject { pos: node.value_pos(), reason }
+            Item::NotAnObject {
+                pos: node.value_pos(),
+                reason,
+            }
         } else {
-            Item::Invalid(Problem { pos: node.value_pos(), message: format!("List item is a {reason}") })
+            Item::Invalid(Problem {
+                pos: node.value_pos(),
+                message: format!("List item is a {reason}"),
+            })
         });
         return;
     }
     let need_str = |n: Option<NodeRef<'a>>, field: &str| -> Result<&'a str, Problem> {
         match n {
-            None => Err(Problem { pos: node.value_pos(), message: format!("object has no `{field}`") }),
+            None => Err(Problem {
+                pos: node.value_pos(),
+                message: format!("object has no `{field}`"),
+            }),
             Some(v) => v.as_str().filter(|s| !s.is_empty()).ok_or_else(|| Problem {
                 pos: v.pos(),
-                message: format!("`{field}` must be a non-empty string, found {}", v.value_type().describe()),
+                message: format!(
+                    "`{field}` must be a non-empty string, found {}",
+                    v.value_type().describe()
+                ),
             }),
         }
     };
@@ -115,7 +139,10 @@ fn push_object<'a>(node: NodeRef<'a>, out: &mut Vec<Item<'a>>, top: bool) {
             if !items.is_null() {
                 return out.push(Item::Invalid(Problem {
                     pos: items.pos(),
-                    message: format!("`items` must be a list, found {}", items.value_type().describe()),
+                    message: format!(
+                        "`items` must be a list, found {}",
+                        items.value_type().describe()
+                    ),
                 }));
             }
             return;
@@ -126,14 +153,25 @@ fn push_object<'a>(node: NodeRef<'a>, out: &mut Vec<Item<'a>>, top: bool) {
         if !m.is_map() && !m.is_null() {
             return out.push(Item::Invalid(Problem {
                 pos: m.pos(),
-                message: format!("`metadata` must be a mapping, found {}", m.value_type().describe()),
+                message: format!(
+                    "`metadata` must be a mapping, found {}",
+                    m.value_type().describe()
+                ),
             }));
         }
     }
     let str_field = |key: &str| meta.and_then(|m| m.get(key)).and_then(|v| v.as_str());
-    let name = str_field("name").or_else(|| str_field("generateName")).unwrap_or("");
+    let name = str_field("name")
+        .or_else(|| str_field("generateName"))
+        .unwrap_or("");
     let namespace = str_field("namespace").filter(|s| !s.is_empty());
-    out.push(Item::Object(Object { root: node, api_version, kind, name, namespace }));
+    out.push(Item::Object(Object {
+        root: node,
+        api_version,
+        kind,
+        name,
+        namespace,
+    }));
 }
 
 impl<'a> Object<'a> {
@@ -160,7 +198,9 @@ impl<'a> Object<'a> {
     }
 
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
-        self.annotations().and_then(|a| a.get(key)).and_then(|v| v.as_str())
+        self.annotations()
+            .and_then(|a| a.get(key))
+            .and_then(|v| v.as_str())
     }
 
     /// The pod spec of every pod-bearing kind, with where it sits in the object.
@@ -173,7 +213,10 @@ impl<'a> Object<'a> {
                 ("", "ReplicationController")
                 | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
                 | ("apps", "StatefulSet")
-                | ("batch", "Job") => (&["spec", "template", "spec"], &["spec", "template", "metadata"]),
+                | ("batch", "Job") => (
+                    &["spec", "template", "spec"],
+                    &["spec", "template", "metadata"],
+                ),
                 ("batch", "CronJob") => (
                     &["spec", "jobTemplate", "spec", "template", "spec"],
                     &["spec", "jobTemplate", "spec", "template", "metadata"],
@@ -220,8 +263,11 @@ pub enum ContainerKind {
 }
 
 impl ContainerKind {
-    pub const ALL: [ContainerKind; 3] =
-        [ContainerKind::Container, ContainerKind::InitContainer, ContainerKind::EphemeralContainer];
+    pub const ALL: [ContainerKind; 3] = [
+        ContainerKind::Container,
+        ContainerKind::InitContainer,
+        ContainerKind::EphemeralContainer,
+    ];
 
     pub fn field(self) -> &'static str {
         match self {
@@ -258,7 +304,9 @@ impl<'a> Container<'a> {
 
     /// A field of the container's securityContext.
     pub fn sc(&self, key: &str) -> Option<NodeRef<'a>> {
-        self.security_context().and_then(|sc| sc.get(key)).filter(|n| !n.is_null())
+        self.security_context()
+            .and_then(|sc| sc.get(key))
+            .filter(|n| !n.is_null())
     }
 
     /// `container "web"` for messages.
@@ -293,7 +341,9 @@ impl<'a> PodSpec<'a> {
 
     /// A field of the pod's securityContext.
     pub fn psc(&self, key: &str) -> Option<NodeRef<'a>> {
-        self.security_context().and_then(|sc| sc.get(key)).filter(|n| !n.is_null())
+        self.security_context()
+            .and_then(|sc| sc.get(key))
+            .filter(|n| !n.is_null())
     }
 
     pub fn psc_path(&self) -> FieldPath {
@@ -306,11 +356,14 @@ impl<'a> PodSpec<'a> {
     }
 
     pub fn psc_anchor(&self) -> NodeRef<'a> {
-        self.field("securityContext").unwrap_or_else(|| self.spec_anchor())
+        self.field("securityContext")
+            .unwrap_or_else(|| self.spec_anchor())
     }
 
     pub fn annotations(&self) -> Option<NodeRef<'a>> {
-        self.meta.and_then(|m| m.get("annotations")).filter(|a| a.is_map())
+        self.meta
+            .and_then(|m| m.get("annotations"))
+            .filter(|a| a.is_map())
     }
 
     pub fn annotation(&self, key: &str) -> Option<NodeRef<'a>> {
@@ -340,15 +393,16 @@ impl<'a> PodSpec<'a> {
         ContainerKind::ALL.into_iter().flat_map(move |kind| {
             let list = self.field(kind.field()).filter(|l| l.is_seq());
             let base = self.spec_path.key(kind.field());
-            list.into_iter().flat_map(|l| l.items().enumerate()).filter(|(_, n)| n.is_map()).map(
-                move |(index, node)| Container {
+            list.into_iter()
+                .flat_map(|l| l.items().enumerate())
+                .filter(|(_, n)| n.is_map())
+                .map(move |(index, node)| Container {
                     node,
                     kind,
                     index,
                     name: node.get("name").and_then(|n| n.as_str()).unwrap_or(""),
                     path: base.index(index),
-                },
-            )
+                })
         })
     }
 

@@ -33,7 +33,15 @@ const WINDOWS: Shape = Map(&[
     ("gmsaCredentialSpec", Str),
 ]);
 const HANDLER: Shape = Map(&[
-    ("httpGet", Map(&[("host", Str), ("port", IntOrStr), ("path", Str), ("scheme", Str)])),
+    (
+        "httpGet",
+        Map(&[
+            ("host", Str),
+            ("port", IntOrStr),
+            ("path", Str),
+            ("scheme", Str),
+        ]),
+    ),
     ("tcpSocket", Map(&[("host", Str), ("port", IntOrStr)])),
     ("exec", Map(&[("command", List(&Str))])),
     ("grpc", Map(&[("port", Int), ("service", Str)])),
@@ -55,7 +63,10 @@ const CONTAINER: Shape = Map(&[
             ("runAsUser", Int),
             ("runAsGroup", Int),
             ("procMount", Str),
-            ("capabilities", Map(&[("add", List(&Str)), ("drop", List(&Str))])),
+            (
+                "capabilities",
+                Map(&[("add", List(&Str)), ("drop", List(&Str))]),
+            ),
             ("seccompProfile", SECCOMP),
             ("seLinuxOptions", SELINUX),
             ("appArmorProfile", APPARMOR),
@@ -72,14 +83,34 @@ const CONTAINER: Shape = Map(&[
             ("name", Str),
         ])),
     ),
-    ("env", List(&Map(&[("name", Str), ("value", Str), ("valueFrom", Map(&[]))]))),
+    (
+        "env",
+        List(&Map(&[
+            ("name", Str),
+            ("value", Str),
+            ("valueFrom", Map(&[])),
+        ])),
+    ),
     ("envFrom", List(&Map(&[]))),
-    ("resources", Map(&[("limits", MapOf(&IntOrStr)), ("requests", MapOf(&IntOrStr))])),
-    ("volumeMounts", List(&Map(&[("name", Str), ("mountPath", Str), ("readOnly", Bool)]))),
+    (
+        "resources",
+        Map(&[("limits", MapOf(&IntOrStr)), ("requests", MapOf(&IntOrStr))]),
+    ),
+    (
+        "volumeMounts",
+        List(&Map(&[
+            ("name", Str),
+            ("mountPath", Str),
+            ("readOnly", Bool),
+        ])),
+    ),
     ("livenessProbe", PROBE),
     ("readinessProbe", PROBE),
     ("startupProbe", PROBE),
-    ("lifecycle", Map(&[("postStart", HANDLER), ("preStop", HANDLER)])),
+    (
+        "lifecycle",
+        Map(&[("postStart", HANDLER), ("preStop", HANDLER)]),
+    ),
 ]);
 
 /// The fields of a PodSpec that controls read.
@@ -112,7 +143,13 @@ pub const POD_SPEC: Shape = Map(&[
     ("containers", List(&CONTAINER)),
     ("initContainers", List(&CONTAINER)),
     ("ephemeralContainers", List(&CONTAINER)),
-    ("volumes", List(&Map(&[("name", Str), ("hostPath", Map(&[("path", Str), ("type", Str)]))]))),
+    (
+        "volumes",
+        List(&Map(&[
+            ("name", Str),
+            ("hostPath", Map(&[("path", Str), ("type", Str)])),
+        ])),
+    ),
 ]);
 
 const METADATA: Shape = Map(&[

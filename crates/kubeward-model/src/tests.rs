@@ -25,10 +25,15 @@ fn finds_pod_spec_in_every_pod_bearing_kind() {
         for (depth, key) in keys.iter().enumerate() {
             yaml.push_str(&format!("{}{}:\n", "  ".repeat(depth), key));
         }
-        yaml.push_str(&format!("{}containers: [{{name: c, image: i}}]\n", "  ".repeat(keys.len())));
+        yaml.push_str(&format!(
+            "{}containers: [{{name: c, image: i}}]\n",
+            "  ".repeat(keys.len())
+        ));
         let d = doc(&yaml);
         let items = objects_in(&d);
-        let Item::Object(obj) = &items[0] else { panic!("object") };
+        let Item::Object(obj) = &items[0] else {
+            panic!("object")
+        };
         let pod = obj.pod().unwrap_or_else(|| panic!("{kind} is pod-bearing"));
         assert_eq!(pod.spec_path.as_str(), path);
         let c: Vec<_> = pod.containers().collect();
@@ -40,8 +45,13 @@ fn finds_pod_spec_in_every_pod_bearing_kind() {
 #[test]
 fn other_kinds_have_no_pod() {
     let d = doc("apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {template: {spec: {containers: []}}}\n");
-    let Item::Object(obj) = &objects_in(&d)[0] else { panic!() };
-    assert!(obj.pod().is_none(), "a CRD named Deployment is not apps/v1 Deployment");
+    let Item::Object(obj) = &objects_in(&d)[0] else {
+        panic!()
+    };
+    assert!(
+        obj.pod().is_none(),
+        "a CRD named Deployment is not apps/v1 Deployment"
+    );
 }
 
 #[test]
@@ -57,8 +67,15 @@ fn lists_are_expanded_with_item_positions() {
 #[test]
 fn containers_of_all_kinds_in_order() {
     let d = doc("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  initContainers: [{name: i}]\n  containers: [{name: c1}, {name: c2}]\n  ephemeralContainers: [{name: e}]\n");
-    let Item::Object(obj) = &objects_in(&d)[0] else { panic!() };
-    let names: Vec<_> = obj.pod().unwrap().containers().map(|c| (c.kind, c.name)).collect();
+    let Item::Object(obj) = &objects_in(&d)[0] else {
+        panic!()
+    };
+    let names: Vec<_> = obj
+        .pod()
+        .unwrap()
+        .containers()
+        .map(|c| (c.kind, c.name))
+        .collect();
     assert_eq!(
         names,
         vec![
@@ -77,8 +94,14 @@ fn not_objects_and_invalid_objects() {
     let d = doc("foo: bar\n");
     assert!(matches!(objects_in(&d)[0], Item::NotAnObject { .. }));
     let d = doc("apiVersion: v1\nkind: 12\n");
-    let Item::Invalid(p) = &objects_in(&d)[0] else { panic!() };
-    assert!(p.message.contains("`kind` must be a non-empty string"), "{}", p.message);
+    let Item::Invalid(p) = &objects_in(&d)[0] else {
+        panic!()
+    };
+    assert!(
+        p.message.contains("`kind` must be a non-empty string"),
+        "{}",
+        p.message
+    );
     assert_eq!(p.pos.line, 2);
     let d = doc("apiVersion: v1\nkind: Pod\nmetadata: x\n");
     assert!(matches!(objects_in(&d)[0], Item::Invalid(_)));
@@ -87,9 +110,14 @@ fn not_objects_and_invalid_objects() {
 #[test]
 fn wrong_types_are_located() {
     let d = doc("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {a: true}\nspec:\n  hostPID: \"true\"\n  containers: \"x\"\n  securityContext:\n    runAsUser: '0'\n");
-    let Item::Object(obj) = &objects_in(&d)[0] else { panic!() };
+    let Item::Object(obj) = &objects_in(&d)[0] else {
+        panic!()
+    };
     let problems = shape::validate(obj);
-    let msgs: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.pos, p.message)).collect();
+    let msgs: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{}: {}", p.pos, p.message))
+        .collect();
     assert_eq!(
         msgs,
         vec![
@@ -103,11 +131,16 @@ fn wrong_types_are_located() {
 
 #[test]
 fn template_that_is_not_a_mapping() {
-    let d = doc("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template: 3\n");
-    let Item::Object(obj) = &objects_in(&d)[0] else { panic!() };
+    let d =
+        doc("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  template: 3\n");
+    let Item::Object(obj) = &objects_in(&d)[0] else {
+        panic!()
+    };
     let problems = shape::validate(obj);
     assert_eq!(problems.len(), 1);
-    assert!(problems[0].message.starts_with("spec.template: expected a mapping"));
+    assert!(problems[0]
+        .message
+        .starts_with("spec.template: expected a mapping"));
     let pod = obj.pod().unwrap();
     assert!(pod.spec.is_none());
     assert_eq!(pod.anchor.value_pos().line, 5, "nearest parent is spec");
@@ -115,7 +148,15 @@ fn template_that_is_not_a_mapping() {
 
 #[test]
 fn field_paths_bracket_odd_keys() {
-    let p = FieldPath::from("metadata").key("annotations").key("seccomp.security.alpha.kubernetes.io/pod");
-    assert_eq!(p.as_str(), "metadata.annotations['seccomp.security.alpha.kubernetes.io/pod']");
-    assert_eq!(FieldPath::from("spec").key("containers").index(2).as_str(), "spec.containers[2]");
+    let p = FieldPath::from("metadata")
+        .key("annotations")
+        .key("seccomp.security.alpha.kubernetes.io/pod");
+    assert_eq!(
+        p.as_str(),
+        "metadata.annotations['seccomp.security.alpha.kubernetes.io/pod']"
+    );
+    assert_eq!(
+        FieldPath::from("spec").key("containers").index(2).as_str(),
+        "spec.containers[2]"
+    );
 }
