@@ -7,7 +7,11 @@
 
 mod meta;
 pub mod pss;
+pub mod rbac;
 pub mod registry;
+pub mod secrets;
+pub mod services;
+pub mod workload;
 
 pub use meta::*;
 
@@ -25,12 +29,19 @@ pub struct Target<'a> {
 pub struct Settings {
     /// The Pod Security Standards version to evaluate.
     pub pss_version: PssVersion,
+    /// Registries images may come from (`registry.example.com`, `ghcr.io/acme`); empty means
+    /// any registry is allowed. From the config file.
+    pub allowed_registries: Vec<String>,
+    /// Require `imagePullPolicy: Always` (config file); off by default.
+    pub require_pull_always: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             pss_version: PssVersion::LATEST,
+            allowed_registries: Vec::new(),
+            require_pull_always: false,
         }
     }
 }

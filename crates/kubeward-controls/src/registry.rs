@@ -1,9 +1,11 @@
 //! Every control kubeward has, in ID order.
 
-use crate::pss;
-use crate::Control;
+use std::sync::LazyLock;
 
-static ALL: &[&dyn Control] = &[
+use crate::{pss, rbac, secrets, services, workload, Control};
+
+/// The Pod Security Standards controls.
+pub(crate) static PSS: &[&dyn Control] = &[
     &pss::privileged::Privileged,
     &pss::host_namespaces::HostNamespaces,
     &pss::host_path_volumes::HostPathVolumes,
@@ -25,9 +27,26 @@ static ALL: &[&dyn Control] = &[
     &pss::seccomp_restricted::SeccompRestricted,
 ];
 
+/// Each family lists its own controls, so families can grow independently.
+static ALL: LazyLock<Vec<&'static dyn Control>> = LazyLock::new(|| {
+    let mut all: Vec<&'static dyn Control> = [
+        PSS,
+        workload::CONTROLS,
+        secrets::CONTROLS,
+        services::CONTROLS,
+        rbac::CONTROLS,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
+    .collect();
+    all.sort_by_key(|c| c.meta().id);
+    all
+});
+
 /// All controls, in ID order.
 pub fn all() -> &'static [&'static dyn Control] {
-    ALL
+    &ALL
 }
 
 /// Find a control by its ID (`KW101`), its name (`privileged-container`) or, for PSS

@@ -92,6 +92,7 @@ fn fixtures() {
             let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
             let settings = Settings {
                 pss_version: version_of(&stem),
+                ..Settings::default()
             };
             assert!(
                 crate::applies(control.meta(), &settings),

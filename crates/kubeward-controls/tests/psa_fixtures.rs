@@ -99,6 +99,7 @@ fn violated(
     }
     let settings = Settings {
         pss_version: version,
+        ..Settings::default()
     };
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut pods = 0;

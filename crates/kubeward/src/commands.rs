@@ -57,6 +57,7 @@ impl Sink for Progress<'_> {
 fn scan(args: ScanArgs) -> Result<u8> {
     let settings = Settings {
         pss_version: args.pss_version,
+        ..Settings::default()
     };
     let limits = Limits {
         max_document_bytes: args.max_document_size,
