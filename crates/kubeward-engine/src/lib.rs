@@ -70,6 +70,8 @@ pub struct Engine {
 
 /// How many documents one unit of parallel work holds; keeps a huge file from being one task.
 const WINDOW: usize = 256;
+/// How many units are evaluated while the previous ones are written.
+const GROUP: usize = 16;
 /// How many bytes of input are held at once (a single larger file is read whole).
 const BATCH_BYTES: u64 = 32 << 20;
 
@@ -96,6 +98,11 @@ impl Engine {
     }
 
     /// Scan every source, handing results to `sink` in input order.
+    ///
+    /// Sources are read a batch at a time (about [`BATCH_BYTES`]); a batch is cut into units of
+    /// [`WINDOW`] documents, evaluated [`GROUP`] units at a time on the rayon pool while this
+    /// thread writes the previous group's results, so output never stalls the workers and
+    /// memory holds at most two groups of results.
     pub fn scan(&self, sources: &[Source], sink: &mut dyn Sink) -> std::io::Result<Summary> {
         let mut summary = Summary::new(self.controls.len());
         let mut start = 0;
@@ -116,22 +123,32 @@ impl Engine {
                         .map(move |w| (i, w * WINDOW..((w + 1) * WINDOW).min(n)))
                 })
                 .collect();
-            let results: Vec<FileResult> = units
-                .par_iter()
-                .map(|(i, range)| {
-                    let l = &loaded[*i];
-                    let mut r = self.evaluate_chunks(&l.name, &l.text, &l.chunks[range.clone()]);
-                    r.first_piece = range.start == 0;
-                    if r.first_piece {
-                        r.errors.splice(0..0, l.error.iter().cloned());
-                    }
-                    r
-                })
-                .collect();
-            for r in results {
-                summary.add(&r);
-                sink.file(r)?;
+            let evaluate = |group: &[(usize, Range<usize>)]| -> Vec<FileResult> {
+                group
+                    .par_iter()
+                    .map(|(i, range)| {
+                        let l = &loaded[*i];
+                        let mut r =
+                            self.evaluate_chunks(&l.name, &l.text, &l.chunks[range.clone()]);
+                        r.first_piece = range.start == 0;
+                        if r.first_piece {
+                            r.errors.splice(0..0, l.error.iter().cloned());
+                        }
+                        r
+                    })
+                    .collect()
+            };
+            let mut pending: Vec<FileResult> = Vec::new();
+            for group in units.chunks(GROUP) {
+                let (results, written) = std::thread::scope(|scope| {
+                    let worker = scope.spawn(|| evaluate(group));
+                    let written = write_all(std::mem::take(&mut pending), &mut summary, sink);
+                    (worker.join(), written)
+                });
+                written?;
+                pending = results.map_err(|_| std::io::Error::other("a scan worker failed"))?;
             }
+            write_all(pending, &mut summary, sink)?;
             start = end;
         }
         Ok(summary)
@@ -214,6 +231,18 @@ impl Engine {
             }
         }
     }
+}
+
+fn write_all(
+    results: Vec<FileResult>,
+    summary: &mut Summary,
+    sink: &mut dyn Sink,
+) -> std::io::Result<()> {
+    for r in results {
+        summary.add(&r);
+        sink.file(r)?;
+    }
+    Ok(())
 }
 
 /// Receives results in input order. A large file may arrive in several pieces; the first has

@@ -72,7 +72,7 @@ fn scan_walks_directories_in_order_and_reports_unreadable_input() {
 
 #[test]
 fn large_files_arrive_in_ordered_pieces() {
-    let text: String = (0..1000)
+    let text: String = (0..5000)
         .map(|i| format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}}}\nspec:\n  containers:\n  - name: c\n    securityContext: {{privileged: true}}\n"))
         .collect();
     let sources = vec![Source::Text {
@@ -81,7 +81,10 @@ fn large_files_arrive_in_ordered_pieces() {
     }];
     let mut sink = Collect::default();
     let summary = engine().scan(&sources, &mut sink).unwrap();
-    assert!(sink.results.len() > 1);
+    assert!(
+        sink.results.len() > GROUP,
+        "more pieces than one pipelined group"
+    );
     assert!(sink.results[0].first_piece && !sink.results[1].first_piece);
     assert_eq!(summary.files, 1);
     let names: Vec<String> = sink
@@ -89,7 +92,7 @@ fn large_files_arrive_in_ordered_pieces() {
         .filter(|f| f.control.id == "KW101")
         .map(|f| f.object.name.clone())
         .collect();
-    let expected: Vec<String> = (0..1000).map(|i| format!("p{i}")).collect();
+    let expected: Vec<String> = (0..5000).map(|i| format!("p{i}")).collect();
     assert_eq!(
         names, expected,
         "input order is kept across parallel pieces"

@@ -232,11 +232,14 @@ impl<'a> Object<'a> {
                 _ => break,
             }
         }
+        let spec = spec.filter(|s| s.is_map());
+        let spec_path = FieldPath::from_keys(spec_path);
         Some(PodSpec {
-            spec: spec.filter(|s| s.is_map()),
+            containers: collect_containers(spec, &spec_path),
+            spec,
             anchor,
             meta: self.root.get_path(meta_path).filter(|m| m.is_map()),
-            spec_path: FieldPath::from_keys(spec_path),
+            spec_path,
             meta_path: FieldPath::from_keys(meta_path),
         })
     }
@@ -252,6 +255,31 @@ pub struct PodSpec<'a> {
     pub meta: Option<NodeRef<'a>>,
     pub spec_path: FieldPath,
     pub meta_path: FieldPath,
+    /// Found once; every control walks them.
+    containers: Vec<Container<'a>>,
+}
+
+/// Containers, then init containers, then ephemeral containers. Items that are not mappings
+/// are skipped here and reported by [`shape`].
+fn collect_containers<'a>(spec: Option<NodeRef<'a>>, spec_path: &FieldPath) -> Vec<Container<'a>> {
+    let mut out = Vec::new();
+    let Some(spec) = spec else { return out };
+    for kind in ContainerKind::ALL {
+        let Some(list) = spec.get(kind.field()).filter(|l| l.is_seq()) else {
+            continue;
+        };
+        let base = spec_path.key(kind.field());
+        for (index, node) in list.items().enumerate().filter(|(_, n)| n.is_map()) {
+            out.push(Container {
+                node,
+                kind,
+                index,
+                name: node.get("name").and_then(|n| n.as_str()).unwrap_or(""),
+                path: base.index(index),
+            });
+        }
+    }
+    out
 }
 
 /// Which list a container comes from.
@@ -390,20 +418,7 @@ impl<'a> PodSpec<'a> {
     /// Containers, then init containers, then ephemeral containers. Items that are not
     /// mappings are skipped here and reported by [`shape`].
     pub fn containers(&self) -> impl Iterator<Item = Container<'a>> + '_ {
-        ContainerKind::ALL.into_iter().flat_map(move |kind| {
-            let list = self.field(kind.field()).filter(|l| l.is_seq());
-            let base = self.spec_path.key(kind.field());
-            list.into_iter()
-                .flat_map(|l| l.items().enumerate())
-                .filter(|(_, n)| n.is_map())
-                .map(move |(index, node)| Container {
-                    node,
-                    kind,
-                    index,
-                    name: node.get("name").and_then(|n| n.as_str()).unwrap_or(""),
-                    path: base.index(index),
-                })
-        })
+        self.containers.iter().cloned()
     }
 
     /// Volumes with their paths.

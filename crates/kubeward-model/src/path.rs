@@ -2,15 +2,18 @@
 //! with bracketed keys where a key holds dots or slashes
 //! (`metadata.annotations['seccomp.security.alpha.kubernetes.io/pod']`).
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
+/// Shared, so that cloning a path (once per container per control) costs no allocation.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
 #[serde(transparent)]
-pub struct FieldPath(String);
+pub struct FieldPath(Arc<str>);
 
 impl FieldPath {
     pub fn root() -> Self {
-        FieldPath(String::new())
+        FieldPath(Arc::from(""))
     }
 
     pub fn from_keys(keys: &[&str]) -> Self {
@@ -34,11 +37,11 @@ impl FieldPath {
             s.push_str(&key.replace('\'', "\\'"));
             s.push_str("']");
         }
-        FieldPath(s)
+        FieldPath(Arc::from(s))
     }
 
     pub fn index(&self, i: usize) -> Self {
-        FieldPath(format!("{}[{}]", self.0, i))
+        FieldPath(Arc::from(format!("{}[{}]", self.0, i)))
     }
 
     pub fn as_str(&self) -> &str {
@@ -54,6 +57,6 @@ impl std::fmt::Display for FieldPath {
 
 impl From<&str> for FieldPath {
     fn from(s: &str) -> Self {
-        FieldPath(s.to_string())
+        FieldPath(Arc::from(s))
     }
 }

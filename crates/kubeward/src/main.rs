@@ -1,5 +1,10 @@
 //! The kubeward command line: a thin layer that wires loaders, the engine and reporters.
 
+/// mimalloc: parsing allocates many small strings and vectors; glibc malloc spent ~17% of a
+/// scan in allocation (perf, BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod cli;
 mod commands;
 
