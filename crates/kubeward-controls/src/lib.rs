@@ -5,6 +5,8 @@
 //! control's [`ControlMeta`], so `kubeward explain` prints exactly what the code says and the
 //! docs cannot drift from it. [`registry::all`] lists every control.
 
+pub mod cross;
+pub mod inventory;
 mod meta;
 pub mod pss;
 pub mod rbac;
@@ -13,6 +15,7 @@ pub mod secrets;
 pub mod services;
 pub mod workload;
 
+pub use inventory::{CrossViolation, Inventory};
 pub use meta::*;
 
 use kubeward_model::{FieldPath, Object, PodSpec};
@@ -94,7 +97,17 @@ pub fn applies(meta: &ControlMeta, settings: &Settings) -> bool {
 /// A control: metadata (from [`control!`]) and a check.
 pub trait Control: Sync + Send {
     fn meta(&self) -> &'static ControlMeta;
-    fn check(&self, target: &Target<'_>, cx: &mut Context<'_>);
+
+    /// Check one object.
+    fn check(&self, _target: &Target<'_>, _cx: &mut Context<'_>) {}
+
+    /// Cross-object controls say so; they run once over the [`Inventory`] after the
+    /// per-object pass, and only raise findings when the scan holds the objects they need.
+    fn is_cross_object(&self) -> bool {
+        false
+    }
+
+    fn check_inventory(&self, _inventory: &Inventory, _out: &mut Vec<CrossViolation>) {}
 }
 
 /// Declare a control: its doc comment becomes its documentation.

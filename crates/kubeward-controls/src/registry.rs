@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use crate::{pss, rbac, secrets, services, workload, Control};
+use crate::{cross, pss, rbac, secrets, services, workload, Control};
 
 /// The Pod Security Standards controls.
 pub(crate) static PSS: &[&dyn Control] = &[
@@ -31,6 +31,7 @@ pub(crate) static PSS: &[&dyn Control] = &[
 static ALL: LazyLock<Vec<&'static dyn Control>> = LazyLock::new(|| {
     let mut all: Vec<&'static dyn Control> = [
         PSS,
+        cross::CONTROLS,
         workload::CONTROLS,
         secrets::CONTROLS,
         services::CONTROLS,

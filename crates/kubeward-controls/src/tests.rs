@@ -50,6 +50,42 @@ fn evaluate(control: &dyn Control, text: &str, settings: &Settings) -> Vec<Vec<S
     out
 }
 
+/// Evaluate a cross-object control over a whole file: one scenario per file.
+fn evaluate_cross(control: &dyn Control, text: &str) -> Vec<String> {
+    let parsed = parse_str(text, &Limits::default());
+    assert!(
+        parsed.error.is_none(),
+        "fixture does not parse: {:?}",
+        parsed.error
+    );
+    let file: std::sync::Arc<str> = std::sync::Arc::from("fixture.yaml");
+    let mut inventory = crate::Inventory::default();
+    for doc in &parsed.documents {
+        for item in objects_in(doc) {
+            let Item::Object(object) = item else {
+                panic!("fixture holds a non-object")
+            };
+            inventory.add(
+                &Target {
+                    pod: object.pod(),
+                    object,
+                },
+                &file,
+            );
+        }
+    }
+    let mut out = Vec::new();
+    control.check_inventory(&inventory, &mut out);
+    out.iter()
+        .map(|v| {
+            format!(
+                "{}:{} {} {} :: {}",
+                v.at.pos.line, v.at.pos.column, v.at.object, v.path, v.message
+            )
+        })
+        .collect()
+}
+
 fn version_of(stem: &str) -> PssVersion {
     match stem.split_once('@') {
         Some((_, v)) => v.parse().expect("fixture version"),
@@ -99,6 +135,18 @@ fn fixtures() {
                 "{id}/{stem}: control does not apply at this version"
             );
             let text = std::fs::read_to_string(&file).unwrap();
+            if control.is_cross_object() {
+                let found = evaluate_cross(*control, &text);
+                if stem.starts_with("pass") && !found.is_empty() {
+                    failures.push(format!("{id}/{stem}: unexpected {found:?}"));
+                } else if stem.starts_with("fail") {
+                    if found.is_empty() {
+                        failures.push(format!("{id}/{stem}: no violation"));
+                    }
+                    insta::assert_snapshot!(format!("{id}_{stem}"), found.join("\n"));
+                }
+                continue;
+            }
             let results = evaluate(*control, &text, &settings);
             if stem.starts_with("pass") {
                 for (i, doc) in results.iter().enumerate() {

@@ -1,0 +1,70 @@
+use kubeward_model::FieldPath;
+
+use super::{considered, nsa, policies, skipped_namespace};
+use crate::inventory::{CrossViolation, FactKind, Inventory};
+use crate::pss::frameworks;
+use crate::{control, Control, ControlMeta};
+
+control! {
+    /// ## What it does
+    /// Flags a Namespace defined in the scan that has NetworkPolicies but none that denies all
+    /// ingress by default (`podSelector: {}` with `Ingress` in policyTypes and no ingress rules).
+    /// Namespaces with no policy at all are KW801's.
+    ///
+    /// ## Why it matters
+    /// Allow-list policies only protect the pods they select. A default deny makes every new
+    /// workload closed until a policy opens it, instead of open until someone remembers.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: networking.k8s.io/v1
+    /// kind: NetworkPolicy
+    /// metadata: {name: allow-web, namespace: shop}
+    /// spec:
+    ///   podSelector: {matchLabels: {app: web}}   # selects only web: no default deny
+    ///   ingress: [{from: [{podSelector: {}}]}]
+    /// ```
+    ///
+    /// ## How to fix
+    /// Add `{podSelector: {}, policyTypes: [Ingress]}` to the namespace.
+    pub struct NoDefaultDenyIngress;
+    id: "KW802",
+    name: "namespace-without-default-deny-ingress",
+    title: "Namespace has no default-deny ingress NetworkPolicy",
+    severity: Medium,
+    remediation: "Add a NetworkPolicy with podSelector: {} and policyTypes: [Ingress] and no ingress rules.",
+    frameworks: frameworks(None, &[nsa::NETWORK_POLICIES], &["5.3.2"], &["T1046"]),
+}
+
+impl Control for NoDefaultDenyIngress {
+    fn meta(&self) -> &'static ControlMeta {
+        &Self::META
+    }
+
+    fn is_cross_object(&self) -> bool {
+        true
+    }
+
+    fn check_inventory(&self, inv: &Inventory, out: &mut Vec<CrossViolation>) {
+        for ns in inv.namespaces() {
+            let p = policies(inv, &ns.name);
+            if skipped_namespace(&ns.name) || p.is_empty() {
+                continue;
+            }
+            let has = p.iter().any(|f| {
+                matches!(&f.kind, FactKind::NetworkPolicy { selector, denies_all_ingress: true, .. } if selector.is_empty())
+            });
+            if !has {
+                out.push(CrossViolation {
+                    at: ns.at.clone(),
+                    path: FieldPath::from("metadata.name"),
+                    message: format!(
+                        "namespace {:?} has no default-deny ingress NetworkPolicy (considered {})",
+                        ns.name,
+                        considered("NetworkPolicies", &p)
+                    ),
+                });
+            }
+        }
+    }
+}

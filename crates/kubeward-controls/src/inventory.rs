@@ -1,0 +1,223 @@
+//! The inventory: small facts gathered from every object during the per-object pass, for the
+//! controls that look across objects (NetworkPolicy coverage, quotas). Facts are owned and
+//! compact (names and labels, not trees), so the inventory of a large scan stays small.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kubeward_model::{Object, ObjectId};
+use kubeward_yaml::{NodeRef, Pos};
+
+use crate::Target;
+
+/// Where an object is, to locate a cross-object finding.
+#[derive(Clone, Debug)]
+pub struct Located {
+    pub file: Arc<str>,
+    pub pos: Pos,
+    pub object: Arc<ObjectId>,
+}
+
+/// A Kubernetes label selector (matchLabels and matchExpressions).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LabelSelector {
+    pub match_labels: BTreeMap<String, String>,
+    /// (key, operator, values)
+    pub match_expressions: Vec<(String, String, Vec<String>)>,
+}
+
+impl LabelSelector {
+    pub fn from_node(node: Option<NodeRef<'_>>) -> Self {
+        let mut sel = LabelSelector::default();
+        let Some(node) = node.filter(|n| n.is_map()) else {
+            return sel;
+        };
+        if let Some(ml) = node.get("matchLabels") {
+            for (k, v) in ml.entries() {
+                sel.match_labels
+                    .insert(k.to_string(), v.scalar_text().unwrap_or("").to_string());
+            }
+        }
+        if let Some(me) = node.get("matchExpressions") {
+            for e in me.items() {
+                let s = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                let values = e
+                    .get("values")
+                    .map(|v| {
+                        v.items()
+                            .filter_map(|i| i.scalar_text().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                sel.match_expressions
+                    .push((s("key"), s("operator"), values));
+            }
+        }
+        sel
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.match_labels.is_empty() && self.match_expressions.is_empty()
+    }
+
+    /// Whether the selector selects an object with these labels (an empty selector selects all).
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
+            && self
+                .match_expressions
+                .iter()
+                .all(|(k, op, values)| match op.as_str() {
+                    "In" => labels.get(k).is_some_and(|v| values.contains(v)),
+                    "NotIn" => labels.get(k).is_none_or(|v| !values.contains(v)),
+                    "Exists" => labels.contains_key(k),
+                    "DoesNotExist" => !labels.contains_key(k),
+                    // An unknown operator selects nothing, as the API server would refuse it.
+                    _ => false,
+                })
+    }
+}
+
+/// What kind of fact.
+#[derive(Clone, Debug)]
+pub enum FactKind {
+    Namespace,
+    NetworkPolicy {
+        selector: LabelSelector,
+        /// Applies to ingress (policyTypes, or the default: always).
+        ingress: bool,
+        /// Applies to egress (policyTypes, or the default: when egress rules exist).
+        egress: bool,
+        /// Applies to ingress and allows nothing: a deny-all for the pods it selects.
+        denies_all_ingress: bool,
+        denies_all_egress: bool,
+    },
+    Workload {
+        labels: BTreeMap<String, String>,
+    },
+    ResourceQuota,
+    LimitRange,
+}
+
+/// One fact about one object.
+#[derive(Clone, Debug)]
+pub struct Fact {
+    pub kind: FactKind,
+    /// For a Namespace, its own name; otherwise metadata.namespace.
+    pub namespace: Option<String>,
+    pub name: String,
+    pub at: Located,
+}
+
+/// Everything the cross-object controls see, in input order.
+#[derive(Default, Debug)]
+pub struct Inventory {
+    pub facts: Vec<Fact>,
+}
+
+fn labels(node: Option<NodeRef<'_>>) -> BTreeMap<String, String> {
+    node.map(|n| {
+        n.entries()
+            .map(|(k, v)| (k.to_string(), v.scalar_text().unwrap_or("").to_string()))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn name_pos(o: &Object<'_>) -> Pos {
+    o.metadata()
+        .and_then(|m| m.get("name"))
+        .map_or(o.root.value_pos(), |n| n.pos())
+}
+
+/// The fact an object contributes, if any, with the position to point at.
+pub fn extract(t: &Target<'_>) -> Option<(FactKind, Option<String>, Pos)> {
+    let o = &t.object;
+    let ns = o.namespace.map(str::to_string);
+    let kind = match (o.group(), o.kind) {
+        ("", "Namespace") => {
+            return Some((FactKind::Namespace, Some(o.name.to_string()), name_pos(o)))
+        }
+        ("networking.k8s.io" | "extensions", "NetworkPolicy") => {
+            let spec = o.root.get("spec");
+            let types: Vec<&str> = spec
+                .and_then(|s| s.get("policyTypes"))
+                .map(|p| p.items().filter_map(|i| i.as_str()).collect())
+                .unwrap_or_default();
+            let rules = |k: &str| spec.and_then(|s| s.get(k)).filter(|r| !r.is_null());
+            let (ingress, egress) = if types.is_empty() {
+                (true, rules("egress").is_some())
+            } else {
+                (types.contains(&"Ingress"), types.contains(&"Egress"))
+            };
+            FactKind::NetworkPolicy {
+                selector: LabelSelector::from_node(spec.and_then(|s| s.get("podSelector"))),
+                ingress,
+                egress,
+                denies_all_ingress: ingress && rules("ingress").is_none_or(|r| r.is_empty()),
+                denies_all_egress: egress && rules("egress").is_none_or(|r| r.is_empty()),
+            }
+        }
+        ("", "ResourceQuota") => FactKind::ResourceQuota,
+        ("", "LimitRange") => FactKind::LimitRange,
+        _ => {
+            let pod = t.pod.as_ref()?;
+            // Pods owned by a controller are covered by their owner.
+            if o.kind == "Pod"
+                && o.metadata()
+                    .and_then(|m| m.get("ownerReferences"))
+                    .is_some_and(|r| !r.is_empty())
+            {
+                return None;
+            }
+            FactKind::Workload {
+                labels: labels(
+                    pod.meta
+                        .and_then(|m| m.get("labels"))
+                        .filter(|l| l.is_map()),
+                ),
+            }
+        }
+    };
+    Some((kind, ns, name_pos(o)))
+}
+
+/// A violation found across objects, located at one of them.
+#[derive(Clone, Debug)]
+pub struct CrossViolation {
+    pub at: Located,
+    pub path: kubeward_model::FieldPath,
+    pub message: String,
+}
+
+impl Inventory {
+    /// Record the fact `t` contributes, if any.
+    pub fn add(&mut self, t: &Target<'_>, file: &Arc<str>) {
+        if let Some((kind, namespace, pos)) = extract(t) {
+            self.facts.push(Fact {
+                kind,
+                namespace,
+                name: t.object.name.to_string(),
+                at: Located {
+                    file: file.clone(),
+                    pos,
+                    object: Arc::new(t.object.id()),
+                },
+            });
+        }
+    }
+
+    pub fn namespaces(&self) -> impl Iterator<Item = &Fact> {
+        self.facts
+            .iter()
+            .filter(|f| matches!(f.kind, FactKind::Namespace))
+    }
+
+    /// Facts of namespaced objects in `ns`.
+    pub fn in_namespace<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a Fact> + 'a {
+        self.facts.iter().filter(move |f| {
+            !matches!(f.kind, FactKind::Namespace) && f.namespace.as_deref() == Some(ns)
+        })
+    }
+}
