@@ -5,6 +5,8 @@
 //!   (line, column, field path, message), so a moved location or a changed message shows up.
 //!
 //! A file named `pass@v1.18.yaml` or `fail@v1.18.yaml` is evaluated at that PSS version.
+//! A first line `# settings: allowed_registries=a,b; require_pull_always=true` sets the
+//! config-driven settings for that fixture.
 
 use std::path::{Path, PathBuf};
 
@@ -93,6 +95,32 @@ fn version_of(stem: &str) -> PssVersion {
     }
 }
 
+/// The settings a fixture asks for: its version suffix and an optional first-line
+/// `# settings: key=value; ...` comment.
+fn settings_of(stem: &str, text: &str) -> Settings {
+    let mut settings = Settings {
+        pss_version: version_of(stem),
+        ..Settings::default()
+    };
+    let first = text.lines().next().unwrap_or("");
+    if let Some(spec) = first.strip_prefix("# settings:") {
+        for pair in spec.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').expect("settings: key=value");
+            match key.trim() {
+                "allowed_registries" => {
+                    settings.allowed_registries =
+                        value.split(',').map(|r| r.trim().to_string()).collect()
+                }
+                "require_pull_always" => {
+                    settings.require_pull_always = value.trim().parse().expect("bool")
+                }
+                other => panic!("{stem}: unknown fixture setting {other}"),
+            }
+        }
+    }
+    settings
+}
+
 #[test]
 fn every_control_has_pass_and_fail_fixtures() {
     for control in registry::all() {
@@ -126,15 +154,12 @@ fn fixtures() {
         files.sort();
         for file in files {
             let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
-            let settings = Settings {
-                pss_version: version_of(&stem),
-                ..Settings::default()
-            };
+            let text = std::fs::read_to_string(&file).unwrap();
+            let settings = settings_of(&stem, &text);
             assert!(
                 crate::applies(control.meta(), &settings),
                 "{id}/{stem}: control does not apply at this version"
             );
-            let text = std::fs::read_to_string(&file).unwrap();
             if control.is_cross_object() {
                 let found = evaluate_cross(*control, &text);
                 if stem.starts_with("pass") && !found.is_empty() {

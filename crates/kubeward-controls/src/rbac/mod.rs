@@ -1,6 +1,740 @@
 //! RBAC in manifests (KW6xx) and admission configuration (KW7xx).
+//!
+//! The RBAC controls share one matcher, [`Rule::grants`], which answers "does this
+//! PolicyRule let its subjects do verb V on resource R in group G" exactly as the RBAC
+//! authorizer does (`k8s.io/kubernetes/pkg/apis/rbac/v1` `VerbMatches`, `APIGroupMatches`,
+//! `ResourceMatches`): `*` in verbs, resources and apiGroups, `resource/subresource`, and
+//! `*/subresource`. Matching is exact and case-sensitive, as in the authorizer (a rule on
+//! `Secrets` grants nothing). A rule limited by `resourceNames` is narrower: it is still
+//! reported, and the message says so; it never grants `create` on a top-level resource,
+//! because a create request carries no name. Rules (or their fields) with the wrong types
+//! are ignored. A ClusterRole's `aggregationRule` is not followed: the controller fills its
+//! `rules`, and only the rules written in the manifest are checked.
+//!
+//! The admission controls (KW7xx, files `admission_*.rs`) look at webhook configurations,
+//! Namespaces (Pod Security Admission labels) and PodSecurityPolicy objects.
 
-use crate::Control;
+use kubeward_model::{FieldPath, Object};
+use kubeward_yaml::NodeRef;
+
+use crate::{Context, Control, Target};
+
+pub mod admission_namespace_privileged;
+pub mod admission_namespace_without_pss;
+pub mod admission_psp_present;
+pub mod admission_webhook_failure_ignore;
+pub mod admission_webhook_kube_system;
+pub mod admission_webhook_side_effects;
+pub mod admission_webhook_timeout;
+pub mod anonymous_binding;
+pub mod authenticated_binding;
+pub mod bind;
+pub mod cluster_admin_binding;
+pub mod create_persistent_volumes;
+pub mod create_pods;
+pub mod csr_approval;
+pub mod default_service_account_binding;
+pub mod escalate;
+pub mod exec_attach;
+pub mod impersonate;
+pub mod nodes_proxy;
+pub mod port_forward;
+pub mod read_secrets;
+pub mod service_account_token;
+pub mod system_masters_binding;
+pub mod webhook_config_write;
+pub mod wildcard_api_groups;
+pub mod wildcard_resources;
+pub mod wildcard_verbs;
 
 /// This family's controls (any order; the registry sorts by ID).
-pub static CONTROLS: &[&dyn Control] = &[];
+pub static CONTROLS: &[&dyn Control] = &[
+    &wildcard_verbs::WildcardVerbs,
+    &wildcard_resources::WildcardResources,
+    &wildcard_api_groups::WildcardApiGroups,
+    &cluster_admin_binding::ClusterAdminBinding,
+    &anonymous_binding::AnonymousBinding,
+    &authenticated_binding::AuthenticatedBinding,
+    &read_secrets::ReadSecrets,
+    &create_pods::CreatePods,
+    &exec_attach::ExecAttach,
+    &port_forward::PortForward,
+    &escalate::Escalate,
+    &bind::Bind,
+    &impersonate::Impersonate,
+    &nodes_proxy::NodesProxy,
+    &service_account_token::ServiceAccountToken,
+    &csr_approval::CsrApproval,
+    &webhook_config_write::WebhookConfigWrite,
+    &create_persistent_volumes::CreatePersistentVolumes,
+    &system_masters_binding::SystemMastersBinding,
+    &default_service_account_binding::DefaultServiceAccountBinding,
+    &admission_webhook_failure_ignore::WebhookFailureIgnore,
+    &admission_webhook_timeout::WebhookTimeout,
+    &admission_webhook_kube_system::WebhookKubeSystem,
+    &admission_webhook_side_effects::WebhookSideEffects,
+    &admission_namespace_without_pss::NamespaceWithoutPss,
+    &admission_namespace_privileged::NamespacePrivileged,
+    &admission_psp_present::PspPresent,
+];
+
+/// NSA/CISA Kubernetes Hardening Guidance v1.2 sections for this family.
+pub mod nsa {
+    pub const RBAC: &str = "Authentication and authorization: role-based access control";
+    pub const AUTHENTICATION: &str = "Authentication and authorization: authentication";
+    pub const CONTROL_PLANE: &str = "Network separation: control plane hardening";
+    pub const AUDIT: &str = "Audit logging and threat detection";
+    pub const UPGRADING: &str = "Upgrading and application security practices";
+}
+
+/// MITRE ATT&CK techniques (containers matrix) for this family.
+pub mod mitre {
+    pub const VALID_ACCOUNTS: &str = "T1078";
+    pub const ACCOUNT_MANIPULATION: &str = "T1098";
+    pub const CONTAINER_API: &str = "T1552.007";
+    pub const STEAL_TOKEN: &str = "T1528";
+    pub const DEPLOY_CONTAINER: &str = "T1610";
+    pub const CONTAINER_ADMIN: &str = "T1609";
+    pub const ESCAPE_TO_HOST: &str = "T1611";
+    pub const IMPAIR_DEFENSES: &str = "T1562.001";
+    pub const ENDPOINT_DOS: &str = "T1499";
+}
+
+pub(crate) const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+
+/// One string item of a list field.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Item<'a> {
+    pub node: NodeRef<'a>,
+    pub value: &'a str,
+    pub index: usize,
+}
+
+/// The string items of `parent.key`: empty when absent or null, `None` when the field is
+/// not a list. Items that are not strings are skipped.
+fn string_items<'a>(parent: NodeRef<'a>, key: &str) -> Option<Vec<Item<'a>>> {
+    match parent.get(key) {
+        None => Some(Vec::new()),
+        Some(n) if n.is_null() => Some(Vec::new()),
+        Some(n) if n.is_seq() => Some(
+            n.items()
+                .enumerate()
+                .filter_map(|(index, node)| node.as_str().map(|value| Item { node, value, index }))
+                .collect(),
+        ),
+        Some(_) => None,
+    }
+}
+
+/// `"a", "b"` for messages.
+pub(crate) fn quoted(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether an object is a Role or ClusterRole.
+pub(crate) fn is_role(o: &Object<'_>) -> bool {
+    o.group() == RBAC_GROUP && matches!(o.kind, "Role" | "ClusterRole")
+}
+
+/// Whether an object is a RoleBinding or ClusterRoleBinding.
+pub(crate) fn is_binding(o: &Object<'_>) -> bool {
+    o.group() == RBAC_GROUP && matches!(o.kind, "RoleBinding" | "ClusterRoleBinding")
+}
+
+/// One PolicyRule of a Role or ClusterRole.
+#[derive(Clone, Debug)]
+pub(crate) struct Rule<'a> {
+    pub node: NodeRef<'a>,
+    /// `rules[2]`.
+    pub path: FieldPath,
+    pub verbs: Vec<Item<'a>>,
+    pub api_groups: Vec<Item<'a>>,
+    pub resources: Vec<Item<'a>>,
+    pub resource_names: Vec<&'a str>,
+}
+
+/// What a control asks about: a resource (`secrets`, `pods/exec`) in an API group. A
+/// subresource `*` (`userextras/*`) stands for every subresource of the resource.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wanted {
+    pub group: &'static str,
+    pub resource: &'static str,
+}
+
+pub(crate) const fn wanted(group: &'static str, resource: &'static str) -> Wanted {
+    Wanted { group, resource }
+}
+
+/// What one item of a rule's `resources` grants among the wanted resources.
+#[derive(Clone, Debug)]
+pub(crate) struct Grant<'a> {
+    /// The `resources` item (`secrets`, `*`, `*/exec`) through which the rule matches.
+    pub resource: Item<'a>,
+    /// The wanted resources it covers, in the order asked.
+    pub covers: Vec<&'static str>,
+    /// The rule's verbs that grant a wanted verb (`get`, `*`), in rule order.
+    pub verbs: Vec<&'a str>,
+}
+
+/// `rules` of a Role or ClusterRole (empty for anything else). Rules that are not mappings,
+/// or whose verbs, apiGroups, resources or resourceNames are not lists, are skipped.
+pub(crate) fn rules<'a>(t: &Target<'a>) -> Vec<Rule<'a>> {
+    if !is_role(&t.object) {
+        return Vec::new();
+    }
+    let Some(list) = t.object.root.get("rules").filter(|n| n.is_seq()) else {
+        return Vec::new();
+    };
+    let base = FieldPath::from("rules");
+    list.items()
+        .enumerate()
+        .filter(|(_, n)| n.is_map())
+        .filter_map(|(i, node)| {
+            Some(Rule {
+                node,
+                path: base.index(i),
+                verbs: string_items(node, "verbs")?,
+                api_groups: string_items(node, "apiGroups")?,
+                resources: string_items(node, "resources")?,
+                resource_names: string_items(node, "resourceNames")?
+                    .into_iter()
+                    .map(|i| i.value)
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// RBAC's `ResourceMatches` for one rule item, with `res/*` standing for any subresource.
+pub(crate) fn resource_matches(rule_resource: &str, requested: &str) -> bool {
+    if rule_resource == "*" || rule_resource == requested {
+        return true;
+    }
+    let Some((resource, sub)) = requested.split_once('/') else {
+        return false;
+    };
+    if sub == "*" {
+        return rule_resource
+            .strip_prefix(resource)
+            .is_some_and(|rest| rest.starts_with('/'))
+            || rule_resource.starts_with("*/");
+    }
+    rule_resource.strip_prefix("*/") == Some(sub)
+}
+
+impl<'a> Rule<'a> {
+    fn group_matches(&self, group: &str) -> bool {
+        self.api_groups
+            .iter()
+            .any(|g| g.value == "*" || g.value == group)
+    }
+
+    /// Whether the rule grants `verb` on `requested` (resourceNames aside, except that a
+    /// names-limited rule never grants `create` on a top-level resource).
+    fn verb_granted(&self, verb: &str, requested: &str) -> bool {
+        if verb == "create" && !self.resource_names.is_empty() && !requested.contains('/') {
+            return false;
+        }
+        self.verbs.iter().any(|v| v.value == "*" || v.value == verb)
+    }
+
+    /// What the rule grants of `verbs` (empty: any verb) on the `wanted` resources, one
+    /// [`Grant`] per `resources` item, in rule order.
+    pub(crate) fn grants(&self, verbs: &[&str], wanted: &[Wanted]) -> Vec<Grant<'a>> {
+        let mut out: Vec<Grant<'a>> = Vec::new();
+        for w in wanted {
+            if !self.group_matches(w.group) {
+                continue;
+            }
+            // The authorizer stops at the first item that matches.
+            let Some(item) = self
+                .resources
+                .iter()
+                .find(|r| resource_matches(r.value, w.resource))
+            else {
+                continue;
+            };
+            let rule_verbs: Vec<&'a str> = self
+                .verbs
+                .iter()
+                .filter(|v| {
+                    if verbs.is_empty() {
+                        !(v.value == "create"
+                            && !self.resource_names.is_empty()
+                            && !w.resource.contains('/'))
+                    } else {
+                        verbs.iter().any(|want| {
+                            (v.value == "*" || v.value == *want)
+                                && self.verb_granted(want, w.resource)
+                        })
+                    }
+                })
+                .map(|v| v.value)
+                .collect();
+            if rule_verbs.is_empty() {
+                continue;
+            }
+            match out.iter_mut().find(|g| g.resource.index == item.index) {
+                Some(g) => {
+                    if !g.covers.contains(&w.resource) {
+                        g.covers.push(w.resource);
+                    }
+                    for v in rule_verbs {
+                        if !g.verbs.contains(&v) {
+                            g.verbs.push(v);
+                        }
+                    }
+                }
+                None => out.push(Grant {
+                    resource: *item,
+                    covers: vec![w.resource],
+                    verbs: rule_verbs,
+                }),
+            }
+        }
+        out.sort_by_key(|g| g.resource.index);
+        for g in &mut out {
+            let order: Vec<&str> = self.verbs.iter().map(|v| v.value).collect();
+            g.verbs
+                .sort_by_key(|v| order.iter().position(|o| o == v).unwrap_or(usize::MAX));
+        }
+        out
+    }
+
+    /// `rule grants "get", "list" on "*" (which includes secrets), limited to resourceNames
+    /// ["a"]`.
+    pub(crate) fn describe(&self, g: &Grant<'_>) -> String {
+        let mut s = format!("rule grants {} on {:?}", quoted(&g.verbs), g.resource.value);
+        if g.covers.iter().any(|c| *c != g.resource.value) {
+            s.push_str(&format!(" (which includes {})", g.covers.join(", ")));
+        }
+        if !self.resource_names.is_empty() {
+            s.push_str(&format!(
+                ", limited to resourceNames [{}]",
+                quoted(&self.resource_names)
+            ));
+        }
+        s
+    }
+}
+
+/// Report every grant of `verbs` (empty: any) on `wanted` at the `resources` item, with
+/// `consequence` after the description of the grant.
+pub(crate) fn report_grants(
+    t: &Target<'_>,
+    cx: &mut Context<'_>,
+    verbs: &[&str],
+    wanted: &[Wanted],
+    consequence: &str,
+) {
+    for rule in rules(t) {
+        for g in rule.grants(verbs, wanted) {
+            cx.report(
+                g.resource.node,
+                rule.path.key("resources").index(g.resource.index),
+                format!("{}: {consequence}", rule.describe(&g)),
+            );
+        }
+    }
+}
+
+/// One subject of a RoleBinding or ClusterRoleBinding.
+#[derive(Clone, Debug)]
+pub(crate) struct Subject<'a> {
+    pub node: NodeRef<'a>,
+    /// `subjects[1]`.
+    pub path: FieldPath,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub namespace: &'a str,
+}
+
+impl Subject<'_> {
+    /// `User "alice"`, `ServiceAccount "ns/name"` for messages.
+    pub(crate) fn describe(&self) -> String {
+        if self.kind == "ServiceAccount" && !self.namespace.is_empty() {
+            format!("{} \"{}/{}\"", self.kind, self.namespace, self.name)
+        } else {
+            format!("{} {:?}", self.kind, self.name)
+        }
+    }
+
+    /// Where to point: the `name` field.
+    pub(crate) fn at(&self) -> NodeRef<'_> {
+        self.node.get("name").unwrap_or(self.node)
+    }
+
+    pub(crate) fn name_path(&self) -> FieldPath {
+        self.path.key("name")
+    }
+}
+
+/// A RoleBinding or ClusterRoleBinding.
+#[derive(Clone, Debug)]
+pub(crate) struct Binding<'a> {
+    pub name: &'a str,
+    /// `roleRef` (a mapping), if present.
+    pub role_ref: Option<NodeRef<'a>>,
+    pub role_kind: &'a str,
+    pub role_name: &'a str,
+    pub subjects: Vec<Subject<'a>>,
+}
+
+/// The binding, if the object is one. Subjects that are not mappings or whose kind or name
+/// is not a string are skipped.
+pub(crate) fn binding<'a>(t: &Target<'a>) -> Option<Binding<'a>> {
+    if !is_binding(&t.object) {
+        return None;
+    }
+    let root = t.object.root;
+    let role_ref = root.get("roleRef").filter(|n| n.is_map());
+    let s = |n: Option<NodeRef<'a>>, key: &str| {
+        n.and_then(|n| n.get(key))
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+    };
+    let base = FieldPath::from("subjects");
+    let subjects = root
+        .get("subjects")
+        .filter(|n| n.is_seq())
+        .map(|list| {
+            list.items()
+                .enumerate()
+                .filter(|(_, n)| n.is_map())
+                .filter_map(|(i, node)| {
+                    Some(Subject {
+                        node,
+                        path: base.index(i),
+                        kind: node.get("kind")?.as_str()?,
+                        name: node.get("name")?.as_str()?,
+                        namespace: s(Some(node), "namespace"),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Binding {
+        name: t.object.name,
+        role_ref,
+        role_kind: s(role_ref, "kind"),
+        role_name: s(role_ref, "name"),
+        subjects,
+    })
+}
+
+impl Binding<'_> {
+    /// Kubernetes' own default bindings of `system:` roles (both the binding and the
+    /// ClusterRole it grants are named `system:...`, a prefix reserved for Kubernetes).
+    pub(crate) fn is_system_default(&self) -> bool {
+        self.name.starts_with("system:")
+            && self.role_kind == "ClusterRole"
+            && self.role_name.starts_with("system:")
+    }
+
+    /// `ClusterRole "view"` for messages.
+    pub(crate) fn role(&self) -> String {
+        format!("{} {:?}", self.role_kind, self.role_name)
+    }
+}
+
+/// One webhook of a ValidatingWebhookConfiguration or MutatingWebhookConfiguration.
+#[derive(Clone, Debug)]
+pub(crate) struct Webhook<'a> {
+    pub node: NodeRef<'a>,
+    /// `webhooks[0]`.
+    pub path: FieldPath,
+    pub name: &'a str,
+    /// `admissionregistration.k8s.io/v1beta1`, whose defaults differ from v1
+    /// (failurePolicy Ignore, timeoutSeconds 30, sideEffects Unknown).
+    pub v1beta1: bool,
+}
+
+impl<'a> Webhook<'a> {
+    /// A string field, `None` when absent or null (or of the wrong type).
+    pub(crate) fn str_field(&self, key: &str) -> Option<(NodeRef<'a>, &'a str)> {
+        let n = self.node.get(key)?;
+        Some((n, n.as_str()?))
+    }
+
+    /// Whether `key` is absent or null (so that its default applies).
+    pub(crate) fn unset(&self, key: &str) -> bool {
+        self.node.get(key).is_none_or(|n| n.is_null())
+    }
+
+    /// `webhook "name"` for messages.
+    pub(crate) fn describe(&self) -> String {
+        format!("webhook {:?}", self.name)
+    }
+}
+
+/// The webhooks of an admission webhook configuration (empty for anything else). Items
+/// that are not mappings are skipped.
+pub(crate) fn webhooks<'a>(t: &Target<'a>) -> Vec<Webhook<'a>> {
+    let o = &t.object;
+    if o.group() != "admissionregistration.k8s.io"
+        || !matches!(
+            o.kind,
+            "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration"
+        )
+    {
+        return Vec::new();
+    }
+    let v1beta1 = o.api_version == "admissionregistration.k8s.io/v1beta1";
+    let Some(list) = o.root.get("webhooks").filter(|n| n.is_seq()) else {
+        return Vec::new();
+    };
+    let base = FieldPath::from("webhooks");
+    list.items()
+        .enumerate()
+        .filter(|(_, n)| n.is_map())
+        .map(|(i, node)| Webhook {
+            node,
+            path: base.index(i),
+            name: node.get("name").and_then(|n| n.as_str()).unwrap_or(""),
+            v1beta1,
+        })
+        .collect()
+}
+
+/// The namespaces Kubernetes creates for itself; PSA labels are left to the platform there.
+pub(crate) const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
+
+/// A Namespace object's labels mapping, if the object is a Namespace.
+pub(crate) fn namespace_object<'a>(t: &Target<'a>) -> Option<Object<'a>> {
+    let o = t.object;
+    (o.group().is_empty() && o.kind == "Namespace").then_some(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubeward_model::{objects_in, Item as ModelItem};
+    use kubeward_yaml::{parse_str, Limits};
+
+    /// The grants of the first rule of a ClusterRole whose rules are `rules_yaml`.
+    fn grants_of(rules_yaml: &str, verbs: &[&str], w: &[Wanted]) -> Vec<(String, String)> {
+        let text = format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: r}}\nrules:\n{rules_yaml}"
+        );
+        let parsed = parse_str(&text, &Limits::default());
+        let doc = &parsed.documents[0];
+        let mut out = Vec::new();
+        for item in objects_in(doc) {
+            let ModelItem::Object(object) = item else {
+                panic!("not an object")
+            };
+            let t = Target { pod: None, object };
+            for rule in rules(&t) {
+                for g in rule.grants(verbs, w) {
+                    out.push((g.resource.value.to_string(), rule.describe(&g)));
+                }
+            }
+        }
+        out
+    }
+
+    const SECRETS: &[Wanted] = &[wanted("", "secrets")];
+    const READ: &[&str] = &["get", "list", "watch"];
+
+    #[test]
+    fn exact_match() {
+        let g = grants_of(
+            "- apiGroups: [\"\"]\n  resources: [configmaps, secrets]\n  verbs: [get, create]\n",
+            READ,
+            SECRETS,
+        );
+        assert_eq!(
+            g,
+            vec![(
+                "secrets".to_string(),
+                "rule grants \"get\" on \"secrets\"".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn wildcards() {
+        let g = grants_of(
+            "- apiGroups: ['*']\n  resources: ['*']\n  verbs: ['*']\n",
+            READ,
+            SECRETS,
+        );
+        assert_eq!(
+            g[0].1,
+            "rule grants \"*\" on \"*\" (which includes secrets)"
+        );
+    }
+
+    #[test]
+    fn wrong_group_case_or_verb() {
+        for rules in [
+            "- apiGroups: [apps]\n  resources: [secrets]\n  verbs: [get]\n",
+            "- apiGroups: [\"\"]\n  resources: [Secrets]\n  verbs: [get]\n",
+            "- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [create, update, Get]\n",
+            "- resources: [secrets]\n  verbs: [get]\n",
+            "- apiGroups: [\"\"]\n  resources: [secrets/status]\n  verbs: [get]\n",
+            "- nonResourceURLs: ['*']\n  verbs: [get]\n",
+        ] {
+            assert!(grants_of(rules, READ, SECRETS).is_empty(), "{rules}");
+        }
+    }
+
+    #[test]
+    fn wrong_types_are_ignored() {
+        for rules in [
+            "- apiGroups: \"\"\n  resources: [secrets]\n  verbs: [get]\n",
+            "- apiGroups: [\"\"]\n  resources: secrets\n  verbs: [get]\n",
+            "- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: get\n",
+            "- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [get]\n  resourceNames: a\n",
+            "- [get]\n",
+            "- apiGroups: [\"\"]\n  resources: [secrets]\n  verbs: [1, true]\n",
+        ] {
+            assert!(grants_of(rules, READ, SECRETS).is_empty(), "{rules}");
+        }
+    }
+
+    #[test]
+    fn subresources() {
+        let exec = &[wanted("", "pods/exec")];
+        let verbs = &["create", "get"];
+        for (rules, expect) in [
+            (
+                "- apiGroups: ['']\n  resources: [pods/exec]\n  verbs: [create]\n",
+                true,
+            ),
+            (
+                "- apiGroups: ['']\n  resources: ['*/exec']\n  verbs: [get]\n",
+                true,
+            ),
+            (
+                "- apiGroups: ['']\n  resources: ['*']\n  verbs: [create]\n",
+                true,
+            ),
+            (
+                "- apiGroups: ['']\n  resources: [pods]\n  verbs: ['*']\n",
+                false,
+            ),
+            (
+                "- apiGroups: ['']\n  resources: ['pods/*']\n  verbs: ['*']\n",
+                false,
+            ),
+            (
+                "- apiGroups: ['']\n  resources: ['*/execute']\n  verbs: ['*']\n",
+                false,
+            ),
+            (
+                "- apiGroups: ['']\n  resources: [pods/exec]\n  verbs: [list]\n",
+                false,
+            ),
+        ] {
+            assert_eq!(!grants_of(rules, verbs, exec).is_empty(), expect, "{rules}");
+        }
+        // `res/*` asks for any subresource.
+        let extras = &[wanted("authentication.k8s.io", "userextras/*")];
+        for (rules, expect) in [
+            (
+                "- apiGroups: [authentication.k8s.io]\n  resources: [userextras/scopes]\n  verbs: [impersonate]\n",
+                true,
+            ),
+            (
+                "- apiGroups: [authentication.k8s.io]\n  resources: ['*/scopes']\n  verbs: [impersonate]\n",
+                true,
+            ),
+            (
+                "- apiGroups: [authentication.k8s.io]\n  resources: [userextras]\n  verbs: [impersonate]\n",
+                false,
+            ),
+            (
+                "- apiGroups: [authentication.k8s.io]\n  resources: [userextrasx/a]\n  verbs: [impersonate]\n",
+                false,
+            ),
+        ] {
+            assert_eq!(
+                !grants_of(rules, &["impersonate"], extras).is_empty(),
+                expect,
+                "{rules}"
+            );
+        }
+    }
+
+    #[test]
+    fn resource_names_narrow() {
+        let g = grants_of(
+            "- apiGroups: ['']\n  resources: [secrets]\n  resourceNames: [tls, db]\n  verbs: [get, watch]\n",
+            READ,
+            SECRETS,
+        );
+        assert_eq!(
+            g[0].1,
+            "rule grants \"get\", \"watch\" on \"secrets\", limited to resourceNames [\"tls\", \"db\"]"
+        );
+        // A create request has no name: a names-limited rule cannot grant it...
+        let pods = &[wanted("", "pods")];
+        assert!(grants_of(
+            "- apiGroups: ['']\n  resources: [pods]\n  resourceNames: [a]\n  verbs: ['*']\n",
+            &["create"],
+            pods
+        )
+        .is_empty());
+        // ... but a subresource request names its object.
+        let g = grants_of(
+            "- apiGroups: ['']\n  resources: [pods/exec]\n  resourceNames: [a]\n  verbs: [create]\n",
+            &["create"],
+            &[wanted("", "pods/exec")],
+        );
+        assert_eq!(g.len(), 1);
+        // Any verb: create is still not granted by a names-limited rule.
+        assert!(grants_of(
+            "- apiGroups: ['']\n  resources: [pods]\n  resourceNames: [a]\n  verbs: [create]\n",
+            &[],
+            pods
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn one_grant_per_resource_item() {
+        let w = &[
+            wanted("", "pods"),
+            wanted("apps", "deployments"),
+            wanted("batch", "jobs"),
+        ];
+        let g = grants_of(
+            "- apiGroups: ['*']\n  resources: ['*', deployments]\n  verbs: [create, '*']\n",
+            &["create"],
+            w,
+        );
+        assert_eq!(
+            g,
+            vec![(
+                "*".to_string(),
+                "rule grants \"create\", \"*\" on \"*\" (which includes pods, deployments, jobs)"
+                    .to_string()
+            )]
+        );
+        let g = grants_of(
+            "- apiGroups: ['', apps]\n  resources: [deployments, pods, jobs]\n  verbs: [create]\n",
+            &["create"],
+            w,
+        );
+        assert_eq!(g.len(), 2, "{g:?}");
+        assert_eq!(g[0].0, "deployments");
+        assert_eq!(g[1].0, "pods");
+    }
+
+    #[test]
+    fn resource_matches_like_the_authorizer() {
+        assert!(resource_matches("*", "pods/exec"));
+        assert!(resource_matches("pods/exec", "pods/exec"));
+        assert!(resource_matches("*/exec", "pods/exec"));
+        assert!(!resource_matches("*/exec", "pods"));
+        assert!(!resource_matches("pods", "pods/exec"));
+        assert!(!resource_matches("*/", "pods"));
+        assert!(resource_matches("userextras/a", "userextras/*"));
+        assert!(!resource_matches("userextras", "userextras/*"));
+    }
+}
