@@ -5,6 +5,7 @@
 //! control's [`ControlMeta`], so `kubeward explain` prints exactly what the code says and the
 //! docs cannot drift from it. [`registry::all`] lists every control.
 
+pub mod admission;
 pub mod cross;
 pub mod inventory;
 mod meta;

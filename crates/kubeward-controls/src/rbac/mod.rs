@@ -1,4 +1,4 @@
-//! RBAC in manifests (KW6xx) and admission configuration (KW7xx).
+//! RBAC in manifests (KW6xx): Roles, ClusterRoles and their bindings.
 //!
 //! The RBAC controls share one matcher, [`Rule::grants`], which answers "does this
 //! PolicyRule let its subjects do verb V on resource R in group G" exactly as the RBAC
@@ -10,22 +10,12 @@
 //! because a create request carries no name. Rules (or their fields) with the wrong types
 //! are ignored. A ClusterRole's `aggregationRule` is not followed: the controller fills its
 //! `rules`, and only the rules written in the manifest are checked.
-//!
-//! The admission controls (KW7xx, files `admission_*.rs`) look at webhook configurations,
-//! Namespaces (Pod Security Admission labels) and PodSecurityPolicy objects.
 
 use kubeward_model::{FieldPath, Object};
 use kubeward_yaml::NodeRef;
 
 use crate::{Context, Control, Target};
 
-pub mod admission_namespace_privileged;
-pub mod admission_namespace_without_pss;
-pub mod admission_psp_present;
-pub mod admission_webhook_failure_ignore;
-pub mod admission_webhook_kube_system;
-pub mod admission_webhook_side_effects;
-pub mod admission_webhook_timeout;
 pub mod anonymous_binding;
 pub mod authenticated_binding;
 pub mod bind;
@@ -69,22 +59,12 @@ pub static CONTROLS: &[&dyn Control] = &[
     &create_persistent_volumes::CreatePersistentVolumes,
     &system_masters_binding::SystemMastersBinding,
     &default_service_account_binding::DefaultServiceAccountBinding,
-    &admission_webhook_failure_ignore::WebhookFailureIgnore,
-    &admission_webhook_timeout::WebhookTimeout,
-    &admission_webhook_kube_system::WebhookKubeSystem,
-    &admission_webhook_side_effects::WebhookSideEffects,
-    &admission_namespace_without_pss::NamespaceWithoutPss,
-    &admission_namespace_privileged::NamespacePrivileged,
-    &admission_psp_present::PspPresent,
 ];
 
 /// NSA/CISA Kubernetes Hardening Guidance v1.2 sections for this family.
 pub mod nsa {
     pub const RBAC: &str = "Authentication and authorization: role-based access control";
     pub const AUTHENTICATION: &str = "Authentication and authorization: authentication";
-    pub const CONTROL_PLANE: &str = "Network separation: control plane hardening";
-    pub const AUDIT: &str = "Audit logging and threat detection";
-    pub const UPGRADING: &str = "Upgrading and application security practices";
 }
 
 /// MITRE ATT&CK techniques (containers matrix) for this family.
@@ -97,7 +77,6 @@ pub mod mitre {
     pub const CONTAINER_ADMIN: &str = "T1609";
     pub const ESCAPE_TO_HOST: &str = "T1611";
     pub const IMPAIR_DEFENSES: &str = "T1562.001";
-    pub const ENDPOINT_DOS: &str = "T1499";
 }
 
 pub(crate) const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
@@ -439,74 +418,6 @@ impl Binding<'_> {
     pub(crate) fn role(&self) -> String {
         format!("{} {:?}", self.role_kind, self.role_name)
     }
-}
-
-/// One webhook of a ValidatingWebhookConfiguration or MutatingWebhookConfiguration.
-#[derive(Clone, Debug)]
-pub(crate) struct Webhook<'a> {
-    pub node: NodeRef<'a>,
-    /// `webhooks[0]`.
-    pub path: FieldPath,
-    pub name: &'a str,
-    /// `admissionregistration.k8s.io/v1beta1`, whose defaults differ from v1
-    /// (failurePolicy Ignore, timeoutSeconds 30, sideEffects Unknown).
-    pub v1beta1: bool,
-}
-
-impl<'a> Webhook<'a> {
-    /// A string field, `None` when absent or null (or of the wrong type).
-    pub(crate) fn str_field(&self, key: &str) -> Option<(NodeRef<'a>, &'a str)> {
-        let n = self.node.get(key)?;
-        Some((n, n.as_str()?))
-    }
-
-    /// Whether `key` is absent or null (so that its default applies).
-    pub(crate) fn unset(&self, key: &str) -> bool {
-        self.node.get(key).is_none_or(|n| n.is_null())
-    }
-
-    /// `webhook "name"` for messages.
-    pub(crate) fn describe(&self) -> String {
-        format!("webhook {:?}", self.name)
-    }
-}
-
-/// The webhooks of an admission webhook configuration (empty for anything else). Items
-/// that are not mappings are skipped.
-pub(crate) fn webhooks<'a>(t: &Target<'a>) -> Vec<Webhook<'a>> {
-    let o = &t.object;
-    if o.group() != "admissionregistration.k8s.io"
-        || !matches!(
-            o.kind,
-            "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration"
-        )
-    {
-        return Vec::new();
-    }
-    let v1beta1 = o.api_version == "admissionregistration.k8s.io/v1beta1";
-    let Some(list) = o.root.get("webhooks").filter(|n| n.is_seq()) else {
-        return Vec::new();
-    };
-    let base = FieldPath::from("webhooks");
-    list.items()
-        .enumerate()
-        .filter(|(_, n)| n.is_map())
-        .map(|(i, node)| Webhook {
-            node,
-            path: base.index(i),
-            name: node.get("name").and_then(|n| n.as_str()).unwrap_or(""),
-            v1beta1,
-        })
-        .collect()
-}
-
-/// The namespaces Kubernetes creates for itself; PSA labels are left to the platform there.
-pub(crate) const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
-
-/// A Namespace object's labels mapping, if the object is a Namespace.
-pub(crate) fn namespace_object<'a>(t: &Target<'a>) -> Option<Object<'a>> {
-    let o = t.object;
-    (o.group().is_empty() && o.kind == "Namespace").then_some(o)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
+use crate::admission::{mitre, nsa, webhooks};
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, webhooks};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {

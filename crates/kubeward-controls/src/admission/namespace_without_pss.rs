@@ -1,5 +1,5 @@
+use crate::admission::{namespace_object, SYSTEM_NAMESPACES};
 use crate::pss::{frameworks, mitre as pss_mitre, nsa as pss_nsa};
-use crate::rbac::{namespace_object, SYSTEM_NAMESPACES};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {

@@ -1,5 +1,5 @@
+use crate::admission::nsa;
 use crate::pss::{frameworks, nsa as pss_nsa};
-use crate::rbac::nsa;
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {

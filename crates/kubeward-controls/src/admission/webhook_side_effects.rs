@@ -1,5 +1,5 @@
+use crate::admission::{nsa, webhooks};
 use crate::pss::frameworks;
-use crate::rbac::{nsa, webhooks};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {

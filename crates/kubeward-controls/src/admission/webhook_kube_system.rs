@@ -1,7 +1,7 @@
 use kubeward_yaml::NodeRef;
 
+use crate::admission::{mitre, nsa, webhooks, Webhook};
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, webhooks, Webhook};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
