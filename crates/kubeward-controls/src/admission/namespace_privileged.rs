@@ -1,10 +1,12 @@
-use crate::admission::namespace_object;
+use crate::admission::{namespace_object, SYSTEM_NAMESPACES};
 use crate::pss::{frameworks, mitre as pss_mitre, nsa as pss_nsa};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
     /// ## What it does
     /// Flags a Namespace object labelled `pod-security.kubernetes.io/enforce: privileged`.
+    /// `kube-system`, `kube-public` and `kube-node-lease` are skipped: the control plane's
+    /// own pods (CNI, kube-proxy) run in `kube-system` and need the `privileged` level.
     ///
     /// ## Why it matters
     /// The `privileged` level enforces nothing: pods in the namespace may run privileged,
@@ -51,6 +53,9 @@ impl Control for NamespacePrivileged {
         let Some(ns) = namespace_object(t) else {
             return;
         };
+        if SYSTEM_NAMESPACES.contains(&ns.name) {
+            return;
+        }
         let Some(label) = ns
             .metadata()
             .and_then(|m| m.get("labels"))

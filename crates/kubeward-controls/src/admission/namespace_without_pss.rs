@@ -70,8 +70,12 @@ impl Control for NamespaceWithoutPss {
         let others: Vec<String> = labels
             .map(|l| {
                 l.entries()
-                    .filter(|(k, _)| k.starts_with(PREFIX))
-                    .filter_map(|(k, v)| v.as_str().map(|v| format!("{}={v}", &k[PREFIX.len()..])))
+                    .filter_map(|(k, v)| {
+                        let mode = k
+                            .strip_prefix(PREFIX)
+                            .filter(|m| matches!(*m, "warn" | "audit"))?;
+                        v.as_str().map(|v| format!("{mode}={v}"))
+                    })
                     .collect()
             })
             .unwrap_or_default();

@@ -65,7 +65,7 @@ impl Control for WebhookTimeout {
                     w.node,
                     path,
                     format!(
-                        "{} has no timeoutSeconds, which defaults to 30 in admissionregistration.k8s.io/v1beta1",
+                        "{} has no timeoutSeconds, which defaults to 30 in admissionregistration.k8s.io/v1beta1: the API server holds matching requests up to 30s when it is slow",
                         w.describe()
                     ),
                 ),

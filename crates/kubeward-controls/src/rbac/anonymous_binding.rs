@@ -6,8 +6,10 @@ control! {
     /// ## What it does
     /// Flags every subject of a RoleBinding or ClusterRoleBinding that is the user
     /// `system:anonymous` or the group `system:unauthenticated`. The one default binding
-    /// Kubernetes creates for unauthenticated requests, `system:public-info-viewer` (to the
-    /// ClusterRole of the same name: `/healthz`, `/version`, ...), is skipped.
+    /// Kubernetes creates for unauthenticated requests, the ClusterRoleBinding
+    /// `system:public-info-viewer` (to the ClusterRole of the same name: `/healthz`,
+    /// `/version`, ...), is skipped when its subjects are its default groups
+    /// (`system:authenticated`, `system:unauthenticated`) only.
     ///
     /// ## Why it matters
     /// Every request that carries no credentials is `system:anonymous` in the group
@@ -50,10 +52,7 @@ impl Control for AnonymousBinding {
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {
         let Some(b) = binding(t) else { return };
-        if b.name == "system:public-info-viewer"
-            && b.role_kind == "ClusterRole"
-            && b.role_name == "system:public-info-viewer"
-        {
+        if b.is_bootstrap_default() {
             return;
         }
         for s in &b.subjects {

@@ -7,9 +7,12 @@ control! {
     /// Flags every subject of a RoleBinding or ClusterRoleBinding that is the group
     /// `system:authenticated` (every authenticated user and service account) or
     /// `system:serviceaccounts` (every service account of every namespace). Kubernetes'
-    /// own default bindings are skipped: a binding named `system:...` to a ClusterRole
-    /// named `system:...` (`system:basic-user`, `system:discovery`,
-    /// `system:public-info-viewer`, `system:service-account-issuer-discovery`).
+    /// own bootstrap ClusterRoleBindings are skipped when they are exactly as the API
+    /// server creates them: `system:basic-user`, `system:discovery` and
+    /// `system:public-info-viewer` to `system:authenticated`,
+    /// `system:service-account-issuer-discovery` to `system:serviceaccounts`, each to the
+    /// ClusterRole of the same name with no other subject. Other bindings are judged
+    /// whatever their name: `system:` is a naming convention, not a guarantee.
     ///
     /// ## Why it matters
     /// "Authenticated" is a much larger set than it sounds: every pod's service account
@@ -51,7 +54,7 @@ impl Control for AuthenticatedBinding {
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {
         let Some(b) = binding(t) else { return };
-        if b.is_system_default() {
+        if b.is_bootstrap_default() {
             return;
         }
         for s in &b.subjects {

@@ -1,12 +1,14 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_grants, wanted, Wanted};
+use crate::rbac::{mitre, nsa, report_grants_where, wanted, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
     /// ## What it does
     /// Flags Role and ClusterRole rules that grant `bind` (or `*`) on `roles` or
     /// `clusterroles` (or `*`) in `rbac.authorization.k8s.io` (or `*`). A rule limited by
-    /// `resourceNames` is reported with the names it is limited to.
+    /// `resourceNames` (the roles the subject may hand out) is not reported, unless one of
+    /// the names is a built-in role that hands out broad power: `cluster-admin`, `admin`
+    /// or `edit` (Secrets, workloads and, for the first two, RBAC).
     ///
     /// ## Why it matters
     /// RBAC normally refuses to let anyone create a binding to a role with permissions they
@@ -41,18 +43,25 @@ const WANTED: &[Wanted] = &[
     wanted("rbac.authorization.k8s.io", "clusterroles"),
 ];
 
+/// Built-in ClusterRoles whose binding hands out write access to Secrets and workloads.
+const BROAD_ROLES: &[&str] = &["cluster-admin", "admin", "edit"];
+
 impl Control for Bind {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {
-        report_grants(
+        report_grants_where(
             t,
             cx,
             VERBS,
             WANTED,
             "its subjects can bind roles with permissions they do not hold themselves",
+            |r| {
+                r.resource_names.is_empty()
+                    || r.resource_names.iter().any(|n| BROAD_ROLES.contains(n))
+            },
         );
     }
 }

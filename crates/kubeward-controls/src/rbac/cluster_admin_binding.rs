@@ -5,9 +5,10 @@ use crate::{control, Context, Control, ControlMeta, Target};
 control! {
     /// ## What it does
     /// Flags a ClusterRoleBinding or RoleBinding whose `roleRef` is the ClusterRole
-    /// `cluster-admin`. Kubernetes' own bootstrap bindings are skipped: a binding named
-    /// `system:...` whose subjects are all `system:` users or groups (the default
-    /// `cluster-admin` binding grants it to the group `system:masters`).
+    /// `cluster-admin`. The bootstrap ClusterRoleBinding every cluster has, `cluster-admin`
+    /// to the group `system:masters` and nobody else, is skipped; any other subject added
+    /// to it, and every other binding (including `kubeadm:cluster-admins` and bindings
+    /// named `system:...`), is reported.
     ///
     /// ## Why it matters
     /// `cluster-admin` allows every verb on every resource: reading every Secret, creating
@@ -57,11 +58,7 @@ impl Control for ClusterAdminBinding {
         if b.role_kind != "ClusterRole" || b.role_name != "cluster-admin" {
             return;
         }
-        let system_subjects = !b.subjects.is_empty()
-            && b.subjects
-                .iter()
-                .all(|s| matches!(s.kind, "User" | "Group") && s.name.starts_with("system:"));
-        if b.name.starts_with("system:") && system_subjects {
+        if b.is_bootstrap_default() {
             return;
         }
         let Some(role_ref) = b.role_ref else { return };

@@ -5,7 +5,8 @@ use crate::{control, Context, Control, ControlMeta, Target};
 control! {
     /// ## What it does
     /// Flags every subject of a RoleBinding or ClusterRoleBinding that is a ServiceAccount
-    /// named `default`.
+    /// named `default`, or the same identity written as a user,
+    /// `system:serviceaccount:<namespace>:default`.
     ///
     /// ## Why it matters
     /// Every namespace has a `default` service account, and every pod that does not name
@@ -49,17 +50,29 @@ impl Control for DefaultServiceAccountBinding {
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {
         let Some(b) = binding(t) else { return };
         for s in &b.subjects {
-            if s.kind == "ServiceAccount" && s.name == "default" {
-                cx.report(
-                    s.at(),
-                    s.name_path(),
-                    format!(
-                        "grants {} to {}, which every pod of its namespace without a serviceAccountName runs as",
-                        b.role(),
+            let who = match (s.kind, s.name) {
+                ("ServiceAccount", "default") => s.describe(),
+                ("User", name) => match name
+                    .strip_prefix("system:serviceaccount:")
+                    .and_then(|rest| rest.strip_suffix(":default"))
+                    .filter(|ns| !ns.is_empty() && !ns.contains(':'))
+                {
+                    Some(ns) => format!(
+                        "{} (the default service account of namespace {ns:?})",
                         s.describe()
                     ),
-                );
-            }
+                    None => continue,
+                },
+                _ => continue,
+            };
+            cx.report(
+                s.at(),
+                s.name_path(),
+                format!(
+                    "grants {} to {who}, which every pod of its namespace without a serviceAccountName runs as",
+                    b.role(),
+                ),
+            );
         }
     }
 }

@@ -5,11 +5,22 @@
 //! authorizer does (`k8s.io/kubernetes/pkg/apis/rbac/v1` `VerbMatches`, `APIGroupMatches`,
 //! `ResourceMatches`): `*` in verbs, resources and apiGroups, `resource/subresource`, and
 //! `*/subresource`. Matching is exact and case-sensitive, as in the authorizer (a rule on
-//! `Secrets` grants nothing). A rule limited by `resourceNames` is narrower: it is still
-//! reported, and the message says so; it never grants `create` on a top-level resource,
-//! because a create request carries no name. Rules (or their fields) with the wrong types
+//! `Secrets` grants nothing). A rule limited by `resourceNames` is narrower: it never grants
+//! `create` on a top-level resource, because a create request carries no name; the controls
+//! whose fix is such a limit (reading Secrets, service account tokens, writing admission
+//! configuration; `bind` unless the names include `cluster-admin`, `admin` or `edit`;
+//! approving for a signer unless it names a signer of API client certificates) do not
+//! report a names-limited rule, the others report it and the message says so. Rules (or their fields) with the wrong types
 //! are ignored. A ClusterRole's `aggregationRule` is not followed: the controller fills its
 //! `rules`, and only the rules written in the manifest are checked.
+//!
+//! Bindings: Kubernetes' own bootstrap ClusterRoleBindings that grant to broad `system:`
+//! groups (`cluster-admin` to `system:masters`, `system:discovery`, `system:basic-user` and
+//! `system:public-info-viewer` to `system:authenticated` (and `system:unauthenticated`),
+//! `system:service-account-issuer-discovery` to `system:serviceaccounts`) are skipped when
+//! they are exactly as the API server creates them (see [`Binding::is_bootstrap_default`]).
+//! Any other binding is judged, `system:` name or not: the prefix is a convention, and an
+//! extra subject added to a default binding is reported.
 
 use kubeward_model::{FieldPath, Object};
 use kubeward_yaml::NodeRef;
@@ -288,8 +299,19 @@ impl<'a> Rule<'a> {
     /// ["a"]`.
     pub(crate) fn describe(&self, g: &Grant<'_>) -> String {
         let mut s = format!("rule grants {} on {:?}", quoted(&g.verbs), g.resource.value);
-        if g.covers.iter().any(|c| *c != g.resource.value) {
-            s.push_str(&format!(" (which includes {})", g.covers.join(", ")));
+        // A wanted `res/*` matched by `res/sub` or `*/sub` is shown as `res/sub`.
+        let sub = g.resource.value.split_once('/').map(|(_, sub)| sub);
+        let covers: Vec<String> = g
+            .covers
+            .iter()
+            .map(|c| match (c.strip_suffix("/*"), sub) {
+                (Some(res), Some(sub)) => format!("{res}/{sub}"),
+                _ => c.to_string(),
+            })
+            .filter(|c| c != g.resource.value)
+            .collect();
+        if !covers.is_empty() {
+            s.push_str(&format!(" (which includes {})", covers.join(", ")));
         }
         if !self.resource_names.is_empty() {
             s.push_str(&format!(
@@ -310,7 +332,33 @@ pub(crate) fn report_grants(
     wanted: &[Wanted],
     consequence: &str,
 ) {
-    for rule in rules(t) {
+    report_grants_where(t, cx, verbs, wanted, consequence, |_| true);
+}
+
+/// [`report_grants`] for controls whose remedy is a `resourceNames` limit: rules limited by
+/// `resourceNames` are not reported.
+pub(crate) fn report_unlimited_grants(
+    t: &Target<'_>,
+    cx: &mut Context<'_>,
+    verbs: &[&str],
+    wanted: &[Wanted],
+    consequence: &str,
+) {
+    report_grants_where(t, cx, verbs, wanted, consequence, |r| {
+        r.resource_names.is_empty()
+    });
+}
+
+/// [`report_grants`] for the rules `keep` selects.
+pub(crate) fn report_grants_where(
+    t: &Target<'_>,
+    cx: &mut Context<'_>,
+    verbs: &[&str],
+    wanted: &[Wanted],
+    consequence: &str,
+    keep: impl Fn(&Rule<'_>) -> bool,
+) {
+    for rule in rules(t).iter().filter(|r| keep(r)) {
         for g in rule.grants(verbs, wanted) {
             cx.report(
                 g.resource.node,
@@ -352,9 +400,28 @@ impl Subject<'_> {
     }
 }
 
+/// Kubernetes' bootstrap ClusterRoleBindings to broad groups
+/// (`plugin/pkg/auth/authorizer/rbac/bootstrappolicy`, `clusterRoleBindings`): the binding
+/// and its ClusterRole share the name; the groups are its subjects.
+const BOOTSTRAP_BINDINGS: &[(&str, &[&str])] = &[
+    ("cluster-admin", &["system:masters"]),
+    ("system:discovery", &["system:authenticated"]),
+    ("system:basic-user", &["system:authenticated"]),
+    (
+        "system:public-info-viewer",
+        &["system:authenticated", "system:unauthenticated"],
+    ),
+    (
+        "system:service-account-issuer-discovery",
+        &["system:serviceaccounts"],
+    ),
+];
+
 /// A RoleBinding or ClusterRoleBinding.
 #[derive(Clone, Debug)]
 pub(crate) struct Binding<'a> {
+    /// `RoleBinding` or `ClusterRoleBinding`.
+    pub kind: &'a str,
     pub name: &'a str,
     /// `roleRef` (a mapping), if present.
     pub role_ref: Option<NodeRef<'a>>,
@@ -397,6 +464,7 @@ pub(crate) fn binding<'a>(t: &Target<'a>) -> Option<Binding<'a>> {
         })
         .unwrap_or_default();
     Some(Binding {
+        kind: t.object.kind,
         name: t.object.name,
         role_ref,
         role_kind: s(role_ref, "kind"),
@@ -406,12 +474,22 @@ pub(crate) fn binding<'a>(t: &Target<'a>) -> Option<Binding<'a>> {
 }
 
 impl Binding<'_> {
-    /// Kubernetes' own default bindings of `system:` roles (both the binding and the
-    /// ClusterRole it grants are named `system:...`, a prefix reserved for Kubernetes).
-    pub(crate) fn is_system_default(&self) -> bool {
-        self.name.starts_with("system:")
+    /// One of Kubernetes' own bootstrap ClusterRoleBindings to broad groups, exactly as the
+    /// API server creates it: the name, a ClusterRole of the same name, and subjects among
+    /// the bootstrap groups only (a binding with no subjects is not one).
+    pub(crate) fn is_bootstrap_default(&self) -> bool {
+        self.kind == "ClusterRoleBinding"
             && self.role_kind == "ClusterRole"
-            && self.role_name.starts_with("system:")
+            && self.role_name == self.name
+            && !self.subjects.is_empty()
+            && BOOTSTRAP_BINDINGS
+                .iter()
+                .find(|(name, _)| *name == self.name)
+                .is_some_and(|(_, groups)| {
+                    self.subjects
+                        .iter()
+                        .all(|s| s.kind == "Group" && groups.contains(&s.name))
+                })
     }
 
     /// `ClusterRole "view"` for messages.

@@ -1,12 +1,13 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_grants, wanted, Wanted};
+use crate::rbac::{mitre, nsa, report_unlimited_grants, wanted, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
     /// ## What it does
     /// Flags Role and ClusterRole rules that grant `get`, `list` or `watch` (or `*`) on
     /// `secrets` (or `*`) in the core API group (`""` or `*`). The finding points at the
-    /// `resources` item; a rule limited by `resourceNames` is reported with its names.
+    /// `resources` item. A rule limited by `resourceNames` (the Secrets the subject needs,
+    /// by name) is not reported.
     ///
     /// ## Why it matters
     /// Secrets hold database passwords, cloud keys, TLS keys and, in older clusters,
@@ -45,7 +46,7 @@ impl Control for ReadSecrets {
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {
-        report_grants(
+        report_unlimited_grants(
             t,
             cx,
             VERBS,

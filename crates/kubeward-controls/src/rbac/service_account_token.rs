@@ -1,12 +1,13 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_grants, wanted, Wanted};
+use crate::rbac::{mitre, nsa, report_unlimited_grants, wanted, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
     /// ## What it does
     /// Flags Role and ClusterRole rules that grant `create` (or `*`) on
     /// `serviceaccounts/token` (or `*`, `*/token`) in the core group. A rule limited by
-    /// `resourceNames` is reported with the names it is limited to.
+    /// `resourceNames` (the service accounts the subject issues tokens for) is not
+    /// reported.
     ///
     /// ## Why it matters
     /// The TokenRequest API issues a fresh, valid token for any service account in scope:
@@ -44,7 +45,7 @@ impl Control for ServiceAccountToken {
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {
-        report_grants(
+        report_unlimited_grants(
             t,
             cx,
             VERBS,

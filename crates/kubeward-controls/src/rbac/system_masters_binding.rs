@@ -5,7 +5,9 @@ use crate::{control, Context, Control, ControlMeta, Target};
 control! {
     /// ## What it does
     /// Flags every subject of a RoleBinding or ClusterRoleBinding that is the group
-    /// `system:masters`.
+    /// `system:masters`. The bootstrap ClusterRoleBinding `cluster-admin` (ClusterRole
+    /// `cluster-admin` to `system:masters` and nobody else), which every cluster has, is
+    /// skipped.
     ///
     /// ## Why it matters
     /// Members of `system:masters` bypass RBAC entirely: the API server allows every request
@@ -48,7 +50,7 @@ impl Control for SystemMastersBinding {
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {
         let Some(b) = binding(t) else { return };
-        if b.is_system_default() {
+        if b.is_bootstrap_default() {
             return;
         }
         for s in &b.subjects {

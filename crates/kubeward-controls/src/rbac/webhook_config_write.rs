@@ -1,5 +1,5 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_grants, wanted, Wanted};
+use crate::rbac::{mitre, nsa, report_unlimited_grants, wanted, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
@@ -9,7 +9,8 @@ control! {
     /// `admissionregistration.k8s.io` (or `*`): `validatingwebhookconfigurations`,
     /// `mutatingwebhookconfigurations`, `validatingadmissionpolicies`,
     /// `validatingadmissionpolicybindings`, `mutatingadmissionpolicies` and
-    /// `mutatingadmissionpolicybindings`.
+    /// `mutatingadmissionpolicybindings`. A rule limited by `resourceNames` (the subject's
+    /// own configuration objects) is not reported; it cannot grant `create`.
     ///
     /// ## Why it matters
     /// Admission webhooks see, and mutating ones rewrite, every object they register for:
@@ -30,7 +31,7 @@ control! {
     /// ## How to fix
     /// Install webhooks with a deployment pipeline rather than a running workload. A
     /// controller that manages its own webhook's CA bundle needs only `get` and `update`
-    /// limited with `resourceNames` to its configuration (still reported, with the names).
+    /// limited with `resourceNames` to its configuration.
     pub struct WebhookConfigWrite;
     id: "KW617",
     name: "rbac-webhook-config-write",
@@ -62,7 +63,7 @@ impl Control for WebhookConfigWrite {
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {
-        report_grants(
+        report_unlimited_grants(
             t,
             cx,
             VERBS,

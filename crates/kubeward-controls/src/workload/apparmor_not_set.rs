@@ -10,8 +10,9 @@ control! {
     /// ## What it does
     /// Flags pods that do not choose an AppArmor profile. A container has one when its own
     /// `securityContext.appArmorProfile` is set, or the pod's `securityContext.appArmorProfile`
-    /// is, or the annotation `container.apparmor.security.beta.kubernetes.io/<name>` names
-    /// it. When no container of the pod has one, a single finding points at the pod's
+    /// is, or the annotation `container.apparmor.security.beta.kubernetes.io/<name>` (on the
+    /// pod template's metadata) names it; an empty annotation value names none. When no
+    /// container of the pod has one, a single finding points at the pod's
     /// `securityContext` (set it there once); when only some lack one, each of those is
     /// reported at its own `securityContext`. All containers count, including init and
     /// ephemeral ones.
@@ -59,11 +60,17 @@ impl Control for AppArmorNotSet {
         if pod.is_windows() || pod.psc("appArmorProfile").is_some() {
             return;
         }
+        // A pod securityContext of the wrong type is the shape check's to report.
+        if pod.field("securityContext").is_some_and(|n| !n.is_map()) {
+            return;
+        }
+        // An empty annotation value chooses nothing (the runtime default applies, as when
+        // the annotation is absent).
         let has_profile = |c: &Container<'_>| {
             c.sc("appArmorProfile").is_some()
                 || pod
                     .annotation(&format!("{ANNOTATION_PREFIX}{}", c.name))
-                    .is_some_and(|n| !n.is_null())
+                    .is_some_and(|n| !n.is_null() && n.as_str() != Some(""))
         };
         let containers: Vec<Container<'_>> = pod.containers().collect();
         if containers.is_empty() {

@@ -2,11 +2,20 @@ use crate::pss::{frameworks, mitre};
 use crate::workload::nsa;
 use crate::{control, Context, Control, ControlMeta, Target};
 
+/// Annotations that make a Pod a deployment tool's hook (Helm tests and hooks, Argo CD
+/// resource hooks): the tool runs it once, on purpose without a controller.
+const HOOK_ANNOTATIONS: [&str; 2] = ["helm.sh/hook", "argocd.argoproj.io/hook"];
+
 control! {
     /// ## What it does
     /// Flags every Pod (core `v1`) without `metadata.ownerReferences`, i.e. a pod that no
     /// controller (Deployment, StatefulSet, DaemonSet, Job...) manages. The finding points at
-    /// `metadata` (or the object when it has none).
+    /// an empty or null `ownerReferences`, else at `metadata` (or the object when it has
+    /// none).
+    ///
+    /// Pods annotated `helm.sh/hook` (Helm tests such as `templates/tests/test-connection.yaml`,
+    /// and install or upgrade hooks) or `argocd.argoproj.io/hook` are not flagged: the
+    /// deployment tool runs them once and deletes them, so no controller is expected.
     ///
     /// ## Why it matters
     /// A bare pod is not rescheduled when its node fails or is drained, not rolled out or
@@ -49,13 +58,15 @@ impl Control for BarePod {
             return;
         }
         let meta = o.metadata().filter(|m| m.is_map());
-        let owners = meta
-            .and_then(|m| m.get("ownerReferences"))
-            .filter(|n| !n.is_null());
+        if HOOK_ANNOTATIONS.iter().any(|k| o.annotation(k).is_some()) {
+            return;
+        }
+        let owners_field = meta.and_then(|m| m.get("ownerReferences"));
+        let owners = owners_field.filter(|n| !n.is_null());
         match owners {
             Some(n) if !n.is_seq() || !n.is_empty() => {}
             _ => cx.report(
-                owners.or(meta).unwrap_or(o.root),
+                owners_field.or(meta).unwrap_or(o.root),
                 kubeward_model::FieldPath::from("metadata.ownerReferences"),
                 format!(
                     "Pod \"{}\" has no ownerReferences: no controller recreates it if its node fails",

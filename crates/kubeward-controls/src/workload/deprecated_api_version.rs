@@ -2,6 +2,14 @@ use crate::pss::frameworks;
 use crate::workload::nsa;
 use crate::{control, Context, Control, ControlMeta, Target};
 
+/// What replaces a retired API version.
+pub(crate) enum Replacement {
+    /// An API version (and kind, where it changes) to move to.
+    Use(&'static str),
+    /// No successor API: what to do instead, as a sentence.
+    Advice(&'static str),
+}
+
 /// One retired API version: for these kinds (empty: every kind of that group version), the
 /// release that stopped serving it (`None`: deprecated, still served), and what to use.
 pub(crate) struct Retired {
@@ -9,7 +17,7 @@ pub(crate) struct Retired {
     pub kinds: &'static [&'static str],
     pub deprecated: &'static str,
     pub removed: Option<&'static str>,
-    pub replacement: &'static str,
+    pub replacement: Replacement,
 }
 
 const fn r(
@@ -24,9 +32,29 @@ const fn r(
         kinds,
         deprecated,
         removed,
-        replacement,
+        replacement: Replacement::Use(replacement),
     }
 }
+
+/// A retired API version without a successor.
+const fn gone(
+    api_version: &'static str,
+    kinds: &'static [&'static str],
+    deprecated: &'static str,
+    removed: &'static str,
+    advice: &'static str,
+) -> Retired {
+    Retired {
+        api_version,
+        kinds,
+        deprecated,
+        removed: Some(removed),
+        replacement: Replacement::Advice(advice),
+    }
+}
+
+const PSP_ADVICE: &str =
+    "PodSecurityPolicy has no successor: use Pod Security Admission (namespace labels) or a policy engine";
 
 /// Retired API versions, written 2026-11-23 from the Kubernetes "Deprecated API Migration
 /// Guide" (kubernetes.io/docs/reference/using-api/deprecation-guide/, removals up to v1.32,
@@ -36,11 +64,12 @@ const fn r(
 /// `storage.k8s.io/v1beta1` VolumeAttributesClass, `networking.k8s.io/v1beta1` IPAddress and
 /// ServiceCIDR, `coordination.k8s.io/v1beta1` LeaseCandidate and `certificates.k8s.io/v1beta1`
 /// ClusterTrustBundle, all of which are current.
+#[rustfmt::skip]
 pub(crate) const RETIRED: &[Retired] = &[
     // v1.16
     r("extensions/v1beta1", &["Deployment", "DaemonSet", "ReplicaSet"], "v1.9", Some("v1.16"), "apps/v1"),
     r("extensions/v1beta1", &["NetworkPolicy"], "v1.9", Some("v1.16"), "networking.k8s.io/v1"),
-    r("extensions/v1beta1", &["PodSecurityPolicy"], "v1.10", Some("v1.16"), "nothing: PodSecurityPolicy was removed in v1.25; use Pod Security Admission"),
+    gone("extensions/v1beta1", &["PodSecurityPolicy"], "v1.10", "v1.16", PSP_ADVICE),
     r("apps/v1beta1", &[], "v1.9", Some("v1.16"), "apps/v1"),
     r("apps/v1beta2", &[], "v1.9", Some("v1.16"), "apps/v1"),
     // v1.22
@@ -63,7 +92,7 @@ pub(crate) const RETIRED: &[Retired] = &[
     r("events.k8s.io/v1beta1", &["Event"], "v1.19", Some("v1.25"), "events.k8s.io/v1"),
     r("autoscaling/v2beta1", &["HorizontalPodAutoscaler"], "v1.22", Some("v1.25"), "autoscaling/v2"),
     r("policy/v1beta1", &["PodDisruptionBudget"], "v1.21", Some("v1.25"), "policy/v1"),
-    r("policy/v1beta1", &["PodSecurityPolicy"], "v1.21", Some("v1.25"), "nothing: PodSecurityPolicy is gone; use Pod Security Admission (namespace labels) or a policy engine"),
+    gone("policy/v1beta1", &["PodSecurityPolicy"], "v1.21", "v1.25", PSP_ADVICE),
     r("node.k8s.io/v1beta1", &["RuntimeClass"], "v1.22", Some("v1.25"), "node.k8s.io/v1"),
     // v1.26
     r("autoscaling/v2beta2", &["HorizontalPodAutoscaler"], "v1.23", Some("v1.26"), "autoscaling/v2"),
@@ -155,13 +184,14 @@ impl Control for DeprecatedApiVersion {
             ),
             None => format!("is deprecated since {} (still served)", e.deprecated),
         };
+        let advice = match e.replacement {
+            Replacement::Use(r) => format!("use {r}"),
+            Replacement::Advice(a) => a.to_string(),
+        };
         cx.report(
             at,
             kubeward_model::FieldPath::from("apiVersion"),
-            format!(
-                "{} {} {status}; use {}",
-                o.api_version, o.kind, e.replacement
-            ),
+            format!("{} {} {status}; {advice}", o.api_version, o.kind),
         );
     }
 }

@@ -1,18 +1,22 @@
 use crate::pss::frameworks;
-use crate::workload::{container_resource, mitre, nsa, resource_containers};
+use crate::workload::{container_resource, mitre, nsa, pod_resource, resource_containers};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
     /// ## What it does
-    /// Flags every `emptyDir` volume without `sizeLimit`, at the `emptyDir` field, unless
-    /// something else bounds it:
+    /// Flags every `emptyDir` volume without `sizeLimit` (at the `emptyDir` field, or at
+    /// `sizeLimit: null`), unless something else bounds it:
     ///
-    /// * a disk-backed `emptyDir` is bounded when every container and init container sets
-    ///   `resources.limits.ephemeral-storage` (the kubelet counts emptyDir usage against the
-    ///   pod's ephemeral storage and evicts it past the sum);
+    /// * a disk-backed `emptyDir` is bounded when any container or init container sets
+    ///   `resources.limits.ephemeral-storage`: the pod then has an ephemeral-storage limit
+    ///   (the sum of the containers' limits), and the kubelet evicts the pod when its whole
+    ///   usage, emptyDir volumes included, goes past it;
     /// * a memory-backed one (`medium: Memory`, a tmpfs) is bounded when every container and
-    ///   init container sets `resources.limits.memory` (tmpfs pages are charged to the
-    ///   writing container's memory).
+    ///   init container sets `resources.limits.memory`, or the pod sets
+    ///   `spec.resources.limits.memory` (tmpfs pages are charged to the memory cgroup of the
+    ///   container that writes them, and the tmpfs is sized to the pod's memory limit);
+    /// * a `medium: HugePages` (or `HugePages-<size>`) one is never flagged: it can only hold
+    ///   the huge pages the pod's `hugepages-<size>` limits grant.
     ///
     /// ## Why it matters
     /// An unbounded `emptyDir` lives on the node's disk (or, with `medium: Memory`, in its
@@ -49,37 +53,44 @@ impl Control for EmptyDirWithoutSizeLimit {
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {
         let Some(pod) = &t.pod else { return };
-        let all_limit = |resource: &str| {
+        let memory_bounded = pod_resource(pod, "limits", "memory").is_some() || {
             let mut containers = resource_containers(pod).peekable();
             containers.peek().is_some()
-                && containers.all(|c| container_resource(&c, "limits", resource).is_some())
+                && containers.all(|c| container_resource(&c, "limits", "memory").is_some())
         };
+        let storage_bounded = resource_containers(pod)
+            .any(|c| container_resource(&c, "limits", "ephemeral-storage").is_some());
         for (vol, path) in pod.volumes() {
             let Some(ed) = vol.get("emptyDir").filter(|n| n.is_map()) else {
                 continue;
             };
-            if ed.get("sizeLimit").is_some_and(|n| !n.is_null()) {
+            let size_limit = ed.get("sizeLimit");
+            if size_limit.is_some_and(|n| !n.is_null()) {
                 continue;
             }
-            let memory = ed.get("medium").and_then(|n| n.as_str()) == Some("Memory");
+            let medium = ed.get("medium").and_then(|n| n.as_str()).unwrap_or("");
+            if medium.starts_with("HugePages") {
+                continue;
+            }
+            let memory = medium == "Memory";
             let bounded = if memory {
-                all_limit("memory")
+                memory_bounded
             } else {
-                all_limit("ephemeral-storage")
+                storage_bounded
             };
             if bounded {
                 continue;
             }
             let name = vol.get("name").and_then(|n| n.as_str()).unwrap_or("");
             let what = if memory {
-                "memory-backed emptyDir"
+                "a memory-backed emptyDir"
             } else {
-                "emptyDir"
+                "an emptyDir"
             };
             cx.report(
-                ed,
+                size_limit.unwrap_or(ed),
                 path.key("emptyDir").key("sizeLimit"),
-                format!("volume \"{name}\" is an {what} without sizeLimit"),
+                format!("volume \"{name}\" is {what} without sizeLimit"),
             );
         }
     }

@@ -63,7 +63,9 @@ impl Control for NetRawNotDropped {
             if caps.is_some_and(|n| !n.is_map()) {
                 continue;
             }
-            let drop = caps.and_then(|n| n.get("drop")).filter(|n| !n.is_null());
+            // An explicit `drop: null` is no list, but the finding still points at it.
+            let drop_field = caps.and_then(|n| n.get("drop"));
+            let drop = drop_field.filter(|n| !n.is_null());
             if drop.is_some_and(|n| !n.is_seq()) {
                 continue;
             }
@@ -74,7 +76,7 @@ impl Control for NetRawNotDropped {
             if dropped {
                 continue;
             }
-            let anchor = drop.or(caps).unwrap_or_else(|| c.sc_anchor());
+            let anchor = drop_field.or(caps).unwrap_or_else(|| c.sc_anchor());
             cx.report(
                 anchor,
                 c.sc_path().key("capabilities").key("drop"),

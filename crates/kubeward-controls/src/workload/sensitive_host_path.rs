@@ -4,12 +4,13 @@ use crate::{control, Context, Control, ControlMeta, Target};
 
 /// Host directories flagged when mounted themselves or anything under them: every file
 /// below them is sensitive.
-const SENSITIVE_TREES: [&str; 8] = [
+const SENSITIVE_TREES: [&str; 9] = [
     "/proc",
     "/boot",
     "/root",
     "/home",
     "/var/lib/kubelet",
+    "/var/lib/etcd",
     "/var/lib/docker",
     "/var/lib/containerd",
     "/etc/kubernetes",
@@ -24,19 +25,22 @@ control! {
     /// ## What it does
     /// Flags every `hostPath` volume whose path is a sensitive directory of the node:
     ///
-    /// * `/proc`, `/boot`, `/root`, `/home`, `/var/lib/kubelet`, `/var/lib/docker`,
-    ///   `/var/lib/containerd` and `/etc/kubernetes`, or anything under them;
+    /// * `/proc`, `/boot`, `/root`, `/home`, `/var/lib/kubelet`, `/var/lib/etcd`,
+    ///   `/var/lib/docker`, `/var/lib/containerd` and `/etc/kubernetes`, or anything under
+    ///   them;
     /// * `/`, `/etc`, `/sys` and `/dev` themselves. Their subpaths are not flagged here,
     ///   because node agents commonly mount some of them read-only (`/etc/ssl/certs`,
     ///   `/sys/fs/cgroup`); KW103 reports every hostPath and KW317 every writable one.
     ///
     /// Paths are normalised first (duplicate and trailing slashes, `.` and `..`), so
-    /// `/etc/`, `//etc` and `/var/../etc` are `/etc`. Runtime sockets are KW318's.
+    /// `/etc/`, `//etc` and `/var/../etc` are `/etc`. Runtime sockets are KW318's (which
+    /// also reports `/`, since it holds them).
     ///
     /// ## Why it matters
     /// These directories hold the node's credentials and its control: kubelet and
     /// control-plane kubeconfigs and PKI (`/etc/kubernetes`, `/var/lib/kubelet`, which also
-    /// holds every pod's mounted secrets), every container's filesystem
+    /// holds every pod's mounted secrets), etcd's data, that is every Secret of the cluster
+    /// (`/var/lib/etcd`), every container's filesystem
     /// (`/var/lib/docker`, `/var/lib/containerd`), users' SSH keys (`/root`, `/home`),
     /// the kernel and bootloader (`/boot`), the host's processes and kernel tunables
     /// (`/proc`, `/sys`) and its devices (`/dev`). Reading them leaks credentials; writing

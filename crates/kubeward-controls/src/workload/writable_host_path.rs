@@ -6,7 +6,9 @@ control! {
     /// ## What it does
     /// Flags every `volumeMounts` item (in any container, including init and ephemeral
     /// containers) that mounts a `hostPath` volume without `readOnly: true`. The finding
-    /// points at `readOnly: false` when it is explicit, else at the mount.
+    /// points at `readOnly` when it is written (`false` or null), else at the mount. Each
+    /// mount is judged on its own: a volume mounted read-only in one container and
+    /// read-write in another is flagged for the second.
     ///
     /// ## Why it matters
     /// A writable host directory lets the container change the node: plant a binary or a
@@ -76,7 +78,8 @@ impl Control for WritableHostPath {
                 let Some((_, host)) = host_volumes.iter().find(|(v, _)| *v == name) else {
                     continue;
                 };
-                let read_only = m.get("readOnly").filter(|n| !n.is_null());
+                let read_only_field = m.get("readOnly");
+                let read_only = read_only_field.filter(|n| !n.is_null());
                 if read_only.and_then(|n| n.as_bool()) == Some(true) {
                     continue;
                 }
@@ -92,7 +95,7 @@ impl Control for WritableHostPath {
                     .map(|p| format!(" at \"{p}\""))
                     .unwrap_or_default();
                 cx.report(
-                    read_only.unwrap_or(m),
+                    read_only_field.unwrap_or(m),
                     base.index(i).key("readOnly"),
                     format!(
                         "{} mounts hostPath volume \"{name}\"{host}{at} read-write",
