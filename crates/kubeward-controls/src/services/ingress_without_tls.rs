@@ -106,10 +106,14 @@ impl Control for IngressWithoutTls {
             } else {
                 format!("host {}", hosts.join(", "))
             };
+            let has = match tls_field {
+                Some(t) if t.is_seq() => "an empty spec.tls",
+                _ => "no spec.tls",
+            };
             cx.report(
                 tls_field.unwrap_or(spec),
                 "spec.tls".into(),
-                format!("Ingress has no spec.tls: it serves {what} over plain HTTP"),
+                format!("Ingress has {has}: it serves {what} over plain HTTP"),
             );
             return;
         }

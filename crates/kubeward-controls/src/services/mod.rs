@@ -173,11 +173,13 @@ pub(crate) struct OpenRule<'a> {
 /// ports whose peers include an empty peer `{}` or an ipBlock of the whole address space
 /// without `except`. Rules that list ports are left alone: admitting everyone on a
 /// published port is how a public service is opened. Rules are skipped when `policyTypes`
-/// is set and does not include the direction (Kubernetes then ignores them).
+/// is a non-empty list without the direction (Kubernetes then ignores them; an empty list
+/// is defaulted like an absent one). NetworkPolicies of `networking.k8s.io` and of the
+/// old `extensions/v1beta1` are read alike.
 pub(crate) fn open_rules<'a>(t: &Target<'a>, egress: bool) -> Vec<OpenRule<'a>> {
     let o = &t.object;
     let mut out = Vec::new();
-    if o.group() != "networking.k8s.io" || o.kind != "NetworkPolicy" {
+    if !matches!(o.group(), "networking.k8s.io" | "extensions") || o.kind != "NetworkPolicy" {
         return out;
     }
     let Some(spec) = o.root.get("spec").filter(|s| s.is_map()) else {
@@ -188,7 +190,12 @@ pub(crate) fn open_rules<'a>(t: &Target<'a>, egress: bool) -> Vec<OpenRule<'a>> 
     } else {
         ("ingress", "from", "Ingress")
     };
-    if let Some(types) = spec.get("policyTypes").filter(|p| p.is_seq()) {
+    // An empty list is defaulted by the API server like an absent one (Ingress, plus Egress
+    // when there are egress rules), so only a non-empty list can leave a direction out.
+    if let Some(types) = spec
+        .get("policyTypes")
+        .filter(|p| p.is_seq() && !p.is_empty())
+    {
         if !types.items().any(|t| t.as_str() == Some(policy_type)) {
             return out;
         }

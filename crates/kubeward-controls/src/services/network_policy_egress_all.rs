@@ -3,12 +3,15 @@ use crate::{control, pss::frameworks, Context, Control, ControlMeta, Target};
 
 control! {
     /// ## What it does
-    /// Flags each `spec.egress` rule of a NetworkPolicy (`networking.k8s.io`) that allows
-    /// traffic to every destination on every port: an empty rule `{}`, a rule with neither
-    /// `to` nor `ports`, or a rule without `ports` whose `to` is empty or contains an empty
-    /// peer `{}` or an `ipBlock` of `0.0.0.0/0` or `::/0` without `except`. A rule that
-    /// allows every destination only on listed ports (DNS on 53, HTTPS on 443) is not
-    /// flagged. Rules are skipped when `policyTypes` does not include `Egress`.
+    /// Flags each `spec.egress` rule of a NetworkPolicy (`networking.k8s.io`, or the old
+    /// `extensions/v1beta1`) that allows traffic to every destination on every port: an
+    /// empty rule `{}`, a rule with neither `to` nor `ports`, or a rule without `ports` whose
+    /// `to` is empty or contains an empty peer `{}` or an `ipBlock` of `0.0.0.0/0` or `::/0`
+    /// without `except`. A rule that allows every destination only on listed ports (DNS on
+    /// 53, HTTPS on 443) is not flagged. `egress: []` allows nothing and is not flagged.
+    /// Rules are skipped when `policyTypes` is a non-empty list without `Egress` (Kubernetes
+    /// ignores them then); an absent or empty `policyTypes` is defaulted by the API server
+    /// to include `Egress` when there are egress rules.
     ///
     /// ## Why it matters
     /// Unrestricted egress lets a compromised pod reach the cloud metadata endpoint, the

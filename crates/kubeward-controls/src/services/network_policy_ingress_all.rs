@@ -3,13 +3,16 @@ use crate::{control, pss::frameworks, Context, Control, ControlMeta, Target};
 
 control! {
     /// ## What it does
-    /// Flags each `spec.ingress` rule of a NetworkPolicy (`networking.k8s.io`) that admits
-    /// traffic from every source on every port: an empty rule `{}`, a rule with neither
-    /// `from` nor `ports`, or a rule without `ports` whose `from` is empty or contains an
-    /// empty peer `{}` or an `ipBlock` of `0.0.0.0/0` or `::/0` without `except`. A rule
-    /// that admits everyone only on listed ports is not flagged (that is how a public
-    /// service is opened), nor is `namespaceSelector: {}` (every pod of the cluster, not
-    /// the outside). Rules are skipped when `policyTypes` does not include `Ingress`.
+    /// Flags each `spec.ingress` rule of a NetworkPolicy (`networking.k8s.io`, or the old
+    /// `extensions/v1beta1`) that admits traffic from every source on every port: an empty
+    /// rule `{}`, a rule with neither `from` nor `ports`, or a rule without `ports` whose
+    /// `from` is empty or contains an empty peer `{}` or an `ipBlock` of `0.0.0.0/0` or
+    /// `::/0` without `except`. A rule that admits everyone only on listed ports is not
+    /// flagged (that is how a public service is opened), nor is `namespaceSelector: {}`
+    /// (every pod of the cluster, not the outside). `ingress: []` admits nothing and is not
+    /// flagged. Rules are skipped when `policyTypes` is a non-empty list without `Ingress`
+    /// (Kubernetes ignores them then); an absent or empty `policyTypes` is defaulted by the
+    /// API server and always includes `Ingress`.
     ///
     /// ## Why it matters
     /// NetworkPolicies are allow-lists: one allow-all rule cancels every other rule of

@@ -6,6 +6,12 @@ control! {
     /// Flags a Service of `type: NodePort`. The finding points at `spec.type` and names the
     /// node ports that are fixed in the manifest.
     ///
+    /// A `type: LoadBalancer` Service also allocates node ports (unless
+    /// `allocateLoadBalancerNodePorts: false`), but it is not flagged here: its node ports
+    /// exist for the cloud load balancer to reach, and KW502 reports its exposure (and
+    /// KW505 sensitive ports on either type), so a load balancer is not reported twice for
+    /// the same reachability.
+    ///
     /// ## Why it matters
     /// A NodePort Service listens on every node of the cluster, on every node address: the
     /// service is reachable by anything that can reach a node, usually a far larger network
