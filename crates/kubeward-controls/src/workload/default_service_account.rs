@@ -6,8 +6,10 @@ control! {
     /// ## What it does
     /// Flags every pod-bearing object whose pod runs as the namespace's `default`
     /// ServiceAccount: `serviceAccountName` set to `default`, or neither
-    /// `serviceAccountName` nor its deprecated alias `serviceAccount` set. When only
-    /// `serviceAccount` is set, it is the one checked.
+    /// `serviceAccountName` nor its deprecated alias `serviceAccount` set (empty or null
+    /// counts as not set, and is reported at the empty `serviceAccountName`). When
+    /// `serviceAccountName` is empty and `serviceAccount` is set, `serviceAccount` is the
+    /// one checked, as the API server does.
     ///
     /// ## Why it matters
     /// Every pod in a namespace that does not name an account shares `default`. A role bound
@@ -60,15 +62,26 @@ impl Control for DefaultServiceAccount {
                     cx.report(
                         n,
                         pod.path(key),
-                        format!("pod sets {key} to \"default\", the namespace's shared service account"),
+                        format!(
+                            "pod sets {key} to \"default\", the namespace's shared service account"
+                        ),
                     );
                 }
             }
-            None => cx.report(
-                pod.spec_anchor(),
-                pod.path("serviceAccountName"),
-                "pod does not set serviceAccountName, so it runs as the namespace's \"default\" service account",
-            ),
+            None => {
+                // An empty or null serviceAccountName is written down: point at it.
+                let written = pod.spec.and_then(|s| s.get("serviceAccountName"));
+                let how = if written.and_then(|n| n.as_str()) == Some("") {
+                    "sets serviceAccountName to \"\""
+                } else {
+                    "does not set serviceAccountName"
+                };
+                cx.report(
+                    written.unwrap_or_else(|| pod.spec_anchor()),
+                    pod.path("serviceAccountName"),
+                    format!("pod {how}, so it runs as the namespace's \"default\" service account"),
+                );
+            }
         }
     }
 }

@@ -8,8 +8,8 @@ control! {
     /// init and ephemeral containers) whose effective `imagePullPolicy` is not `Always`:
     ///
     /// * an explicit `IfNotPresent` or `Never`, at the field;
-    /// * a missing policy where the API server defaults it to `IfNotPresent`, at the
-    ///   container: an image with a tag other than `latest`, or with a digest and no tag. A
+    /// * a missing (or null) policy where the API server defaults it to `IfNotPresent`, at
+    ///   the container (at the null value when one is written): an image with a tag other than `latest`, or with a digest and no tag. A
     ///   missing policy on an image tagged `latest`, or with neither tag nor digest, defaults
     ///   to `Always` and is not flagged.
     ///
@@ -87,7 +87,7 @@ impl Control for ImagePullPolicyNotAlways {
                         r.tag == Some("latest") || (r.tag.is_none() && r.digest.is_none());
                     if !defaults_to_always {
                         cx.report(
-                            c.node,
+                            c.node.get("imagePullPolicy").unwrap_or(c.node),
                             path,
                             format!(
                                 "{} does not set imagePullPolicy; for image \"{image}\" it defaults to IfNotPresent",

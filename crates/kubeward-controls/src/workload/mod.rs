@@ -104,8 +104,10 @@ pub struct ImageRef<'a> {
 
 impl<'a> ImageRef<'a> {
     /// Parse a reference. The first path component is a registry host when it contains a
-    /// `.` or a `:` or is `localhost` (the rule of the Docker reference grammar); a `:` after
-    /// the last `/` starts the tag, an `@` the digest. `None` for an empty reference.
+    /// `.` or a `:`, is `localhost`, or has an upper-case letter (the rule of the Docker
+    /// reference grammar, `splitDockerDomain`: repository paths are lower case, so
+    /// `Registry/app` pulls from the host `Registry`); a `:` after the last `/` starts the
+    /// tag, an `@` the digest. `None` for an empty reference.
     pub fn parse(image: &'a str) -> Option<ImageRef<'a>> {
         let image = image.trim();
         if image.is_empty() {
@@ -125,7 +127,10 @@ impl<'a> ImageRef<'a> {
         };
         let (registry, path) = match name.split_once('/') {
             Some((first, rest))
-                if first.contains('.') || first.contains(':') || first == "localhost" =>
+                if first.contains('.')
+                    || first.contains(':')
+                    || first == "localhost"
+                    || first.bytes().any(|b| b.is_ascii_uppercase()) =>
             {
                 (first.to_ascii_lowercase(), rest.to_string())
             }
@@ -311,7 +316,7 @@ pub(crate) fn check_resource(t: &Target<'_>, cx: &mut Context<'_>, section: &str
         if !resources_well_typed(&c, section) {
             continue;
         }
-        let (anchor, path) = nearest(&c, section);
+        let (anchor, path) = nearest(&c, section, resource);
         cx.report(
             anchor,
             path.key(resource),
@@ -328,12 +333,16 @@ fn resources_well_typed(c: &Container<'_>, section: &str) -> bool {
     ok(res) && ok(res.and_then(|r| r.get(section)))
 }
 
-/// The deepest existing node of `resources.<section>` and that section's path.
-fn nearest<'a>(c: &Container<'a>, section: &str) -> (NodeRef<'a>, FieldPath) {
+/// The deepest existing node of `resources.<section>.<resource>` (an explicit null counts:
+/// it is written down) and that section's path.
+fn nearest<'a>(c: &Container<'a>, section: &str, resource: &str) -> (NodeRef<'a>, FieldPath) {
     let path = c.path.key("resources").key(section);
     let res = c.node.get("resources").filter(|n| n.is_map());
-    let anchor = res
-        .and_then(|r| r.get(section).filter(|n| n.is_map()))
+    let sec = res.and_then(|r| r.get(section));
+    let anchor = sec
+        .filter(|n| n.is_map())
+        .and_then(|s| s.get(resource))
+        .or(sec)
         .or(c.node.get("resources"))
         .unwrap_or(c.node);
     (anchor, path)
@@ -405,6 +414,15 @@ mod tests {
         assert_eq!(
             parts("index.docker.io/library/nginx"),
             ("docker.io".into(), "library/nginx".into(), None, None)
+        );
+        assert_eq!(
+            parts("Acme/app:1.0"),
+            ("acme".into(), "app".into(), Some("1.0"), None),
+            "an upper-case first component is a host, not a Docker Hub namespace"
+        );
+        assert_eq!(
+            parts("acme/app:1.0"),
+            ("docker.io".into(), "acme/app".into(), Some("1.0"), None)
         );
         assert!(ImageRef::parse("  ").is_none());
     }

@@ -4,8 +4,9 @@ use crate::{control, Context, Control, ControlMeta, Target};
 control! {
     /// ## What it does
     /// Flags every container (including init and ephemeral containers) that does not set
-    /// `securityContext.readOnlyRootFilesystem: true`: an explicit `false` is reported at the
-    /// field, a missing value at the container's `securityContext` (or the container).
+    /// `securityContext.readOnlyRootFilesystem: true`: an explicit `false` (or null) is
+    /// reported at the field, a missing value at the container's `securityContext` (or the
+    /// container).
     ///
     /// Windows pods (`spec.os.name: windows`) are skipped: the API server forbids the field
     /// there. Containers whose `securityContext` has the wrong type are left to the shape check.
@@ -71,7 +72,10 @@ impl Control for ReadOnlyRootFilesystem {
                     }
                 }
                 None => cx.report(
-                    c.sc_anchor(),
+                    // An explicit null is written down: point at it.
+                    c.security_context()
+                        .and_then(|sc| sc.get("readOnlyRootFilesystem"))
+                        .unwrap_or_else(|| c.sc_anchor()),
                     path,
                     format!(
                         "{} does not set securityContext.readOnlyRootFilesystem=true",

@@ -5,8 +5,8 @@ use crate::{control, Context, Control, ControlMeta, Target};
 control! {
     /// ## What it does
     /// Flags every ServiceAccount (core `v1`) that does not set
-    /// `automountServiceAccountToken: false`: an explicit `true` at the field, a missing
-    /// value at the object.
+    /// `automountServiceAccountToken: false`: an explicit `true` (or null) at the field, a
+    /// missing value at the object.
     ///
     /// ## Why it matters
     /// A ServiceAccount's `automountServiceAccountToken: false` is the default for every pod
@@ -24,15 +24,17 @@ control! {
     /// ```
     ///
     /// ## How to fix
-    /// Set `automountServiceAccountToken: false` on the ServiceAccount; pods that need the
-    /// API set `automountServiceAccountToken: true` in their own spec (or mount a projected
-    /// token).
+    /// Set `automountServiceAccountToken: false` on the ServiceAccount. A workload that needs
+    /// the API mounts a projected `serviceAccountToken` volume into the one container that
+    /// calls it; opting back in with `automountServiceAccountToken: true` in the pod spec also
+    /// works (the pod spec wins over the ServiceAccount), but mounts the token into every
+    /// container of the pod, and KW310 reports it.
     pub struct ServiceAccountAutomountOnSa;
     id: "KW312",
     name: "service-account-automount-on-sa",
     title: "ServiceAccount does not disable token automounting",
     severity: Low,
-    remediation: "Set automountServiceAccountToken: false on the ServiceAccount and opt in per pod where the API is needed.",
+    remediation: "Set automountServiceAccountToken: false on the ServiceAccount; workloads that need the API mount a projected serviceAccountToken volume.",
     frameworks: frameworks(
         None,
         &[pss_nsa::SA_TOKENS],
@@ -70,7 +72,7 @@ impl Control for ServiceAccountAutomountOnSa {
                 }
             }
             None => cx.report(
-                o.root,
+                o.root.get("automountServiceAccountToken").unwrap_or(o.root),
                 path,
                 format!(
                     "ServiceAccount \"{}\" does not set automountServiceAccountToken=false",

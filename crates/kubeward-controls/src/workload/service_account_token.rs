@@ -6,13 +6,18 @@ control! {
     /// ## What it does
     /// Flags every pod-bearing object (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet,
     /// Job, CronJob, ReplicationController, PodTemplate) whose pod spec does not set
-    /// `automountServiceAccountToken: false`: an explicit `true` at the field, a missing
-    /// value at the pod spec.
+    /// `automountServiceAccountToken: false`: an explicit `true` (or null) at the field, a
+    /// missing value at the pod spec.
     ///
     /// The pod's ServiceAccount may also set `automountServiceAccountToken: false`, and the
     /// pod inherits it when the pod spec says nothing. kubeward checks one object at a time
     /// and cannot see the ServiceAccount from the pod, so a pod whose ServiceAccount disables
     /// the token is still reported; the message says so. KW312 checks ServiceAccounts.
+    ///
+    /// The pod spec wins over the ServiceAccount, so an explicit `true` mounts the token
+    /// whatever the account says. It is reported even when it is a deliberate opt-in: the
+    /// automounted token goes into every container of the pod (sidecars included), where a
+    /// projected token can be mounted into only the container that calls the API.
     ///
     /// ## Why it matters
     /// Every pod gets a token for its ServiceAccount mounted at
@@ -70,7 +75,9 @@ impl Control for ServiceAccountTokenAutomounted {
                 }
             }
             None => cx.report(
-                pod.spec_anchor(),
+                pod.spec
+                    .and_then(|s| s.get("automountServiceAccountToken"))
+                    .unwrap_or_else(|| pod.spec_anchor()),
                 path,
                 "pod does not set automountServiceAccountToken=false, so the service account token is mounted (unless its ServiceAccount disables automounting, which kubeward cannot see from the pod)",
             ),
