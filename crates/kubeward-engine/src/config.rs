@@ -32,7 +32,7 @@ pub struct Config {
 }
 
 /// Findings to exclude, each with a reason and an optional expiry date.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Exclusion {
     pub paths: Vec<GlobMatcher>,
     pub namespaces: Vec<GlobMatcher>,

@@ -5,6 +5,7 @@
 //! bounded by a batch whatever the size of the scan. Bad input never stops a run: it becomes an
 //! [`InputError`] with file, line and column, and everything else is still scanned.
 
+pub mod baseline;
 pub mod config;
 mod finding;
 mod source;
