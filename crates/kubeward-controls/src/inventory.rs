@@ -108,6 +108,8 @@ pub struct Fact {
     pub namespace: Option<String>,
     pub name: String,
     pub at: Located,
+    /// Controls suppressed on this object by annotation, with their reasons (set by the engine).
+    pub ignores: Vec<(&'static str, String)>,
 }
 
 /// Everything the cross-object controls see, in input order.
@@ -204,6 +206,7 @@ impl Inventory {
                     pos,
                     object: Arc::new(t.object.id()),
                 },
+                ignores: Vec::new(),
             });
         }
     }

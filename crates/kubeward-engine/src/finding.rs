@@ -11,16 +11,60 @@ use kubeward_yaml::Pos;
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub control: &'static ControlMeta,
+    /// The control's severity, or the config file's override of it.
+    pub severity: Severity,
     pub object: Arc<ObjectId>,
     pub file: Arc<str>,
     pub pos: Pos,
     pub path: FieldPath,
     pub message: String,
+    /// Set when an annotation, the config file or a baseline suppresses the finding: it is
+    /// counted, shown on request, and never fails the run.
+    pub suppressed: Option<Suppression>,
 }
 
 impl Finding {
     pub fn severity(&self) -> Severity {
-        self.control.severity
+        self.severity
+    }
+
+    /// What identifies a finding across runs (for baselines): control, object, field path.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}",
+            self.control.id,
+            self.object.kind,
+            self.object.namespace.as_deref().unwrap_or(""),
+            self.object.name,
+            self.path
+        )
+    }
+}
+
+/// Why a finding is suppressed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    pub by: SuppressedBy,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressedBy {
+    /// `kubeward.io/ignore` on the object.
+    Annotation,
+    /// An exclusion in the config file.
+    Config,
+    /// Present in the `--baseline` report.
+    Baseline,
+}
+
+impl SuppressedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressedBy::Annotation => "annotation",
+            SuppressedBy::Config => "config",
+            SuppressedBy::Baseline => "baseline",
+        }
     }
 }
 
@@ -83,6 +127,8 @@ pub struct FileResult {
     pub findings: Vec<Finding>,
     pub errors: Vec<InputError>,
     pub warnings: Vec<Warning>,
+    /// Inventory facts for the cross-object controls (taken by the engine, never reported).
+    pub facts: Vec<kubeward_controls::inventory::Fact>,
 }
 
 impl FileResult {
@@ -96,6 +142,7 @@ impl FileResult {
             findings: Vec::new(),
             errors: Vec::new(),
             warnings: Vec::new(),
+            facts: Vec::new(),
         }
     }
 }
@@ -114,6 +161,32 @@ pub struct Summary {
     pub by_severity: BTreeMap<Severity, usize>,
     /// Findings per control ID.
     pub by_control: BTreeMap<&'static str, usize>,
+    /// Suppressed findings (not in the counts above).
+    pub suppressed: usize,
+    /// Compliance per framework, filled by the engine.
+    pub frameworks: Vec<FrameworkScore>,
+    /// Objects with at least one (unsuppressed) finding per control, for scores.
+    pub(crate) failing: BTreeMap<&'static str, std::collections::HashSet<u64>>,
+}
+
+/// A framework's score: controls passed / evaluated, and the resources failing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameworkScore {
+    pub framework: &'static str,
+    pub controls_evaluated: usize,
+    pub controls_passed: usize,
+    pub resources_failing: usize,
+}
+
+impl FrameworkScore {
+    /// Percentage of controls passed (100 when none was evaluated).
+    pub fn score(&self) -> f64 {
+        if self.controls_evaluated == 0 {
+            100.0
+        } else {
+            (self.controls_passed as f64 * 1000.0 / self.controls_evaluated as f64).round() / 10.0
+        }
+    }
 }
 
 impl Summary {
@@ -134,8 +207,19 @@ impl Summary {
         self.errors += r.errors.len();
         self.warnings += r.warnings.len();
         for f in &r.findings {
+            if f.suppressed.is_some() {
+                self.suppressed += 1;
+                continue;
+            }
             *self.by_severity.entry(f.severity()).or_default() += 1;
             *self.by_control.entry(f.control.id).or_default() += 1;
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            f.object.hash(&mut h);
+            self.failing
+                .entry(f.control.id)
+                .or_default()
+                .insert(h.finish());
         }
     }
 

@@ -5,6 +5,8 @@
 //! bounded by a batch whatever the size of the scan. Bad input never stops a run: it becomes an
 //! [`InputError`] with file, line and column, and everything else is still scanned.
 
+pub mod baseline;
+pub mod config;
 mod finding;
 mod source;
 
@@ -14,7 +16,11 @@ pub use source::*;
 use std::ops::Range;
 use std::sync::Arc;
 
-use kubeward_controls::{applies, Context, Control, PssLevel, Settings, Target};
+use std::collections::{HashMap, HashSet};
+
+use kubeward_controls::{
+    applies, registry, Context, Control, Inventory, PssLevel, Settings, Severity, Target,
+};
 use kubeward_model::{objects_in, shape, Item};
 use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits};
 use rayon::prelude::*;
@@ -61,11 +67,32 @@ impl Framework {
     }
 }
 
+/// What decides whether a finding counts: severity overrides, exclusions, a baseline.
+#[derive(Default)]
+pub struct Policy {
+    pub severity: HashMap<&'static str, Severity>,
+    pub exclusions: Vec<config::Exclusion>,
+    /// Fingerprints ([`Finding::fingerprint`]) of findings accepted in a previous report.
+    pub baseline: HashSet<String>,
+    pub baseline_name: String,
+    /// Pass suppressed findings to the sink (they are always counted).
+    pub show_suppressed: bool,
+    /// Today, for exclusion expiry.
+    pub today: (i32, u32, u32),
+    /// Where the exclusions come from, to locate expiry warnings.
+    pub config_file: String,
+}
+
+/// The annotation that suppresses findings on an object: `"KW101: reason; KW205: reason"`.
+pub const IGNORE_ANNOTATION: &str = "kubeward.io/ignore";
+
 /// The configured engine.
 pub struct Engine {
     controls: Vec<&'static dyn Control>,
+    cross: Vec<&'static dyn Control>,
     settings: Settings,
     limits: Limits,
+    policy: Policy,
 }
 
 /// How many documents one unit of parallel work holds; keeps a huge file from being one task.
@@ -77,20 +104,101 @@ const BATCH_BYTES: u64 = 32 << 20;
 
 impl Engine {
     pub fn new(controls: Vec<&'static dyn Control>, settings: Settings, limits: Limits) -> Self {
-        let controls = controls
+        let (cross, controls) = controls
             .into_iter()
             .filter(|c| applies(c.meta(), &settings))
-            .collect();
+            .partition(|c| c.is_cross_object());
+        let policy = Policy {
+            today: config::today(),
+            ..Policy::default()
+        };
         Engine {
             controls,
+            cross,
             settings,
             limits,
+            policy,
         }
     }
 
-    /// The controls that will run (after the PSS version gate).
-    pub fn controls(&self) -> &[&'static dyn Control] {
-        &self.controls
+    pub fn with_policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Every control that will run (after the PSS version gate), per-object then cross-object.
+    pub fn controls(&self) -> Vec<&'static dyn Control> {
+        self.controls.iter().chain(&self.cross).copied().collect()
+    }
+
+    /// Compliance per framework from a finished scan's counts.
+    fn scores(&self, summary: &Summary) -> Vec<FrameworkScore> {
+        let frameworks = [
+            ("pss-baseline", Framework::PssBaseline),
+            ("pss-restricted", Framework::PssRestricted),
+            ("nsa", Framework::Nsa),
+            ("cis", Framework::Cis),
+            ("mitre", Framework::Mitre),
+        ];
+        frameworks
+            .iter()
+            .filter_map(|(name, fw)| {
+                let controls: Vec<_> = self
+                    .controls()
+                    .into_iter()
+                    .filter(|c| fw.includes(*c))
+                    .collect();
+                if controls.is_empty() {
+                    return None;
+                }
+                let mut failing_objects = HashSet::new();
+                let mut passed = 0;
+                for c in &controls {
+                    match summary.failing.get(c.meta().id) {
+                        Some(objects) if !objects.is_empty() => {
+                            failing_objects.extend(objects.iter().copied())
+                        }
+                        _ => passed += 1,
+                    }
+                }
+                Some(FrameworkScore {
+                    framework: name,
+                    controls_evaluated: controls.len(),
+                    controls_passed: passed,
+                    resources_failing: failing_objects.len(),
+                })
+            })
+            .collect()
+    }
+
+    /// Decide a finding's severity and whether something suppresses it.
+    fn judge(&self, f: &mut Finding, ignores: &[(&'static str, String)]) {
+        if let Some(s) = self.policy.severity.get(f.control.id) {
+            f.severity = *s;
+        }
+        if let Some((_, reason)) = ignores.iter().find(|(id, _)| *id == f.control.id) {
+            f.suppressed = Some(Suppression {
+                by: SuppressedBy::Annotation,
+                reason: reason.clone(),
+            });
+        } else if let Some(x) = self
+            .policy
+            .exclusions
+            .iter()
+            .find(|x| !x.expired(self.policy.today) && x.matches(f))
+        {
+            f.suppressed = Some(Suppression {
+                by: SuppressedBy::Config,
+                reason: x.reason.clone(),
+            });
+        } else if !self.policy.baseline.is_empty()
+            && self.policy.baseline.contains(&f.fingerprint())
+        {
+            f.suppressed = Some(Suppression {
+                by: SuppressedBy::Baseline,
+                reason: format!("in baseline {}", self.policy.baseline_name),
+            });
+        }
     }
 
     pub fn settings(&self) -> &Settings {
@@ -104,7 +212,23 @@ impl Engine {
     /// thread writes the previous group's results, so output never stalls the workers and
     /// memory holds at most two groups of results.
     pub fn scan(&self, sources: &[Source], sink: &mut dyn Sink) -> std::io::Result<Summary> {
-        let mut summary = Summary::new(self.controls.len());
+        let mut summary = Summary::new(self.controls.len() + self.cross.len());
+        let mut inventory = Inventory::default();
+        for x in &self.policy.exclusions {
+            if x.expired(self.policy.today) {
+                let (y, m, d) = x.expires.unwrap_or_default();
+                let mut r = FileResult::new(Arc::from(self.policy.config_file.as_str()));
+                r.warnings.push(Warning {
+                    file: r.file.clone(),
+                    pos: x.pos,
+                    message: format!(
+                        "exclusion ({}) expired on {y:04}-{m:02}-{d:02}: it no longer applies and its findings are reported again",
+                        x.reason
+                    ),
+                });
+                self.write_all(vec![r], &mut summary, &mut inventory, sink)?;
+            }
+        }
         let mut start = 0;
         while start < sources.len() {
             let mut end = start;
@@ -142,16 +266,83 @@ impl Engine {
             for group in units.chunks(GROUP) {
                 let (results, written) = std::thread::scope(|scope| {
                     let worker = scope.spawn(|| evaluate(group));
-                    let written = write_all(std::mem::take(&mut pending), &mut summary, sink);
+                    let written = self.write_all(
+                        std::mem::take(&mut pending),
+                        &mut summary,
+                        &mut inventory,
+                        sink,
+                    );
                     (worker.join(), written)
                 });
                 written?;
                 pending = results.map_err(|_| std::io::Error::other("a scan worker failed"))?;
             }
-            write_all(pending, &mut summary, sink)?;
+            self.write_all(pending, &mut summary, &mut inventory, sink)?;
             start = end;
         }
+        self.cross_object(&inventory, &mut summary, sink)?;
+        summary.frameworks = self.scores(&summary);
         Ok(summary)
+    }
+
+    /// Run the cross-object controls over the inventory; results go out per file, in the
+    /// order files were first seen.
+    fn cross_object(
+        &self,
+        inventory: &Inventory,
+        summary: &mut Summary,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        if self.cross.is_empty() {
+            return Ok(());
+        }
+        let mut by_file: Vec<FileResult> = Vec::new();
+        for control in &self.cross {
+            let mut out = Vec::new();
+            control.check_inventory(inventory, &mut out);
+            for v in out {
+                let mut f = Finding {
+                    control: control.meta(),
+                    severity: control.meta().severity,
+                    object: v.at.object.clone(),
+                    file: v.at.file.clone(),
+                    pos: v.at.pos,
+                    path: v.path,
+                    message: v.message,
+                    suppressed: None,
+                };
+                let ignores = inventory_ignores(inventory, &f);
+                self.judge(&mut f, &ignores);
+                match by_file.iter_mut().find(|r| Arc::ptr_eq(&r.file, &f.file)) {
+                    Some(r) => r.findings.push(f),
+                    None => {
+                        let mut r = FileResult::new(f.file.clone());
+                        r.findings.push(f);
+                        by_file.push(r);
+                    }
+                }
+            }
+        }
+        let mut ignored = Inventory::default();
+        self.write_all(by_file, summary, &mut ignored, sink)
+    }
+
+    fn write_all(
+        &self,
+        results: Vec<FileResult>,
+        summary: &mut Summary,
+        inventory: &mut Inventory,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        for mut r in results {
+            summary.add(&r);
+            inventory.facts.append(&mut r.facts);
+            if !self.policy.show_suppressed {
+                r.findings.retain(|f| f.suppressed.is_none());
+            }
+            sink.file(r)?;
+        }
+        Ok(())
     }
 
     /// Evaluate text that is already in memory (admission requests, tests).
@@ -205,44 +396,98 @@ impl Engine {
         out: &mut FileResult,
     ) {
         out.objects += 1;
-        let id = Arc::new(object.id());
+        // Most objects have no finding: build the owned identity only when one needs it.
+        let mut id: Option<Arc<kubeward_model::ObjectId>> = None;
+        let mut id_of = |object: &kubeward_model::Object<'_>| {
+            id.get_or_insert_with(|| Arc::new(object.id())).clone()
+        };
         for p in shape::validate(&object) {
             let mut e = InputError::at(file, p.pos, &p.message);
-            e.object = Some(id.clone());
+            e.object = Some(id_of(&object));
             out.errors.push(e);
         }
+        let ignores = parse_ignores(&object, file, &mut out.errors);
         let target = Target {
             pod: object.pod(),
             object,
         };
+        if !self.cross.is_empty() {
+            let mut facts = Inventory::default();
+            facts.add(&target, file);
+            for mut fact in facts.facts {
+                fact.ignores = ignores.clone();
+                out.facts.push(fact);
+            }
+        }
         let mut cx = Context::new(&self.settings);
         for control in &self.controls {
             control.check(&target, &mut cx);
             let meta = control.meta();
             for v in cx.violations.drain(..) {
-                out.findings.push(Finding {
+                let mut f = Finding {
                     control: meta,
-                    object: id.clone(),
+                    severity: meta.severity,
+                    object: id_of(&target.object),
                     file: file.clone(),
                     pos: v.pos,
                     path: v.path,
                     message: v.message,
-                });
+                    suppressed: None,
+                };
+                self.judge(&mut f, &ignores);
+                out.findings.push(f);
             }
         }
     }
 }
 
-fn write_all(
-    results: Vec<FileResult>,
-    summary: &mut Summary,
-    sink: &mut dyn Sink,
-) -> std::io::Result<()> {
-    for r in results {
-        summary.add(&r);
-        sink.file(r)?;
+/// Annotation suppressions of the object a cross-object finding is about.
+fn inventory_ignores(inventory: &Inventory, f: &Finding) -> Vec<(&'static str, String)> {
+    inventory
+        .facts
+        .iter()
+        .find(|x| Arc::ptr_eq(&x.at.object, &f.object))
+        .map(|x| x.ignores.clone())
+        .unwrap_or_default()
+}
+
+/// Parse `kubeward.io/ignore` on an object: `"KW101: reason; privileged-container: reason"`.
+/// A missing reason or an unknown control is an input error at the annotation.
+fn parse_ignores(
+    object: &kubeward_model::Object<'_>,
+    file: &Arc<str>,
+    errors: &mut Vec<InputError>,
+) -> Vec<(&'static str, String)> {
+    let Some(node) = object.annotations().and_then(|a| a.get(IGNORE_ANNOTATION)) else {
+        return Vec::new();
+    };
+    let Some(text) = node.as_str() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in text
+        .split([';', '\n'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let (key, reason) = entry
+            .split_once(':')
+            .map_or((entry, ""), |(k, r)| (k.trim(), r.trim()));
+        match registry::find(key) {
+            None => errors.push(InputError::at(
+                file,
+                node.pos(),
+                &format!("{IGNORE_ANNOTATION}: unknown control {key:?}; `kubeward controls` lists them"),
+            )),
+            Some(_) if reason.is_empty() => errors.push(InputError::at(
+                file,
+                node.pos(),
+                &format!("{IGNORE_ANNOTATION}: suppressing {key} needs a reason, as \"{key}: why it is acceptable\""),
+            )),
+            Some(c) => out.push((c.meta().id, reason.to_string())),
+        }
     }
-    Ok(())
+    out
 }
 
 /// Receives results in input order. A large file may arrive in several pieces; the first has

@@ -1,5 +1,6 @@
 use super::*;
 use kubeward_controls::{registry, Severity};
+use std::collections::HashSet;
 
 fn engine() -> Engine {
     Engine::new(
@@ -125,4 +126,146 @@ proptest::proptest! {
         let text = format!("{}{}{}", &base[..at], junk, &base[at..]);
         let _ = engine().scan_text("fuzz.yaml", &text);
     }
+}
+
+#[test]
+fn annotation_suppresses_with_a_reason_and_is_still_counted() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    kubeward.io/ignore: \"KW101: debug pod, deleted after the incident; run-as-non-root: vendor image\"\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: true}\n";
+    let sources = vec![Source::Text {
+        name: "s.yaml".into(),
+        text: Arc::from(text),
+    }];
+    let mut sink = Collect::default();
+    let summary = engine().scan(&sources, &mut sink).unwrap();
+    assert_eq!(summary.by_control.get("KW101"), None);
+    assert_eq!(summary.by_control.get("KW205"), None);
+    assert!(summary.suppressed >= 2);
+    assert!(
+        sink.findings().all(|f| f.control.id != "KW101"),
+        "hidden unless asked"
+    );
+
+    let shown = engine().with_policy(Policy {
+        show_suppressed: true,
+        ..Policy::default()
+    });
+    let mut sink = Collect::default();
+    shown.scan(&sources, &mut sink).unwrap();
+    let f = sink.findings().find(|f| f.control.id == "KW101").unwrap();
+    let s = f.suppressed.as_ref().unwrap();
+    assert_eq!(s.by, SuppressedBy::Annotation);
+    assert_eq!(s.reason, "debug pod, deleted after the incident");
+}
+
+#[test]
+fn annotation_without_reason_or_with_unknown_control_is_an_error() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    kubeward.io/ignore: \"KW101; KW999: x\"\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: true}\n";
+    let r = engine().scan_text("s.yaml", text);
+    assert_eq!(r.errors.len(), 2, "{:?}", r.errors);
+    assert!(r.errors[0].message.contains("needs a reason"));
+    assert!(r.errors[1].message.contains("unknown control \"KW999\""));
+    assert_eq!(r.errors[0].pos.unwrap().line, 6);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.control.id == "KW101" && f.suppressed.is_none()),
+        "not suppressed"
+    );
+}
+
+#[test]
+fn config_exclusions_severity_and_expiry() {
+    let cfg = config::Config::parse(
+        "severity:\n  KW101: low\nexclude:\n- controls: [KW205]\n  namespaces: [\"team-*\"]\n  reason: migrating\n- controls: [KW207]\n  reason: old\n  expires: 2020-01-01\n",
+        Arc::from(".kubeward.yaml"),
+        None,
+    )
+    .unwrap();
+    let policy = Policy {
+        severity: cfg.severity.iter().copied().collect(),
+        exclusions: cfg.exclude,
+        today: (2026, 11, 23),
+        config_file: ".kubeward.yaml".into(),
+        ..Policy::default()
+    };
+    let e = engine().with_policy(policy);
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: team-a}\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: true}\n";
+    let sources = vec![Source::Text {
+        name: "s.yaml".into(),
+        text: Arc::from(text),
+    }];
+    let mut sink = Collect::default();
+    let summary = e.scan(&sources, &mut sink).unwrap();
+    let kw101 = sink.findings().find(|f| f.control.id == "KW101").unwrap();
+    assert_eq!(kw101.severity, Severity::Low, "severity override");
+    assert!(
+        sink.findings().all(|f| f.control.id != "KW205"),
+        "excluded in team-*"
+    );
+    assert!(
+        sink.findings().any(|f| f.control.id == "KW207"),
+        "expired exclusion no longer applies"
+    );
+    let expired: Vec<_> = sink
+        .results
+        .iter()
+        .flat_map(|r| &r.warnings)
+        .filter(|w| w.message.contains("expired"))
+        .collect();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(&*expired[0].file, ".kubeward.yaml");
+    assert_eq!(expired[0].pos.line, 7);
+    assert_eq!(summary.suppressed, 1);
+}
+
+#[test]
+fn baseline_hides_known_findings_only() {
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    securityContext: {privileged: true}\n";
+    let first = engine().scan_text("s.yaml", text);
+    let known: HashSet<String> = first
+        .findings
+        .iter()
+        .filter(|f| f.control.id != "KW101")
+        .map(|f| f.fingerprint())
+        .collect();
+    let e = engine().with_policy(Policy {
+        baseline: known,
+        baseline_name: "old.json".into(),
+        ..Policy::default()
+    });
+    let sources = vec![Source::Text {
+        name: "s.yaml".into(),
+        text: Arc::from(text),
+    }];
+    let mut sink = Collect::default();
+    let summary = e.scan(&sources, &mut sink).unwrap();
+    let ids: Vec<&str> = sink.findings().map(|f| f.control.id).collect();
+    assert_eq!(ids, vec!["KW101"], "only the finding not in the baseline");
+    assert_eq!(summary.findings(), 1);
+}
+
+#[test]
+fn cross_object_findings_and_scores() {
+    let text = "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: c, image: nginx}]\n";
+    let sources = vec![Source::Text {
+        name: "app.yaml".into(),
+        text: Arc::from(text),
+    }];
+    let mut sink = Collect::default();
+    let summary = engine().scan(&sources, &mut sink).unwrap();
+    let kw801 = sink
+        .findings()
+        .find(|f| f.control.id == "KW801")
+        .expect("namespace without policy");
+    assert_eq!(&*kw801.file, "app.yaml");
+    assert_eq!(kw801.pos.line, 3);
+    let pss = summary
+        .frameworks
+        .iter()
+        .find(|s| s.framework == "pss-restricted")
+        .unwrap();
+    assert!(pss.controls_evaluated >= 19);
+    assert!(pss.controls_passed < pss.controls_evaluated);
+    assert_eq!(pss.resources_failing, 1, "only the Deployment fails PSS");
+    assert!(pss.score() > 0.0 && pss.score() < 100.0);
 }

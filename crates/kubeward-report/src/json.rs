@@ -26,11 +26,11 @@ pub fn finding_json(f: &Finding) -> Value {
             frameworks.insert(k.into(), json!(v));
         }
     }
-    json!({
+    let mut v = json!({
         "id": f.control.id,
         "name": f.control.name,
         "title": f.control.title,
-        "severity": f.control.severity.as_str(),
+        "severity": f.severity.as_str(),
         "object": &*f.object,
         "location": {
             "file": &*f.file,
@@ -41,7 +41,11 @@ pub fn finding_json(f: &Finding) -> Value {
         "message": f.message,
         "remediation": f.control.remediation,
         "frameworks": frameworks,
-    })
+    });
+    if let Some(s) = &f.suppressed {
+        v["suppressed"] = json!({"by": s.by.as_str(), "reason": s.reason});
+    }
+    v
 }
 
 pub(crate) fn error_json(e: &InputError) -> Value {
@@ -58,6 +62,26 @@ pub(crate) fn error_json(e: &InputError) -> Value {
 
 fn warning_json(n: &Warning) -> Value {
     json!({"file": &*n.file, "line": n.pos.line, "column": n.pos.column, "message": n.message})
+}
+
+/// `{"pss-restricted": {"controls": 19, "passed": 12, "score": 63.2, "failingResources": 4}}`
+pub(crate) fn scores_json(s: &Summary) -> Value {
+    Value::Object(
+        s.frameworks
+            .iter()
+            .map(|f| {
+                (
+                    f.framework.to_string(),
+                    json!({
+                        "controls": f.controls_evaluated,
+                        "passed": f.controls_passed,
+                        "score": f.score(),
+                        "failingResources": f.resources_failing,
+                    }),
+                )
+            })
+            .collect(),
+    )
 }
 
 pub(crate) fn summary_json(s: &Summary, info: &RunInfo) -> Value {
@@ -78,7 +102,9 @@ pub(crate) fn summary_json(s: &Summary, info: &RunInfo) -> Value {
         "findings": s.findings(),
         "errors": s.errors,
         "warnings": s.warnings,
+        "suppressed": s.suppressed,
         "bySeverity": by_severity,
+        "frameworks": scores_json(s),
         "byControl": s.by_control,
         "exitCode": s.exit_code(info.fail_on),
     })

@@ -43,11 +43,20 @@ impl Sink for JunitReporter {
         let suite = self.suites.last_mut().expect("pushed above");
         let class = escape(&*r.file).into_owned();
         for f in &r.findings {
+            if let Some(s) = &f.suppressed {
+                suite.cases.push(format!(
+                    "<testcase classname=\"{class}\" name=\"{}\"><skipped message=\"suppressed by {}: {}\"/></testcase>",
+                    escape(&format!("{} {} {}", f.control.id, object_label(f), f.path)),
+                    s.by.as_str(),
+                    escape(&s.reason),
+                ));
+                continue;
+            }
             suite.failures += 1;
             suite.cases.push(format!(
                 "<testcase classname=\"{class}\" name=\"{}\"><failure type=\"{}\" message=\"{}\">{}:{}:{} {}\n{}\nfix: {}</failure></testcase>",
                 escape(&format!("{} {} {}", f.control.id, object_label(f), f.path)),
-                f.control.severity,
+                f.severity,
                 escape(&f.message),
                 escape(&*f.file),
                 f.pos.line,
@@ -79,6 +88,21 @@ impl Reporter for JunitReporter {
             summary.findings(),
             summary.errors
         )?;
+        if !summary.frameworks.is_empty() {
+            writeln!(self.out, "<properties>")?;
+            for f in &summary.frameworks {
+                writeln!(
+                    self.out,
+                    "<property name=\"compliance.{}\" value=\"{}% ({}/{} controls, {} failing resources)\"/>",
+                    f.framework,
+                    f.score(),
+                    f.controls_passed,
+                    f.controls_evaluated,
+                    f.resources_failing
+                )?;
+            }
+            writeln!(self.out, "</properties>")?;
+        }
         for s in &self.suites {
             let name = escape(&s.name);
             writeln!(

@@ -147,10 +147,10 @@ impl SarifReporter {
 
     fn result(&self, f: &Finding) -> Value {
         let ns = f.object.namespace.as_deref().unwrap_or("");
-        json!({
+        let mut v = json!({
             "ruleId": f.control.id,
             "ruleIndex": self.rule_index.get(f.control.id).copied().unwrap_or(0),
-            "level": level(f.control.severity),
+            "level": level(f.severity),
             "message": {"text": format!("{} ({}: {})", f.message, f.object, f.path)},
             "locations": [{
                 "physicalLocation": {
@@ -168,9 +168,19 @@ impl SarifReporter {
             "properties": {
                 "object": &*f.object,
                 "path": f.path.as_str(),
-                "severity": f.control.severity.as_str(),
+                "severity": f.severity.as_str(),
             },
-        })
+        });
+        if let Some(s) = &f.suppressed {
+            let kind = if s.by == kubeward_engine::SuppressedBy::Annotation {
+                "inSource"
+            } else {
+                "external"
+            };
+            v["suppressions"] =
+                json!([{"kind": kind, "status": "accepted", "justification": s.reason}]);
+        }
+        v
     }
 }
 
@@ -206,15 +216,18 @@ impl Reporter for SarifReporter {
                 json!({"level": "error", "message": {"text": e.message}, "locations": [loc]})
             })
             .collect();
+        let compliance = crate::json::scores_json(summary);
         let invocation = json!({
             "executionSuccessful": summary.errors == 0,
             "exitCode": summary.exit_code(self.info.fail_on),
             "toolExecutionNotifications": notifications,
         });
+        let properties = json!({"compliance": compliance, "suppressed": summary.suppressed});
         writeln!(
             self.out,
-            "],\"invocations\":[{}]}}]}}",
-            serde_json::to_string(&invocation)?
+            "],\"invocations\":[{}],\"properties\":{}}}]}}",
+            serde_json::to_string(&invocation)?,
+            serde_json::to_string(&properties)?
         )?;
         self.out.flush()
     }

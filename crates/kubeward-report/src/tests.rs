@@ -4,7 +4,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use kubeward_controls::{registry, PssVersion, Settings, Severity};
-use kubeward_engine::{Engine, Source};
+use kubeward_engine::{Engine, Policy, Source};
 use kubeward_yaml::Limits;
 use serde_json::Value;
 
@@ -24,13 +24,20 @@ impl Write for Buf {
 
 const INPUT: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod}\nspec:\n  containers:\n  - name: app\n    securityContext: {privileged: true}\n---\nkind: [broken\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: \"a&b<c>\"}\nspec:\n  template:\n    spec:\n      initContainers:\n      - name: init\n        securityContext:\n          privileged: true\n---\nreplicas: 3\n";
 
+/// A finding suppressed on the object: counted and shown as suppressed, never failing.
+const SUPPRESSED: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: lab\n  annotations:\n    kubeward.io/ignore: \"KW101: lab node, isolated\"\nspec:\n  containers:\n  - name: app\n    securityContext: {privileged: true}\n";
+
 fn render(format: Format) -> String {
     // One control, so that these tests do not change as the catalog grows.
     let engine = Engine::new(
         vec![registry::find("KW101").unwrap()],
         Settings::default(),
         Limits::default(),
-    );
+    )
+    .with_policy(Policy {
+        show_suppressed: true,
+        ..Policy::default()
+    });
     let info = RunInfo {
         tool_version: "0.0.0-test",
         pss_version: PssVersion::LATEST,
@@ -48,6 +55,10 @@ fn render(format: Format) -> String {
         Source::Text {
             name: "clean.yaml".into(),
             text: Arc::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
+        },
+        Source::Text {
+            name: "ignored.yaml".into(),
+            text: Arc::from(SUPPRESSED),
         },
     ];
     let summary = engine.scan(&sources, rep.as_mut()).unwrap();
@@ -80,7 +91,10 @@ fn json_matches_its_documented_schema() {
     );
     assert!(errors.is_empty(), "{errors:#?}");
     let findings = doc["findings"].as_array().unwrap();
-    let kw101: Vec<&Value> = findings.iter().filter(|f| f["id"] == "KW101").collect();
+    let kw101: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["id"] == "KW101" && f.get("suppressed").is_none())
+        .collect();
     assert_eq!(kw101.len(), 2);
     assert_eq!(kw101[0]["location"]["line"], 7);
     assert_eq!(
@@ -94,7 +108,23 @@ fn json_matches_its_documented_schema() {
     assert_eq!(kw101[1]["object"]["name"], "a&b<c>");
     assert_eq!(doc["errors"][0]["line"], 9);
     assert_eq!(doc["warnings"].as_array().unwrap().len(), 1);
-    assert_eq!(doc["summary"]["files"], 2);
+    assert_eq!(doc["summary"]["files"], 3);
+    let lab = findings
+        .iter()
+        .find(|f| f["object"]["name"] == "lab")
+        .unwrap();
+    assert_eq!(
+        lab["suppressed"],
+        serde_json::json!({"by": "annotation", "reason": "lab node, isolated"})
+    );
+    assert_eq!(doc["summary"]["suppressed"], 1);
+    assert_eq!(
+        doc["summary"]["findings"], 2,
+        "suppressed findings are not counted as findings"
+    );
+    let score = &doc["summary"]["frameworks"]["pss-baseline"];
+    assert_eq!(score["controls"], 1);
+    assert_eq!(score["passed"], 0);
     assert_eq!(doc["summary"]["exitCode"], 2);
 }
 
@@ -136,6 +166,17 @@ fn sarif_is_valid_sarif_2_1_0() {
         );
         assert!(rules[idx]["properties"]["security-severity"].is_string());
     }
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(suppressed[0]["suppressions"][0]["kind"], "inSource");
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "lab node, isolated"
+    );
+    assert!(run["properties"]["compliance"]["pss-baseline"]["score"].is_number());
     let loc = &results[0]["locations"][0]["physicalLocation"];
     assert_eq!(
         loc["artifactLocation"]["uri"],
@@ -177,7 +218,7 @@ fn sarif_schema_rejects_a_bad_level() {
 fn junit_is_well_formed_and_counts() {
     let out = render(Format::Junit);
     let mut reader = quick_xml::Reader::from_str(&out);
-    let (mut cases, mut failures, mut errors) = (0, 0, 0);
+    let (mut cases, mut failures, mut errors, mut skipped) = (0, 0, 0, 0);
     loop {
         match reader.read_event().expect("well-formed XML") {
             quick_xml::events::Event::Eof => break,
@@ -186,6 +227,7 @@ fn junit_is_well_formed_and_counts() {
                     "testcase" => cases += 1,
                     "failure" => failures += 1,
                     "error" => errors += 1,
+                    "skipped" => skipped += 1,
                     _ => {}
                 }
             }
@@ -194,7 +236,9 @@ fn junit_is_well_formed_and_counts() {
     }
     assert_eq!(failures, 2);
     assert_eq!(errors, 1);
-    assert_eq!(cases, 4, "2 failures, 1 error, 1 clean file");
+    assert_eq!(skipped, 1, "the suppressed finding");
+    assert_eq!(cases, 5, "2 failures, 1 skipped, 1 error, 1 clean file");
+    assert!(out.contains("compliance.pss-baseline"));
     assert!(out.contains("a&amp;b&lt;c&gt;"));
 }
 

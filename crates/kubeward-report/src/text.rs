@@ -78,7 +78,7 @@ impl Sink for TextReporter {
         }
         lines.sort_by_key(|l| l.pos());
         let mut last_object = None;
-        for f in &r.findings {
+        for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
             if last_object != Some(Arc::as_ptr(&f.object)) {
                 self.objects_with_findings += 1;
                 last_object = Some(Arc::as_ptr(&f.object));
@@ -98,9 +98,21 @@ impl Sink for TextReporter {
             let at = format!("{:>5}:{:<4}", pos.line, pos.column);
             match line {
                 Line::Finding(f) => {
+                    if let Some(s) = &f.suppressed {
+                        let label = self.paint(dim, &format!("{:<8}", "ignored"));
+                        writeln!(
+                            self.out,
+                            "{at} {label} {}  {} [suppressed by {}: {}]",
+                            f.control.id,
+                            f.message,
+                            s.by.as_str(),
+                            s.reason
+                        )?;
+                        continue;
+                    }
                     let sev = self.paint(
-                        sev_style(f.control.severity),
-                        &format!("{:<8}", f.control.severity.as_str()),
+                        sev_style(f.severity),
+                        &format!("{:<8}", f.severity.as_str()),
                     );
                     writeln!(self.out, "{at} {sev} {}  {}", f.control.id, f.message)?;
                     let detail = format!("{} · {}", f.object, f.path);
@@ -181,7 +193,26 @@ impl Reporter for TextReporter {
         if s.warnings > 0 {
             line.push_str(&format!("; {}", plural(s.warnings, "warning", "warnings")));
         }
+        if s.suppressed > 0 {
+            line.push_str(&format!("; {} suppressed", s.suppressed));
+        }
         writeln!(self.out, "{line}")?;
+        if !s.frameworks.is_empty() {
+            let parts: Vec<String> = s
+                .frameworks
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{} {}% ({}/{} controls)",
+                        f.framework,
+                        f.score(),
+                        f.controls_passed,
+                        f.controls_evaluated
+                    )
+                })
+                .collect();
+            writeln!(self.out, "compliance: {}", parts.join(", "))?;
+        }
         self.out.flush()
     }
 }

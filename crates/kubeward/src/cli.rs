@@ -25,6 +25,12 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the controls.
     Controls(ControlsArgs),
+    /// Write a commented starter `.kubeward.yaml` in the working directory (never overwrites).
+    Init {
+        /// Where to write it.
+        #[arg(default_value = ".kubeward.yaml")]
+        path: std::path::PathBuf,
+    },
     /// Print a control's documentation (by ID, name, or PSS check ID).
     Explain {
         /// KW101, privileged-container, or privileged
@@ -66,18 +72,36 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
 
-    /// Exit with 1 when a finding has this severity or higher: critical, high, medium, low, info.
-    #[arg(long, default_value = "low", value_parser = parse_severity, value_name = "SEVERITY")]
-    pub fail_on: Severity,
+    /// Exit with 1 when a finding has this severity or higher: critical, high, medium, low,
+    /// info [default: low, or the config file's failOn].
+    #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
 
     /// Run only the controls of these frameworks: all, pss-baseline, pss-restricted, nsa, cis,
-    /// mitre. Repeat or separate with commas.
-    #[arg(long, value_delimiter = ',', default_value = "all", value_parser = parse_framework)]
+    /// mitre. Repeat or separate with commas [default: all, or the config file's frameworks].
+    #[arg(long, value_delimiter = ',', value_parser = parse_framework)]
     pub framework: Vec<Framework>,
 
-    /// Evaluate the Pod Security Standards of this version (v1.0 .. v1.37, or latest).
-    #[arg(long, default_value = "latest", value_parser = parse_version, value_name = "VERSION")]
-    pub pss_version: PssVersion,
+    /// Evaluate the Pod Security Standards of this version (v1.0 .. v1.37, or latest)
+    /// [default: latest, or the config file's pssVersion].
+    #[arg(long, value_parser = parse_version, value_name = "VERSION")]
+    pub pss_version: Option<PssVersion>,
+
+    /// The config file [default: .kubeward.yaml in the working directory or the nearest parent].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Use no config file, even if one is found.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// A previous JSON report: its findings are accepted, only new ones are reported and fail.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<std::path::PathBuf>,
+
+    /// Also show suppressed findings (annotation, config exclusion, baseline) with the reason.
+    #[arg(long)]
+    pub show_suppressed: bool,
 
     /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]

@@ -4,8 +4,11 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
-use kubeward_controls::{registry, Control, Settings};
-use kubeward_engine::{collect_sources, Engine, FileResult, Framework, Sink, Source};
+use kubeward_controls::{registry, Control, PssVersion, Settings, Severity};
+use kubeward_engine::config::{self, Config};
+use kubeward_engine::{
+    baseline, collect_sources, Engine, FileResult, Framework, Policy, Sink, Source,
+};
 use kubeward_report::{reporter, Reporter, RunInfo};
 use kubeward_yaml::Limits;
 use serde_json::json;
@@ -17,7 +20,68 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Scan(args) => scan(args),
         Command::Controls(args) => controls(args),
         Command::Explain { id } => explain(&id),
+        Command::Init { path } => init(&path),
     }
+}
+
+/// `kubeward init`: a commented starter config; never overwrites a file.
+fn init(path: &std::path::Path) -> Result<u8> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path);
+    match file {
+        Ok(mut f) => {
+            f.write_all(config::STARTER.as_bytes())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("kubeward: wrote {}", path.display());
+            Ok(0)
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "kubeward: error: {} already exists; not overwriting it",
+                path.display()
+            );
+            Ok(2)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot write {}", path.display())),
+    }
+}
+
+/// The config file the scan uses: `--config`, else the nearest `.kubeward.yaml` upward.
+/// Its problems are usage errors: a scan under a policy other than the one written is wrong.
+fn load_config(args: &ScanArgs) -> Result<Option<Config>, u8> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(p) => p.clone(),
+        None => match std::env::current_dir().ok().and_then(|d| config::find(&d)) {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    match Config::load(&path) {
+        Ok(c) => Ok(Some(c)),
+        Err(errors) => {
+            for e in errors {
+                eprintln!("kubeward: error: {e}");
+            }
+            Err(2)
+        }
+    }
+}
+
+/// Controls to run: the frameworks' controls, then the config's enable/disable lists.
+fn chosen(frameworks: &[Framework], cfg: Option<&Config>) -> Vec<&'static dyn Control> {
+    let mut list = selected(frameworks);
+    if let Some(cfg) = cfg {
+        if !cfg.enable.is_empty() {
+            list.retain(|c| cfg.enable.contains(&c.meta().id));
+        }
+        list.retain(|c| !cfg.disable.contains(&c.meta().id));
+    }
+    list
 }
 
 fn selected(frameworks: &[Framework]) -> Vec<&'static dyn Control> {
@@ -55,10 +119,68 @@ impl Sink for Progress<'_> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
-    let settings = Settings {
-        pss_version: args.pss_version,
-        ..Settings::default()
+    let cfg = match load_config(&args) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
     };
+    // Flags win over the config file, which wins over the defaults.
+    let fail_on = args
+        .fail_on
+        .or(cfg.as_ref().and_then(|c| c.fail_on))
+        .unwrap_or(Severity::Low);
+    let pss_version = args
+        .pss_version
+        .or(cfg.as_ref().and_then(|c| c.pss_version))
+        .unwrap_or(PssVersion::LATEST);
+    let frameworks = if !args.framework.is_empty() {
+        args.framework.clone()
+    } else {
+        cfg.as_ref()
+            .and_then(|c| c.frameworks.clone())
+            .unwrap_or_else(|| vec![Framework::All])
+    };
+    let settings = Settings {
+        pss_version,
+        allowed_registries: cfg
+            .as_ref()
+            .map(|c| c.allowed_registries.clone())
+            .unwrap_or_default(),
+        require_pull_always: cfg.as_ref().is_some_and(|c| c.require_image_pull_always),
+    };
+    let mut policy = Policy {
+        show_suppressed: args.show_suppressed,
+        today: config::today(),
+        ..Policy::default()
+    };
+    if let Some(cfg) = &cfg {
+        policy.severity = cfg.severity.iter().copied().collect();
+        policy.exclusions = cfg.exclude.clone();
+        policy.config_file = cfg
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+    }
+    if let Some(path) = &args.baseline {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!(
+                    "kubeward: error: {}: cannot read the baseline: {e}",
+                    path.display()
+                );
+                return Ok(2);
+            }
+        };
+        match baseline::fingerprints(&text) {
+            Ok(set) => policy.baseline = set,
+            Err(e) => {
+                eprintln!("kubeward: error: {}: {e}", path.display());
+                return Ok(2);
+            }
+        }
+        policy.baseline_name = path.display().to_string();
+    }
     let limits = Limits {
         max_document_bytes: args.max_document_size,
         ..Limits::default()
@@ -66,9 +188,9 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let controls = if args.parse_only {
         Vec::new()
     } else {
-        selected(&args.framework)
+        chosen(&frameworks, cfg.as_ref())
     };
-    let engine = Engine::new(controls, settings, limits);
+    let engine = Engine::new(controls, settings, limits).with_policy(policy);
 
     let (sources, source_errors) = collect_sources(&args.paths);
 
@@ -89,14 +211,13 @@ fn scan(args: ScanArgs) -> Result<u8> {
     };
     let info = RunInfo {
         tool_version: env!("CARGO_PKG_VERSION"),
-        pss_version: args.pss_version,
-        frameworks: args
-            .framework
+        pss_version,
+        frameworks: frameworks
             .iter()
             .map(|f| framework_name(*f).to_string())
             .collect(),
-        fail_on: args.fail_on,
-        controls: engine.controls().to_vec(),
+        fail_on,
+        controls: engine.controls(),
     };
     let mut rep = reporter(args.format, out, info, color);
 
@@ -139,7 +260,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
         bar.finish_and_clear();
     }
     rep.finish(&summary).context("cannot write the report")?;
-    Ok(summary.exit_code(args.fail_on) as u8)
+    Ok(summary.exit_code(fail_on) as u8)
 }
 
 fn frameworks_text(c: &dyn Control) -> String {

@@ -1,0 +1,445 @@
+//! `.kubeward.yaml`: the configuration teams commit next to their manifests.
+//!
+//! Read with kubeward's own YAML loader so that every error names the file, line and column;
+//! unknown keys are errors (a typo must not silently disable an exclusion or a setting).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{Glob, GlobMatcher};
+use kubeward_controls::{registry, PssVersion, Severity};
+use kubeward_yaml::{parse_str, Limits, NodeRef, Pos};
+
+use crate::{Finding, Framework, InputError};
+
+pub const FILE_NAME: &str = ".kubeward.yaml";
+
+/// A parsed configuration file.
+#[derive(Debug, Default)]
+pub struct Config {
+    pub path: Option<PathBuf>,
+    pub fail_on: Option<Severity>,
+    pub frameworks: Option<Vec<Framework>>,
+    pub pss_version: Option<PssVersion>,
+    /// Control IDs: only these run (empty: all selected by framework).
+    pub enable: Vec<&'static str>,
+    /// Control IDs that never run.
+    pub disable: Vec<&'static str>,
+    pub severity: Vec<(&'static str, Severity)>,
+    pub allowed_registries: Vec<String>,
+    pub require_image_pull_always: bool,
+    pub exclude: Vec<Exclusion>,
+}
+
+/// Findings to exclude, each with a reason and an optional expiry date.
+#[derive(Clone, Debug)]
+pub struct Exclusion {
+    pub paths: Vec<GlobMatcher>,
+    pub namespaces: Vec<GlobMatcher>,
+    pub kinds: Vec<GlobMatcher>,
+    pub names: Vec<GlobMatcher>,
+    pub controls: Vec<&'static str>,
+    pub reason: String,
+    /// (year, month, day)
+    pub expires: Option<(i32, u32, u32)>,
+    /// Where it is written, to report it when it expires.
+    pub pos: Pos,
+}
+
+impl Exclusion {
+    pub fn expired(&self, today: (i32, u32, u32)) -> bool {
+        self.expires.is_some_and(|e| e < today)
+    }
+
+    pub fn matches(&self, f: &Finding) -> bool {
+        let any = |globs: &[GlobMatcher], value: &str| {
+            globs.is_empty() || globs.iter().any(|g| g.is_match(value))
+        };
+        let file = f.file.strip_prefix("./").unwrap_or(&f.file);
+        (self.controls.is_empty() || self.controls.contains(&f.control.id))
+            && any(&self.paths, file)
+            && any(
+                &self.namespaces,
+                f.object.namespace.as_deref().unwrap_or(""),
+            )
+            && any(&self.kinds, &f.object.kind)
+            && any(&self.names, &f.object.name)
+    }
+}
+
+/// Today's date in UTC as (year, month, day).
+pub fn today() -> (i32, u32, u32) {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    civil_from_days((secs / 86_400) as i64)
+}
+
+/// Howard Hinnant's `civil_from_days`: a date from days since 1970-01-01. Ten lines of
+/// arithmetic do not warrant a date-time crate for comparing expiry dates.
+fn civil_from_days(z: i64) -> (i32, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
+    (y, m, d)
+}
+
+fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
+    let mut it = s.splitn(3, '-');
+    let y: i32 = it.next()?.parse().ok()?;
+    let m: u32 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    ((1..=12).contains(&m) && (1..=31).contains(&d) && s.len() == 10).then_some((y, m, d))
+}
+
+/// Find `.kubeward.yaml` in `start` or the nearest parent directory.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())
+}
+
+struct Reader {
+    file: Arc<str>,
+    errors: Vec<InputError>,
+}
+
+impl Reader {
+    fn err(&mut self, at: NodeRef<'_>, msg: String) {
+        self.errors.push(InputError::at(&self.file, at.pos(), &msg));
+    }
+
+    fn strings(&mut self, node: NodeRef<'_>, what: &str) -> Vec<String> {
+        if let Some(s) = node.as_str() {
+            return vec![s.to_string()];
+        }
+        if !node.is_seq() {
+            self.err(node, format!("`{what}` must be a list of strings"));
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for item in node.items() {
+            match item
+                .scalar_text()
+                .filter(|_| !item.is_map() && !item.is_seq())
+            {
+                Some(s) => out.push(s.to_string()),
+                None => self.err(item, format!("`{what}` items must be strings")),
+            }
+        }
+        out
+    }
+
+    fn control_ids(&mut self, node: NodeRef<'_>, what: &str) -> Vec<&'static str> {
+        let items: Vec<NodeRef<'_>> = if node.is_seq() {
+            node.items().collect()
+        } else {
+            vec![node]
+        };
+        let mut out = Vec::new();
+        for item in items {
+            match item.scalar_text().and_then(registry::find) {
+                Some(c) => out.push(c.meta().id),
+                None => self.err(
+                    item,
+                    format!(
+                        "`{what}`: unknown control {:?}; `kubeward controls` lists them",
+                        item.scalar_text().unwrap_or("")
+                    ),
+                ),
+            }
+        }
+        out
+    }
+
+    fn globs(&mut self, node: NodeRef<'_>, what: &str) -> Vec<GlobMatcher> {
+        let mut out = Vec::new();
+        for pattern in self.strings(node, what) {
+            match Glob::new(&pattern) {
+                Ok(g) => out.push(g.compile_matcher()),
+                Err(e) => self.err(node, format!("`{what}`: bad pattern {pattern:?}: {e}")),
+            }
+        }
+        out
+    }
+
+    fn bool(&mut self, node: NodeRef<'_>, what: &str) -> bool {
+        node.as_bool().unwrap_or_else(|| {
+            self.err(node, format!("`{what}` must be true or false"));
+            false
+        })
+    }
+
+    fn exclusion(&mut self, node: NodeRef<'_>) -> Option<Exclusion> {
+        if !node.is_map() {
+            self.err(node, "each `exclude` entry must be a mapping".to_string());
+            return None;
+        }
+        let mut x = Exclusion {
+            paths: Vec::new(),
+            namespaces: Vec::new(),
+            kinds: Vec::new(),
+            names: Vec::new(),
+            controls: Vec::new(),
+            reason: String::new(),
+            expires: None,
+            pos: node.value_pos(),
+        };
+        for (key, value) in node.entries() {
+            match key {
+                "paths" => x.paths = self.globs(value, "paths"),
+                "namespaces" => x.namespaces = self.globs(value, "namespaces"),
+                "kinds" => x.kinds = self.globs(value, "kinds"),
+                "names" => x.names = self.globs(value, "names"),
+                "controls" => x.controls = self.control_ids(value, "controls"),
+                "reason" => x.reason = value.as_str().unwrap_or("").trim().to_string(),
+                "expires" => match value.scalar_text().and_then(parse_date) {
+                    Some(d) => x.expires = Some(d),
+                    None => self.err(value, "`expires` must be a date, YYYY-MM-DD".to_string()),
+                },
+                other => self.err(
+                    value,
+                    format!("unknown key {other:?} in an exclusion (known: paths, namespaces, kinds, names, controls, reason, expires)"),
+                ),
+            }
+        }
+        if x.reason.is_empty() {
+            self.err(node, "an exclusion needs a `reason`".to_string());
+            return None;
+        }
+        Some(x)
+    }
+}
+
+impl Config {
+    /// Read and check a config file. Every problem is an input error with its location.
+    pub fn load(path: &Path) -> Result<Config, Vec<InputError>> {
+        let file: Arc<str> = Arc::from(path.display().to_string().as_str());
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            vec![InputError::file(
+                &file,
+                format!("cannot read the config file: {e}"),
+            )]
+        })?;
+        Self::parse(&text, file, Some(path.to_path_buf()))
+    }
+
+    pub fn parse(
+        text: &str,
+        file: Arc<str>,
+        path: Option<PathBuf>,
+    ) -> Result<Config, Vec<InputError>> {
+        let parsed = parse_str(text, &Limits::default());
+        if let Some(p) = parsed.error {
+            return Err(vec![InputError::at(&file, p.pos, &p.message)]);
+        }
+        let mut r = Reader {
+            file,
+            errors: Vec::new(),
+        };
+        let mut cfg = Config {
+            path,
+            ..Config::default()
+        };
+        let Some(doc) = parsed.documents.first() else {
+            return Ok(cfg);
+        };
+        let root = doc.root();
+        if root.is_null() {
+            return Ok(cfg);
+        }
+        if !root.is_map() {
+            r.err(root, "the config file must be a mapping".to_string());
+            return Err(r.errors);
+        }
+        for (key, value) in root.entries() {
+            match key {
+                "failOn" => match value.scalar_text().map(str::parse::<Severity>) {
+                    Some(Ok(s)) => cfg.fail_on = Some(s),
+                    Some(Err(e)) => r.err(value, format!("`failOn`: {e}")),
+                    None => r.err(value, "`failOn` must be a severity".to_string()),
+                },
+                "frameworks" => {
+                    let mut fw = Vec::new();
+                    for name in r.strings(value, "frameworks") {
+                        match name.parse::<Framework>() {
+                            Ok(f) => fw.push(f),
+                            Err(e) => r.err(value, format!("`frameworks`: {e}")),
+                        }
+                    }
+                    cfg.frameworks = Some(fw);
+                }
+                "pssVersion" => match value.scalar_text().map(str::parse::<PssVersion>) {
+                    Some(Ok(v)) => cfg.pss_version = Some(v),
+                    Some(Err(e)) => r.err(value, format!("`pssVersion`: {e}")),
+                    None => r.err(value, "`pssVersion` must be a version such as v1.37".to_string()),
+                },
+                "controls" => {
+                    if !value.is_map() {
+                        r.err(value, "`controls` must be a mapping with `enable` and/or `disable`".to_string());
+                        continue;
+                    }
+                    for (k, v) in value.entries() {
+                        match k {
+                            "enable" => cfg.enable = r.control_ids(v, "controls.enable"),
+                            "disable" => cfg.disable = r.control_ids(v, "controls.disable"),
+                            other => r.err(v, format!("unknown key {other:?} in `controls` (known: enable, disable)")),
+                        }
+                    }
+                }
+                "severity" => {
+                    if !value.is_map() {
+                        r.err(value, "`severity` must map control IDs to severities".to_string());
+                        continue;
+                    }
+                    for (k, v) in value.entries() {
+                        let Some(c) = registry::find(k) else {
+                            r.err(v, format!("`severity`: unknown control {k:?}"));
+                            continue;
+                        };
+                        match v.scalar_text().map(str::parse::<Severity>) {
+                            Some(Ok(s)) => cfg.severity.push((c.meta().id, s)),
+                            Some(Err(e)) => r.err(v, format!("`severity.{k}`: {e}")),
+                            None => r.err(v, format!("`severity.{k}` must be a severity")),
+                        }
+                    }
+                }
+                "allowedRegistries" => cfg.allowed_registries = r.strings(value, "allowedRegistries"),
+                "requireImagePullAlways" => cfg.require_image_pull_always = r.bool(value, "requireImagePullAlways"),
+                "exclude" => {
+                    if !value.is_seq() {
+                        r.err(value, "`exclude` must be a list of exclusions".to_string());
+                        continue;
+                    }
+                    for item in value.items() {
+                        if let Some(x) = r.exclusion(item) {
+                            cfg.exclude.push(x);
+                        }
+                    }
+                }
+                other => r.err(
+                    value,
+                    format!(
+                        "unknown key {other:?} (known: failOn, frameworks, pssVersion, controls, severity, \
+                         allowedRegistries, requireImagePullAlways, exclude)"
+                    ),
+                ),
+            }
+        }
+        if r.errors.is_empty() {
+            Ok(cfg)
+        } else {
+            Err(r.errors)
+        }
+    }
+}
+
+/// The commented starter file `kubeward init` writes.
+pub const STARTER: &str = r#"# kubeward configuration. Found in the working directory or the nearest parent, or --config.
+# Command-line flags win over these settings. Unknown keys are errors.
+
+# Exit with 1 when a finding has this severity or higher: critical, high, medium, low, info.
+failOn: low
+
+# Which controls run: all, pss-baseline, pss-restricted, nsa, cis, mitre.
+frameworks: [all]
+
+# Pod Security Standards version to evaluate (v1.0 .. v1.37, or latest).
+pssVersion: latest
+
+# controls:
+#   disable: [KW307]          # IDs or names; these never run
+#   enable: [KW101, KW205]    # if given, only these run
+
+# severity:                   # override a control's severity
+#   KW301: medium
+
+# Images must come from these registries (host, or host/path prefix). Empty: any.
+allowedRegistries: []
+
+# Require imagePullPolicy: Always.
+requireImagePullAlways: false
+
+# Exclusions: every one needs a reason; `expires` makes it temporary (an expired exclusion
+# no longer applies and is reported). Omitted selectors match everything.
+exclude: []
+#  - controls: [KW310]
+#    namespaces: ["kube-system"]
+#    kinds: ["DaemonSet"]
+#    names: ["node-exporter*"]
+#    paths: ["vendor/**"]
+#    reason: "node agents need the API token"
+#    expires: 2027-06-30
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, Vec<InputError>> {
+        Config::parse(text, Arc::from(".kubeward.yaml"), None)
+    }
+
+    #[test]
+    fn starter_file_parses() {
+        let cfg = parse(STARTER).unwrap();
+        assert_eq!(cfg.fail_on, Some(Severity::Low));
+        assert!(cfg.exclude.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_name_key_and_line() {
+        let errors = parse("failOn: high\nexlude: []\n").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].pos.unwrap().line, 2);
+        assert!(
+            errors[0].message.contains("unknown key \"exlude\""),
+            "{}",
+            errors[0].message
+        );
+        let errors = parse("exclude:\n- reason: x\n  namespace: [a]\n").unwrap_err();
+        assert!(errors[0]
+            .message
+            .contains("unknown key \"namespace\" in an exclusion"));
+        assert_eq!(errors[0].pos.unwrap().line, 3);
+    }
+
+    #[test]
+    fn exclusions_need_reasons_and_valid_dates_and_controls() {
+        let errors = parse("exclude:\n- controls: [KW101]\n").unwrap_err();
+        assert!(errors[0].message.contains("needs a `reason`"));
+        let errors = parse("exclude:\n- reason: r\n  expires: 2027-13-01\n").unwrap_err();
+        assert!(errors[0].message.contains("YYYY-MM-DD"));
+        let errors = parse("exclude:\n- reason: r\n  controls: [KW999]\n").unwrap_err();
+        assert!(errors[0].message.contains("unknown control \"KW999\""));
+        let cfg = parse(
+            "exclude:\n- reason: r\n  controls: [privileged-container]\n  expires: 2020-01-31\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.exclude[0].controls, vec!["KW101"]);
+        assert!(cfg.exclude[0].expired((2026, 11, 23)));
+        assert!(!cfg.exclude[0].expired((2020, 1, 31)));
+    }
+
+    #[test]
+    fn wrong_types_are_errors() {
+        assert!(parse("failOn: severe\n").is_err());
+        assert!(parse("requireImagePullAlways: maybe\n").is_err());
+        assert!(parse("severity:\n  KW101: huge\n").is_err());
+        assert!(parse("- a\n").is_err());
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_414), (2025, 11, 22));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}
