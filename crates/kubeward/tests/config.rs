@@ -306,3 +306,26 @@ fn baseline_reports_and_fails_only_on_new_findings() {
         .code(2)
         .stderr(predicate::str::contains("not a kubeward JSON report"));
 }
+
+#[test]
+fn registry_allow_list_and_pull_policy_come_from_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pod.yaml", PRIVILEGED);
+    let report = json(
+        kubeward(dir.path()).args(["scan", "pod.yaml", "--format", "json"]),
+        1,
+    );
+    assert!(!ids(&report).iter().any(|id| id == "KW308" || id == "KW309"));
+    write(
+        dir.path(),
+        ".kubeward.yaml",
+        "allowedRegistries: [ghcr.io/acme]\nrequireImagePullAlways: true\n",
+    );
+    let report = json(
+        kubeward(dir.path()).args(["scan", "pod.yaml", "--format", "json"]),
+        1,
+    );
+    let found = ids(&report);
+    assert!(found.contains(&"KW308".to_string()), "{found:?}");
+    assert!(found.contains(&"KW309".to_string()), "{found:?}");
+}
