@@ -116,6 +116,10 @@ pub struct Fact {
 #[derive(Default, Debug)]
 pub struct Inventory {
     pub facts: Vec<Fact>,
+    /// Positions in `facts` of each namespace's namespaced facts, built at the first query:
+    /// controls ask per workload, and a linear scan each time made the cross-object pass
+    /// quadratic (100,000 objects took 15 s; BENCHMARKS.md). Add facts before querying.
+    by_namespace: std::sync::OnceLock<std::collections::HashMap<String, Vec<usize>>>,
 }
 
 fn labels(node: Option<NodeRef<'_>>) -> BTreeMap<String, String> {
@@ -217,10 +221,29 @@ impl Inventory {
             .filter(|f| matches!(f.kind, FactKind::Namespace))
     }
 
-    /// Facts of namespaced objects in `ns`.
+    /// Facts of namespaced objects in `ns`, in input order.
     pub fn in_namespace<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a Fact> + 'a {
-        self.facts.iter().filter(move |f| {
-            !matches!(f.kind, FactKind::Namespace) && f.namespace.as_deref() == Some(ns)
-        })
+        let index = self.by_namespace.get_or_init(|| {
+            let mut index: std::collections::HashMap<String, Vec<usize>> = Default::default();
+            for (i, f) in self.facts.iter().enumerate() {
+                if let (false, Some(ns)) = (matches!(f.kind, FactKind::Namespace), &f.namespace) {
+                    index.entry(ns.clone()).or_default().push(i);
+                }
+            }
+            index
+        });
+        debug_assert_eq!(
+            index.values().map(Vec::len).sum::<usize>(),
+            self.facts
+                .iter()
+                .filter(|f| !matches!(f.kind, FactKind::Namespace) && f.namespace.is_some())
+                .count(),
+            "facts added after the first query"
+        );
+        index
+            .get(ns)
+            .into_iter()
+            .flatten()
+            .map(move |&i| &self.facts[i])
     }
 }

@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use kubeward_controls::{
     applies, registry, Context, Control, Inventory, PssLevel, Settings, Severity, Target,
 };
-use kubeward_model::{objects_in, shape, Item};
+use kubeward_model::{objects_in, shape, Item, ObjectId};
 use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits};
 use rayon::prelude::*;
 
@@ -297,6 +297,13 @@ impl Engine {
             return Ok(());
         }
         let mut by_file: Vec<FileResult> = Vec::new();
+        // Lookups by pointer, so the pass stays linear in findings and facts.
+        let mut file_slot: HashMap<*const u8, usize> = HashMap::new();
+        let ignores_of: HashMap<*const ObjectId, &[(&'static str, String)]> = inventory
+            .facts
+            .iter()
+            .map(|x| (Arc::as_ptr(&x.at.object), x.ignores.as_slice()))
+            .collect();
         for control in &self.cross {
             let mut out = Vec::new();
             control.check_inventory(inventory, &mut out);
@@ -311,16 +318,18 @@ impl Engine {
                     message: v.message,
                     suppressed: None,
                 };
-                let ignores = inventory_ignores(inventory, &f);
-                self.judge(&mut f, &ignores);
-                match by_file.iter_mut().find(|r| Arc::ptr_eq(&r.file, &f.file)) {
-                    Some(r) => r.findings.push(f),
-                    None => {
-                        let mut r = FileResult::new(f.file.clone());
-                        r.findings.push(f);
-                        by_file.push(r);
-                    }
-                }
+                let ignores = ignores_of
+                    .get(&Arc::as_ptr(&f.object))
+                    .copied()
+                    .unwrap_or_default();
+                self.judge(&mut f, ignores);
+                let slot = *file_slot
+                    .entry(Arc::as_ptr(&f.file) as *const u8)
+                    .or_insert_with(|| {
+                        by_file.push(FileResult::new(f.file.clone()));
+                        by_file.len() - 1
+                    });
+                by_file[slot].findings.push(f);
             }
         }
         let mut ignored = Inventory::default();
@@ -439,16 +448,6 @@ impl Engine {
             }
         }
     }
-}
-
-/// Annotation suppressions of the object a cross-object finding is about.
-fn inventory_ignores(inventory: &Inventory, f: &Finding) -> Vec<(&'static str, String)> {
-    inventory
-        .facts
-        .iter()
-        .find(|x| Arc::ptr_eq(&x.at.object, &f.object))
-        .map(|x| x.ignores.clone())
-        .unwrap_or_default()
 }
 
 /// Parse `kubeward.io/ignore` on an object: `"KW101: reason; privileged-container: reason"`.

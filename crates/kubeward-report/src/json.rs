@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use kubeward_engine::{FileResult, Finding, InputError, Sink, Summary, Warning};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::{Reporter, RunInfo};
@@ -11,41 +12,92 @@ use crate::{Reporter, RunInfo};
 /// Bumped on any incompatible change of the JSON output.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The JSON form of a finding (shared with the webhook and SARIF properties).
-pub fn finding_json(f: &Finding) -> Value {
-    let fw = f.control.frameworks;
-    let mut frameworks = serde_json::Map::new();
-    if let Some(p) = fw.pss {
-        frameworks.insert(
-            "pss".into(),
-            json!({"level": p.level.as_str(), "check": p.check}),
-        );
-    }
-    for (k, v) in [("nsa", fw.nsa), ("cis", fw.cis), ("mitre", fw.mitre)] {
-        if !v.is_empty() {
-            frameworks.insert(k.into(), json!(v));
+/// The JSON form of a finding, borrowed from it: serialized straight to the output, since
+/// building a `serde_json::Value` per finding was a third of the writer's time on big scans.
+#[derive(Serialize)]
+pub struct FindingJson<'a> {
+    id: &'static str,
+    name: &'static str,
+    title: &'static str,
+    severity: &'static str,
+    object: &'a kubeward_model::ObjectId,
+    location: LocationJson<'a>,
+    message: &'a str,
+    remediation: &'static str,
+    frameworks: FrameworksJson,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressed: Option<SuppressedJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct LocationJson<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    path: &'a str,
+}
+
+#[derive(Serialize)]
+struct PssJson {
+    level: &'static str,
+    check: &'static str,
+}
+
+#[derive(Serialize)]
+struct FrameworksJson {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pss: Option<PssJson>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    nsa: &'static [&'static str],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    cis: &'static [&'static str],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    mitre: &'static [&'static str],
+}
+
+#[derive(Serialize)]
+struct SuppressedJson<'a> {
+    by: &'static str,
+    reason: &'a str,
+}
+
+impl<'a> From<&'a Finding> for FindingJson<'a> {
+    fn from(f: &'a Finding) -> Self {
+        let fw = f.control.frameworks;
+        FindingJson {
+            id: f.control.id,
+            name: f.control.name,
+            title: f.control.title,
+            severity: f.severity.as_str(),
+            object: &f.object,
+            location: LocationJson {
+                file: &f.file,
+                line: f.pos.line,
+                column: f.pos.column,
+                path: f.path.as_str(),
+            },
+            message: &f.message,
+            remediation: f.control.remediation,
+            frameworks: FrameworksJson {
+                pss: fw.pss.map(|p| PssJson {
+                    level: p.level.as_str(),
+                    check: p.check,
+                }),
+                nsa: fw.nsa,
+                cis: fw.cis,
+                mitre: fw.mitre,
+            },
+            suppressed: f.suppressed.as_ref().map(|s| SuppressedJson {
+                by: s.by.as_str(),
+                reason: &s.reason,
+            }),
         }
     }
-    let mut v = json!({
-        "id": f.control.id,
-        "name": f.control.name,
-        "title": f.control.title,
-        "severity": f.severity.as_str(),
-        "object": &*f.object,
-        "location": {
-            "file": &*f.file,
-            "line": f.pos.line,
-            "column": f.pos.column,
-            "path": f.path.as_str(),
-        },
-        "message": f.message,
-        "remediation": f.control.remediation,
-        "frameworks": frameworks,
-    });
-    if let Some(s) = &f.suppressed {
-        v["suppressed"] = json!({"by": s.by.as_str(), "reason": s.reason});
-    }
-    v
+}
+
+/// The JSON form of a finding as a value (for the webhook and SARIF properties).
+pub fn finding_json(f: &Finding) -> Value {
+    serde_json::to_value(FindingJson::from(f)).unwrap_or(Value::Null)
 }
 
 pub(crate) fn error_json(e: &InputError) -> Value {
@@ -159,7 +211,7 @@ impl Sink for JsonReporter {
             if self.any {
                 self.out.write_all(b",")?;
             }
-            serde_json::to_writer(&mut self.out, &finding_json(f))?;
+            serde_json::to_writer(&mut self.out, &FindingJson::from(f))?;
             self.any = true;
         }
         self.errors.extend(r.errors.iter().map(error_json));
