@@ -206,6 +206,8 @@ impl Summary {
         self.objects += r.objects;
         self.errors += r.errors.len();
         self.warnings += r.warnings.len();
+        // An object's findings are adjacent and share one Arc: hash its identity once.
+        let mut last: Option<(*const ObjectId, u64)> = None;
         for f in &r.findings {
             if f.suppressed.is_some() {
                 self.suppressed += 1;
@@ -213,13 +215,19 @@ impl Summary {
             }
             *self.by_severity.entry(f.severity()).or_default() += 1;
             *self.by_control.entry(f.control.id).or_default() += 1;
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            f.object.hash(&mut h);
-            self.failing
-                .entry(f.control.id)
-                .or_default()
-                .insert(h.finish());
+            let ptr = Arc::as_ptr(&f.object);
+            let hash = match last {
+                Some((p, h)) if p == ptr => h,
+                _ => {
+                    use std::hash::{Hash, Hasher};
+                    let mut h = std::collections::hash_map::DefaultHasher::new();
+                    f.object.hash(&mut h);
+                    let h = h.finish();
+                    last = Some((ptr, h));
+                    h
+                }
+            };
+            self.failing.entry(f.control.id).or_default().insert(hash);
         }
     }
 

@@ -231,6 +231,14 @@ const CREDENTIAL_WORDS: &[&[&str]] = &[
 /// `ALLOW_`, ...) and etcd's `CLUSTER_TOKEN` (an identifier, not a secret) are not
 /// credentials.
 pub fn is_credential_name(name: &str) -> bool {
+    // Most names hold no credential word at all: rule them out before splitting into words.
+    let upper = name.to_uppercase();
+    if !CREDENTIAL_WORDS.iter().any(|cw| upper.contains(cw[0]))
+        && !upper.contains("PASS")
+        && !upper.contains("PWD")
+    {
+        return false;
+    }
     let words = name_words(name);
     let Some(first) = words.first() else {
         return false;
