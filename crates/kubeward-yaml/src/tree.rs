@@ -219,22 +219,23 @@ impl<'a> NodeRef<'a> {
             return None;
         }
         let pairs = &self.doc.children[n.start as usize..(n.start + n.len) as usize];
-        let mut found = None;
-        for pair in pairs.chunks_exact(2) {
+        // From the end: with duplicate keys the last one wins (as Kubernetes decodes them),
+        // and the first match from the end is that one.
+        for pair in pairs.chunks_exact(2).rev() {
             let k = NodeRef {
                 doc: self.doc,
                 id: pair[0],
                 at: pair[0],
             };
             if k.raw() == Some(key) {
-                found = Some(NodeRef {
+                return Some(NodeRef {
                     doc: self.doc,
                     id: pair[1],
                     at: pair[0],
                 });
             }
         }
-        found
+        None
     }
 
     /// Follow a dotted path of mapping keys.

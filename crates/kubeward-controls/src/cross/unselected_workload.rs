@@ -48,11 +48,16 @@ impl Control for WorkloadNotSelected {
     }
 
     fn check_inventory(&self, inv: &Inventory, out: &mut Vec<CrossViolation>) {
+        // Each namespace's policies, looked up once rather than once per workload.
+        let mut by_namespace: std::collections::HashMap<&str, Vec<&crate::inventory::Fact>> =
+            std::collections::HashMap::new();
         for w in &inv.facts {
             let (FactKind::Workload { labels }, Some(ns)) = (&w.kind, &w.namespace) else {
                 continue;
             };
-            let p = policies(inv, ns);
+            let p = by_namespace
+                .entry(ns.as_str())
+                .or_insert_with(|| policies(inv, ns));
             if p.is_empty() {
                 continue;
             }
@@ -68,7 +73,7 @@ impl Control for WorkloadNotSelected {
                         "pods of {} (labels {}) are selected by no ingress NetworkPolicy in namespace {ns:?} (considered {})",
                         w.at.object,
                         if shown.is_empty() { "none".to_string() } else { shown.join(", ") },
-                        considered("NetworkPolicies", &p)
+                        considered("NetworkPolicies", p)
                     ),
                 });
             }

@@ -232,13 +232,32 @@ const CREDENTIAL_WORDS: &[&[&str]] = &[
 /// credentials.
 pub fn is_credential_name(name: &str) -> bool {
     // Most names hold no credential word at all: rule them out before splitting into words.
-    let upper = name.to_uppercase();
-    if !CREDENTIAL_WORDS.iter().any(|cw| upper.contains(cw[0]))
-        && !upper.contains("PASS")
-        && !upper.contains("PWD")
-    {
-        return false;
-    }
+    (!name.is_ascii() || has_credential_stem(name)) && names_credential(name)
+}
+
+/// Whether an ASCII name contains, in any case, a stem that every credential word (and
+/// PASS/PWD) contains: a cheap necessary condition for [`names_credential`].
+fn has_credential_stem(name: &str) -> bool {
+    const STEMS: &[&[u8]] = &[
+        b"PASS",
+        b"PWD",
+        b"SECRET",
+        b"TOKEN",
+        b"API",
+        b"ACCESS",
+        b"PRIVATE",
+        b"CREDENTIAL",
+    ];
+    let b = name.as_bytes();
+    (0..b.len()).any(|i| {
+        STEMS
+            .iter()
+            .any(|s| b.len() - i >= s.len() && b[i..i + s.len()].eq_ignore_ascii_case(s))
+    })
+}
+
+/// [`is_credential_name`] without the prefilter.
+fn names_credential(name: &str) -> bool {
     let words = name_words(name);
     let Some(first) = words.first() else {
         return false;

@@ -266,6 +266,14 @@ fn shell_splitting() {
 }
 
 proptest! {
+    /// The stem prefilter never hides a credential name the full rule would find.
+    #[test]
+    fn credential_stem_prefilter_is_exact(
+        name in "(_|-|\\.|[a-z]{1,4}|[A-Z]{1,4}|pass|Pwd|SECRET|token|Api|KEY|access|Private|CREDENTIALS|PG|ID|FILE|NAME){0,6}"
+    ) {
+        prop_assert_eq!(is_credential_name(&name), names_credential(&name));
+    }
+
     #[test]
     fn detectors_never_panic(s in "\\PC*") {
         let _ = find_secret(&s);
