@@ -800,3 +800,20 @@ fn shutdown_deadline_bounds_a_stuck_request() {
     );
     assert!(s.log().contains("shutdown deadline passed"));
 }
+
+#[test]
+fn without_cluster_access_it_says_so_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .args(["serve", "--insecure-http", "--listen=127.0.0.1:0"])
+        .env("KUBECONFIG", dir.path().join("missing"))
+        .env("HOME", dir.path())
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot configure cluster access"), "{err}");
+    assert!(err.contains("--no-cluster"), "{err}");
+}
