@@ -60,6 +60,9 @@ pub fn generate(names: &[String], days: u32) -> Result<Bundle> {
         .iter()
         .map(|n| match n.parse::<IpAddr>() {
             Ok(ip) => Ok(SanType::IpAddress(ip)),
+            Err(_) if !is_dns_name(n) => Err(anyhow::anyhow!(
+                "{n:?} is neither an IP address nor a DNS name (letters, digits, '-' and '.')"
+            )),
             Err(_) => n
                 .as_str()
                 .try_into()
@@ -83,6 +86,20 @@ pub fn generate(names: &[String], days: u32) -> Result<Bundle> {
         cert: cert.pem(),
         key: key.serialize_pem(),
     })
+}
+
+/// A DNS name: labels of 1 to 63 letters, digits and inner hyphens; a leading `*.` allowed.
+fn is_dns_name(n: &str) -> bool {
+    let n = n.strip_prefix("*.").unwrap_or(n);
+    !n.is_empty()
+        && n.len() <= 253
+        && n.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
 }
 
 /// Write `ca.crt`, `ca.key`, `tls.crt` and `tls.key` into `dir` (keys mode 0600). Each file is

@@ -586,3 +586,21 @@ proptest! {
         let _ = decode(body.get(..body.len() / 2).unwrap_or_default());
     }
 }
+
+#[test]
+fn generated_certificates_load_and_mismatched_pairs_do_not() {
+    let a =
+        crate::cert::generate(&["kubeward.kubeward.svc".into(), "127.0.0.1".into()], 30).unwrap();
+    let b = crate::cert::generate(&["other".into()], 30).unwrap();
+    crate::tls::certified_key(a.cert.as_bytes(), a.key.as_bytes()).unwrap();
+    let err = crate::tls::certified_key(a.cert.as_bytes(), b.key.as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("do not go together"), "{err}");
+    assert!(crate::tls::certified_key(b"", a.key.as_bytes()).is_err());
+    assert!(crate::tls::certified_key(a.cert.as_bytes(), b"junk").is_err());
+    assert!(crate::cert::generate(&["not a name!".into()], 1).is_err());
+    use base64::Engine as _;
+    let pem = base64::engine::general_purpose::STANDARD
+        .decode(a.ca_bundle())
+        .unwrap();
+    assert_eq!(pem, a.ca_cert.as_bytes());
+}

@@ -134,6 +134,7 @@ impl Server {
         reqwest::blocking::Client::builder()
             .tls_built_in_root_certs(false)
             .add_root_certificate(ca)
+            .http1_only()
             .timeout(Duration::from_secs(20))
             .build()
             .unwrap()
@@ -413,6 +414,21 @@ fn enforce_warn_and_audit_over_https() {
     );
     body["request"]["subResource"] = json!("status");
     assert_eq!(s.admit(&body)["allowed"], true);
+
+    // HTTP/2 (negotiated by ALPN, as the API server may) gets the same answers.
+    let h2 = reqwest::blocking::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(s.ca())
+        .build()
+        .unwrap();
+    let r = h2
+        .post(s.url("/validate"))
+        .json(&review("CREATE", Some(privileged_pod("team-a")), None))
+        .send()
+        .unwrap();
+    assert_eq!(r.version(), reqwest::Version::HTTP_2);
+    let v: Value = r.json().unwrap();
+    assert_eq!(v["response"]["allowed"], false);
 
     // Metrics count what happened.
     let m = s
