@@ -36,6 +36,89 @@ pub enum Command {
         /// KW101, privileged-container, or privileged
         id: String,
     },
+    /// Run the validating admission webhook (docs/serve.md).
+    Serve(ServeArgs),
+    /// Write a CA and a serving certificate for the webhook, and print the caBundle.
+    Cert(CertArgs),
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("invalid duration {s:?} (expected e.g. 500ms, 10s, 2m)");
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or((s, "s"), |i| (&s[..i], &s[i..]));
+    let n: f64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(bad()),
+    };
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| bad())
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0:8443", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+
+    /// The webhook config file (defaults, exemptions, onError; docs/serve.md). Without one:
+    /// enforce baseline, warn and audit restricted, no exemptions, onError deny.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Serving certificate (PEM, chain allowed); reloaded when it changes.
+    #[arg(long, default_value = "/etc/kubeward/tls/tls.crt", value_name = "FILE")]
+    pub tls_cert: std::path::PathBuf,
+
+    /// Serving key (PEM); reloaded when it changes.
+    #[arg(long, default_value = "/etc/kubeward/tls/tls.key", value_name = "FILE")]
+    pub tls_key: std::path::PathBuf,
+
+    /// How often to check the certificate files for changes.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub cert_reload_interval: std::time::Duration,
+
+    /// Serve plain HTTP, not HTTPS (local testing only: the API server requires HTTPS).
+    #[arg(long)]
+    pub insecure_http: bool,
+
+    /// Do not connect to the cluster: namespace labels come from the config file's
+    /// `namespaces` map, and /readyz is ready at once.
+    #[arg(long)]
+    pub no_cluster: bool,
+
+    /// Time allowed to read a request's headers, and then its body.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub read_timeout: std::time::Duration,
+
+    /// After SIGTERM, keep serving this long with /readyz failing (lets endpoints update).
+    #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
+    pub shutdown_delay: std::time::Duration,
+
+    /// Then wait at most this long for in-flight requests before exiting.
+    #[arg(long, default_value = "20s", value_parser = parse_duration, value_name = "DURATION")]
+    pub shutdown_timeout: std::time::Duration,
+
+    /// Worker threads [default: one per core].
+    #[arg(long, default_value_t = 0, hide_default_value = true)]
+    pub threads: usize,
+}
+
+#[derive(Args, Debug)]
+pub struct CertArgs {
+    /// DNS names and IP addresses for the serving certificate; the first is its common name.
+    #[arg(long = "name", value_name = "NAME", required = true)]
+    pub names: Vec<String>,
+
+    /// Directory to write ca.crt, ca.key, tls.crt and tls.key into.
+    #[arg(long, default_value = ".", value_name = "DIR")]
+    pub out_dir: std::path::PathBuf,
+
+    /// Validity in days.
+    #[arg(long, default_value_t = 365)]
+    pub days: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

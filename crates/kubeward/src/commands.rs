@@ -13,7 +13,7 @@ use kubeward_report::{reporter, Reporter, RunInfo};
 use kubeward_yaml::Limits;
 use serde_json::json;
 
-use crate::cli::{ColorChoice, Command, ControlsArgs, ScanArgs};
+use crate::cli::{CertArgs, ColorChoice, Command, ControlsArgs, ScanArgs, ServeArgs};
 
 pub fn run(cli: crate::cli::Cli) -> Result<u8> {
     match cli.command {
@@ -21,7 +21,64 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Controls(args) => controls(args),
         Command::Explain { id } => explain(&id),
         Command::Init { path } => init(&path),
+        Command::Serve(args) => serve(args),
+        Command::Cert(args) => cert(args),
     }
+}
+
+/// `kubeward serve`: the admission webhook; its problems at start are usage errors (exit 2).
+fn serve(args: ServeArgs) -> Result<u8> {
+    use kubeward_webhook::{NamespaceSource, ServeOptions, WebhookConfig};
+    kubeward_webhook::init_logging();
+    let config = match &args.config {
+        None => WebhookConfig::default(),
+        Some(path) => match WebhookConfig::load(path) {
+            Ok(c) => c,
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("kubeward: error: {e}");
+                }
+                return Ok(2);
+            }
+        },
+    };
+    let opts = ServeOptions {
+        listen: args.listen,
+        tls: (!args.insecure_http).then(|| (args.tls_cert.clone(), args.tls_key.clone())),
+        cert_reload_interval: args.cert_reload_interval,
+        config,
+        namespaces: if args.no_cluster {
+            NamespaceSource::Static
+        } else {
+            NamespaceSource::Cluster
+        },
+        read_timeout: args.read_timeout,
+        handshake_timeout: args.read_timeout,
+        shutdown_delay: args.shutdown_delay,
+        shutdown_timeout: args.shutdown_timeout,
+        threads: args.threads,
+    };
+    match kubeward_webhook::server::run(opts) {
+        Ok(()) => Ok(0),
+        Err(e) => {
+            eprintln!("kubeward: error: {e:#}");
+            Ok(2)
+        }
+    }
+}
+
+/// `kubeward cert`: CA and serving certificate files, and the caBundle on standard output.
+fn cert(args: CertArgs) -> Result<u8> {
+    let bundle = kubeward_webhook::cert::generate(&args.names, args.days)?;
+    kubeward_webhook::cert::write(&bundle, &args.out_dir)?;
+    eprintln!(
+        "kubeward: wrote ca.crt, ca.key, tls.crt and tls.key in {} for {}; the caBundle follows",
+        args.out_dir.display(),
+        args.names.join(", ")
+    );
+    let mut out = io::stdout().lock();
+    writeln!(out, "{}", bundle.ca_bundle())?;
+    Ok(0)
 }
 
 /// `kubeward init`: a commented starter config; never overwrites a file.

@@ -1,0 +1,554 @@
+//! The decision: which levels apply to a request, what the engine finds, and the response.
+//!
+//! Levels are nested: `privileged` (nothing) ⊂ `baseline` (the PSS baseline controls) ⊂
+//! `restricted` (every PSS control) ⊂ `all` (restricted plus every other per-object control
+//! whose severity, after the config's overrides, is at or above `allMinSeverity`). The object is
+//! evaluated once, with the widest level any mode needs, and each mode keeps the findings of
+//! its own level. Cross-object controls (KW8xx) never run here: one object is not a cluster.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kubeward_controls::{registry, Control, PssLevel, Settings, Severity};
+use kubeward_engine::{Engine, Finding, Framework, Policy};
+use kubeward_yaml::Limits;
+use serde_json::Value;
+
+use crate::config::{OnError, WebhookConfig};
+use crate::review::{Operation, Request, Response};
+
+/// The namespace labels kubeward reads, in mode order: enforce, warn, audit.
+pub const LABELS: [&str; 3] = [
+    "kubeward.io/enforce",
+    "kubeward.io/warn",
+    "kubeward.io/audit",
+];
+
+/// Longest warning we send: the API server asks for 120 characters and may truncate longer ones.
+pub const MAX_WARNING: usize = 120;
+/// At most this many violations are listed in a message, warnings or audit annotations.
+pub const MAX_LISTED: usize = 30;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Privileged,
+    Baseline,
+    Restricted,
+    All,
+}
+
+impl Level {
+    pub const NAMES: &'static str = "privileged, baseline, restricted or all";
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Privileged => "privileged",
+            Level::Baseline => "baseline",
+            Level::Restricted => "restricted",
+            Level::All => "all",
+        }
+    }
+}
+
+impl std::str::FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "privileged" => Ok(Level::Privileged),
+            "baseline" => Ok(Level::Baseline),
+            "restricted" => Ok(Level::Restricted),
+            "all" => Ok(Level::All),
+            _ => Err(format!("unknown level {s:?} (expected {})", Level::NAMES)),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Levels {
+    pub enforce: Level,
+    pub warn: Level,
+    pub audit: Level,
+}
+
+impl Levels {
+    fn widest(&self) -> Level {
+        self.enforce.max(self.warn).max(self.audit)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Enforce,
+    Warn,
+    Audit,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Warn => "warn",
+            Mode::Audit => "audit",
+        }
+    }
+}
+
+/// Where namespace labels come from: a watch cache of the cluster's namespaces in production,
+/// a static map from the config file with `--no-cluster` and in tests.
+pub trait NamespaceLabels: Send + Sync {
+    /// The values of [`LABELS`] on `namespace`, or `None` when the namespace is unknown.
+    fn levels(&self, namespace: &str) -> Option<[Option<String>; 3]>;
+    /// Whether the source is ready to answer (a cache has synced).
+    fn ready(&self) -> bool;
+}
+
+/// Namespace labels from the config file.
+pub struct StaticNamespaces(pub std::collections::HashMap<String, BTreeMap<String, String>>);
+
+impl NamespaceLabels for StaticNamespaces {
+    fn levels(&self, namespace: &str) -> Option<[Option<String>; 3]> {
+        let labels = self.0.get(namespace)?;
+        Some(LABELS.map(|k| labels.get(k).cloned()))
+    }
+    fn ready(&self) -> bool {
+        true
+    }
+}
+
+/// How a request was decided, for logs and metrics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Path {
+    /// Evaluated by the engine.
+    Evaluated,
+    /// DELETE or CONNECT, or a subresource other than ephemeralcontainers.
+    NotEvaluated,
+    /// Every level is `privileged`.
+    Privileged,
+    /// A Pod update that leaves the spec as it was.
+    UnchangedPodSpec,
+    Exempt(&'static str),
+    /// The object could not be evaluated; answered by `onError`.
+    Error,
+}
+
+impl Path {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Path::Evaluated => "evaluated",
+            Path::NotEvaluated => "not-evaluated",
+            Path::Privileged => "privileged",
+            Path::UnchangedPodSpec => "unchanged-pod-spec",
+            Path::Exempt(_) => "exempt",
+            Path::Error => "error",
+        }
+    }
+}
+
+/// The answer to one request, with what logs and metrics need.
+#[derive(Debug)]
+pub struct Outcome {
+    pub response: Response,
+    pub path: Path,
+    pub levels: Option<Levels>,
+    /// (control ID, mode) for each reported violation.
+    pub violations: Vec<(&'static str, Mode)>,
+    /// Why the object could not be evaluated, or input problems worth logging.
+    pub errors: Vec<String>,
+}
+
+/// The configured decision maker: engines per level, exemptions, failure mode.
+pub struct Decider {
+    baseline: Engine,
+    restricted: Engine,
+    all: Engine,
+    cfg: WebhookConfig,
+    namespaces: Arc<dyn NamespaceLabels>,
+}
+
+fn severity_of(c: &dyn Control, overrides: &[(&'static str, Severity)]) -> Severity {
+    overrides
+        .iter()
+        .find(|(id, _)| *id == c.meta().id)
+        .map_or(c.meta().severity, |(_, s)| *s)
+}
+
+impl Decider {
+    pub fn new(cfg: WebhookConfig, namespaces: Arc<dyn NamespaceLabels>) -> Decider {
+        let settings = Settings {
+            pss_version: cfg.pss_version,
+            allowed_registries: cfg.allowed_registries.clone(),
+            require_pull_always: cfg.require_image_pull_always,
+        };
+        let limits = Limits {
+            max_document_bytes: crate::MAX_BODY,
+            ..Limits::default()
+        };
+        let chosen = |keep: &dyn Fn(&dyn Control) -> bool| -> Vec<&'static dyn Control> {
+            registry::all()
+                .iter()
+                .copied()
+                .filter(|c| !c.is_cross_object())
+                .filter(|c| cfg.enable.is_empty() || cfg.enable.contains(&c.meta().id))
+                .filter(|c| !cfg.disable.contains(&c.meta().id))
+                .filter(|c| keep(*c))
+                .collect()
+        };
+        let engine = |controls| {
+            Engine::new(controls, settings.clone(), limits.clone()).with_policy(Policy {
+                severity: cfg.severity.iter().copied().collect(),
+                today: kubeward_engine::config::today(),
+                ..Policy::default()
+            })
+        };
+        let baseline = engine(chosen(&|c| Framework::PssBaseline.includes(c)));
+        let restricted = engine(chosen(&|c| Framework::PssRestricted.includes(c)));
+        let all = engine(chosen(&|c| {
+            Framework::PssRestricted.includes(c)
+                || severity_of(c, &cfg.severity) >= cfg.all_min_severity
+        }));
+        Decider {
+            baseline,
+            restricted,
+            all,
+            cfg,
+            namespaces,
+        }
+    }
+
+    pub fn ready(&self) -> bool {
+        self.namespaces.ready()
+    }
+
+    pub fn config(&self) -> &WebhookConfig {
+        &self.cfg
+    }
+
+    fn in_level(&self, level: Level, f: &Finding) -> bool {
+        let pss = f.control.frameworks.pss;
+        match level {
+            Level::Privileged => false,
+            Level::Baseline => pss.is_some_and(|p| p.level == PssLevel::Baseline),
+            Level::Restricted => pss.is_some(),
+            Level::All => pss.is_some() || f.severity >= self.cfg.all_min_severity,
+        }
+    }
+
+    /// The levels for a namespace: each kubeward label overrides its mode's default; a label
+    /// with an unknown value counts as `restricted` (fail closed, as Pod Security Admission
+    /// does) and is reported in a warning.
+    fn levels(&self, namespace: &str, warnings: &mut Vec<String>) -> Levels {
+        let mut levels = self.cfg.defaults;
+        if namespace.is_empty() {
+            return levels;
+        }
+        let Some(labels) = self.namespaces.levels(namespace) else {
+            return levels;
+        };
+        let slots = [&mut levels.enforce, &mut levels.warn, &mut levels.audit];
+        for ((slot, value), key) in slots.into_iter().zip(labels).zip(LABELS) {
+            if let Some(v) = value {
+                *slot = v.parse().unwrap_or_else(|_| {
+                    warnings.push(truncate(&format!(
+                        "kubeward: namespace label {key}={v:?} is not a level; using restricted"
+                    )));
+                    Level::Restricted
+                });
+            }
+        }
+        levels
+    }
+
+    fn engine(&self, level: Level) -> Option<&Engine> {
+        match level {
+            Level::Privileged => None,
+            Level::Baseline => Some(&self.baseline),
+            Level::Restricted => Some(&self.restricted),
+            Level::All => Some(&self.all),
+        }
+    }
+
+    fn on_error(&self, req: &Request<'_>, why: String, mut warnings: Vec<String>) -> Outcome {
+        let response = match self.cfg.on_error {
+            OnError::Allow => {
+                warnings.push(truncate(&format!("kubeward: not evaluated: {why}")));
+                let mut r = Response::allow(&req.uid);
+                r.warnings = warnings;
+                r
+            }
+            OnError::Deny => {
+                let mut r = Response::deny(
+                    &req.uid,
+                    format!("kubeward: the object cannot be evaluated (onError: deny): {why}"),
+                );
+                r.warnings = warnings;
+                r
+            }
+        };
+        Outcome {
+            response,
+            path: Path::Error,
+            levels: None,
+            violations: Vec::new(),
+            errors: vec![why],
+        }
+    }
+
+    /// Decide one admission request.
+    pub fn decide(&self, req: &Request<'_>) -> Outcome {
+        let simple = |path: Path| Outcome {
+            response: Response::allow(&req.uid),
+            path,
+            levels: None,
+            violations: Vec::new(),
+            errors: Vec::new(),
+        };
+        if matches!(req.operation, Operation::Delete | Operation::Connect) {
+            return simple(Path::NotEvaluated);
+        }
+        let ephemeral =
+            req.resource.resource == "pods" && req.sub_resource == "ephemeralcontainers";
+        if !req.sub_resource.is_empty() && !ephemeral {
+            return simple(Path::NotEvaluated);
+        }
+        let exempt = |by: &'static str| {
+            let mut o = simple(Path::Exempt(by));
+            o.response
+                .audit_annotations
+                .insert("exempt".to_string(), by.to_string());
+            o
+        };
+        if self.cfg.exempt_usernames.contains(&req.user_info.username) {
+            return exempt("username");
+        }
+        if !req.namespace.is_empty() && self.cfg.exempt_namespaces.contains(&req.namespace) {
+            return exempt("namespace");
+        }
+        let mut warnings = Vec::new();
+        let levels = self.levels(&req.namespace, &mut warnings);
+        let Some(engine) = self.engine(levels.widest()) else {
+            let mut o = simple(Path::Privileged);
+            o.levels = Some(levels);
+            o.response.warnings = warnings;
+            return o;
+        };
+        let Some(object) = req.object else {
+            return self.on_error(
+                req,
+                format!("{} request without an object", req.operation.as_str()),
+                warnings,
+            );
+        };
+
+        // Only parsed into a tree when something needs one: a runtimeClass exemption, a Pod
+        // update (unchanged spec), an ephemeral container update.
+        let is_pod_update = req.operation == Operation::Update
+            && req.resource.resource == "pods"
+            && req.sub_resource.is_empty();
+        let need_tree = !self.cfg.exempt_runtime_classes.is_empty() || is_pod_update || ephemeral;
+        let tree: Option<Value> = need_tree
+            .then(|| serde_json::from_str(object.get()).ok())
+            .flatten();
+        if need_tree && tree.is_none() {
+            return self.on_error(req, "the object is not valid JSON".to_string(), warnings);
+        }
+        let old_tree = || -> Option<Value> {
+            req.old_object
+                .and_then(|o| serde_json::from_str(o.get()).ok())
+        };
+        if let Some(tree) = &tree {
+            if !self.cfg.exempt_runtime_classes.is_empty() {
+                let rc = [
+                    "/spec/runtimeClassName",
+                    "/spec/template/spec/runtimeClassName",
+                    "/spec/jobTemplate/spec/template/spec/runtimeClassName",
+                ]
+                .iter()
+                .find_map(|p| tree.pointer(p).and_then(Value::as_str));
+                if rc.is_some_and(|rc| self.cfg.exempt_runtime_classes.iter().any(|e| e == rc)) {
+                    return exempt("runtimeClass");
+                }
+            }
+            if is_pod_update {
+                if let Some(old) = old_tree() {
+                    if tree.get("spec").is_some() && tree.get("spec") == old.get("spec") {
+                        let mut o = simple(Path::UnchangedPodSpec);
+                        o.levels = Some(levels);
+                        return o;
+                    }
+                }
+            }
+        }
+        // For an ephemeral container update, only the containers it adds are judged: the rest
+        // of the Pod was judged when it was created.
+        let new_ephemeral: Option<Vec<String>> = ephemeral.then(|| {
+            let names = |v: Option<&Value>| -> Vec<String> {
+                v.and_then(|v| v.pointer("/spec/ephemeralContainers"))
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .map(|c| {
+                                c.get("name")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("")
+                                    .to_string()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let old = old_tree();
+            let before = names(old.as_ref());
+            names(tree.as_ref())
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !before.contains(n))
+                .map(|(i, _)| format!("spec.ephemeralContainers[{i}]"))
+                .collect()
+        });
+        if new_ephemeral.as_ref().is_some_and(Vec::is_empty) {
+            let mut o = simple(Path::NotEvaluated);
+            o.levels = Some(levels);
+            return o;
+        }
+
+        let result = engine.scan_text("object", object.get());
+        let mut errors: Vec<String> = result.errors.iter().map(|e| e.message.clone()).collect();
+        if result.objects == 0 {
+            let why = if errors.is_empty() {
+                "the object is not a Kubernetes object".to_string()
+            } else {
+                errors.join("; ")
+            };
+            return self.on_error(req, why, warnings);
+        }
+        // Problems with an object that was evaluated (a malformed kubeward.io/ignore, say) do
+        // not let it through: its findings stand, and the problems come back as warnings.
+        for e in &errors {
+            warnings.push(truncate(&format!("kubeward: {e}")));
+        }
+        let findings: Vec<&Finding> = result
+            .findings
+            .iter()
+            .filter(|f| f.suppressed.is_none())
+            .filter(|f| match &new_ephemeral {
+                None => true,
+                Some(prefixes) => prefixes.iter().any(|p| {
+                    let path = f.path.as_str();
+                    path.strip_prefix(p.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+                }),
+            })
+            .collect();
+
+        let mut violations = Vec::new();
+        let what = describe(req);
+        let mut response = Response::allow(&req.uid);
+
+        let enforced: Vec<&Finding> = findings
+            .iter()
+            .copied()
+            .filter(|f| self.in_level(levels.enforce, f))
+            .collect();
+        violations.extend(enforced.iter().map(|f| (f.control.id, Mode::Enforce)));
+        if !enforced.is_empty() {
+            let mut msg = format!(
+                "kubeward: {what} violates the enforce level {:?} ({} violation{}):",
+                levels.enforce.as_str(),
+                enforced.len(),
+                if enforced.len() == 1 { "" } else { "s" }
+            );
+            for f in enforced.iter().take(MAX_LISTED) {
+                msg.push_str(&format!(
+                    "\n- {} {} at {}: {}",
+                    f.control.id, f.control.name, f.path, f.message
+                ));
+            }
+            if enforced.len() > MAX_LISTED {
+                msg.push_str(&format!("\n- ... and {} more", enforced.len() - MAX_LISTED));
+            }
+            response = Response::deny(&req.uid, msg);
+        }
+
+        let warned: Vec<&Finding> = findings
+            .iter()
+            .copied()
+            .filter(|f| self.in_level(levels.warn, f))
+            .collect();
+        violations.extend(warned.iter().map(|f| (f.control.id, Mode::Warn)));
+        for f in warned.iter().take(MAX_LISTED) {
+            // With the field path when it fits; the messages name the container and field.
+            let full = format!("{} {}: {}", f.control.id, f.path, f.message);
+            warnings.push(if full.chars().count() <= MAX_WARNING {
+                full
+            } else {
+                truncate(&format!("{}: {}", f.control.id, f.message))
+            });
+        }
+        if warned.len() > MAX_LISTED {
+            warnings.push(format!(
+                "kubeward: {} more violations of warn level {:?} not listed",
+                warned.len() - MAX_LISTED,
+                levels.warn.as_str()
+            ));
+        }
+
+        let audited: Vec<&Finding> = findings
+            .iter()
+            .copied()
+            .filter(|f| self.in_level(levels.audit, f))
+            .collect();
+        violations.extend(audited.iter().map(|f| (f.control.id, Mode::Audit)));
+        if !audited.is_empty() {
+            let mut by_control: BTreeMap<String, String> = BTreeMap::new();
+            for f in &audited {
+                let entry = by_control.entry(f.control.id.to_string()).or_default();
+                if !entry.is_empty() {
+                    entry.push_str("; ");
+                }
+                entry.push_str(&format!("{}: {}", f.path, f.message));
+            }
+            by_control.insert(
+                "audit-level".to_string(),
+                format!("{} ({} violations)", levels.audit.as_str(), audited.len()),
+            );
+            response.audit_annotations = by_control;
+        }
+        response.warnings = warnings;
+        Outcome {
+            response,
+            path: Path::Evaluated,
+            levels: Some(levels),
+            violations,
+            errors: std::mem::take(&mut errors),
+        }
+    }
+}
+
+/// `Deployment "web" in namespace "team-a"`.
+fn describe(req: &Request<'_>) -> String {
+    let kind = if req.kind.kind.is_empty() {
+        "object"
+    } else {
+        &req.kind.kind
+    };
+    let mut s = if req.name.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{kind} {:?}", req.name)
+    };
+    if !req.namespace.is_empty() {
+        s.push_str(&format!(" in namespace {:?}", req.namespace));
+    }
+    s
+}
+
+/// Cut a warning to [`MAX_WARNING`] characters (on a character boundary), on one line.
+pub fn truncate(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    if s.chars().count() <= MAX_WARNING {
+        return s;
+    }
+    let mut out: String = s.chars().take(MAX_WARNING - 3).collect();
+    out.push_str("...");
+    out
+}

@@ -1,0 +1,802 @@
+//! `kubeward serve` as the API server sees it: the real binary on a loopback port, a
+//! certificate from `kubeward cert`, a real HTTPS client trusting the generated CA, and
+//! AdmissionReviews shaped exactly as the API server sends them. No cluster here: namespace
+//! labels come from the config file (`--no-cluster`); the label watch is exercised by the
+//! end-to-end test against a real API server.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("kubeward")
+}
+
+/// `kubeward cert` into `dir`; returns the caBundle it printed.
+fn make_cert(dir: &Path) -> String {
+    let out = Command::new(bin())
+        .args([
+            "cert",
+            "--name",
+            "localhost",
+            "--name",
+            "127.0.0.1",
+            "--out-dir",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+const CONFIG: &str = r#"
+defaults: {enforce: baseline, warn: restricted, audit: restricted}
+allMinSeverity: high
+exemptions:
+  namespaces: [kube-system]
+  usernames: ["system:serviceaccount:kube-system:replicaset-controller"]
+  runtimeClasses: [kata]
+onError: deny
+namespaces:
+  strict: {kubeward.io/enforce: restricted}
+  everything: {kubeward.io/enforce: all}
+  open: {kubeward.io/enforce: privileged, kubeward.io/warn: privileged, kubeward.io/audit: privileged}
+"#;
+
+struct Server {
+    child: Option<Child>,
+    dir: tempfile::TempDir,
+    port: u16,
+    tls: bool,
+}
+
+impl Server {
+    fn start(config: &str, extra: &[&str]) -> Server {
+        Self::start_with(config, extra, true)
+    }
+
+    fn start_with(config: &str, extra: &[&str], tls: bool) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        if tls {
+            make_cert(dir.path());
+        }
+        std::fs::write(dir.path().join("serve.yaml"), config).unwrap();
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("log")).unwrap();
+        let mut cmd = Command::new(bin());
+        cmd.arg("serve")
+            .arg(format!("--listen=127.0.0.1:{port}"))
+            .arg("--config")
+            .arg(dir.path().join("serve.yaml"))
+            .arg("--tls-cert")
+            .arg(dir.path().join("tls.crt"))
+            .arg("--tls-key")
+            .arg(dir.path().join("tls.key"))
+            .args(["--no-cluster", "--cert-reload-interval", "100ms"])
+            .args(extra)
+            .env("RUST_LOG", "debug")
+            .stdout(Stdio::null())
+            .stderr(log);
+        if !tls {
+            cmd.arg("--insecure-http");
+        }
+        let child = cmd.spawn().unwrap();
+        let mut s = Server {
+            child: Some(child),
+            dir,
+            port,
+            tls,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = s.client().get(s.url("/readyz")).send() {
+                if r.status() == 200 {
+                    break;
+                }
+            }
+            if let Some(status) = s.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("kubeward serve exited with {status}:\n{}", s.log());
+            }
+            assert!(Instant::now() < deadline, "not ready in time:\n{}", s.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        s
+    }
+
+    fn url(&self, path: &str) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn ca(&self) -> reqwest::Certificate {
+        reqwest::Certificate::from_pem(&std::fs::read(self.dir.path().join("ca.crt")).unwrap())
+            .unwrap()
+    }
+
+    /// A client trusting exactly the given CA PEM.
+    fn client_trusting(ca: reqwest::Certificate) -> reqwest::blocking::Client {
+        reqwest::blocking::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(ca)
+            .timeout(Duration::from_secs(20))
+            .build()
+            .unwrap()
+    }
+
+    fn client(&self) -> reqwest::blocking::Client {
+        if self.tls {
+            Self::client_trusting(self.ca())
+        } else {
+            reqwest::blocking::Client::new()
+        }
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.as_ref().unwrap().id() as i32
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+
+    /// Post an AdmissionReview; returns the response's `response`.
+    fn admit(&self, body: &Value) -> Value {
+        let r = self
+            .client()
+            .post(self.url("/validate"))
+            .json(body)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", self.log());
+        let v: Value = r.json().unwrap();
+        assert_eq!(v["apiVersion"], "admission.k8s.io/v1");
+        assert_eq!(v["kind"], "AdmissionReview");
+        assert_eq!(v["response"]["uid"], body["request"]["uid"]);
+        v["response"].clone()
+    }
+
+    fn wait_exit(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(s) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "did not exit in time:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn sigterm(pid: i32) {
+    // SAFETY: kill(2) on our own child's pid.
+    let rc = unsafe { libc::kill(pid, libc::SIGTERM) };
+    assert_eq!(rc, 0);
+}
+
+fn gvk(kind: &str) -> (Value, Value) {
+    let (group, version, resource) = match kind {
+        "Pod" => ("", "v1", "pods"),
+        "Deployment" => ("apps", "v1", "deployments"),
+        "Role" => ("rbac.authorization.k8s.io", "v1", "roles"),
+        "ClusterRole" => ("rbac.authorization.k8s.io", "v1", "clusterroles"),
+        "RoleBinding" => ("rbac.authorization.k8s.io", "v1", "rolebindings"),
+        other => panic!("{other}"),
+    };
+    (
+        json!({"group": group, "version": version, "kind": kind}),
+        json!({"group": group, "version": version, "resource": resource}),
+    )
+}
+
+static NEXT_UID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// An AdmissionReview as the API server sends it (captured shape of a v1.20+ request).
+fn review(operation: &str, object: Option<Value>, old: Option<Value>) -> Value {
+    let obj = object.as_ref().or(old.as_ref()).unwrap();
+    let kind = obj["kind"].as_str().unwrap();
+    let (k, r) = gvk(kind);
+    let namespace = obj["metadata"]["namespace"].clone();
+    let uid = format!(
+        "00000000-0000-4000-8000-{:012}",
+        NEXT_UID.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    let options_kind = match operation {
+        "CREATE" => "CreateOptions",
+        "UPDATE" => "UpdateOptions",
+        _ => "DeleteOptions",
+    };
+    let mut req = json!({
+        "uid": uid,
+        "kind": k, "resource": r,
+        "requestKind": k, "requestResource": r,
+        "name": obj["metadata"]["name"],
+        "operation": operation,
+        "userInfo": {"username": "alice@example.com", "uid": "u-1",
+            "groups": ["developers", "system:authenticated"]},
+        "object": object, "oldObject": old,
+        "dryRun": false,
+        "options": {"apiVersion": "meta.k8s.io/v1", "kind": options_kind}
+    });
+    if namespace.is_string() {
+        req["namespace"] = namespace;
+    }
+    json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": req})
+}
+
+fn pod(ns: &str, name: &str, container_sc: Value, pod_sc: Value) -> Value {
+    json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "uid": "a1b2", "creationTimestamp": null},
+        "spec": {
+            "securityContext": pod_sc,
+            "containers": [{"name": "app", "image": "registry.example.com/app:1.0",
+                "resources": {}, "terminationMessagePath": "/dev/termination-log",
+                "imagePullPolicy": "IfNotPresent", "securityContext": container_sc}],
+            "restartPolicy": "Always", "dnsPolicy": "ClusterFirst",
+            "serviceAccountName": "default", "schedulerName": "default-scheduler"
+        },
+        "status": {}
+    })
+}
+
+fn privileged_pod(ns: &str) -> Value {
+    pod(ns, "priv", json!({"privileged": true}), json!({}))
+}
+
+fn baseline_pod(ns: &str) -> Value {
+    pod(ns, "plain", json!({}), json!({}))
+}
+
+fn restricted_pod(ns: &str) -> Value {
+    pod(
+        ns,
+        "good",
+        json!({"allowPrivilegeEscalation": false, "capabilities": {"drop": ["ALL"]}}),
+        json!({"runAsNonRoot": true, "seccompProfile": {"type": "RuntimeDefault"}}),
+    )
+}
+
+fn deployment(ns: &str, template: Value) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": ns, "generation": 1},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": template["spec"]}}
+    })
+}
+
+fn wildcard_role(ns: &str) -> Value {
+    json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": {"name": "all-powerful", "namespace": ns},
+        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
+    })
+}
+
+fn message(r: &Value) -> &str {
+    r["status"]["message"].as_str().unwrap_or("")
+}
+
+#[test]
+fn enforce_warn_and_audit_over_https() {
+    let s = Server::start(CONFIG, &[]);
+
+    // enforce (default baseline): a privileged Pod is denied, 403, each violation listed.
+    let r = s.admit(&review("CREATE", Some(privileged_pod("team-a")), None));
+    assert_eq!(r["allowed"], false);
+    assert_eq!(r["status"]["code"], 403);
+    assert!(
+        message(&r).contains(
+            "Pod \"priv\" in namespace \"team-a\" violates the enforce level \"baseline\""
+        ),
+        "{r}"
+    );
+    assert!(
+        message(&r).contains(
+            "KW101 privileged-container at spec.containers[0].securityContext.privileged"
+        ),
+        "{r}"
+    );
+
+    // A Deployment with a privileged template is denied at the template's field path.
+    let r = s.admit(&review(
+        "CREATE",
+        Some(deployment("team-a", privileged_pod("team-a"))),
+        None,
+    ));
+    assert_eq!(r["allowed"], false);
+    assert!(
+        message(&r).contains("spec.template.spec.containers[0].securityContext.privileged"),
+        "{r}"
+    );
+    // ... and its update too.
+    let d = deployment("team-a", privileged_pod("team-a"));
+    let r = s.admit(&review("UPDATE", Some(d.clone()), Some(d)));
+    assert_eq!(r["allowed"], false);
+
+    // warn + audit (default restricted): a baseline-only Pod is allowed, with warnings and
+    // audit annotations naming restricted controls.
+    let r = s.admit(&review("CREATE", Some(baseline_pod("team-a")), None));
+    assert_eq!(r["allowed"], true, "{r}");
+    let warnings = r["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("allowPrivilegeEscalation")),
+        "{r}"
+    );
+    assert!(warnings
+        .iter()
+        .all(|w| w.as_str().unwrap().chars().count() <= 120));
+    let ann = r["auditAnnotations"].as_object().unwrap();
+    assert_eq!(ann["audit-level"], "restricted (4 violations)", "{r}");
+
+    // A compliant Pod and Deployment pass clean.
+    let r = s.admit(&review("CREATE", Some(restricted_pod("team-a")), None));
+    assert_eq!(r, json!({"uid": r["uid"], "allowed": true}));
+    let r = s.admit(&review(
+        "CREATE",
+        Some(deployment("team-a", restricted_pod("team-a"))),
+        None,
+    ));
+    assert_eq!(r["allowed"], true);
+    assert!(r.get("warnings").is_none(), "{r}");
+
+    // Namespace labels: restricted enforced in `strict`, nothing at all in `open`.
+    let r = s.admit(&review("CREATE", Some(baseline_pod("strict")), None));
+    assert_eq!(r["allowed"], false);
+    assert!(message(&r).contains("enforce level \"restricted\""));
+    let r = s.admit(&review("CREATE", Some(privileged_pod("open")), None));
+    assert_eq!(r, json!({"uid": r["uid"], "allowed": true}));
+
+    // RBAC: a wildcard Role is fine at baseline (no PSS control applies), denied at `all`.
+    let r = s.admit(&review("CREATE", Some(wildcard_role("team-a")), None));
+    assert_eq!(r["allowed"], true);
+    let r = s.admit(&review("CREATE", Some(wildcard_role("everything")), None));
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(message(&r).contains("Role \"all-powerful\""), "{r}");
+    assert!(message(&r).contains("KW6"), "{r}");
+
+    // DELETE is allowed; dryRun is evaluated the same.
+    let r = s.admit(&review("DELETE", None, Some(privileged_pod("team-a"))));
+    assert_eq!(r["allowed"], true);
+    let mut dry = review("CREATE", Some(privileged_pod("team-a")), None);
+    dry["request"]["dryRun"] = json!(true);
+    assert_eq!(s.admit(&dry)["allowed"], false);
+
+    // Ephemeral containers: a privileged debug container on a compliant Pod is denied.
+    let old = restricted_pod("team-a");
+    let mut new = old.clone();
+    new["spec"]["ephemeralContainers"] = json!([{"name": "debug", "image": "busybox:1.36", "securityContext": {"privileged": true}}]);
+    let mut body = review("UPDATE", Some(new), Some(old));
+    body["request"]["subResource"] = json!("ephemeralcontainers");
+    let r = s.admit(&body);
+    assert_eq!(r["allowed"], false);
+    assert!(
+        message(&r).contains("spec.ephemeralContainers[0].securityContext.privileged"),
+        "{r}"
+    );
+    // Other subresources pass unevaluated.
+    let mut body = review(
+        "UPDATE",
+        Some(privileged_pod("team-a")),
+        Some(privileged_pod("team-a")),
+    );
+    body["request"]["subResource"] = json!("status");
+    assert_eq!(s.admit(&body)["allowed"], true);
+
+    // Metrics count what happened.
+    let m = s
+        .client()
+        .get(s.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        m.contains("kubeward_admission_requests_total{operation=\"CREATE\",decision=\"deny\"}"),
+        "{m}"
+    );
+    assert!(
+        m.contains("kubeward_admission_violations_total{control=\"KW101\",mode=\"enforce\"}"),
+        "{m}"
+    );
+    assert!(
+        m.contains("kubeward_admission_duration_seconds_bucket"),
+        "{m}"
+    );
+    // The denial was logged as JSON.
+    let log = s.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("\"allowed\":false"))
+        .expect("a denial logged");
+    let v: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["fields"]["message"], "admission");
+}
+
+#[test]
+fn exemptions_and_on_error() {
+    let s = Server::start(CONFIG, &[]);
+    let r = s.admit(&review("CREATE", Some(privileged_pod("kube-system")), None));
+    assert_eq!(r["allowed"], true);
+    assert_eq!(r["auditAnnotations"]["exempt"], "namespace");
+
+    let mut body = review("CREATE", Some(privileged_pod("team-a")), None);
+    body["request"]["userInfo"]["username"] =
+        json!("system:serviceaccount:kube-system:replicaset-controller");
+    let r = s.admit(&body);
+    assert_eq!(
+        (
+            r["allowed"].clone(),
+            r["auditAnnotations"]["exempt"].clone()
+        ),
+        (json!(true), json!("username"))
+    );
+
+    let mut p = privileged_pod("team-a");
+    p["spec"]["runtimeClassName"] = json!("kata");
+    let r = s.admit(&review("CREATE", Some(p), None));
+    assert_eq!(r["auditAnnotations"]["exempt"], "runtimeClass");
+
+    // A CREATE without an object cannot be evaluated: onError: deny.
+    let mut body = review("CREATE", Some(privileged_pod("team-a")), None);
+    body["request"]["object"] = Value::Null;
+    let r = s.admit(&body);
+    assert_eq!(r["allowed"], false);
+    assert!(
+        message(&r).contains("cannot be evaluated (onError: deny)"),
+        "{r}"
+    );
+
+    // The same with onError: allow, in another server.
+    drop(s);
+    let s = Server::start(&CONFIG.replace("onError: deny", "onError: allow"), &[]);
+    let r = s.admit(&body);
+    assert_eq!(r["allowed"], true);
+    assert!(
+        r["warnings"][0].as_str().unwrap().contains("not evaluated"),
+        "{r}"
+    );
+    assert!(s.log().contains("\"path\":\"error\""), "logged either way");
+}
+
+#[test]
+fn bad_requests_get_clear_http_errors() {
+    let s = Server::start(CONFIG, &[]);
+    let c = s.client();
+    let post = |body: Vec<u8>| {
+        let r = c
+            .post(s.url("/validate"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    let (code, text) = post(b"{\"apiVersion\": ".to_vec());
+    assert_eq!(code, 400);
+    assert!(text.contains("not an AdmissionReview"), "{text}");
+    let (code, text) = post(br#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"x","operation":"CREATE"}}"#.to_vec());
+    assert_eq!(code, 400);
+    assert!(text.contains("admissionReviewVersions: [v1]"), "{text}");
+    let (code, text) =
+        post(br#"{"apiVersion":"admission.k8s.io/v1","kind":"ConversionReview"}"#.to_vec());
+    assert_eq!(code, 400);
+    assert!(
+        text.contains("kind \"ConversionReview\" is not supported"),
+        "{text}"
+    );
+
+    // Over 3 MiB: 413. Over HTTP/1.1 the server answers as soon as it knows and closes the
+    // connection, so a client still writing its body may see the connection end before it
+    // reads the 413 (the declared-length case is checked byte by byte in
+    // `slow_clients_time_out_and_declared_oversize_is_refused`). Either way it is refused.
+    let mut big = review("CREATE", Some(restricted_pod("team-a")), None);
+    big["request"]["object"]["metadata"]["annotations"] = json!({"x": "y".repeat(3 << 20)});
+    let bytes = serde_json::to_vec(&big).unwrap();
+    for chunked in [false, true] {
+        let body = if chunked {
+            reqwest::blocking::Body::new(std::io::Cursor::new(bytes.clone()))
+        } else {
+            reqwest::blocking::Body::from(bytes.clone())
+        };
+        if let Ok(r) = c.post(s.url("/validate")).body(body).send() {
+            assert_eq!(r.status(), 413);
+        }
+    }
+
+    assert_eq!(c.get(s.url("/validate")).send().unwrap().status(), 405);
+    assert_eq!(c.get(s.url("/nope")).send().unwrap().status(), 404);
+    assert_eq!(c.get(s.url("/healthz")).send().unwrap().status(), 200);
+    // Still healthy and answering.
+    assert_eq!(
+        s.admit(&review("CREATE", Some(restricted_pod("a")), None))["allowed"],
+        true
+    );
+    let m = c.get(s.url("/metrics")).send().unwrap().text().unwrap();
+    assert!(
+        m.contains("kubeward_http_rejected_total{code=\"413\"} 2"),
+        "{m}"
+    );
+    assert!(
+        m.contains("kubeward_http_rejected_total{code=\"400\"} 3"),
+        "{m}"
+    );
+}
+
+#[test]
+fn bad_config_stops_start_with_a_located_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("serve.yaml");
+    std::fs::write(
+        &path,
+        "defaults:\n  enforce: strict\nexemptions:\n  namespace: [a]\n",
+    )
+    .unwrap();
+    let out = Command::new(bin())
+        .args([
+            "serve",
+            "--no-cluster",
+            "--insecure-http",
+            "--listen=127.0.0.1:0",
+            "--config",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("serve.yaml:2:3: `defaults.enforce`: unknown level \"strict\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("serve.yaml:4:3: unknown key \"namespace\" in `exemptions`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn slow_clients_time_out_and_declared_oversize_is_refused() {
+    let s = Server::start_with(CONFIG, &["--read-timeout", "1s"], false);
+    // Headers never finished: the server closes the connection.
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    tcp.write_all(b"POST /validate HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let t = Instant::now();
+    let mut buf = Vec::new();
+    let _ = tcp.read_to_end(&mut buf);
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "closed after the header timeout"
+    );
+    // A body that stops half way: 408.
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    tcp.write_all(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"apiV")
+        .unwrap();
+    let t = Instant::now();
+    let mut buf = Vec::new();
+    let _ = tcp.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(t.elapsed() < Duration::from_secs(5));
+    // A declared length over 3 MiB: 413 before a byte of the body is sent.
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    tcp.write_all(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4194304\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    let _ = tcp.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("request body over 3145728 bytes"), "{text}");
+    assert_eq!(
+        s.client().get(s.url("/healthz")).send().unwrap().status(),
+        200
+    );
+}
+
+#[test]
+fn certificate_reload_without_failed_requests() {
+    let s = Server::start(CONFIG, &[]);
+    let old_ca = s.ca();
+    // A keep-alive client hammering the server throughout the swap.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let url = s.url("/validate");
+    let body = review("CREATE", Some(restricted_pod("team-a")), None);
+    let hammer = {
+        let stop = stop.clone();
+        let client = Server::client_trusting(old_ca.clone());
+        std::thread::spawn(move || {
+            let (mut ok, mut failed) = (0, Vec::new());
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                match client.post(&url).json(&body).send() {
+                    Ok(r) if r.status() == 200 => ok += 1,
+                    Ok(r) => failed.push(format!("status {}", r.status())),
+                    Err(e) => failed.push(format!("{e:?}")),
+                }
+            }
+            (ok, failed)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(300));
+
+    // A new CA and certificate, written over the served files (rename: atomic, as a Secret
+    // volume update is).
+    let next = tempfile::tempdir().unwrap();
+    make_cert(next.path());
+    for f in ["tls.key", "tls.crt"] {
+        std::fs::copy(next.path().join(f), s.dir.path().join(format!("{f}.new"))).unwrap();
+        std::fs::rename(s.dir.path().join(format!("{f}.new")), s.dir.path().join(f)).unwrap();
+    }
+    let new_ca =
+        reqwest::Certificate::from_pem(&std::fs::read(next.path().join("ca.crt")).unwrap())
+            .unwrap();
+
+    // New connections soon see the new certificate: trusted with the new CA only.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let fresh = Server::client_trusting(new_ca.clone());
+        if fresh.get(s.url("/healthz")).send().is_ok() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "new certificate not served:\n{}",
+            s.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let stale = Server::client_trusting(old_ca);
+    assert!(
+        stale.get(s.url("/healthz")).send().is_err(),
+        "old CA no longer verifies new connections"
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (ok, failed) = hammer.join().unwrap();
+    assert!(ok > 10, "requests went through during the swap: {ok}");
+    assert!(failed.is_empty(), "no request failed: {failed:?}");
+    assert!(s.log().contains("reloaded the serving certificate"));
+
+    // A broken pair is refused and the current certificate stays.
+    std::fs::write(s.dir.path().join("tls.key"), "not a key").unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let fresh = Server::client_trusting(new_ca);
+    assert_eq!(fresh.get(s.url("/healthz")).send().unwrap().status(), 200);
+    assert!(s.log().contains("keeping the current one"));
+}
+
+/// A request body that sends its first half, waits, then sends the rest: a request that is
+/// in flight for `pause`.
+struct SlowBody {
+    data: Vec<u8>,
+    at: usize,
+    pause: Duration,
+    paused: bool,
+    started: std::sync::mpsc::Sender<()>,
+}
+
+impl Read for SlowBody {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let half = self.data.len() / 2;
+        if self.at == half && !self.paused {
+            self.paused = true;
+            let _ = self.started.send(());
+            std::thread::sleep(self.pause);
+        }
+        let end = if self.at < half {
+            half
+        } else {
+            self.data.len()
+        };
+        let n = (end - self.at).min(buf.len());
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn sigterm_finishes_in_flight_requests() {
+    let mut s = Server::start(CONFIG, &["--shutdown-timeout", "10s"]);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let body = serde_json::to_vec(&review("CREATE", Some(privileged_pod("team-a")), None)).unwrap();
+    let client = s.client();
+    let url = s.url("/validate");
+    let in_flight = std::thread::spawn(move || {
+        let r = client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(reqwest::blocking::Body::new(SlowBody {
+                data: body,
+                at: 0,
+                pause: Duration::from_millis(1500),
+                paused: false,
+                started: tx,
+            }))
+            .send()
+            .map_err(|e| format!("{e:?}"))?;
+        let status = r.status().as_u16();
+        let v: Value = r.json().map_err(|e| format!("{e:?}"))?;
+        Ok::<_, String>((status, v))
+    });
+    // The first half of the body is sent: the request is in flight. Stop the server now.
+    rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let t = Instant::now();
+    sigterm(s.pid());
+    // New connections are refused soon after SIGTERM, while the request is still in flight.
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while std::net::TcpStream::connect(("127.0.0.1", s.port)).is_ok() {
+        assert!(Instant::now() < deadline, "still accepting after SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, v) = in_flight
+        .join()
+        .unwrap()
+        .expect("the in-flight request completed");
+    assert_eq!(status, 200);
+    assert_eq!(v["response"]["allowed"], false, "and was decided");
+    let exit = s.wait_exit(Duration::from_secs(10));
+    assert!(exit.success(), "{exit}: {}", s.log());
+    assert!(
+        t.elapsed() >= Duration::from_millis(1000),
+        "waited for the request"
+    );
+    assert!(s.log().contains("all connections closed"));
+}
+
+#[test]
+fn shutdown_deadline_bounds_a_stuck_request() {
+    let mut s = Server::start_with(
+        CONFIG,
+        &["--shutdown-timeout", "1s", "--read-timeout", "60s"],
+        false,
+    );
+    // A request whose body never completes.
+    let mut tcp = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    tcp.write_all(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let t = Instant::now();
+    sigterm(s.pid());
+    let exit = s.wait_exit(Duration::from_secs(10));
+    assert!(exit.success());
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "exited at the deadline, not the read timeout"
+    );
+    assert!(s.log().contains("shutdown deadline passed"));
+}
