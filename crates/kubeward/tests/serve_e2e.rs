@@ -41,6 +41,10 @@ metadata: {name: exempted, labels: {kubeward.io/enforce: baseline}}
 ---
 apiVersion: v1
 kind: Namespace
+metadata: {name: everything, labels: {kubeward.io/enforce: all}}
+---
+apiVersion: v1
+kind: Namespace
 metadata: {name: kubeward, labels: {kubeward.io/webhook: skip}}
 "#;
 
@@ -350,6 +354,11 @@ webhooks:
     operations: ["CREATE", "UPDATE"]
     resources: ["deployments", "replicasets", "statefulsets", "daemonsets"]
     scope: "Namespaced"
+  - apiGroups: ["rbac.authorization.k8s.io"]
+    apiVersions: ["v1"]
+    operations: ["CREATE", "UPDATE"]
+    resources: ["roles", "rolebindings"]
+    scope: "Namespaced"
 "#
         ))
         .await;
@@ -432,6 +441,55 @@ webhooks:
         .create(&PostParams::default(), &restricted_pod("restricted"))
         .await
         .expect("a restricted Pod is admitted under enforce: baseline");
+
+    // ... and controllers pass too: a restricted Deployment becomes a ReplicaSet and a Pod,
+    // both created by the controller manager through the webhook.
+    let mut ok: Value = serde_json::to_value(privileged_deployment("ok")).unwrap();
+    ok["spec"]["template"]["spec"] = serde_json::to_value(restricted_pod("x").spec).unwrap();
+    deployments
+        .create(&PostParams::default(), &serde_json::from_value(ok).unwrap())
+        .await
+        .expect("a restricted Deployment is admitted");
+    eventually(
+        Duration::from_secs(30),
+        "the controller manager to create the restricted Deployment's Pod",
+        || {
+            let api = pods("enforced");
+            async move {
+                let list = api
+                    .list(&kube::api::ListParams::default().labels("app=ok"))
+                    .await
+                    .ok()?;
+                (!list.items.is_empty()).then_some(())
+            }
+        },
+    )
+    .await;
+
+    // ---- enforce all: RBAC objects are judged too (a Role granting every API group).
+    let role = kubeward_testkit::dynamic_api(
+        &client,
+        "rbac.authorization.k8s.io/v1",
+        "Role",
+        Some("everything"),
+    )
+    .await
+    .unwrap();
+    let wildcard: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": "wildcard", "namespace": "everything"},
+        "rules": [{"apiGroups": ["*"], "resources": ["configmaps"], "verbs": ["get"]}]
+    }))
+    .unwrap();
+    let s = api_error(role.create(&PostParams::default(), &wildcard).await);
+    eprintln!("serve_e2e: wildcard Role denied: {s:?}");
+    assert_eq!(s.code, 403, "{s:?}");
+    assert!(
+        s.message.contains("violates the enforce level \"all\""),
+        "{s:?}"
+    );
+    assert!(s.message.contains("KW603"), "{s:?}");
 
     // ---- warn restricted: a baseline Pod is admitted, and the warnings reach the client as
     // `Warning` headers (kube-rs does not surface them, so send the request by hand).
