@@ -386,9 +386,10 @@ impl TestCluster {
             .unwrap_or_else(|e| panic!("creating objects: {e:#}"))
     }
 
-    /// Wait until `namespace` has its `default` ServiceAccount, which the controller manager
-    /// creates a moment after the namespace. Until then the ServiceAccount admission plugin
-    /// rejects every Pod in it ("serviceaccount \"default\" not found"): call this before
+    /// Wait until `namespace` has its `default` ServiceAccount with its token Secret, which
+    /// the controller manager creates a moment after the namespace. Until then v1.20's
+    /// ServiceAccount admission plugin rejects every Pod in it ("serviceaccount \"default\"
+    /// not found", then HTTP 500 "No API token found for service account"): call this before
     /// creating Pods. Needs the controller manager (the default).
     pub async fn wait_for_default_service_account(&self, namespace: &str) {
         let api: Api<k8s_openapi::api::core::v1::ServiceAccount> =
@@ -398,7 +399,13 @@ impl TestCluster {
             &format!("ServiceAccount {namespace}/default"),
             || {
                 let api = api.clone();
-                async move { api.get_opt("default").await.ok().flatten() }
+                async move {
+                    api.get_opt("default")
+                        .await
+                        .ok()
+                        .flatten()
+                        .filter(|sa| sa.secrets.as_ref().is_some_and(|s| !s.is_empty()))
+                }
             },
         )
         .await;

@@ -505,8 +505,15 @@ webhooks:
         .iter()
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .collect();
+    let status = resp.status().as_u16();
+    let body = resp.into_body().collect_bytes().await.unwrap_or_default();
     eprintln!("serve_e2e: baseline Pod admitted with warnings: {warnings:#?}");
-    assert_eq!(resp.status().as_u16(), 201, "{warnings:?}");
+    assert_eq!(
+        status,
+        201,
+        "{warnings:?} {}",
+        String::from_utf8_lossy(&body)
+    );
     for id in ["KW201", "KW202", "KW205", "KW207"] {
         assert!(
             warnings
