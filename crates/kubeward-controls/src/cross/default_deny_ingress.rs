@@ -1,6 +1,4 @@
-use kubeward_model::FieldPath;
-
-use super::{considered, nsa, policies, skipped_namespace};
+use super::{nsa, report_missing_default_deny};
 use crate::inventory::{CrossViolation, FactKind, Inventory};
 use crate::pss::frameworks;
 use crate::{control, Control, ControlMeta};
@@ -46,25 +44,11 @@ impl Control for NoDefaultDenyIngress {
     }
 
     fn check_inventory(&self, inv: &Inventory, out: &mut Vec<CrossViolation>) {
-        for ns in inv.namespaces() {
-            let p = policies(inv, &ns.name);
-            if skipped_namespace(&ns.name) || p.is_empty() {
-                continue;
-            }
-            let has = p.iter().any(|f| {
-                matches!(&f.kind, FactKind::NetworkPolicy { selector, denies_all_ingress: true, .. } if selector.is_empty())
-            });
-            if !has {
-                out.push(CrossViolation {
-                    at: ns.at.clone(),
-                    path: FieldPath::from("metadata.name"),
-                    message: format!(
-                        "namespace {:?} has no default-deny ingress NetworkPolicy (considered {})",
-                        ns.name,
-                        considered("NetworkPolicies", &p)
-                    ),
-                });
-            }
-        }
+        report_missing_default_deny(
+            inv,
+            out,
+            "ingress",
+            |k| matches!(k, FactKind::NetworkPolicy { selector, denies_all_ingress: true, .. } if selector.is_empty()),
+        );
     }
 }

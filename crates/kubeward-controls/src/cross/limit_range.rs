@@ -1,6 +1,4 @@
-use kubeward_model::FieldPath;
-
-use super::{considered, nsa, skipped_namespace, workloads};
+use super::{nsa, report_workload_namespaces_without};
 use crate::inventory::{CrossViolation, FactKind, Inventory};
 use crate::pss::frameworks;
 use crate::{control, Control, ControlMeta};
@@ -41,25 +39,8 @@ impl Control for NamespaceWithoutLimitRange {
     }
 
     fn check_inventory(&self, inv: &Inventory, out: &mut Vec<CrossViolation>) {
-        for ns in inv.namespaces() {
-            let w = workloads(inv, &ns.name);
-            if skipped_namespace(&ns.name) || w.is_empty() {
-                continue;
-            }
-            if !inv
-                .in_namespace(&ns.name)
-                .any(|f| matches!(f.kind, FactKind::LimitRange))
-            {
-                out.push(CrossViolation {
-                    at: ns.at.clone(),
-                    path: FieldPath::from("metadata.name"),
-                    message: format!(
-                        "namespace {:?} has no LimitRange in this scan (considered {} in it)",
-                        ns.name,
-                        considered("workloads", &w)
-                    ),
-                });
-            }
-        }
+        report_workload_namespaces_without(inv, out, "LimitRange", |k| {
+            matches!(k, FactKind::LimitRange)
+        });
     }
 }

@@ -7,7 +7,9 @@
 //! namespace (left to `helm -n` or `kubectl -n`) are not placed in any namespace. Each message
 //! says which objects were considered.
 
-use crate::inventory::{Fact, FactKind, Inventory};
+use kubeward_model::FieldPath;
+
+use crate::inventory::{CrossViolation, Fact, FactKind, Inventory};
 use crate::Control;
 
 pub mod default_deny_egress;
@@ -62,5 +64,66 @@ pub(crate) fn considered(noun: &str, facts: &[&Fact]) -> String {
         format!("0 {noun}")
     } else {
         format!("{} {noun} ({}{more})", facts.len(), names.join(", "))
+    }
+}
+
+/// A finding on a Namespace object, at its name.
+pub(crate) fn on_namespace(ns: &Fact, message: String) -> CrossViolation {
+    CrossViolation {
+        at: ns.at.clone(),
+        path: FieldPath::from("metadata.name"),
+        message,
+    }
+}
+
+/// KW802/KW803: namespaces whose NetworkPolicies (at least one in the scan) include no
+/// default deny for one direction, as `is_default_deny` tells.
+pub(crate) fn report_missing_default_deny(
+    inv: &Inventory,
+    out: &mut Vec<CrossViolation>,
+    direction: &str,
+    is_default_deny: impl Fn(&FactKind) -> bool,
+) {
+    for ns in inv.namespaces() {
+        let p = policies(inv, &ns.name);
+        if skipped_namespace(&ns.name) || p.is_empty() {
+            continue;
+        }
+        if !p.iter().any(|f| is_default_deny(&f.kind)) {
+            out.push(on_namespace(
+                ns,
+                format!(
+                    "namespace {:?} has no default-deny {direction} NetworkPolicy (considered {})",
+                    ns.name,
+                    considered("NetworkPolicies", &p)
+                ),
+            ));
+        }
+    }
+}
+
+/// KW805/KW806: namespaces with workloads but no object of the kind `has` recognises
+/// (`what` names it in the message).
+pub(crate) fn report_workload_namespaces_without(
+    inv: &Inventory,
+    out: &mut Vec<CrossViolation>,
+    what: &str,
+    has: impl Fn(&FactKind) -> bool,
+) {
+    for ns in inv.namespaces() {
+        let w = workloads(inv, &ns.name);
+        if skipped_namespace(&ns.name) || w.is_empty() {
+            continue;
+        }
+        if !inv.in_namespace(&ns.name).any(|f| has(&f.kind)) {
+            out.push(on_namespace(
+                ns,
+                format!(
+                    "namespace {:?} has no {what} in this scan (considered {} in it)",
+                    ns.name,
+                    considered("workloads", &w)
+                ),
+            ));
+        }
     }
 }

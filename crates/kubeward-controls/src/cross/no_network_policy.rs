@@ -1,6 +1,4 @@
-use kubeward_model::FieldPath;
-
-use super::{considered, nsa, policies, skipped_namespace, workloads};
+use super::{considered, nsa, on_namespace, policies, skipped_namespace, workloads};
 use crate::inventory::{CrossViolation, Inventory};
 use crate::pss::frameworks;
 use crate::{control, Control, ControlMeta};
@@ -50,15 +48,14 @@ impl Control for NamespaceWithoutNetworkPolicy {
                 continue;
             }
             let w = workloads(inv, &ns.name);
-            out.push(CrossViolation {
-                at: ns.at.clone(),
-                path: FieldPath::from("metadata.name"),
-                message: format!(
+            out.push(on_namespace(
+                ns,
+                format!(
                     "namespace {:?} has no NetworkPolicy in this scan, so its pods accept traffic from anywhere (considered {} in it)",
                     ns.name,
                     considered("workloads", &w)
                 ),
-            });
+            ));
         }
     }
 }
