@@ -26,6 +26,16 @@ fn json(cmd: &mut Command, code: i32) -> Value {
     serde_json::from_slice(&out).expect("a JSON report")
 }
 
+/// The first finding of control `id` in a JSON report.
+fn finding<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id)
+        .unwrap_or_else(|| panic!("no {id} finding"))
+}
+
 fn ids(report: &Value) -> Vec<String> {
     report["findings"]
         .as_array()
@@ -74,12 +84,7 @@ fn config_is_found_upward_and_flags_win() {
         kubeward(&sub).args(["scan", "pod.yaml", "--format", "json"]),
         0,
     );
-    let kw101 = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "KW101")
-        .unwrap();
+    let kw101 = finding(&report, "KW101");
     assert_eq!(kw101["severity"], "medium");
     // The flag wins over the file.
     kubeward(&sub)
@@ -91,15 +96,7 @@ fn config_is_found_upward_and_flags_win() {
         kubeward(&sub).args(["scan", "pod.yaml", "--format", "json", "--no-config"]),
         1,
     );
-    assert_eq!(
-        report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["id"] == "KW101")
-            .unwrap()["severity"],
-        "critical"
-    );
+    assert_eq!(finding(&report, "KW101")["severity"], "critical");
 }
 
 #[test]
@@ -220,12 +217,7 @@ fn annotation_suppresses_with_a_reason_and_requires_one() {
         kubeward(dir.path()).args(["scan", "pod.yaml", "--format", "json", "--show-suppressed"]),
         1,
     );
-    let kw101 = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "KW101")
-        .unwrap();
+    let kw101 = finding(&report, "KW101");
     assert_eq!(kw101["suppressed"]["by"], "annotation");
     assert_eq!(kw101["suppressed"]["reason"], "needs the GPU driver");
     assert!(!ids(&report).contains(&"KW101".to_string()));
