@@ -218,16 +218,22 @@ impl Reader {
     }
 }
 
+/// A config file's text and the name its errors carry; an unreadable file is an input error.
+pub fn read(path: &Path) -> Result<(Arc<str>, String), Vec<InputError>> {
+    let file: Arc<str> = Arc::from(path.display().to_string().as_str());
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok((file, text)),
+        Err(e) => Err(vec![InputError::file(
+            &file,
+            format!("cannot read the config file: {e}"),
+        )]),
+    }
+}
+
 impl Config {
     /// Read and check a config file. Every problem is an input error with its location.
     pub fn load(path: &Path) -> Result<Config, Vec<InputError>> {
-        let file: Arc<str> = Arc::from(path.display().to_string().as_str());
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![InputError::file(
-                &file,
-                format!("cannot read the config file: {e}"),
-            )]
-        })?;
+        let (file, text) = read(path)?;
         Self::parse(&text, file, Some(path.to_path_buf()))
     }
 

@@ -158,13 +158,7 @@ impl Reader {
 
 impl WebhookConfig {
     pub fn load(path: &Path) -> Result<WebhookConfig, Vec<InputError>> {
-        let file: Arc<str> = Arc::from(path.display().to_string().as_str());
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            vec![InputError::file(
-                &file,
-                format!("cannot read the config file: {e}"),
-            )]
-        })?;
+        let (file, text) = kubeward_engine::config::read(path)?;
         Self::parse(&text, file)
     }
 
