@@ -112,6 +112,29 @@ pub struct Fact {
     pub ignores: Vec<(&'static str, String)>,
 }
 
+impl Fact {
+    /// The fact `t` contributes, if any; `object` gives its identity (the engine shares the
+    /// one its findings use).
+    pub fn of(
+        t: &Target<'_>,
+        file: &Arc<str>,
+        object: impl FnOnce() -> Arc<ObjectId>,
+    ) -> Option<Fact> {
+        let (kind, namespace, pos) = extract(t)?;
+        Some(Fact {
+            kind,
+            namespace,
+            name: t.object.name.to_string(),
+            at: Located {
+                file: file.clone(),
+                pos,
+                object: object(),
+            },
+            ignores: Vec::new(),
+        })
+    }
+}
+
 /// Everything the cross-object controls see, in input order.
 #[derive(Default, Debug)]
 pub struct Inventory {
@@ -200,19 +223,8 @@ pub struct CrossViolation {
 impl Inventory {
     /// Record the fact `t` contributes, if any.
     pub fn add(&mut self, t: &Target<'_>, file: &Arc<str>) {
-        if let Some((kind, namespace, pos)) = extract(t) {
-            self.facts.push(Fact {
-                kind,
-                namespace,
-                name: t.object.name.to_string(),
-                at: Located {
-                    file: file.clone(),
-                    pos,
-                    object: Arc::new(t.object.id()),
-                },
-                ignores: Vec::new(),
-            });
-        }
+        self.facts
+            .extend(Fact::of(t, file, || Arc::new(t.object.id())));
     }
 
     pub fn namespaces(&self) -> impl Iterator<Item = &Fact> {

@@ -16,7 +16,7 @@ pub mod secrets;
 pub mod services;
 pub mod workload;
 
-pub use inventory::{CrossViolation, Inventory};
+pub use inventory::{CrossViolation, Fact, Inventory};
 pub use meta::*;
 
 use kubeward_model::{FieldPath, Object, PodSpec};

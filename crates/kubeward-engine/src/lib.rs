@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::collections::{HashMap, HashSet};
 
 use kubeward_controls::{
-    applies, registry, Context, Control, Inventory, PssLevel, Settings, Severity, Target,
+    applies, registry, Context, Control, Fact, Inventory, PssLevel, Settings, Severity, Target,
 };
 use kubeward_model::{objects_in, shape, Item, ObjectId};
 use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits};
@@ -421,9 +421,7 @@ impl Engine {
             object,
         };
         if !self.cross.is_empty() {
-            let mut facts = Inventory::default();
-            facts.add(&target, file);
-            for mut fact in facts.facts {
+            if let Some(mut fact) = Fact::of(&target, file, || id_of(&target.object)) {
                 fact.ignores = ignores.clone();
                 out.facts.push(fact);
             }
