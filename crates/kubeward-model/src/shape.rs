@@ -188,6 +188,43 @@ fn expected(shape: &Shape) -> &'static str {
 
 /// Check `node` against `shape`, pushing one problem per wrong field.
 pub fn check(node: NodeRef<'_>, shape: &Shape, path: &FieldPath, out: &mut Vec<Problem>) {
+    let mut trail = Trail {
+        base: path,
+        steps: Vec::new(),
+    };
+    check_at(node, shape, &mut trail, out);
+}
+
+/// One step below the path a check started from.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Where the check is, kept as steps and turned into a [`FieldPath`] only for a problem:
+/// almost every field is well typed, and building its path was most of this check's time.
+struct Trail<'p, 'a> {
+    base: &'p FieldPath,
+    steps: Vec<Step<'a>>,
+}
+
+impl Trail<'_, '_> {
+    fn path(&self) -> FieldPath {
+        self.steps
+            .iter()
+            .fold(self.base.clone(), |p, step| match step {
+                Step::Key(k) => p.key(k),
+                Step::Index(i) => p.index(*i),
+            })
+    }
+}
+
+fn check_at<'a>(
+    node: NodeRef<'a>,
+    shape: &Shape,
+    trail: &mut Trail<'_, 'a>,
+    out: &mut Vec<Problem>,
+) {
     if !matches(&node, shape) {
         let found = node.value_type();
         let shown = match node.scalar_text() {
@@ -197,29 +234,35 @@ pub fn check(node: NodeRef<'_>, shape: &Shape, path: &FieldPath, out: &mut Vec<P
         out.push(Problem {
             pos: node.pos(),
             message: format!(
-                "{path}: expected {}, found {}{shown}",
+                "{}: expected {}, found {}{shown}",
+                trail.path(),
                 expected(shape),
                 found.describe()
             ),
         });
         return;
     }
+    let mut descend = |step: Step<'a>, value: NodeRef<'a>, s: &Shape, trail: &mut Trail<'_, 'a>| {
+        trail.steps.push(step);
+        check_at(value, s, trail, out);
+        trail.steps.pop();
+    };
     match shape {
         Map(fields) => {
             for (key, value) in node.entries() {
                 if let Some((_, s)) = fields.iter().find(|(k, _)| *k == key) {
-                    check(value, s, &path.key(key), out);
+                    descend(Step::Key(key), value, s, trail);
                 }
             }
         }
         MapOf(s) => {
             for (key, value) in node.entries() {
-                check(value, s, &path.key(key), out);
+                descend(Step::Key(key), value, s, trail);
             }
         }
         List(s) => {
             for (i, item) in node.items().enumerate() {
-                check(item, s, &path.index(i), out);
+                descend(Step::Index(i), item, s, trail);
             }
         }
         _ => {}

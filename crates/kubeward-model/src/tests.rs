@@ -160,3 +160,46 @@ fn field_paths_bracket_odd_keys() {
         "spec.containers[2]"
     );
 }
+
+use proptest::prelude::*;
+
+proptest! {
+    /// Paths built step by step read exactly as the formatting rules say: plain keys joined by
+    /// dots, odd keys bracketed and quoted, indexes in decimal.
+    #[test]
+    fn field_paths_build_as_written(
+        steps in proptest::collection::vec(
+            prop_oneof![
+                "[a-zA-Z0-9_-]{1,8}".prop_map(Ok),
+                "[a-z./' ]{0,6}".prop_map(Ok),
+                any::<usize>().prop_map(Err),
+            ],
+            0..6,
+        )
+    ) {
+        let mut path = FieldPath::root();
+        let mut expected = String::new();
+        for step in &steps {
+            match step {
+                Ok(key) => {
+                    path = path.key(key);
+                    let plain = !key.is_empty()
+                        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    if plain {
+                        if !expected.is_empty() {
+                            expected.push('.');
+                        }
+                        expected.push_str(key);
+                    } else {
+                        expected.push_str(&format!("['{}']", key.replace('\'', "\\'")));
+                    }
+                }
+                Err(i) => {
+                    path = path.index(*i);
+                    expected.push_str(&format!("[{i}]"));
+                }
+            }
+        }
+        prop_assert_eq!(path.as_str(), expected.as_str());
+    }
+}

@@ -169,6 +169,79 @@ pub struct JsonReporter {
     any: bool,
     errors: Vec<Value>,
     warnings: Vec<Value>,
+    /// One piece's findings, rendered before a single write to `out`.
+    buf: Vec<u8>,
+    fragments: ControlFragments,
+}
+
+/// The parts of a finding's JSON that depend only on its control (names, title, remediation,
+/// framework mappings), rendered once per control: they were most of the bytes the writer
+/// escaped on big scans, where one control reports thousands of findings.
+#[derive(Default)]
+struct ControlFragments(std::collections::HashMap<&'static str, (Box<[u8]>, Box<[u8]>)>);
+
+impl ControlFragments {
+    /// `{"id":…,"name":…,"title":…,` and `,"remediation":…,"frameworks":{…}` for `f`'s control.
+    fn get(&mut self, f: &Finding) -> io::Result<&(Box<[u8]>, Box<[u8]>)> {
+        let c = f.control;
+        if !self.0.contains_key(c.id) {
+            let full = FindingJson::from(f);
+            let mut head = br#"{"id":"#.to_vec();
+            serde_json::to_writer(&mut head, &full.id)?;
+            head.extend_from_slice(br#","name":"#);
+            serde_json::to_writer(&mut head, &full.name)?;
+            head.extend_from_slice(br#","title":"#);
+            serde_json::to_writer(&mut head, &full.title)?;
+            head.push(b',');
+            let mut tail = br#","remediation":"#.to_vec();
+            serde_json::to_writer(&mut tail, &full.remediation)?;
+            tail.extend_from_slice(br#","frameworks":"#);
+            serde_json::to_writer(&mut tail, &full.frameworks)?;
+            self.0.insert(c.id, (head.into(), tail.into()));
+        }
+        Ok(&self.0[c.id])
+    }
+}
+
+/// Append `f` as JSON to `out`: the same document as serializing [`FindingJson`], field for
+/// field and in the same order (a test holds the two equal), with the control's part copied
+/// from `fragments`.
+fn write_finding(
+    out: &mut Vec<u8>,
+    fragments: &mut ControlFragments,
+    f: &Finding,
+) -> io::Result<()> {
+    let (head, tail) = fragments.get(f)?;
+    out.extend_from_slice(head);
+    out.extend_from_slice(br#""severity":""#);
+    out.extend_from_slice(f.severity.as_str().as_bytes());
+    out.extend_from_slice(br#"","object":"#);
+    serde_json::to_writer(&mut *out, &*f.object)?;
+    out.extend_from_slice(br#","location":"#);
+    serde_json::to_writer(
+        &mut *out,
+        &LocationJson {
+            file: &f.file,
+            line: f.pos.line,
+            column: f.pos.column,
+            path: f.path.as_str(),
+        },
+    )?;
+    out.extend_from_slice(br#","message":"#);
+    serde_json::to_writer(&mut *out, &f.message)?;
+    out.extend_from_slice(tail);
+    if let Some(s) = &f.suppressed {
+        out.extend_from_slice(br#","suppressed":"#);
+        serde_json::to_writer(
+            &mut *out,
+            &SuppressedJson {
+                by: s.by.as_str(),
+                reason: &s.reason,
+            },
+        )?;
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 impl JsonReporter {
@@ -180,6 +253,8 @@ impl JsonReporter {
             any: false,
             errors: Vec::new(),
             warnings: Vec::new(),
+            buf: Vec::new(),
+            fragments: ControlFragments::default(),
         }
     }
 
@@ -207,13 +282,15 @@ impl JsonReporter {
 impl Sink for JsonReporter {
     fn file(&mut self, r: FileResult) -> io::Result<()> {
         self.start()?;
+        self.buf.clear();
         for f in &r.findings {
             if self.any {
-                self.out.write_all(b",")?;
+                self.buf.push(b',');
             }
-            serde_json::to_writer(&mut self.out, &FindingJson::from(f))?;
+            write_finding(&mut self.buf, &mut self.fragments, f)?;
             self.any = true;
         }
+        self.out.write_all(&self.buf)?;
         self.errors.extend(r.errors.iter().map(error_json));
         self.warnings.extend(r.warnings.iter().map(warning_json));
         Ok(())
@@ -231,5 +308,56 @@ impl Reporter for JsonReporter {
             "],\"errors\":{errors},\"warnings\":{warnings},\"summary\":{summary}}}"
         )?;
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod fast_writer_tests {
+    use kubeward_controls::{registry, Settings, Severity};
+    use kubeward_engine::{Engine, Policy, SuppressedBy, Suppression};
+    use kubeward_yaml::Limits;
+
+    use super::*;
+
+    /// Every control's failing fixtures: the hand-assembled JSON of each finding is the same
+    /// document, byte for byte, as serializing `FindingJson`, suppressed or not, whatever the
+    /// severity override.
+    #[test]
+    fn write_finding_equals_serde_of_finding_json() {
+        let engine = Engine::new(
+            registry::all().to_vec(),
+            Settings::default(),
+            Limits::default(),
+        )
+        .with_policy(Policy::default());
+        let fixtures =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../kubeward-controls/fixtures");
+        let mut fragments = ControlFragments::default();
+        let mut compared = 0;
+        for dir in std::fs::read_dir(&fixtures).unwrap() {
+            for file in std::fs::read_dir(dir.unwrap().path()).unwrap() {
+                let path = file.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let result = engine.scan_text(&path.display().to_string(), &text);
+                for (i, mut f) in result.findings.into_iter().enumerate() {
+                    if i % 2 == 1 {
+                        f.severity = Severity::Info;
+                        f.suppressed = Some(Suppression {
+                            by: SuppressedBy::Config,
+                            reason: "a \"quoted\" reason\n".into(),
+                        });
+                    }
+                    let mut fast = Vec::new();
+                    write_finding(&mut fast, &mut fragments, &f).unwrap();
+                    let slow = serde_json::to_vec(&FindingJson::from(&f)).unwrap();
+                    assert_eq!(
+                        String::from_utf8(fast).unwrap(),
+                        String::from_utf8(slow).unwrap()
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 500, "only {compared} findings compared");
     }
 }

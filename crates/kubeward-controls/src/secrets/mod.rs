@@ -408,6 +408,14 @@ pub const ENTROPY_MIN_LEN: usize = 32;
 ///   (digests, commit SHAs, UUIDs) cannot reach 4.5 bits; file paths, SSH public keys,
 ///   `data:` URIs and the bodies of certificates and public keys are skipped.
 pub fn find_secret(value: &str) -> Option<SecretHit<'_>> {
+    if !may_hold_secret(value) {
+        return None;
+    }
+    detect(value)
+}
+
+/// [`find_secret`] without its prefilter (the property test compares the two).
+pub(crate) fn detect(value: &str) -> Option<SecretHit<'_>> {
     find_pem_private_key(value)
         .or_else(|| find_url_password(value))
         .or_else(|| find_aws_key(value))
@@ -416,6 +424,42 @@ pub fn find_secret(value: &str) -> Option<SecretHit<'_>> {
         .or_else(|| find_google_key(value))
         .or_else(|| find_jwt(value))
         .or_else(|| find_high_entropy(value))
+}
+
+/// The shortest run of base64 characters ([`is_b64`]) that any detector but the three with a
+/// marker (`-----BEGIN `, `://`, `eyJ`) needs: a Slack token (`xoxb-` and 10 more) has 15;
+/// AWS keys (20), GitHub tokens (34), Google keys (39) and high-entropy strings
+/// ([`ENTROPY_MIN_LEN`]) are longer.
+const SHORTEST_TOKEN_RUN: usize = 15;
+
+/// Whether `value` can hold anything [`find_secret`] recognises: one linear pass over its
+/// bytes, so that the great majority of values (ports, flags, names) skip the detectors'
+/// dozen substring searches. Conservative: a property test holds that every value
+/// [`find_secret`] flags passes it.
+fn may_hold_secret(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if is_b64(b) {
+            run += 1;
+            if run >= SHORTEST_TOKEN_RUN {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+        let rest = &bytes[i..];
+        let marker = match b {
+            b':' => rest.starts_with(b"://"),
+            b'-' => rest.starts_with(b"-----BEGIN "),
+            b'e' => rest.starts_with(b"eyJ"),
+            _ => false,
+        };
+        if marker {
+            return true;
+        }
+    }
+    false
 }
 
 /// The secrets of a value found by repeated [`find_secret`], each search resuming after the

@@ -143,6 +143,11 @@ fn secret_formats() {
         Some(("AWS access key ID", "AKIAXKWFIXTURE000001".into()))
     );
     assert_eq!(kind("AKIAIOSFODNN7EXAMPLE"), None, "AWS documentation key");
+    // The shortest token the prefilter must let through: 15 token characters.
+    assert_eq!(
+        kind("t=xoxb-12345a789b "),
+        Some(("Slack token", "xoxb-12345a789b".into()))
+    );
     assert_eq!(kind("XAKIAXKWFIXTURE000001"), None, "not at a word start");
     assert_eq!(kind("AKIAXKWFIXTURE0000012"), None, "too long");
     assert_eq!(
@@ -272,6 +277,26 @@ proptest! {
         name in "(_|-|\\.|[a-z]{1,4}|[A-Z]{1,4}|pass|Pwd|SECRET|token|Api|KEY|access|Private|CREDENTIALS|PG|ID|FILE|NAME){0,6}"
     ) {
         prop_assert_eq!(is_credential_name(&name), names_credential(&name));
+    }
+
+    /// The byte-scan prefilter never hides a secret the detectors would find: near every
+    /// detector's pattern, with runs of token characters of every length around the 15
+    /// the prefilter needs.
+    #[test]
+    fn secret_prefilter_is_conservative(
+        prefix in "[ -~]{0,6}",
+        pat in prop::sample::select(vec![
+            "AKIA", "ASIA", "ghp_", "gho_", "github_pat_", "xoxb-", "xoxp-", "AIza", "eyJ",
+            "://", "://u:p@", "-----BEGIN ", "-----BEGIN RSA PRIVATE KEY-----", "",
+        ]),
+        body in "[A-Za-z0-9_+/-]{0,45}",
+        suffix in "[ -~]{0,6}",
+    ) {
+        let s = format!("{prefix}{pat}{body}{suffix}");
+        if detect(&s).is_some() {
+            prop_assert!(may_hold_secret(&s), "{s:?}");
+        }
+        prop_assert_eq!(find_secret(&s), detect(&s));
     }
 
     #[test]
