@@ -106,17 +106,66 @@ pub fn find(start: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-struct Reader {
+/// Reads a config file's tree, collecting every problem with its line and column instead
+/// of stopping at the first. Shared by every config file kubeward reads (`.kubeward.yaml`,
+/// the webhook's config), so they accept and reject values the same way.
+pub struct Reader {
     file: Arc<str>,
     errors: Vec<InputError>,
 }
 
 impl Reader {
-    fn err(&mut self, at: NodeRef<'_>, msg: String) {
+    pub fn new(file: Arc<str>) -> Self {
+        Reader {
+            file,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The problems found so far.
+    pub fn errors(&self) -> &[InputError] {
+        &self.errors
+    }
+
+    pub fn into_errors(self) -> Vec<InputError> {
+        self.errors
+    }
+
+    pub fn err(&mut self, at: NodeRef<'_>, msg: String) {
         self.errors.push(InputError::at(&self.file, at.pos(), &msg));
     }
 
-    fn strings(&mut self, node: NodeRef<'_>, what: &str) -> Vec<String> {
+    /// A mapping's entries; null is an empty mapping.
+    pub fn map<'a>(&mut self, node: NodeRef<'a>, what: &str) -> Vec<(&'a str, NodeRef<'a>)> {
+        if node.is_null() {
+            return Vec::new();
+        }
+        if !node.is_map() {
+            self.err(node, format!("`{what}` must be a mapping"));
+            return Vec::new();
+        }
+        node.entries().collect()
+    }
+
+    /// A scalar, as text.
+    pub fn string(&mut self, node: NodeRef<'_>, what: &str) -> Option<String> {
+        match node
+            .scalar_text()
+            .filter(|_| !node.is_map() && !node.is_seq())
+        {
+            Some(s) => Some(s.to_string()),
+            None => {
+                self.err(node, format!("`{what}` must be a string"));
+                None
+            }
+        }
+    }
+
+    /// A list of strings; a single string is a list of one, null an empty list.
+    pub fn strings(&mut self, node: NodeRef<'_>, what: &str) -> Vec<String> {
+        if node.is_null() {
+            return Vec::new();
+        }
         if let Some(s) = node.as_str() {
             return vec![s.to_string()];
         }
@@ -137,7 +186,33 @@ impl Reader {
         out
     }
 
-    fn control_ids(&mut self, node: NodeRef<'_>, what: &str) -> Vec<&'static str> {
+    /// A scalar parsed as `T` (a severity, a level, a version); `expected` says what a value
+    /// looks like when the node is not a scalar at all.
+    pub fn parsed<T: std::str::FromStr<Err = String>>(
+        &mut self,
+        node: NodeRef<'_>,
+        what: &str,
+        expected: &str,
+    ) -> Option<T> {
+        match node
+            .scalar_text()
+            .filter(|_| !node.is_map() && !node.is_seq())
+            .map(str::parse::<T>)
+        {
+            Some(Ok(v)) => Some(v),
+            Some(Err(e)) => {
+                self.err(node, format!("`{what}`: {e}"));
+                None
+            }
+            None => {
+                self.err(node, format!("`{what}` must be {expected}"));
+                None
+            }
+        }
+    }
+
+    /// Control IDs or names, one or a list; unknown ones are errors at their item.
+    pub fn control_ids(&mut self, node: NodeRef<'_>, what: &str) -> Vec<&'static str> {
         let items: Vec<NodeRef<'_>> = if node.is_seq() {
             node.items().collect()
         } else {
@@ -170,7 +245,8 @@ impl Reader {
         out
     }
 
-    fn bool(&mut self, node: NodeRef<'_>, what: &str) -> bool {
+    /// true or false (an error, read as false, otherwise).
+    pub fn bool(&mut self, node: NodeRef<'_>, what: &str) -> bool {
         node.as_bool().unwrap_or_else(|| {
             self.err(node, format!("`{what}` must be true or false"));
             false
@@ -263,15 +339,11 @@ impl Config {
         }
         if !root.is_map() {
             r.err(root, "the config file must be a mapping".to_string());
-            return Err(r.errors);
+            return Err(r.into_errors());
         }
         for (key, value) in root.entries() {
             match key {
-                "failOn" => match value.scalar_text().map(str::parse::<Severity>) {
-                    Some(Ok(s)) => cfg.fail_on = Some(s),
-                    Some(Err(e)) => r.err(value, format!("`failOn`: {e}")),
-                    None => r.err(value, "`failOn` must be a severity".to_string()),
-                },
+                "failOn" => cfg.fail_on = r.parsed::<Severity>(value, "failOn", "a severity").or(cfg.fail_on),
                 "frameworks" => {
                     let mut fw = Vec::new();
                     for name in r.strings(value, "frameworks") {
@@ -282,11 +354,9 @@ impl Config {
                     }
                     cfg.frameworks = Some(fw);
                 }
-                "pssVersion" => match value.scalar_text().map(str::parse::<PssVersion>) {
-                    Some(Ok(v)) => cfg.pss_version = Some(v),
-                    Some(Err(e)) => r.err(value, format!("`pssVersion`: {e}")),
-                    None => r.err(value, "`pssVersion` must be a version such as v1.37".to_string()),
-                },
+                "pssVersion" => {
+                    cfg.pss_version = r.parsed::<PssVersion>(value, "pssVersion", "a version such as v1.37").or(cfg.pss_version)
+                }
                 "controls" => {
                     if !value.is_map() {
                         r.err(value, "`controls` must be a mapping with `enable` and/or `disable`".to_string());
@@ -310,10 +380,8 @@ impl Config {
                             r.err(v, format!("`severity`: unknown control {k:?}"));
                             continue;
                         };
-                        match v.scalar_text().map(str::parse::<Severity>) {
-                            Some(Ok(s)) => cfg.severity.push((c.meta().id, s)),
-                            Some(Err(e)) => r.err(v, format!("`severity.{k}`: {e}")),
-                            None => r.err(v, format!("`severity.{k}` must be a severity")),
+                        if let Some(s) = r.parsed::<Severity>(v, &format!("severity.{k}"), "a severity") {
+                            cfg.severity.push((c.meta().id, s));
                         }
                     }
                 }
@@ -339,10 +407,10 @@ impl Config {
                 ),
             }
         }
-        if r.errors.is_empty() {
+        if r.errors().is_empty() {
             Ok(cfg)
         } else {
-            Err(r.errors)
+            Err(r.into_errors())
         }
     }
 }

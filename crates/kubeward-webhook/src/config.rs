@@ -9,8 +9,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use kubeward_controls::{registry, PssVersion, Severity};
+use kubeward_engine::config::Reader;
 use kubeward_engine::InputError;
-use kubeward_yaml::{parse_str, Limits, NodeRef};
+use kubeward_yaml::{parse_str, Limits};
 
 use crate::policy::{Level, Levels};
 
@@ -66,96 +67,6 @@ impl Default for WebhookConfig {
     }
 }
 
-struct Reader {
-    file: Arc<str>,
-    errors: Vec<InputError>,
-}
-
-impl Reader {
-    fn err(&mut self, at: NodeRef<'_>, msg: String) {
-        self.errors.push(InputError::at(&self.file, at.pos(), &msg));
-    }
-
-    fn map<'a>(&mut self, node: NodeRef<'a>, what: &str) -> Vec<(&'a str, NodeRef<'a>)> {
-        if node.is_null() {
-            return Vec::new();
-        }
-        if !node.is_map() {
-            self.err(node, format!("`{what}` must be a mapping"));
-            return Vec::new();
-        }
-        node.entries().collect()
-    }
-
-    fn string(&mut self, node: NodeRef<'_>, what: &str) -> Option<String> {
-        match node
-            .scalar_text()
-            .filter(|_| !node.is_map() && !node.is_seq())
-        {
-            Some(s) => Some(s.to_string()),
-            None => {
-                self.err(node, format!("`{what}` must be a string"));
-                None
-            }
-        }
-    }
-
-    fn strings(&mut self, node: NodeRef<'_>, what: &str) -> Vec<String> {
-        if node.is_null() {
-            return Vec::new();
-        }
-        if !node.is_seq() {
-            self.err(node, format!("`{what}` must be a list of strings"));
-            return Vec::new();
-        }
-        node.items()
-            .filter_map(|item| self.string(item, what))
-            .collect()
-    }
-
-    fn level(&mut self, node: NodeRef<'_>, what: &str) -> Option<Level> {
-        match node.scalar_text().map(str::parse::<Level>) {
-            Some(Ok(l)) => Some(l),
-            Some(Err(e)) => {
-                self.err(node, format!("`{what}`: {e}"));
-                None
-            }
-            None => {
-                self.err(node, format!("`{what}` must be a level: {}", Level::NAMES));
-                None
-            }
-        }
-    }
-
-    fn severity(&mut self, node: NodeRef<'_>, what: &str) -> Option<Severity> {
-        match node.scalar_text().map(str::parse::<Severity>) {
-            Some(Ok(s)) => Some(s),
-            Some(Err(e)) => {
-                self.err(node, format!("`{what}`: {e}"));
-                None
-            }
-            None => {
-                self.err(node, format!("`{what}` must be a severity"));
-                None
-            }
-        }
-    }
-
-    fn control_ids(&mut self, node: NodeRef<'_>, what: &str) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        for item in self.strings(node, what) {
-            match registry::find(&item) {
-                Some(c) => out.push(c.meta().id),
-                None => self.err(
-                    node,
-                    format!("`{what}`: unknown control {item:?}; `kubeward controls` lists them"),
-                ),
-            }
-        }
-        out
-    }
-}
-
 impl WebhookConfig {
     pub fn load(path: &Path) -> Result<WebhookConfig, Vec<InputError>> {
         let (file, text) = kubeward_engine::config::read(path)?;
@@ -168,10 +79,7 @@ impl WebhookConfig {
             return Err(vec![InputError::at(&file, p.pos, &p.message)]);
         }
         let mut cfg = WebhookConfig::default();
-        let mut r = Reader {
-            file,
-            errors: Vec::new(),
-        };
+        let mut r = Reader::new(file);
         let Some(doc) = parsed.documents.first() else {
             return Ok(cfg);
         };
@@ -181,7 +89,7 @@ impl WebhookConfig {
         }
         if !root.is_map() {
             r.err(root, "the config file must be a mapping".to_string());
-            return Err(r.errors);
+            return Err(r.into_errors());
         }
         for (key, value) in root.entries() {
             match key {
@@ -189,23 +97,23 @@ impl WebhookConfig {
                     for (k, v) in r.map(value, "defaults") {
                         let what = format!("defaults.{k}");
                         match k {
-                            "enforce" => cfg.defaults.enforce = r.level(v, &what).unwrap_or(cfg.defaults.enforce),
-                            "warn" => cfg.defaults.warn = r.level(v, &what).unwrap_or(cfg.defaults.warn),
-                            "audit" => cfg.defaults.audit = r.level(v, &what).unwrap_or(cfg.defaults.audit),
+                            "enforce" => cfg.defaults.enforce = r.parsed::<Level>(v, &what, &format!("a level: {}", Level::NAMES)).unwrap_or(cfg.defaults.enforce),
+                            "warn" => cfg.defaults.warn = r.parsed::<Level>(v, &what, &format!("a level: {}", Level::NAMES)).unwrap_or(cfg.defaults.warn),
+                            "audit" => cfg.defaults.audit = r.parsed::<Level>(v, &what, &format!("a level: {}", Level::NAMES)).unwrap_or(cfg.defaults.audit),
                             other => r.err(v, format!("unknown key {other:?} in `defaults` (known: enforce, warn, audit)")),
                         }
                     }
                 }
                 "allMinSeverity" => {
-                    if let Some(s) = r.severity(value, "allMinSeverity") {
+                    if let Some(s) = r.parsed::<Severity>(value, "allMinSeverity", "a severity") {
                         cfg.all_min_severity = s;
                     }
                 }
-                "pssVersion" => match value.scalar_text().map(str::parse::<PssVersion>) {
-                    Some(Ok(v)) => cfg.pss_version = v,
-                    Some(Err(e)) => r.err(value, format!("`pssVersion`: {e}")),
-                    None => r.err(value, "`pssVersion` must be a version such as v1.37".to_string()),
-                },
+                "pssVersion" => {
+                    if let Some(v) = r.parsed::<PssVersion>(value, "pssVersion", "a version such as v1.37") {
+                        cfg.pss_version = v;
+                    }
+                }
                 "exemptions" => {
                     for (k, v) in r.map(value, "exemptions") {
                         match k {
@@ -236,16 +144,13 @@ impl WebhookConfig {
                             r.err(v, format!("`severity`: unknown control {k:?}"));
                             continue;
                         };
-                        if let Some(s) = r.severity(v, &format!("severity.{k}")) {
+                        if let Some(s) = r.parsed::<Severity>(v, &format!("severity.{k}"), "a severity") {
                             cfg.severity.push((c.meta().id, s));
                         }
                     }
                 }
                 "allowedRegistries" => cfg.allowed_registries = r.strings(value, "allowedRegistries"),
-                "requireImagePullAlways" => match value.as_bool() {
-                    Some(b) => cfg.require_image_pull_always = b,
-                    None => r.err(value, "`requireImagePullAlways` must be true or false".to_string()),
-                },
+                "requireImagePullAlways" => cfg.require_image_pull_always = r.bool(value, "requireImagePullAlways"),
                 "namespaces" => {
                     for (ns, labels) in r.map(value, "namespaces") {
                         let mut map = BTreeMap::new();
@@ -271,10 +176,10 @@ impl WebhookConfig {
                 ),
             }
         }
-        if r.errors.is_empty() {
+        if r.errors().is_empty() {
             Ok(cfg)
         } else {
-            Err(r.errors)
+            Err(r.into_errors())
         }
     }
 }
