@@ -83,7 +83,7 @@ pub fn automated_flag_checks(
 
 /// A container's command line as words, each with its node and path, and where its flags
 /// start; `None` when the container does not run `component`.
-fn component_words<'a>(
+pub fn component_words<'a>(
     c: &Container<'a>,
     component: Component,
 ) -> Option<(Vec<(NodeRef<'a>, &'a str, FieldPath)>, usize)> {
