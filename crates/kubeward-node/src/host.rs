@@ -34,19 +34,19 @@ impl Host {
         self.root.join(host_path.trim_start_matches('/'))
     }
 
-    /// `root:root`, or the numeric IDs when the host does not name them.
+    /// `root:root`, or the numeric IDs when the host does not name them (ID 0 is root on
+    /// every Linux host, passwd or not).
     pub fn owner(&self, meta: &std::fs::Metadata) -> String {
-        let user = self
-            .users
-            .get(&meta.uid())
-            .cloned()
-            .unwrap_or_else(|| meta.uid().to_string());
-        let group = self
-            .groups
-            .get(&meta.gid())
-            .cloned()
-            .unwrap_or_else(|| meta.gid().to_string());
-        format!("{user}:{group}")
+        let name = |map: &HashMap<u32, String>, id: u32| match map.get(&id) {
+            Some(n) => n.clone(),
+            None if id == 0 => "root".to_string(),
+            None => id.to_string(),
+        };
+        format!(
+            "{}:{}",
+            name(&self.users, meta.uid()),
+            name(&self.groups, meta.gid())
+        )
     }
 
     pub fn stat(&self, host_path: &str) -> io::Result<std::fs::Metadata> {
