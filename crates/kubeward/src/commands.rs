@@ -27,6 +27,30 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
     }
 }
 
+/// Colour only on a terminal (and not with NO_COLOR), unless asked.
+fn use_color(choice: ColorChoice, output: Option<&std::path::Path>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            output.is_none()
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// `--output FILE`, or standard output.
+fn open_output(output: Option<&std::path::Path>) -> Result<Box<dyn Write>> {
+    Ok(match output {
+        Some(path) => Box::new(io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    })
+}
+
 /// `kubeward node`: the CIS Benchmark checks of this node (kubeward-node).
 fn node(args: crate::cli::NodeArgs) -> Result<u8> {
     if !args.root.is_dir() {
@@ -43,21 +67,8 @@ fn node(args: crate::cli::NodeArgs) -> Result<u8> {
         role: args.role,
     };
     let report = kubeward_node::run(&options);
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?,
-        )),
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
-    };
+    let color = use_color(args.color, args.output.as_deref());
+    let mut out = open_output(args.output.as_deref())?;
     use kubeward_node::report;
     match args.format {
         kubeward_report::Format::Text => {
@@ -307,21 +318,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
 
     let (sources, source_errors) = collect_sources(&args.paths);
 
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
-    let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?,
-        )),
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
-    };
+    let color = use_color(args.color, args.output.as_deref());
+    let out = open_output(args.output.as_deref())?;
     let info = RunInfo {
         tool_version: env!("CARGO_PKG_VERSION"),
         pss_version,

@@ -2,7 +2,7 @@ use kubeward_model::FieldPath;
 
 use super::benchmark::{default_value, Benchmark, Check, FlagTest, Test};
 use super::flags::Component;
-use super::{cis, config_lookup, expected_text, observed};
+use super::{cis, config_lookup, finding_message, observed};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
@@ -85,14 +85,8 @@ impl Control for KubeletConfigFile {
                 continue;
             };
             let observed_all: Vec<&str> = failing.iter().map(|f| f.2.as_str()).collect();
-            let expected = expected_text(&failing.iter().map(|f| f.0).collect::<Vec<_>>());
-            let message = format!(
-                "CIS {} ({}): {}; expected {expected}. {}",
-                check.id,
-                Benchmark::LATEST.name(),
-                observed_all.join(", "),
-                check.remediation
-            );
+            let tests: Vec<&FlagTest> = failing.iter().map(|f| f.0).collect();
+            let message = finding_message(check, &observed_all, &tests);
             match node {
                 Some(n) => cx.report(
                     *n,

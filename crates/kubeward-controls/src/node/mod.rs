@@ -140,14 +140,8 @@ pub(crate) fn check_containers(component: Component, t: &Target<'_>, cx: &mut Co
                     )
                 })
                 .collect();
-            let expected = expected_text(&failing.iter().map(|(t, _)| *t).collect::<Vec<_>>());
-            let message = format!(
-                "CIS {} ({}): {}; expected {expected}. {}",
-                check.id,
-                Benchmark::LATEST.name(),
-                observed_all.join(", "),
-                check.remediation
-            );
+            let tests: Vec<&FlagTest> = failing.iter().map(|(t, _)| *t).collect();
+            let message = finding_message(check, &observed_all, &tests);
             match value {
                 Some(v) if first.cond != Cond::Set => {
                     let (node, _, path) = &words[v.item];
@@ -157,6 +151,23 @@ pub(crate) fn check_containers(component: Component, t: &Target<'_>, cx: &mut Co
             }
         }
     }
+}
+
+/// A scan finding: `CIS 1.2.6 (cis-1.12): <observed>; expected <expected>. <remediation>`.
+pub(crate) fn finding_message<S: AsRef<str>>(
+    check: &Check,
+    observed: &[S],
+    failing: &[&FlagTest],
+) -> String {
+    let observed: Vec<&str> = observed.iter().map(AsRef::as_ref).collect();
+    format!(
+        "CIS {} ({}): {}; expected {}. {}",
+        check.id,
+        Benchmark::LATEST.name(),
+        observed.join(", "),
+        expected_text(failing),
+        check.remediation
+    )
 }
 
 /// `--a set, --b set` for the tests that failed.
