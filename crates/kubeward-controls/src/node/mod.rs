@@ -25,7 +25,7 @@ pub mod flags;
 pub mod kubelet_config;
 pub mod scheduler_flags;
 
-use benchmark::{default_value, Benchmark, Check, Cond, FlagTest, Setting, Test};
+use benchmark::{default_value, Benchmark, Check, FlagTest, Setting, Test};
 use flags::Component;
 
 /// This family's controls.
@@ -126,7 +126,7 @@ pub(crate) fn check_containers(component: Component, t: &Target<'_>, cx: &mut Co
                     !t.cond.holds(explicit, explicit.or(default))
                 })
                 .collect();
-            let Some((first, value)) = failing.first() else {
+            let Some((_, value)) = failing.first() else {
                 continue;
             };
             let observed_all: Vec<String> = failing
@@ -142,8 +142,9 @@ pub(crate) fn check_containers(component: Component, t: &Target<'_>, cx: &mut Co
                 .collect();
             let tests: Vec<&FlagTest> = failing.iter().map(|(t, _)| *t).collect();
             let message = finding_message(check, &observed_all, &tests);
+            // At the flag when it is given (even empty), else at the list it is missing from.
             match value {
-                Some(v) if first.cond != Cond::Set => {
+                Some(v) => {
                     let (node, _, path) = &words[v.item];
                     cx.report(*node, path.clone(), message);
                 }
