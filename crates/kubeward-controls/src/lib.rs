@@ -9,6 +9,7 @@ pub mod admission;
 pub mod cross;
 pub mod inventory;
 mod meta;
+pub mod node;
 pub mod pss;
 pub mod rbac;
 pub mod registry;

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::{Reporter, RunInfo};
 
-fn level(s: Severity) -> &'static str {
+pub fn level(s: Severity) -> &'static str {
     match s {
         Severity::Critical | Severity::High => "error",
         Severity::Medium => "warning",
@@ -19,7 +19,7 @@ fn level(s: Severity) -> &'static str {
 }
 
 /// GitHub's scale: 9.0+ critical, 7.0+ high, 4.0+ medium, below that low.
-fn security_severity(s: Severity) -> &'static str {
+pub fn security_severity(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "9.5",
         Severity::High => "8.0",
@@ -30,7 +30,7 @@ fn security_severity(s: Severity) -> &'static str {
 }
 
 /// A relative or absolute file path as a SARIF `uri`: percent-encode what a URI may not hold.
-pub(crate) fn file_uri(path: &str) -> String {
+pub fn file_uri(path: &str) -> String {
     let path = path.replace('\\', "/");
     let path = path.strip_prefix("./").unwrap_or(&path);
     let mut out = String::with_capacity(path.len() + 8);

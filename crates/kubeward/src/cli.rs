@@ -40,6 +40,52 @@ pub enum Command {
     Serve(ServeArgs),
     /// Write a CA and a serving certificate for the webhook, and print the caBundle.
     Cert(CertArgs),
+    /// Check this node's control-plane and kubelet configuration against the CIS Kubernetes
+    /// Benchmark, sections 1 to 4 (docs/node.md).
+    Node(NodeArgs),
+}
+
+fn parse_benchmark(s: &str) -> Result<kubeward_controls::node::benchmark::Benchmark, String> {
+    s.parse()
+}
+fn parse_role(s: &str) -> Result<kubeward_node::Role, String> {
+    s.parse()
+}
+
+#[derive(Args, Debug)]
+pub struct NodeArgs {
+    /// The host's root directory (mount the host's / here when running in a container).
+    #[arg(long, default_value = "/", value_name = "DIR")]
+    pub root: std::path::PathBuf,
+
+    /// The host's proc directory [default: ROOT/proc; with hostPID, /proc].
+    #[arg(long, value_name = "DIR")]
+    pub proc: Option<std::path::PathBuf>,
+
+    /// The benchmark version: cis-1.12 (latest) or cis-1.10.
+    #[arg(long, default_value = "cis-1.12", value_parser = parse_benchmark, value_name = "NAME")]
+    pub benchmark: kubeward_controls::node::benchmark::Benchmark,
+
+    /// The node's role, master (sections 1-4) or worker (section 4) [default: detected from
+    /// the components found].
+    #[arg(long, value_parser = parse_role, value_name = "ROLE")]
+    pub role: Option<kubeward_node::Role>,
+
+    /// Output format: text, json, sarif or junit.
+    #[arg(short, long, default_value = "text", value_parser = parse_format)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Exit with 1 when a FAIL has this severity or higher: critical, high, medium, low, info.
+    #[arg(long, default_value = "low", value_parser = parse_severity, value_name = "SEVERITY")]
+    pub fail_on: Severity,
+
+    /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

@@ -23,7 +23,74 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Init { path } => init(&path),
         Command::Serve(args) => serve(args),
         Command::Cert(args) => cert(args),
+        Command::Node(args) => node(args),
     }
+}
+
+/// Colour only on a terminal (and not with NO_COLOR), unless asked.
+fn use_color(choice: ColorChoice, output: Option<&std::path::Path>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            output.is_none()
+                && io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+/// `--output FILE`, or standard output.
+fn open_output(output: Option<&std::path::Path>) -> Result<Box<dyn Write>> {
+    Ok(match output {
+        Some(path) => Box::new(io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    })
+}
+
+/// `kubeward node`: the CIS Benchmark checks of this node (kubeward-node).
+fn node(args: crate::cli::NodeArgs) -> Result<u8> {
+    if !args.root.is_dir() {
+        eprintln!(
+            "kubeward: error: --root {}: not a directory",
+            args.root.display()
+        );
+        return Ok(2);
+    }
+    let options = kubeward_node::Options {
+        root: args.root.clone(),
+        proc: args.proc.clone(),
+        benchmark: args.benchmark,
+        role: args.role,
+    };
+    let report = kubeward_node::run(&options);
+    let color = use_color(args.color, args.output.as_deref());
+    let mut out = open_output(args.output.as_deref())?;
+    use kubeward_node::report;
+    match args.format {
+        kubeward_report::Format::Text => {
+            report::write_text(&report, &mut out, color, args.fail_on)?
+        }
+        kubeward_report::Format::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report::to_json(&report, args.fail_on))?
+        )?,
+        kubeward_report::Format::Sarif => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report::to_sarif(&report))?
+        )?,
+        kubeward_report::Format::Junit => write!(out, "{}", report::to_junit(&report))?,
+    }
+    out.flush().context("cannot write the report")?;
+    for e in &report.errors {
+        eprintln!("kubeward: error: {e}");
+    }
+    Ok(report.exit_code(args.fail_on))
 }
 
 /// `kubeward serve`: the admission webhook; its problems at start are usage errors (exit 2).
@@ -251,21 +318,8 @@ fn scan(args: ScanArgs) -> Result<u8> {
 
     let (sources, source_errors) = collect_sources(&args.paths);
 
-    let to_terminal = args.output.is_none() && io::stdout().is_terminal();
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
-    let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?,
-        )),
-        None => Box::new(io::BufWriter::new(io::stdout().lock())),
-    };
+    let color = use_color(args.color, args.output.as_deref());
+    let out = open_output(args.output.as_deref())?;
     let info = RunInfo {
         tool_version: env!("CARGO_PKG_VERSION"),
         pss_version,
