@@ -38,6 +38,9 @@ pub enum FactKind {
     },
     ResourceQuota,
     LimitRange,
+    /// A Role, ClusterRole, RoleBinding or ClusterRoleBinding, for the subject-level RBAC
+    /// controls (KW650-KW699), which need all of them at once.
+    Rbac(Box<kubeward_rbac::RbacObject>),
 }
 
 /// One fact about one object.
@@ -60,6 +63,9 @@ impl Fact {
         file: &Arc<str>,
         object: impl FnOnce() -> Arc<ObjectId>,
     ) -> Option<Fact> {
+        if kubeward_rbac::object::is_rbac(&t.object) {
+            return rbac_fact(t, file, object());
+        }
         let (kind, namespace, pos) = extract(t)?;
         Some(Fact {
             kind,
@@ -75,6 +81,28 @@ impl Fact {
     }
 }
 
+/// The fact of an RBAC object; it shares `object` with the findings located in it.
+fn rbac_fact(t: &Target<'_>, file: &Arc<str>, object: Arc<ObjectId>) -> Option<Fact> {
+    let o = &t.object;
+    let rbac = kubeward_rbac::RbacObject::from_object(
+        o,
+        file,
+        kubeward_rbac::load::DEFAULT_NAMESPACE,
+        || object.clone(),
+    )?;
+    Some(Fact {
+        kind: FactKind::Rbac(Box::new(rbac)),
+        namespace: o.namespace.map(str::to_string),
+        name: o.name.to_string(),
+        at: Located {
+            file: file.clone(),
+            pos: name_pos(o),
+            object,
+        },
+        ignores: Vec::new(),
+    })
+}
+
 /// Everything the cross-object controls see, in input order.
 #[derive(Default, Debug)]
 pub struct Inventory {
@@ -83,6 +111,8 @@ pub struct Inventory {
     /// controls ask per workload, and a linear scan each time made the cross-object pass
     /// quadratic (100,000 objects took 15 s; BENCHMARKS.md). Add facts before querying.
     by_namespace: std::sync::OnceLock<std::collections::HashMap<String, Vec<usize>>>,
+    /// The RBAC model of the scan's RBAC objects, built at the first query.
+    rbac: std::sync::OnceLock<kubeward_rbac::RbacModel>,
 }
 
 fn name_pos(o: &Object<'_>) -> Pos {
@@ -162,6 +192,19 @@ impl Inventory {
         self.facts
             .iter()
             .filter(|f| matches!(f.kind, FactKind::Namespace))
+    }
+
+    /// The RBAC model of every Role, ClusterRole and binding in the scan (built once; add
+    /// facts before querying). Findings on a subject go to the binding that names it.
+    pub fn rbac(&self) -> &kubeward_rbac::RbacModel {
+        self.rbac.get_or_init(|| {
+            kubeward_rbac::RbacModel::from_objects(self.facts.iter().filter_map(
+                |f| match &f.kind {
+                    FactKind::Rbac(o) => Some((**o).clone()),
+                    _ => None,
+                },
+            ))
+        })
     }
 
     /// Facts of namespaced objects in `ns`, in input order.

@@ -11,6 +11,7 @@ pub mod inventory;
 mod meta;
 pub mod pss;
 pub mod rbac;
+pub mod rbac_subject;
 pub mod registry;
 pub mod secrets;
 pub mod services;

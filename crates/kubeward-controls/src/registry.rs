@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use crate::{admission, cross, pss, rbac, secrets, services, workload, Control};
+use crate::{admission, cross, pss, rbac, rbac_subject, secrets, services, workload, Control};
 
 /// The Pod Security Standards controls.
 pub(crate) static PSS: &[&dyn Control] = &[
@@ -36,6 +36,7 @@ static ALL: LazyLock<Vec<&'static dyn Control>> = LazyLock::new(|| {
         secrets::CONTROLS,
         services::CONTROLS,
         rbac::CONTROLS,
+        rbac_subject::CONTROLS,
         admission::CONTROLS,
     ]
     .into_iter()

@@ -137,7 +137,7 @@ impl Risk {
             Risk::ReadSecrets => "can read Secrets",
             Risk::CreatePods => "can create pods (and so run as any service account of the namespace)",
             Risk::ExecAttachPortForward => "can exec into, attach to or port-forward to pods",
-            Risk::Escalate => "can escalate: write roles with permissions it does not hold",
+            Risk::Escalate => "can escalate roles (write roles with permissions it does not hold)",
             Risk::Bind => "can bind roles with permissions it does not hold",
             Risk::Impersonate => "can impersonate other identities",
             Risk::NodesProxy => "can reach the kubelet API through nodes/proxy",

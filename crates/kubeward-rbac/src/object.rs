@@ -181,6 +181,15 @@ fn strings(parent: NodeRef<'_>, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Whether an object is a Role, ClusterRole, RoleBinding or ClusterRoleBinding.
+pub fn is_rbac(o: &Object<'_>) -> bool {
+    o.group() == RBAC_GROUP
+        && matches!(
+            o.kind,
+            "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
+        )
+}
+
 fn name_pos(o: &Object<'_>) -> Pos {
     o.metadata()
         .and_then(|m| m.get("name"))
