@@ -190,7 +190,7 @@ pub enum Technique {
 impl Technique {
     pub fn describe(self) -> &'static str {
         match self {
-            Technique::ClusterAdmin => "holds every verb on every resource cluster-wide",
+            Technique::ClusterAdmin => "holds every verb on every resource",
             Technique::ImpersonateMasters => "may impersonate the group system:masters, which bypasses RBAC",
             Technique::ImpersonateGroup => "may impersonate the group",
             Technique::ImpersonateUser => "may impersonate the user",

@@ -23,6 +23,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Init { path } => init(&path),
         Command::Serve(args) => serve(args),
         Command::Cert(args) => cert(args),
+        Command::Rbac { command } => crate::rbac::run(command),
     }
 }
 
