@@ -2,7 +2,7 @@
 //! together (the subject-level controls), and its shortest escalation path to
 //! cluster-admin-equivalent power.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use crate::access::{self, Access, BROAD_ROLES, CLIENT_SIGNERS};
 use crate::model::{Grant, RbacModel, RuleRef, Scope};
@@ -87,6 +87,8 @@ fn cluster_scoped(p: Probe) -> bool {
 #[derive(Clone, Debug)]
 pub struct Atom {
     pub probe: Probe,
+    /// False for Kubernetes' own grants to its own identities, which are no finding.
+    pub reportable: bool,
     pub scope: Scope,
     pub grant: Grant,
 }
@@ -273,20 +275,12 @@ fn role_probes(model: &RbacModel) -> Vec<Vec<(Probe, RuleRef)>> {
         .collect()
 }
 
-/// The atoms of one subject key's own bindings; `reportable` leaves out Kubernetes' own
-/// grants to its own identities.
-fn key_atoms(
-    model: &RbacModel,
-    probes: &[Vec<(Probe, RuleRef)>],
-    key: &SubjectKey,
-    reportable: bool,
-) -> Vec<Atom> {
+/// The atoms of one subject key's own bindings.
+fn key_atoms(model: &RbacModel, probes: &[Vec<(Probe, RuleRef)>], key: &SubjectKey) -> Vec<Atom> {
     let mut out = Vec::new();
     for &(b, s) in model.bindings_of(key) {
         let binding = &model.bindings[b as usize];
-        if reportable && key.is_system() && binding.is_kubernetes_default() {
-            continue;
-        }
+        let reportable = !(key.is_system() && binding.is_kubernetes_default());
         let Some(role) = model.role_of_binding(b as usize) else {
             continue;
         };
@@ -297,6 +291,7 @@ fn key_atoms(
             }
             out.push(Atom {
                 probe,
+                reportable,
                 scope: scope.clone(),
                 grant: Grant {
                     binding: b,
@@ -393,18 +388,25 @@ impl Analysis {
         let probes = role_probes(model);
         let subjects: Vec<SubjectKey> = model.subjects().into_iter().cloned().collect();
 
-        // Risks: each subject's own bindings.
-        let mut risks = Vec::new();
-        for key in &subjects {
-            let atoms = key_atoms(model, &probes, key, true);
-            risks.extend(risks_of(model, key, &atoms));
-        }
-
-        // Escalation graph: an identity holds its own atoms and its implicit groups'.
+        // Risks: each subject's own bindings; the graph: an identity holds its own atoms and
+        // its implicit groups'.
         let atoms_of: HashMap<&SubjectKey, Vec<Atom>> = subjects
             .iter()
-            .map(|k| (k, key_atoms(model, &probes, k, false)))
+            .map(|k| (k, key_atoms(model, &probes, k)))
             .collect();
+        let mut risks = Vec::new();
+        let mut reportable: HashSet<&SubjectKey> = HashSet::new();
+        for key in &subjects {
+            let own: Vec<Atom> = atoms_of[key]
+                .iter()
+                .filter(|a| a.reportable)
+                .cloned()
+                .collect();
+            if !own.is_empty() || !key.is_system() {
+                reportable.insert(key);
+            }
+            risks.extend(risks_of(model, key, &own));
+        }
         let mut graph = Graph::default();
         let goal = graph.node(Node::Goal);
         for key in &subjects {
@@ -429,10 +431,6 @@ impl Analysis {
         graph.add_hub_members(&subjects);
         let paths = graph.shortest_paths(goal);
         // Subjects that reach the goal only through Kubernetes' own defaults are not findings.
-        let reportable: std::collections::HashSet<&SubjectKey> = subjects
-            .iter()
-            .filter(|k| !key_atoms(model, &probes, k, true).is_empty() || !k.is_system())
-            .collect();
         for p in &paths {
             if p.steps.len() > 1
                 || p.steps
@@ -550,10 +548,11 @@ impl Graph {
     /// brings it one step closer.
     fn shortest_paths(&self, goal: usize) -> Vec<EscalationPath> {
         let n = self.nodes.len();
-        let mut reverse: Vec<Vec<usize>> = vec![Vec::new(); n];
+        // (from, weight) per edge, by target.
+        let mut reverse: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         for (from, edges) in self.edges.iter().enumerate() {
             for e in edges {
-                reverse[e.to].push(from);
+                reverse[e.to].push((from, usize::from(e.step.is_some())));
             }
         }
         // Distance counts steps with a technique; hub membership is free, so 0-1 BFS.
@@ -561,16 +560,13 @@ impl Graph {
         dist[goal] = 0;
         let mut queue = VecDeque::from([goal]);
         while let Some(v) = queue.pop_front() {
-            for &u in &reverse[v] {
-                for e in self.edges[u].iter().filter(|e| e.to == v) {
-                    let w = usize::from(e.step.is_some());
-                    if dist[v] + w < dist[u] {
-                        dist[u] = dist[v] + w;
-                        if w == 0 {
-                            queue.push_front(u);
-                        } else {
-                            queue.push_back(u);
-                        }
+            for &(u, w) in &reverse[v] {
+                if dist[v] + w < dist[u] {
+                    dist[u] = dist[v] + w;
+                    if w == 0 {
+                        queue.push_front(u);
+                    } else {
+                        queue.push_back(u);
                     }
                 }
             }
