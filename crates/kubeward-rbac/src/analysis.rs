@@ -367,6 +367,11 @@ fn risks_of(model: &RbacModel, key: &SubjectKey, atoms: &[Atom]) -> Vec<SubjectR
     for (risk, keep) in candidates.iter() {
         out.extend(single(*risk, keep.as_ref()));
     }
+    // Cluster-admin-equivalent holds every other risk: one finding says it all.
+    if out.iter().any(|r| r.risk == Risk::ClusterAdmin) {
+        out.retain(|r| r.risk == Risk::ClusterAdmin);
+        return out;
+    }
     // Approving takes both halves, which may come from different roles and bindings.
     let approval = atoms.iter().find(|a| a.probe == Probe::CsrApproval);
     let signer = atoms
@@ -376,7 +381,14 @@ fn risks_of(model: &RbacModel, key: &SubjectKey, atoms: &[Atom]) -> Vec<SubjectR
         out.push(SubjectRisk {
             subject: key.clone(),
             risk: Risk::CsrApproval,
-            evidence: vec![(Scope::Cluster, vec![a.grant, s.grant])],
+            evidence: vec![(
+                Scope::Cluster,
+                if a.grant == s.grant {
+                    vec![a.grant]
+                } else {
+                    vec![a.grant, s.grant]
+                },
+            )],
         });
     }
     out.sort_by_key(|r| r.risk);
