@@ -320,3 +320,87 @@ fn built_in_cluster_admin_and_permissions() {
     assert_eq!(perms.len(), 2);
     assert!(m.describe_rule(perms[0].grant.rule).contains("<built-in>"));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn subject_parsing_never_panics_and_round_trips(text in ".{0,40}", ns in "[a-z][a-z0-9-]{0,10}", name in "[a-z][a-z0-9-]{0,10}") {
+            let _ = SubjectKey::parse(&text);
+            for key in [SubjectKey::user(&name), SubjectKey::group(&format!("g:{name}")), SubjectKey::service_account(&ns, &name)] {
+                prop_assert_eq!(SubjectKey::parse(&key.spec()).unwrap(), key);
+            }
+        }
+
+        #[test]
+        fn resource_parsing_never_panics_and_keeps_the_parts(text in ".{0,40}", res in "[a-z]{1,12}", group in "[a-z]{1,8}\\.[a-z]{2,5}", sub in "[a-z]{0,6}") {
+            let _ = parse_target(&text, "");
+            let spec = if sub.is_empty() { format!("{res}.{group}") } else { format!("{res}.{group}/{sub}") };
+            match parse_target(&spec, "n").unwrap() {
+                Target::Resource { group: g, resource, subresource, name } => {
+                    prop_assert_eq!(g, group);
+                    prop_assert_eq!(resource, res);
+                    prop_assert_eq!(subresource, sub);
+                    prop_assert_eq!(name, "n");
+                }
+                t => prop_assert!(false, "{:?}", t),
+            }
+        }
+
+        /// Whatever the YAML, reading RBAC objects never panics.
+        #[test]
+        fn reading_any_yaml_never_panics(text in "(apiVersion: rbac.authorization.k8s.io/v1\nkind: (Role|ClusterRole|RoleBinding|ClusterRoleBinding)\n)?[ -~\n]{0,300}") {
+            let (objects, _) = crate::load::read_text(&Arc::from("p.yaml"), &text, &Limits::default());
+            let m = RbacModel::from_objects(objects);
+            let _ = m.analysis();
+        }
+
+        /// On random models, `authorize`, `who-can` and `permissions` tell the same story.
+        #[test]
+        fn queries_agree(
+            rules in proptest::collection::vec((0usize..3, 0usize..4, 0usize..3, proptest::bool::ANY), 1..6),
+            bindings in proptest::collection::vec((proptest::bool::ANY, 0usize..6, 0usize..3, 0usize..3), 1..8),
+            asks in proptest::collection::vec((0usize..3, 0usize..4, 0usize..4, 0usize..3, 0usize..2), 1..20),
+        ) {
+            const VERBS: [&str; 3] = ["get", "create", "*"];
+            const RES: [&str; 4] = ["pods", "pods/exec", "*/exec", "*"];
+            const NS: [&str; 3] = ["a", "b", ""];
+            const SUBJECTS: [&str; 3] = ["- {kind: User, name: u}", "- {kind: Group, name: g}", "- {kind: ServiceAccount, name: s, namespace: a}"];
+            let mut text = String::new();
+            for (i, (v, r, role_ns, named)) in rules.iter().enumerate() {
+                let names = if *named { "\n  resourceNames: [x]" } else { "" };
+                let rule = format!("rules:\n- apiGroups: [\"\"]\n  resources: [\"{}\"]\n  verbs: [\"{}\"]{names}\n", RES[*r], VERBS[*v]);
+                if *role_ns == 2 {
+                    text.push_str(&format!("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: r{i}}}\n{rule}"));
+                } else {
+                    text.push_str(&format!("---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r{i}, namespace: {}}}\n{rule}", NS[*role_ns]));
+                }
+            }
+            for (i, (cluster, role, ns, subject)) in bindings.iter().enumerate() {
+                let role = role % rules.len();
+                let role_kind = if rules[role].2 == 2 { "ClusterRole" } else { "Role" };
+                let meta = if *cluster { format!("kind: ClusterRoleBinding\nmetadata: {{name: b{i}}}") } else { format!("kind: RoleBinding\nmetadata: {{name: b{i}, namespace: {}}}", NS[ns % 2]) };
+                text.push_str(&format!("---\napiVersion: rbac.authorization.k8s.io/v1\n{meta}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: {role_kind}, name: r{role}}}\nsubjects:\n{}\n", SUBJECTS[*subject]));
+            }
+            let m = model_of(&[("m.yaml", &text)]);
+            for (v, r, s, ns, named) in asks {
+                let key = match s { 0 => SubjectKey::user("u"), 1 => SubjectKey::group("g"), 2 => SubjectKey::service_account("a", "s"), _ => SubjectKey::user("nobody") };
+                let id = key.identity(&[]);
+                let resource = ["pods", "pods/exec", "pods/log"][r % 3];
+                let req = Request { verb: ["get", "create", "delete"][v].into(), namespace: NS[ns].into(), target: parse_target(resource, if named == 1 { "x" } else { "" }).unwrap() };
+                let grant = m.authorize(&id, &req);
+                let keys = id.keys();
+                let listed = m.who_can(&req).iter().any(|(k, _)| keys.contains(k));
+                prop_assert_eq!(grant.is_some(), listed, "{} {}\n{}", key, req, text);
+                // The grant is one of the identity's permissions, in the request's scope.
+                if let Some(g) = grant {
+                    let perms = m.permissions(&id);
+                    prop_assert!(perms.iter().any(|p| p.grant.rule == g.rule && p.grant.binding == g.binding));
+                    prop_assert!(RbacModel::rule_allows(m.rule(g.rule), &req));
+                }
+            }
+        }
+    }
+}
