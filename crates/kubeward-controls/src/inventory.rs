@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kubeward_model::{Object, ObjectId};
-use kubeward_yaml::{NodeRef, Pos};
+pub use kubeward_model::LabelSelector;
+use kubeward_model::{labels, Object, ObjectId};
+use kubeward_yaml::Pos;
 
 use crate::Target;
 
@@ -16,67 +17,6 @@ pub struct Located {
     pub file: Arc<str>,
     pub pos: Pos,
     pub object: Arc<ObjectId>,
-}
-
-/// A Kubernetes label selector (matchLabels and matchExpressions).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LabelSelector {
-    pub match_labels: BTreeMap<String, String>,
-    /// (key, operator, values)
-    pub match_expressions: Vec<(String, String, Vec<String>)>,
-}
-
-impl LabelSelector {
-    pub fn from_node(node: Option<NodeRef<'_>>) -> Self {
-        let mut sel = LabelSelector::default();
-        let Some(node) = node.filter(|n| n.is_map()) else {
-            return sel;
-        };
-        if let Some(ml) = node.get("matchLabels") {
-            for (k, v) in ml.entries() {
-                sel.match_labels
-                    .insert(k.to_string(), v.scalar_text().unwrap_or("").to_string());
-            }
-        }
-        if let Some(me) = node.get("matchExpressions") {
-            for e in me.items() {
-                let s = |k: &str| e.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                let values = e
-                    .get("values")
-                    .map(|v| {
-                        v.items()
-                            .filter_map(|i| i.scalar_text().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                sel.match_expressions
-                    .push((s("key"), s("operator"), values));
-            }
-        }
-        sel
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.match_labels.is_empty() && self.match_expressions.is_empty()
-    }
-
-    /// Whether the selector selects an object with these labels (an empty selector selects all).
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
-        self.match_labels
-            .iter()
-            .all(|(k, v)| labels.get(k) == Some(v))
-            && self
-                .match_expressions
-                .iter()
-                .all(|(k, op, values)| match op.as_str() {
-                    "In" => labels.get(k).is_some_and(|v| values.contains(v)),
-                    "NotIn" => labels.get(k).is_none_or(|v| !values.contains(v)),
-                    "Exists" => labels.contains_key(k),
-                    "DoesNotExist" => !labels.contains_key(k),
-                    // An unknown operator selects nothing, as the API server would refuse it.
-                    _ => false,
-                })
-    }
 }
 
 /// What kind of fact.
@@ -98,6 +38,9 @@ pub enum FactKind {
     },
     ResourceQuota,
     LimitRange,
+    /// A Role, ClusterRole, RoleBinding or ClusterRoleBinding, for the subject-level RBAC
+    /// controls (KW650-KW699), which need all of them at once.
+    Rbac(Box<kubeward_rbac::RbacObject>),
 }
 
 /// One fact about one object.
@@ -120,6 +63,9 @@ impl Fact {
         file: &Arc<str>,
         object: impl FnOnce() -> Arc<ObjectId>,
     ) -> Option<Fact> {
+        if kubeward_rbac::object::is_rbac(&t.object) {
+            return rbac_fact(t, file, object());
+        }
         let (kind, namespace, pos) = extract(t)?;
         Some(Fact {
             kind,
@@ -135,6 +81,28 @@ impl Fact {
     }
 }
 
+/// The fact of an RBAC object; it shares `object` with the findings located in it.
+fn rbac_fact(t: &Target<'_>, file: &Arc<str>, object: Arc<ObjectId>) -> Option<Fact> {
+    let o = &t.object;
+    let rbac = kubeward_rbac::RbacObject::from_object(
+        o,
+        file,
+        kubeward_rbac::load::DEFAULT_NAMESPACE,
+        || object.clone(),
+    )?;
+    Some(Fact {
+        kind: FactKind::Rbac(Box::new(rbac)),
+        namespace: o.namespace.map(str::to_string),
+        name: o.name.to_string(),
+        at: Located {
+            file: file.clone(),
+            pos: name_pos(o),
+            object,
+        },
+        ignores: Vec::new(),
+    })
+}
+
 /// Everything the cross-object controls see, in input order.
 #[derive(Default, Debug)]
 pub struct Inventory {
@@ -143,15 +111,8 @@ pub struct Inventory {
     /// controls ask per workload, and a linear scan each time made the cross-object pass
     /// quadratic (100,000 objects took 15 s; BENCHMARKS.md). Add facts before querying.
     by_namespace: std::sync::OnceLock<std::collections::HashMap<String, Vec<usize>>>,
-}
-
-fn labels(node: Option<NodeRef<'_>>) -> BTreeMap<String, String> {
-    node.map(|n| {
-        n.entries()
-            .map(|(k, v)| (k.to_string(), v.scalar_text().unwrap_or("").to_string()))
-            .collect()
-    })
-    .unwrap_or_default()
+    /// The RBAC model of the scan's RBAC objects, built at the first query.
+    rbac: std::sync::OnceLock<kubeward_rbac::RbacModel>,
 }
 
 fn name_pos(o: &Object<'_>) -> Pos {
@@ -231,6 +192,19 @@ impl Inventory {
         self.facts
             .iter()
             .filter(|f| matches!(f.kind, FactKind::Namespace))
+    }
+
+    /// The RBAC model of every Role, ClusterRole and binding in the scan (built once; add
+    /// facts before querying). Findings on a subject go to the binding that names it.
+    pub fn rbac(&self) -> &kubeward_rbac::RbacModel {
+        self.rbac.get_or_init(|| {
+            kubeward_rbac::RbacModel::from_objects(self.facts.iter().filter_map(
+                |f| match &f.kind {
+                    FactKind::Rbac(o) => Some((**o).clone()),
+                    _ => None,
+                },
+            ))
+        })
     }
 
     /// Facts of namespaced objects in `ns`, in input order.

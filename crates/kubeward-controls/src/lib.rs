@@ -12,6 +12,7 @@ mod meta;
 pub mod node;
 pub mod pss;
 pub mod rbac;
+pub mod rbac_subject;
 pub mod registry;
 pub mod secrets;
 pub mod services;

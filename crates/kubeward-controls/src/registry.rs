@@ -2,7 +2,9 @@
 
 use std::sync::LazyLock;
 
-use crate::{admission, cross, node, pss, rbac, secrets, services, workload, Control};
+use crate::{
+    admission, cross, node, pss, rbac, rbac_subject, secrets, services, workload, Control,
+};
 
 /// The Pod Security Standards controls.
 pub(crate) static PSS: &[&dyn Control] = &[
@@ -36,6 +38,7 @@ static ALL: LazyLock<Vec<&'static dyn Control>> = LazyLock::new(|| {
         secrets::CONTROLS,
         services::CONTROLS,
         rbac::CONTROLS,
+        rbac_subject::CONTROLS,
         admission::CONTROLS,
         node::CONTROLS,
     ]

@@ -91,7 +91,7 @@ pub fn collect_sources(args: &[String]) -> (Vec<Source>, Vec<InputError>) {
 }
 
 /// A source read into memory and cut into documents.
-pub(crate) struct Loaded {
+pub struct Loaded {
     pub name: Arc<str>,
     pub text: String,
     pub chunks: Vec<Chunk>,
@@ -99,7 +99,7 @@ pub(crate) struct Loaded {
 }
 
 impl Loaded {
-    pub(crate) fn read(source: &Source) -> Loaded {
+    pub fn read(source: &Source) -> Loaded {
         let name: Arc<str> = Arc::from(source.name().as_str());
         let bytes = match source {
             Source::File(p) => std::fs::read(p),

@@ -8,12 +8,14 @@
 //! a location instead of a silent pass.
 
 pub mod path;
+mod selector;
 pub mod shape;
 
 use kubeward_yaml::{Document, NodeRef, Pos, Problem};
 use serde::Serialize;
 
 pub use path::FieldPath;
+pub use selector::{labels, LabelSelector};
 
 /// Who an object is, as every report names it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]

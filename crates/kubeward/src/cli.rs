@@ -43,6 +43,11 @@ pub enum Command {
     /// Check this node's control-plane and kubelet configuration against the CIS Kubernetes
     /// Benchmark, sections 1 to 4 (docs/node.md).
     Node(NodeArgs),
+    /// RBAC: who may do what, per subject, with risks and escalation paths (docs/rbac.md).
+    Rbac {
+        #[command(subcommand)]
+        command: RbacCommand,
+    },
 }
 
 fn parse_benchmark(s: &str) -> Result<kubeward_controls::node::benchmark::Benchmark, String> {
@@ -86,6 +91,103 @@ pub struct NodeArgs {
     /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RbacCommand {
+    /// Which subjects may do VERB on RESOURCE (pods, pods/exec, deployments.apps, /metrics).
+    WhoCan(WhoCanArgs),
+    /// What SUBJECT may do, per namespace, with its risks and escalation path; with VERB and
+    /// RESOURCE, whether it may do that (exit 0 yes, 1 no, like `kubectl auth can-i`).
+    Can(CanArgs),
+    /// The shortest escalation path of every subject to cluster-admin-equivalent power.
+    Paths(PathsArgs),
+    /// Run the subject-level RBAC controls (KW650-KW663) and report like `kubeward scan`.
+    Risks(RisksArgs),
+}
+
+/// Where the RBAC objects come from, and where the answer goes.
+#[derive(Args, Debug)]
+pub struct RbacInput {
+    /// Manifests: a file, a directory (recursively: .yaml, .yml, .json) or `-` for stdin;
+    /// repeat for several [default: .].
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct WhoCanArgs {
+    /// get, list, create, update, patch, delete, impersonate, bind, escalate, ...
+    pub verb: String,
+    /// pods, pods/exec, deploy, deployments.apps/scale, widgets.example.com, /metrics
+    pub resource: String,
+    /// The namespace of the request [default: cluster-wide, where only ClusterRoleBindings count].
+    #[arg(short, long)]
+    pub namespace: Option<String>,
+    /// The name of the object (rules limited by resourceNames apply only to their names).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    #[command(flatten)]
+    pub input: RbacInput,
+}
+
+#[derive(Args, Debug)]
+pub struct CanArgs {
+    /// User:NAME, Group:NAME or ServiceAccount:NAMESPACE:NAME.
+    pub subject: String,
+    /// With RESOURCE: the one request to check.
+    pub verb: Option<String>,
+    pub resource: Option<String>,
+    /// The namespace of the request [default: cluster-wide].
+    #[arg(short, long)]
+    pub namespace: Option<String>,
+    /// The name of the object.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Groups the user is in besides the implicit ones (repeat).
+    #[arg(long = "group", value_name = "GROUP")]
+    pub groups: Vec<String>,
+    /// text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    #[command(flatten)]
+    pub input: RbacInput,
+}
+
+#[derive(Args, Debug)]
+pub struct PathsArgs {
+    /// Only this subject's path (User:NAME, Group:NAME, ServiceAccount:NAMESPACE:NAME).
+    pub subject: Option<String>,
+    /// text, json, dot (Graphviz) or mermaid.
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "dot", "mermaid"])]
+    pub format: String,
+    /// Include Kubernetes' own identities (system: users and groups, kube-system service accounts).
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub input: RbacInput,
+}
+
+#[derive(Args, Debug)]
+pub struct RisksArgs {
+    /// Output format: text, json, sarif or junit.
+    #[arg(long, default_value = "text", value_parser = parse_format)]
+    pub format: Format,
+    /// Exit with 1 when a finding has this severity or higher.
+    #[arg(long, default_value = "low", value_parser = parse_severity, value_name = "SEVERITY")]
+    pub fail_on: Severity,
+    /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    #[command(flatten)]
+    pub input: RbacInput,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

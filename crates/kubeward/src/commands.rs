@@ -24,6 +24,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Serve(args) => serve(args),
         Command::Cert(args) => cert(args),
         Command::Node(args) => node(args),
+        Command::Rbac { command } => crate::rbac::run(command),
     }
 }
 

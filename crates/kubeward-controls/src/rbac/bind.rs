@@ -1,6 +1,7 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_grants_where, wanted, Wanted};
+use crate::rbac::{access, mitre, nsa, report_grants_where, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
+use kubeward_rbac::access::BROAD_ROLES;
 
 control! {
     /// ## What it does
@@ -37,14 +38,8 @@ control! {
     frameworks: frameworks(None, &[nsa::RBAC], &["5.1.8"], &[mitre::ACCOUNT_MANIPULATION, mitre::VALID_ACCOUNTS]),
 }
 
-const VERBS: &[&str] = &["bind"];
-const WANTED: &[Wanted] = &[
-    wanted("rbac.authorization.k8s.io", "roles"),
-    wanted("rbac.authorization.k8s.io", "clusterroles"),
-];
-
-/// Built-in ClusterRoles whose binding hands out write access to Secrets and workloads.
-const BROAD_ROLES: &[&str] = &["cluster-admin", "admin", "edit"];
+const VERBS: &[&str] = access::BIND.verbs;
+const WANTED: &[Wanted] = access::BIND.targets;
 
 impl Control for Bind {
     fn meta(&self) -> &'static ControlMeta {

@@ -1,5 +1,5 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_grants, wanted, Wanted};
+use crate::rbac::{access, mitre, nsa, report_grants, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
@@ -34,8 +34,8 @@ control! {
     frameworks: frameworks(None, &[nsa::RBAC], &["5.1.9"], &[mitre::ESCAPE_TO_HOST]),
 }
 
-const VERBS: &[&str] = &["create"];
-const WANTED: &[Wanted] = &[wanted("", "persistentvolumes")];
+const VERBS: &[&str] = access::CREATE_PERSISTENT_VOLUMES.verbs;
+const WANTED: &[Wanted] = access::CREATE_PERSISTENT_VOLUMES.targets;
 
 impl Control for CreatePersistentVolumes {
     fn meta(&self) -> &'static ControlMeta {

@@ -1,5 +1,5 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_grants, wanted, Wanted};
+use crate::rbac::{access, mitre, nsa, report_grants, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
@@ -38,20 +38,8 @@ control! {
     frameworks: frameworks(None, &[nsa::RBAC], &["5.1.4"], &[mitre::DEPLOY_CONTAINER, mitre::ESCAPE_TO_HOST]),
 }
 
-const VERBS: &[&str] = &["create"];
-const WANTED: &[Wanted] = &[
-    wanted("", "pods"),
-    wanted("", "replicationcontrollers"),
-    wanted("apps", "deployments"),
-    wanted("apps", "daemonsets"),
-    wanted("apps", "statefulsets"),
-    wanted("apps", "replicasets"),
-    wanted("extensions", "deployments"),
-    wanted("extensions", "daemonsets"),
-    wanted("extensions", "replicasets"),
-    wanted("batch", "jobs"),
-    wanted("batch", "cronjobs"),
-];
+const VERBS: &[&str] = access::CREATE_WORKLOADS.verbs;
+const WANTED: &[Wanted] = access::CREATE_WORKLOADS.targets;
 
 impl Control for CreatePods {
     fn meta(&self) -> &'static ControlMeta {

@@ -1,6 +1,7 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, rules, wanted, Grant, Wanted};
+use crate::rbac::{access, mitre, nsa, rules, Grant, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
+use kubeward_rbac::access::CLIENT_SIGNERS;
 
 control! {
     /// ## What it does
@@ -50,22 +51,8 @@ control! {
     ),
 }
 
-const APPROVAL: &[Wanted] = &[wanted(
-    "certificates.k8s.io",
-    "certificatesigningrequests/approval",
-)];
-const SIGNERS: &[Wanted] = &[wanted("certificates.k8s.io", "signers")];
-
-/// Signers whose certificates authenticate to the API server (any user or group, or any
-/// node), and the domain wildcard that covers them. A `resourceNames` limit to other
-/// signers (`kubernetes.io/kubelet-serving`, a custom `example.com/...`) is a sufficient
-/// limit.
-const CLIENT_SIGNERS: &[&str] = &[
-    "kubernetes.io/kube-apiserver-client",
-    "kubernetes.io/kube-apiserver-client-kubelet",
-    "kubernetes.io/legacy-unknown",
-    "kubernetes.io/*",
-];
+const APPROVAL: &[Wanted] = access::CSR_APPROVAL.targets;
+const SIGNERS: &[Wanted] = access::APPROVE_SIGNERS.targets;
 
 /// The grant of `list` at `(rule, resources item)`, if any.
 fn find<'a>(list: &[(usize, Grant<'a>)], item: (usize, usize)) -> Option<Grant<'a>> {

@@ -1,5 +1,5 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_grants, wanted, Wanted};
+use crate::rbac::{access, mitre, nsa, report_grants, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
@@ -34,11 +34,8 @@ control! {
     frameworks: frameworks(None, &[nsa::RBAC], &["5.1.8"], &[mitre::ACCOUNT_MANIPULATION, mitre::VALID_ACCOUNTS]),
 }
 
-const VERBS: &[&str] = &["escalate"];
-const WANTED: &[Wanted] = &[
-    wanted("rbac.authorization.k8s.io", "roles"),
-    wanted("rbac.authorization.k8s.io", "clusterroles"),
-];
+const VERBS: &[&str] = access::ESCALATE.verbs;
+const WANTED: &[Wanted] = access::ESCALATE.targets;
 
 impl Control for Escalate {
     fn meta(&self) -> &'static ControlMeta {

@@ -1,5 +1,5 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_grants, wanted, Wanted};
+use crate::rbac::{access, mitre, nsa, report_grants, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
@@ -36,14 +36,8 @@ control! {
     frameworks: frameworks(None, &[nsa::RBAC], &["5.1.8"], &[mitre::ACCOUNT_MANIPULATION, mitre::VALID_ACCOUNTS]),
 }
 
-const VERBS: &[&str] = &["impersonate"];
-const WANTED: &[Wanted] = &[
-    wanted("", "users"),
-    wanted("", "groups"),
-    wanted("", "serviceaccounts"),
-    wanted("authentication.k8s.io", "userextras/*"),
-    wanted("authentication.k8s.io", "uids"),
-];
+const VERBS: &[&str] = access::IMPERSONATE.verbs;
+const WANTED: &[Wanted] = access::IMPERSONATE.targets;
 
 impl Control for Impersonate {
     fn meta(&self) -> &'static ControlMeta {

@@ -147,17 +147,11 @@ pub(crate) struct Rule<'a> {
     pub resource_names: Vec<&'a str>,
 }
 
-/// What a control asks about: a resource (`secrets`, `pods/exec`) in an API group. A
-/// subresource `*` (`userextras/*`) stands for every subresource of the resource.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Wanted {
-    pub group: &'static str,
-    pub resource: &'static str,
-}
-
-pub(crate) const fn wanted(group: &'static str, resource: &'static str) -> Wanted {
-    Wanted { group, resource }
-}
+#[cfg(test)]
+use kubeward_rbac::access::wanted;
+/// What a control asks about, and the kinds of access the controls share with the
+/// subject-level ones (`kubeward_rbac::access`).
+pub(crate) use kubeward_rbac::access::{self, Wanted};
 
 /// What one item of a rule's `resources` grants among the wanted resources.
 #[derive(Clone, Debug)]
@@ -200,21 +194,7 @@ pub(crate) fn rules<'a>(t: &Target<'a>) -> Vec<Rule<'a>> {
 }
 
 /// RBAC's `ResourceMatches` for one rule item, with `res/*` standing for any subresource.
-pub(crate) fn resource_matches(rule_resource: &str, requested: &str) -> bool {
-    if rule_resource == "*" || rule_resource == requested {
-        return true;
-    }
-    let Some((resource, sub)) = requested.split_once('/') else {
-        return false;
-    };
-    if sub == "*" {
-        return rule_resource
-            .strip_prefix(resource)
-            .is_some_and(|rest| rest.starts_with('/'))
-            || rule_resource.starts_with("*/");
-    }
-    rule_resource.strip_prefix("*/") == Some(sub)
-}
+pub(crate) use kubeward_rbac::matching::resource_covers as resource_matches;
 
 impl<'a> Rule<'a> {
     fn group_matches(&self, group: &str) -> bool {

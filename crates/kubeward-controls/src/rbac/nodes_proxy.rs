@@ -1,5 +1,5 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_grants, wanted, Wanted};
+use crate::rbac::{access, mitre, nsa, report_grants, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
@@ -35,8 +35,8 @@ control! {
     frameworks: frameworks(None, &[nsa::RBAC], &["5.1.10"], &[mitre::CONTAINER_ADMIN, mitre::ESCAPE_TO_HOST]),
 }
 
-const VERBS: &[&str] = &[];
-const WANTED: &[Wanted] = &[wanted("", "nodes/proxy")];
+const VERBS: &[&str] = access::NODES_PROXY.verbs;
+const WANTED: &[Wanted] = access::NODES_PROXY.targets;
 
 impl Control for NodesProxy {
     fn meta(&self) -> &'static ControlMeta {

@@ -1,5 +1,5 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_grants, wanted, Wanted};
+use crate::rbac::{access, mitre, nsa, report_grants, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
@@ -34,8 +34,8 @@ control! {
     frameworks: frameworks(None, &[nsa::RBAC], &[], &[mitre::CONTAINER_ADMIN]),
 }
 
-const VERBS: &[&str] = &["create", "get"];
-const WANTED: &[Wanted] = &[wanted("", "pods/portforward")];
+const VERBS: &[&str] = access::PORT_FORWARD.verbs;
+const WANTED: &[Wanted] = access::PORT_FORWARD.targets;
 
 impl Control for PortForward {
     fn meta(&self) -> &'static ControlMeta {

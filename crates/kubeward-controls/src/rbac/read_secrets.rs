@@ -1,5 +1,5 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_unlimited_grants, wanted, Wanted};
+use crate::rbac::{access, mitre, nsa, report_unlimited_grants, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
@@ -37,8 +37,8 @@ control! {
     frameworks: frameworks(None, &[nsa::RBAC], &["5.1.2"], &[mitre::CONTAINER_API, mitre::STEAL_TOKEN]),
 }
 
-const VERBS: &[&str] = &["get", "list", "watch"];
-const WANTED: &[Wanted] = &[wanted("", "secrets")];
+const VERBS: &[&str] = access::READ_SECRETS.verbs;
+const WANTED: &[Wanted] = access::READ_SECRETS.targets;
 
 impl Control for ReadSecrets {
     fn meta(&self) -> &'static ControlMeta {

@@ -1,5 +1,5 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_unlimited_grants, wanted, Wanted};
+use crate::rbac::{access, mitre, nsa, report_unlimited_grants, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
@@ -36,8 +36,8 @@ control! {
     frameworks: frameworks(None, &[nsa::RBAC], &["5.1.13"], &[mitre::STEAL_TOKEN, mitre::VALID_ACCOUNTS]),
 }
 
-const VERBS: &[&str] = &["create"];
-const WANTED: &[Wanted] = &[wanted("", "serviceaccounts/token")];
+const VERBS: &[&str] = access::SERVICE_ACCOUNT_TOKEN.verbs;
+const WANTED: &[Wanted] = access::SERVICE_ACCOUNT_TOKEN.targets;
 
 impl Control for ServiceAccountToken {
     fn meta(&self) -> &'static ControlMeta {

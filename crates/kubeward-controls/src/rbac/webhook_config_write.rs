@@ -1,5 +1,5 @@
 use crate::pss::frameworks;
-use crate::rbac::{mitre, nsa, report_unlimited_grants, wanted, Wanted};
+use crate::rbac::{access, mitre, nsa, report_unlimited_grants, Wanted};
 use crate::{control, Context, Control, ControlMeta, Target};
 
 control! {
@@ -46,16 +46,8 @@ control! {
     ),
 }
 
-const VERBS: &[&str] = &["create", "update", "patch", "delete", "deletecollection"];
-const G: &str = "admissionregistration.k8s.io";
-const WANTED: &[Wanted] = &[
-    wanted(G, "validatingwebhookconfigurations"),
-    wanted(G, "mutatingwebhookconfigurations"),
-    wanted(G, "validatingadmissionpolicies"),
-    wanted(G, "validatingadmissionpolicybindings"),
-    wanted(G, "mutatingadmissionpolicies"),
-    wanted(G, "mutatingadmissionpolicybindings"),
-];
+const VERBS: &[&str] = access::WEBHOOK_CONFIG_WRITE.verbs;
+const WANTED: &[Wanted] = access::WEBHOOK_CONFIG_WRITE.targets;
 
 impl Control for WebhookConfigWrite {
     fn meta(&self) -> &'static ControlMeta {
