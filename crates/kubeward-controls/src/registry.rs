@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use crate::{admission, cross, pss, rbac, secrets, services, workload, Control};
+use crate::{admission, audit, cross, pss, rbac, secrets, services, workload, Control};
 
 /// The Pod Security Standards controls.
 pub(crate) static PSS: &[&dyn Control] = &[
@@ -37,14 +37,21 @@ static ALL: LazyLock<Vec<&'static dyn Control>> = LazyLock::new(|| {
         services::CONTROLS,
         rbac::CONTROLS,
         admission::CONTROLS,
+        audit::CONTROLS,
     ]
     .into_iter()
     .flatten()
     .copied()
     .collect();
-    all.sort_by_key(|c| c.meta().id);
+    all.sort_by_key(|c| id_order(c.meta().id));
     all
 });
+
+/// IDs sort by number, so `KW1001` comes after `KW999` (a string sort would put it first).
+pub fn id_order(id: &str) -> (u32, &str) {
+    let digits = id.trim_start_matches(|c: char| !c.is_ascii_digit());
+    (digits.parse().unwrap_or(u32::MAX), id)
+}
 
 /// All controls, in ID order.
 pub fn all() -> &'static [&'static dyn Control] {
