@@ -462,17 +462,15 @@ impl Output for Report {
                         if *errors_shown > ERRORS_MAX {
                             continue;
                         }
-                        let p = e.pos.unwrap_or_default();
                         let label = Self::paint(
                             color,
                             sev_style(Severity::High),
                             &format!("{:<8}", "error"),
                         );
-                        writeln!(
-                            self.out,
-                            "{:>7}:{:<5} {label} {}",
-                            p.line, p.column, e.message
-                        )?;
+                        let at = e
+                            .pos
+                            .map_or(String::new(), |p| format!("{:>7}:{:<5}", p.line, p.column));
+                        writeln!(self.out, "{at:>13} {label} {}", e.message)?;
                         if *errors_shown == ERRORS_MAX {
                             writeln!(
                                 self.out,
