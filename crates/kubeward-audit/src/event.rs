@@ -46,8 +46,10 @@ pub struct Event<'a> {
     pub request_received: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "stageTimestamp")]
     pub stage_timestamp: Option<Cow<'a, str>>,
+    /// Kept raw: the authorizer's reason usually holds escaped quotes, and unescaping it for
+    /// every event would allocate; it is read only for findings.
     #[serde(borrow, default)]
-    pub annotations: Option<Annotations<'a>>,
+    pub annotations: Option<&'a RawValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -150,6 +152,14 @@ impl<'a> Event<'a> {
             subresource: None,
         };
         self.object_ref.as_ref().unwrap_or(&NONE)
+    }
+
+    /// The `authorization.k8s.io/reason` annotation, when logged and not empty.
+    pub fn authorization_reason(&self) -> Option<String> {
+        let a: Annotations<'_> = serde_json::from_str(self.annotations?.get()).ok()?;
+        a.authorization_reason
+            .filter(|r| !r.is_empty())
+            .map(|r| r.into_owned())
     }
 
     /// The time the request arrived (the stage's time if that is missing).

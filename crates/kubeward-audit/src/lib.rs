@@ -115,12 +115,7 @@ impl EventRef {
             request_uri: ev.request_uri.to_string(),
             object_ref: o,
             response_code: ev.code(),
-            authorization_reason: ev
-                .annotations
-                .as_ref()
-                .and_then(|a| a.authorization_reason.as_deref())
-                .filter(|r| !r.is_empty())
-                .map(str::to_string),
+            authorization_reason: ev.authorization_reason(),
             micros: event::micros(ev.time()).unwrap_or(0),
         }
     }
