@@ -160,7 +160,8 @@ impl Detector {
 
         let anonymous =
             ev.user.name() == "system:anonymous" || ev.user.in_group("system:unauthenticated");
-        if anonymous && !ev.denied() && ev.code().is_some() && !public_info_path(&ev.request_uri) {
+        if anonymous && !ev.denied() && ev.code().is_some() && !public_info_path(&ev.request_uri())
+        {
             let reason = ev
                 .authorization_reason()
                 .map(|r| format!(" ({r})"))
@@ -216,7 +217,7 @@ impl Detector {
         }
         if let Some(imp) = &ev.impersonated_user {
             if !self.trusted(&ev.user) {
-                let groups: Vec<&str> = imp.groups().collect();
+                let groups = imp.groups();
                 let as_groups = if groups.is_empty() {
                     String::new()
                 } else {
@@ -253,10 +254,8 @@ impl Detector {
             );
         }
         if group.is_empty() && resource == "nodes" && sub == "proxy" && !actor_trusted {
-            let path = ev
-                .request_uri
-                .split_once("/proxy")
-                .map_or("", |(_, rest)| rest);
+            let uri = ev.request_uri();
+            let path = uri.split_once("/proxy").map_or("", |(_, rest)| rest);
             hit(
                 &NodeProxy::META,
                 "objectRef.subresource",
@@ -500,7 +499,7 @@ fn named(ev: &Event<'_>) -> String {
 pub fn target(ev: &Event<'_>) -> String {
     let o = ev.object();
     if o.resource().is_empty() {
-        return ev.request_uri.split('?').next().unwrap_or("").to_string();
+        return ev.request_uri().split('?').next().unwrap_or("").to_string();
     }
     let mut kind = o.resource().to_string();
     if !o.subresource().is_empty() {
@@ -522,7 +521,7 @@ pub fn object_id(ev: &Event<'_>) -> Arc<ObjectId> {
             api_version: String::new(),
             kind: "NonResourceURL".to_string(),
             namespace: None,
-            name: ev.request_uri.split('?').next().unwrap_or("").to_string(),
+            name: ev.request_uri().split('?').next().unwrap_or("").to_string(),
         });
     }
     let version = o.api_version.as_deref().unwrap_or("");

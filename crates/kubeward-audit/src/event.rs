@@ -22,8 +22,10 @@ pub struct Event<'a> {
     pub audit_id: Cow<'a, str>,
     #[serde(borrow)]
     pub stage: Cow<'a, str>,
+    /// Raw, like the lists below: most events never need it, and Go's encoder escapes `&` in
+    /// every query string, so a decoded copy would be an allocation per event.
     #[serde(borrow, rename = "requestURI")]
-    pub request_uri: Cow<'a, str>,
+    request_uri: &'a RawValue,
     #[serde(borrow)]
     pub verb: Cow<'a, str>,
     #[serde(borrow)]
@@ -31,7 +33,7 @@ pub struct Event<'a> {
     #[serde(borrow, default, rename = "impersonatedUser")]
     pub impersonated_user: Option<UserInfo<'a>>,
     #[serde(borrow, default, rename = "sourceIPs")]
-    pub source_ips: Vec<Cow<'a, str>>,
+    source_ips: Option<&'a RawValue>,
     #[serde(borrow, default, rename = "userAgent")]
     pub user_agent: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "objectRef")]
@@ -57,7 +59,13 @@ pub struct UserInfo<'a> {
     #[serde(borrow, default)]
     pub username: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    pub groups: Option<Vec<Cow<'a, str>>>,
+    groups: Option<&'a RawValue>,
+}
+
+/// A JSON array of strings, decoded (empty if it is anything else).
+fn strings(raw: Option<&RawValue>) -> Vec<String> {
+    raw.and_then(|r| serde_json::from_str::<Vec<String>>(r.get()).ok())
+        .unwrap_or_default()
 }
 
 impl UserInfo<'_> {
@@ -65,12 +73,17 @@ impl UserInfo<'_> {
         self.username.as_deref().unwrap_or("")
     }
 
-    pub fn groups(&self) -> impl Iterator<Item = &str> {
-        self.groups.iter().flatten().map(|g| &**g)
+    pub fn groups(&self) -> Vec<String> {
+        strings(self.groups)
     }
 
+    /// Group names are plain in the log (no escapes), so a group that is not in the raw text
+    /// is not in the list: decode only when it may be.
     pub fn in_group(&self, group: &str) -> bool {
-        self.groups().any(|g| g == group)
+        self.groups.is_some_and(|raw| {
+            memchr::memmem::find(raw.get().as_bytes(), group.as_bytes()).is_some()
+                && self.groups().iter().any(|g| g == group)
+        })
     }
 }
 
@@ -131,6 +144,14 @@ impl<'a> Event<'a> {
             "ResponseStarted" => self.code() == Some(401),
             _ => false,
         }
+    }
+
+    pub fn request_uri(&self) -> Cow<'a, str> {
+        serde_json::from_str::<Cow<'a, str>>(self.request_uri.get()).unwrap_or(Cow::Borrowed(""))
+    }
+
+    pub fn source_ips(&self) -> Vec<String> {
+        strings(self.source_ips)
     }
 
     pub fn code(&self) -> Option<i64> {

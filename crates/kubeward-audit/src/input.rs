@@ -174,8 +174,8 @@ pub fn follow(
             if let Fill::Read(n) = fill {
                 offset += n as u64;
             }
-            analyzer.after_fill(&name, &fill, out)?;
             analyzer.drain_complete(&name, &mut lines, out)?;
+            analyzer.after_fill(&name, &fill, out)?;
             if fill != Fill::Read(0) {
                 continue;
             }
@@ -189,8 +189,8 @@ pub fn follow(
                     // Rotated: whatever the old file got after our last read, then the new one.
                     loop {
                         let fill = lines.fill(&mut file)?;
-                        analyzer.after_fill(&name, &fill, out)?;
                         analyzer.drain_complete(&name, &mut lines, out)?;
+                        analyzer.after_fill(&name, &fill, out)?;
                         if fill == Fill::Read(0) {
                             break;
                         }

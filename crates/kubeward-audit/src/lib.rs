@@ -87,7 +87,6 @@ pub struct ObjectRefOut {
 
 impl EventRef {
     pub fn of(ev: &Event<'_>) -> EventRef {
-        let strings = |v: &mut dyn Iterator<Item = &str>| v.map(str::to_string).collect();
         let o = ev.object_ref.as_ref().map(|o| ObjectRefOut {
             resource: o.resource().to_string(),
             subresource: o.subresource().to_string(),
@@ -102,17 +101,17 @@ impl EventRef {
             stage: ev.stage.to_string(),
             level: ev.level.to_string(),
             user: ev.user.name().to_string(),
-            groups: strings(&mut ev.user.groups()),
+            groups: ev.user.groups(),
             impersonated_user: ev.impersonated_user.as_ref().map(|u| u.name().to_string()),
             impersonated_groups: ev
                 .impersonated_user
                 .as_ref()
-                .map(|u| strings(&mut u.groups()))
+                .map(|u| u.groups())
                 .unwrap_or_default(),
-            source_ips: ev.source_ips.iter().map(|s| s.to_string()).collect(),
+            source_ips: ev.source_ips(),
             user_agent: ev.user_agent.as_deref().unwrap_or("").to_string(),
             verb: ev.verb.to_string(),
-            request_uri: ev.request_uri.to_string(),
+            request_uri: ev.request_uri().into_owned(),
             object_ref: o,
             response_code: ev.code(),
             authorization_reason: ev.authorization_reason(),
@@ -291,8 +290,8 @@ impl Analyzer {
                     return Ok(());
                 }
             };
-            self.after_fill(name, &fill, out)?;
             self.drain_complete(name, &mut lines, out)?;
+            self.after_fill(name, &fill, out)?;
             if fill == Fill::Read(0) {
                 break;
             }
@@ -310,17 +309,11 @@ impl Analyzer {
         if let Fill::TooLong(at) = fill {
             self.stats.errors += 1;
             self.stats.lines += 1;
-            let e = InputError::at(
-                name,
-                Pos {
-                    line: *at as u32,
-                    column: 1,
-                },
-                &format!(
-                    "line longer than {} bytes: skipped (raise --max-line-size)",
-                    self.opts.max_line
-                ),
-            );
+            let at = Pos {
+                line: *at as u32,
+                column: 1,
+            };
+            let e = InputError::at(name, at, &too_long(self.opts.max_line));
             out.results(Vec::new(), vec![e])?;
         }
         Ok(())
@@ -371,6 +364,7 @@ impl Analyzer {
         self.stats.bytes += bytes.len() as u64;
         self.stats.lines += ranges.len() as u64;
         let detector = &self.opts.detector;
+        let max_line = self.opts.max_line;
         let tasks: Vec<TaskOut> = ranges
             .par_chunks(TASK_LINES)
             .enumerate()
@@ -380,6 +374,10 @@ impl Analyzer {
                     let index = t * TASK_LINES + i;
                     let line_no = first_line + index as u64;
                     let cut = last_is_cut && index + 1 == ranges.len();
+                    if e - s > max_line {
+                        o.errors.push((line_no, 1, too_long(max_line)));
+                        continue;
+                    }
                     check_line(detector, &bytes[s..e], line_no, index, cut, &mut o);
                 }
                 o
@@ -608,11 +606,7 @@ fn check_line(
             index,
             micros: event::micros(ev.time()).unwrap_or(0),
             user: ev.user.name().to_string(),
-            address: ev
-                .source_ips
-                .first()
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
+            address: ev.source_ips().into_iter().next().unwrap_or_default(),
         });
     }
     let hits = detector.check(&ev, text);
@@ -625,6 +619,10 @@ fn check_line(
             hits,
         ));
     }
+}
+
+fn too_long(max_line: usize) -> String {
+    format!("line longer than {max_line} bytes: skipped (raise --max-line-size)")
 }
 
 /// serde_json appends ` at line L column C`; the error carries the position already.

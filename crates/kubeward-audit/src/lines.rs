@@ -23,7 +23,8 @@ pub struct LineReader {
 pub enum Fill {
     /// This many bytes were read (0: end of input, for now).
     Read(usize),
-    /// A line longer than the limit starts at this line number; it is being skipped.
+    /// Data was read, and the unfinished line starting at this line number is longer than
+    /// the limit: it is being skipped (report it after taking the complete lines).
     TooLong(u64),
 }
 
@@ -50,44 +51,38 @@ impl LineReader {
     /// Read once from `r` (up to [`CHUNK`] bytes).
     pub fn fill(&mut self, r: &mut dyn Read) -> io::Result<Fill> {
         let old = self.buf.len();
-        self.buf.resize(old + CHUNK, 0);
-        let n = loop {
-            match r.read(&mut self.buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(e);
-                }
+        // read_to_end through `take` fills spare capacity without zeroing it first; it reads
+        // until CHUNK bytes or the end of the input as it is now.
+        let n = match r.take(CHUNK as u64).read_to_end(&mut self.buf) {
+            Ok(n) => n,
+            Err(e) => {
+                self.buf.truncate(old);
+                return Err(e);
             }
         };
-        self.buf.truncate(old + n);
         if self.skipping {
+            // Callers take the complete lines between fills, so `buf` holds only new bytes:
+            // the rest of the long line, up to its newline.
             match memchr::memchr(b'\n', &self.buf) {
                 Some(end) => {
                     self.buf.drain(..=end);
                     self.line += 1;
                     self.skipping = false;
                 }
-                None => self.buf.clear(),
+                None => {
+                    self.buf.clear();
+                    return Ok(Fill::Read(n));
+                }
             }
         }
-        if !self.skipping && self.buf.len() > self.max_line {
-            let first_end = memchr::memchr(b'\n', &self.buf).unwrap_or(self.buf.len());
-            if first_end > self.max_line {
-                let at = self.line;
-                match memchr::memchr(b'\n', &self.buf) {
-                    Some(end) => {
-                        self.buf.drain(..=end);
-                        self.line += 1;
-                    }
-                    None => {
-                        self.buf.clear();
-                        self.skipping = true;
-                    }
-                }
-                return Ok(Fill::TooLong(at));
-            }
+        // The unfinished last line, if already too long, is dropped and skipped to its end;
+        // the complete lines before it stay.
+        let tail = memchr::memrchr(b'\n', &self.buf).map_or(0, |i| i + 1);
+        if self.buf.len() - tail > self.max_line {
+            let at = self.line + memchr::memchr_iter(b'\n', &self.buf[..tail]).count() as u64;
+            self.buf.truncate(tail);
+            self.skipping = true;
+            return Ok(Fill::TooLong(at));
         }
         Ok(Fill::Read(n))
     }
@@ -206,14 +201,51 @@ mod tests {
         }
     }
 
+    /// Hands out each part, then reports the end of the input once (as a followed file does
+    /// before it grows), then the next part.
+    struct Pauses(Vec<Vec<u8>>, bool);
+    impl Read for Pauses {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if std::mem::replace(&mut self.1, false) || self.0.is_empty() {
+                return Ok(0);
+            }
+            let part = &mut self.0[0];
+            let n = part.len().min(out.len());
+            out[..n].copy_from_slice(&part[..n]);
+            part.drain(..n);
+            if part.is_empty() {
+                self.0.remove(0);
+                self.1 = true;
+            }
+            Ok(n)
+        }
+    }
+
     #[test]
-    fn too_long_lines_are_skipped_and_counted() {
-        let mut data = b"ok\n".to_vec();
-        data.extend(std::iter::repeat_n(b'x', 50));
-        data.extend(b"\nafter\n");
-        let (lines, long) = read_all(&data, 7, 10);
+    fn an_unfinished_line_over_the_limit_is_skipped_to_its_end() {
+        let mut first = b"ok\n".to_vec();
+        first.extend(std::iter::repeat_n(b'x', 30));
+        let mut second = vec![b'x'; 20];
+        second.extend(b"\nafter\n");
+        let mut src = Pauses(vec![first, vec![b'x'; 5000], second], false);
+        let mut r = LineReader::new(10);
+        let mut seen = Vec::new();
+        let mut long = Vec::new();
+        for _ in 0..8 {
+            let fill = r.fill(&mut src).unwrap();
+            let (bytes, first) = r.complete();
+            let ranges = line_ranges(bytes);
+            for (i, (s, e)) in ranges.iter().enumerate() {
+                seen.push((first + i as u64, bytes[*s..*e].to_vec()));
+            }
+            let (n, count) = (bytes.len(), ranges.len() as u64);
+            r.consume(n, count);
+            if let Fill::TooLong(at) = fill {
+                long.push(at);
+            }
+        }
         assert_eq!(long, vec![2]);
-        let got: Vec<(u64, &[u8])> = lines.iter().map(|(n, l)| (*n, &l[..])).collect();
-        assert_eq!(got, vec![(1, &b"ok"[..]), (3, b"after")]);
+        assert_eq!(seen, vec![(1, b"ok".to_vec()), (3, b"after".to_vec())]);
+        assert!(r.take_rest().is_none());
     }
 }

@@ -171,3 +171,20 @@ fn gzip_and_plain_give_the_same_findings() {
     assert_eq!(analyzer.stats.files, 2);
     assert_eq!(analyzer.stats.lines, 10_000);
 }
+
+#[test]
+fn lines_over_the_limit_are_errors_and_skipped() {
+    let long = format!("{{\"kind\":\"Event\",\"x\":\"{}\"}}", "y".repeat(5000));
+    let text = format!("{}\n{long}\n{}\n", exec_event(1), exec_event(3));
+    let mut opts = Options::defaults();
+    opts.max_line = 4096;
+    let (out, stats) = analyse_text(opts, "log", text.as_bytes());
+    let lines: Vec<u32> = out.findings.iter().map(|f| f.finding.pos.line).collect();
+    assert_eq!(lines, vec![1, 3]);
+    assert_eq!(out.errors.len(), 1);
+    assert_eq!(
+        out.errors[0].to_string(),
+        "log:2:1: line longer than 4096 bytes: skipped (raise --max-line-size)"
+    );
+    assert_eq!(stats.lines, 3);
+}
