@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use kubeward_engine::InputError;
 
-use crate::lines::{Fill, LineReader};
+use crate::lines::{Fill, LineReader, CHUNK};
 use crate::{Analyzer, Output};
 
 /// One input.
@@ -95,7 +95,7 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
 
 /// A reader over `r` that decompresses gzip (recognised by its magic bytes, not its name;
 /// concatenated members too).
-fn maybe_gzip<'a>(r: impl Read + 'a) -> io::Result<Box<dyn Read + 'a>> {
+fn maybe_gzip(r: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
     let mut r = BufReader::with_capacity(256 << 10, r);
     let head = r.fill_buf()?;
     if head.starts_with(&[0x1f, 0x8b]) {
@@ -113,12 +113,12 @@ pub fn analyse_all(
 ) -> io::Result<()> {
     for input in inputs {
         let name: Arc<str> = Arc::from(input.name().as_str());
-        let opened: io::Result<Box<dyn Read>> = match input {
-            Input::Stdin => maybe_gzip(io::stdin().lock()),
+        let opened: io::Result<Box<dyn Read + Send>> = match input {
+            Input::Stdin => maybe_gzip(io::stdin()),
             Input::File(p) => File::open(p).and_then(maybe_gzip),
         };
         match opened {
-            Ok(mut r) => analyzer.read_stream(&name, &mut r, out)?,
+            Ok(r) => read_ahead(analyzer, &name, r, out)?,
             Err(e) => {
                 analyzer.stats.errors += 1;
                 out.results(
@@ -129,6 +129,67 @@ pub fn analyse_all(
         }
     }
     Ok(())
+}
+
+/// Analyse a stream while the next chunks are read (and decompressed) on another thread, so
+/// that gzip inflation overlaps the parsing instead of adding to it. At most two chunks wait.
+fn read_ahead(
+    analyzer: &mut Analyzer,
+    name: &Arc<str>,
+    mut reader: Box<dyn Read + Send>,
+    out: &mut dyn Output,
+) -> io::Result<()> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || loop {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            match (&mut reader).take(CHUNK as u64).read_to_end(&mut chunk) {
+                Ok(0) => break,
+                Ok(_) => {
+                    if tx.send(Ok(chunk)).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+            }
+        });
+        let mut chunks = Chunks {
+            rx,
+            current: Vec::new(),
+            at: 0,
+        };
+        analyzer.read_stream(name, &mut chunks, out)
+        // Dropping `chunks` (the receiver) stops the reader if the analysis ended early.
+    })
+}
+
+/// The chunks the read-ahead thread sends, as one stream.
+struct Chunks {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    at: usize,
+}
+
+impl Read for Chunks {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.at == self.current.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.current = chunk;
+                    self.at = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.current.len() - self.at);
+        out[..n].copy_from_slice(&self.current[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// The identity of an open file, to notice that its path now names another one.
