@@ -6,6 +6,7 @@
 //! docs cannot drift from it. [`registry::all`] lists every control.
 
 pub mod admission;
+pub mod audit;
 pub mod cross;
 pub mod inventory;
 mod meta;
@@ -111,6 +112,12 @@ pub trait Control: Sync + Send {
     }
 
     fn check_inventory(&self, _inventory: &Inventory, _out: &mut Vec<CrossViolation>) {}
+
+    /// Audit-log detections (the [`audit`] family) describe what `kubeward audit` finds in
+    /// API server audit events; they never run on manifests, so the engine leaves them out.
+    fn is_audit_detection(&self) -> bool {
+        false
+    }
 }
 
 /// Declare a control: its doc comment becomes its documentation.

@@ -3,7 +3,7 @@
 use std::sync::LazyLock;
 
 use crate::{
-    admission, cross, node, pss, rbac, rbac_subject, secrets, services, workload, Control,
+    admission, audit, cross, node, pss, rbac, rbac_subject, secrets, services, workload, Control,
 };
 
 /// The Pod Security Standards controls.
@@ -41,14 +41,21 @@ static ALL: LazyLock<Vec<&'static dyn Control>> = LazyLock::new(|| {
         rbac_subject::CONTROLS,
         admission::CONTROLS,
         node::CONTROLS,
+        audit::CONTROLS,
     ]
     .into_iter()
     .flatten()
     .copied()
     .collect();
-    all.sort_by_key(|c| c.meta().id);
+    all.sort_by_key(|c| id_order(c.meta().id));
     all
 });
+
+/// IDs sort by number, so `KW1001` comes after `KW999` (a string sort would put it first).
+pub fn id_order(id: &str) -> (u32, &str) {
+    let digits = id.trim_start_matches(|c: char| !c.is_ascii_digit());
+    (digits.parse().unwrap_or(u32::MAX), id)
+}
 
 /// All controls, in ID order.
 pub fn all() -> &'static [&'static dyn Control] {

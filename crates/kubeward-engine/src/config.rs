@@ -29,6 +29,41 @@ pub struct Config {
     pub allowed_registries: Vec<String>,
     pub require_image_pull_always: bool,
     pub exclude: Vec<Exclusion>,
+    /// The `audit:` section, for `kubeward audit`.
+    pub audit: AuditConfig,
+}
+
+/// The `audit:` section: settings of `kubeward audit` (docs/audit.md).
+#[derive(Clone, Debug, Default)]
+pub struct AuditConfig {
+    /// How many 401/403 responses to one user or source address make a burst (KW1009).
+    pub auth_failure_threshold: Option<u32>,
+    /// The time window those responses must fall in.
+    pub auth_failure_window: Option<std::time::Duration>,
+    /// User names (globs) treated like system components: their secret reads, token
+    /// requests and webhook, CSR and event changes are expected.
+    pub trusted_users: Vec<String>,
+}
+
+/// A time window: `90s`, `5m`, `1h`, or a number of seconds.
+pub fn parse_window(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        _ => 0,
+    };
+    match number.parse::<u64>() {
+        Ok(n) if n > 0 && scale > 0 => Ok(std::time::Duration::from_secs(n * scale)),
+        _ => Err(format!(
+            "invalid window {text:?} (expected a positive number of seconds, or e.g. 90s, 5m, 1h)"
+        )),
+    }
 }
 
 /// Findings to exclude, each with a reason and an optional expiry date.
@@ -292,6 +327,57 @@ impl Reader {
         }
         Some(x)
     }
+
+    fn audit(&mut self, node: NodeRef<'_>) -> AuditConfig {
+        let mut a = AuditConfig::default();
+        if !node.is_map() {
+            self.err(node, "`audit` must be a mapping".to_string());
+            return a;
+        }
+        for (key, value) in node.entries() {
+            match key {
+                "authFailures" if value.is_map() => {
+                    for (k, v) in value.entries() {
+                        match k {
+                            "threshold" => match v.as_i64() {
+                                Some(n) if n >= 1 && n <= i64::from(u32::MAX) => {
+                                    a.auth_failure_threshold = Some(n as u32)
+                                }
+                                _ => self.err(v, "`audit.authFailures.threshold` must be a whole number of at least 1".to_string()),
+                            },
+                            "window" => match v.scalar_text().map(parse_window) {
+                                Some(Ok(w)) => a.auth_failure_window = Some(w),
+                                Some(Err(e)) => self.err(v, format!("`audit.authFailures.window`: {e}")),
+                                None => self.err(v, "`audit.authFailures.window` must be a duration such as 60s".to_string()),
+                            },
+                            other => self.err(v, format!("unknown key {other:?} in `audit.authFailures` (known: threshold, window)")),
+                        }
+                    }
+                }
+                "authFailures" => self.err(
+                    value,
+                    "`audit.authFailures` must be a mapping with `threshold` and/or `window`"
+                        .to_string(),
+                ),
+                "trustedUsers" => {
+                    a.trusted_users = self.strings(value, "audit.trustedUsers");
+                    for pattern in &a.trusted_users {
+                        if let Err(e) = Glob::new(pattern) {
+                            self.err(
+                                value,
+                                format!("`audit.trustedUsers`: bad pattern {pattern:?}: {e}"),
+                            );
+                        }
+                    }
+                }
+                other => self.err(
+                    value,
+                    format!("unknown key {other:?} in `audit` (known: authFailures, trustedUsers)"),
+                ),
+            }
+        }
+        a
+    }
 }
 
 /// A config file's text and the name its errors carry; an unreadable file is an input error.
@@ -398,11 +484,12 @@ impl Config {
                         }
                     }
                 }
+                "audit" => cfg.audit = r.audit(value),
                 other => r.err(
                     value,
                     format!(
                         "unknown key {other:?} (known: failOn, frameworks, pssVersion, controls, severity, \
-                         allowedRegistries, requireImagePullAlways, exclude)"
+                         allowedRegistries, requireImagePullAlways, exclude, audit)"
                     ),
                 ),
             }
@@ -451,6 +538,12 @@ exclude: []
 #    paths: ["vendor/**"]
 #    reason: "node agents need the API token"
 #    expires: 2027-06-30
+
+# kubeward audit (docs/audit.md): a burst is this many 401/403 answers to one user or
+# address within the window; trusted users are treated like system components.
+# audit:
+#   authFailures: {threshold: 10, window: 60s}
+#   trustedUsers: ["system:serviceaccount:argocd:*"]
 "#;
 
 #[cfg(test)]
@@ -508,6 +601,38 @@ mod tests {
         assert!(parse("requireImagePullAlways: maybe\n").is_err());
         assert!(parse("severity:\n  KW101: huge\n").is_err());
         assert!(parse("- a\n").is_err());
+    }
+
+    #[test]
+    fn audit_section() {
+        let cfg = parse(
+            "audit:\n  authFailures: {threshold: 5, window: 2m}\n  trustedUsers: [\"system:serviceaccount:argocd:*\"]\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.audit.auth_failure_threshold, Some(5));
+        assert_eq!(
+            cfg.audit.auth_failure_window,
+            Some(std::time::Duration::from_secs(120))
+        );
+        assert_eq!(
+            cfg.audit.trusted_users,
+            vec!["system:serviceaccount:argocd:*"]
+        );
+        let errors =
+            parse("audit:\n  authFailures:\n    threshold: 0\n    windw: 1m\n").unwrap_err();
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].pos.unwrap().line, 3);
+        assert!(errors[1]
+            .message
+            .contains("unknown key \"windw\" in `audit.authFailures`"));
+        assert_eq!(errors[1].pos.unwrap().line, 4);
+        let errors = parse("audit:\n  trustedUser: [a]\n").unwrap_err();
+        assert!(errors[0]
+            .message
+            .contains("unknown key \"trustedUser\" in `audit`"));
+        assert!(parse("audit:\n  authFailures: {window: 10x}\n").is_err());
+        assert_eq!(parse_window("90"), Ok(std::time::Duration::from_secs(90)));
+        assert!(parse_window("0s").is_err());
     }
 
     #[test]

@@ -106,7 +106,8 @@ impl Engine {
     pub fn new(controls: Vec<&'static dyn Control>, settings: Settings, limits: Limits) -> Self {
         let (cross, controls) = controls
             .into_iter()
-            .filter(|c| applies(c.meta(), &settings))
+            // Audit detections run over audit events (`kubeward audit`), never over manifests.
+            .filter(|c| applies(c.meta(), &settings) && !c.is_audit_detection())
             .partition(|c| c.is_cross_object());
         let policy = Policy {
             today: config::today(),

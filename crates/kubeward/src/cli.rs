@@ -48,6 +48,9 @@ pub enum Command {
         #[command(subcommand)]
         command: RbacCommand,
     },
+    /// Find attacks and risky actions in API server audit logs (docs/audit.md);
+    /// `kubeward audit policy` prints the audit policy the detections need.
+    Audit(AuditArgs),
 }
 
 fn parse_benchmark(s: &str) -> Result<kubeward_controls::node::benchmark::Benchmark, String> {
@@ -355,4 +358,73 @@ pub struct ControlsArgs {
     /// Only the controls of this framework.
     #[arg(long, default_value = "all", value_parser = parse_framework)]
     pub framework: Framework,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditAction {
+    /// Print the recommended audit Policy (for the API server's --audit-policy-file).
+    Policy,
+}
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub action: Option<AuditAction>,
+
+    /// Audit logs (audit.k8s.io/v1 Event JSON lines, plain or gzip): files, directories
+    /// (their *.log, *.json, *.jsonl, *.gz and audit* files, sorted by name), `-` for stdin.
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+
+    /// Output format: text, json, sarif or junit (with --follow: text or json, one object per line).
+    #[arg(short, long, default_value = "text", value_parser = parse_format)]
+    pub format: Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Exit with 1 when a finding has this severity or higher [default: low, or the config
+    /// file's failOn].
+    #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+
+    /// Keep reading the one file given as it grows, across rotation and truncation, until stopped.
+    #[arg(long)]
+    pub follow: bool,
+
+    /// How often --follow looks for new lines and rotation.
+    #[arg(long, default_value = "250ms", value_parser = parse_duration, value_name = "DURATION", hide = true)]
+    pub poll_interval: std::time::Duration,
+
+    /// KW1009: this many 401/403 answers to one user or address make a burst [default: 10, or
+    /// the config file's audit.authFailures.threshold].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub auth_failure_threshold: Option<u32>,
+
+    /// KW1009: ... within this window, e.g. 60s, 5m [default: 60s, or audit.authFailures.window].
+    #[arg(long, value_name = "WINDOW", value_parser = kubeward_engine::config::parse_window)]
+    pub auth_failure_window: Option<std::time::Duration>,
+
+    /// Treat this user (a glob, e.g. `system:serviceaccount:argocd:*`) like a system
+    /// component; repeat for more. Added to the config file's audit.trustedUsers.
+    #[arg(long = "trusted-user", value_name = "USER")]
+    pub trusted_users: Vec<String>,
+
+    /// The config file [default: .kubeward.yaml in the working directory or the nearest parent].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Use no config file, even if one is found.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Skip (and report) lines longer than this many bytes.
+    #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
+    pub max_line_size: usize,
 }

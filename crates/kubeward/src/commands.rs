@@ -13,7 +13,9 @@ use kubeward_report::{reporter, Reporter, RunInfo};
 use kubeward_yaml::Limits;
 use serde_json::json;
 
-use crate::cli::{CertArgs, ColorChoice, Command, ControlsArgs, ScanArgs, ServeArgs};
+use crate::cli::{
+    AuditAction, AuditArgs, CertArgs, ColorChoice, Command, ControlsArgs, ScanArgs, ServeArgs,
+};
 
 pub fn run(cli: crate::cli::Cli) -> Result<u8> {
     match cli.command {
@@ -25,6 +27,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Cert(args) => cert(args),
         Command::Node(args) => node(args),
         Command::Rbac { command } => crate::rbac::run(command),
+        Command::Audit(args) => audit(args),
     }
 }
 
@@ -175,12 +178,12 @@ fn init(path: &std::path::Path) -> Result<u8> {
 
 /// The config file the scan uses: `--config`, else the nearest `.kubeward.yaml` upward.
 /// Its problems are usage errors: a scan under a policy other than the one written is wrong.
-fn load_config(args: &ScanArgs) -> Result<Option<Config>, u8> {
-    if args.no_config {
+fn load_config(no_config: bool, config: Option<&std::path::Path>) -> Result<Option<Config>, u8> {
+    if no_config {
         return Ok(None);
     }
-    let path = match &args.config {
-        Some(p) => p.clone(),
+    let path = match config {
+        Some(p) => p.to_path_buf(),
         None => match std::env::current_dir().ok().and_then(|d| config::find(&d)) {
             Some(p) => p,
             None => return Ok(None),
@@ -244,7 +247,7 @@ impl Sink for Progress<'_> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
-    let cfg = match load_config(&args) {
+    let cfg = match load_config(args.no_config, args.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
@@ -373,6 +376,39 @@ fn scan(args: ScanArgs) -> Result<u8> {
     }
     rep.finish(&summary).context("cannot write the report")?;
     Ok(summary.exit_code(fail_on) as u8)
+}
+
+/// `kubeward audit`: the audit log analysis (kubeward-audit), with the config file's
+/// `audit:` section, severity overrides, exclusions and disabled controls.
+fn audit(args: AuditArgs) -> Result<u8> {
+    if let Some(AuditAction::Policy) = args.action {
+        io::stdout()
+            .lock()
+            .write_all(kubeward_audit::policy::RECOMMENDED.as_bytes())?;
+        return Ok(0);
+    }
+    let cfg = match load_config(args.no_config, args.config.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let (out, color) = (
+        open_output(args.output.as_deref())?,
+        use_color(args.color, args.output.as_deref()),
+    );
+    let run = kubeward_audit::run::RunArgs {
+        paths: args.paths,
+        format: args.format,
+        color,
+        fail_on: args.fail_on,
+        follow: args.follow,
+        poll_interval: args.poll_interval,
+        auth_failure_threshold: args.auth_failure_threshold,
+        auth_failure_window: args.auth_failure_window,
+        trusted_users: args.trusted_users,
+        max_line: args.max_line_size,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    kubeward_audit::run::run(run, cfg.as_ref(), out)
 }
 
 fn frameworks_text(c: &dyn Control) -> String {
