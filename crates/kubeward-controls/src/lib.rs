@@ -6,6 +6,7 @@
 //! docs cannot drift from it. [`registry::all`] lists every control.
 
 pub mod admission;
+pub mod cluster;
 pub mod cross;
 pub mod inventory;
 mod meta;

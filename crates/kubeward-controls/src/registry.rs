@@ -2,7 +2,7 @@
 
 use std::sync::LazyLock;
 
-use crate::{admission, cross, pss, rbac, secrets, services, workload, Control};
+use crate::{admission, cluster, cross, pss, rbac, secrets, services, workload, Control};
 
 /// The Pod Security Standards controls.
 pub(crate) static PSS: &[&dyn Control] = &[
@@ -37,6 +37,7 @@ static ALL: LazyLock<Vec<&'static dyn Control>> = LazyLock::new(|| {
         services::CONTROLS,
         rbac::CONTROLS,
         admission::CONTROLS,
+        cluster::CONTROLS,
     ]
     .into_iter()
     .flatten()
