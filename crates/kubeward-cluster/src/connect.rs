@@ -38,8 +38,7 @@ pub const IN_CLUSTER: &str = "in-cluster";
 pub async fn targets(opts: &ConnectOptions) -> Result<Vec<Target>, String> {
     let kubeconfig = match &opts.kubeconfig {
         Some(path) => Some(
-            Kubeconfig::read_from(path)
-                .map_err(|e| format!("{}: cannot read the kubeconfig: {e}", path.display()))?,
+            Kubeconfig::read_from(path).map_err(|e| format!("cannot read the kubeconfig: {e}"))?,
         ),
         None => match Kubeconfig::read() {
             Ok(k) => Some(k),

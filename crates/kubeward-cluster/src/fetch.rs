@@ -311,9 +311,10 @@ async fn discover(
 #[derive(Deserialize)]
 struct Page {
     #[serde(default)]
-    metadata: PageMeta,
+    metadata: Option<PageMeta>,
+    /// `null` in an empty metadata-only list.
     #[serde(default)]
-    items: Vec<Value>,
+    items: Option<Vec<Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -410,7 +411,7 @@ async fn list_kind(
             }
         };
         pages += 1;
-        for mut item in page.items {
+        for mut item in page.items.unwrap_or_default() {
             if !item.is_object() {
                 continue;
             }
@@ -424,7 +425,11 @@ async fn list_kind(
             render::strip(&mut item);
             objects.push(fetched(item, opts.render));
         }
-        match page.metadata.continue_.filter(|c| !c.is_empty()) {
+        match page
+            .metadata
+            .and_then(|m| m.continue_)
+            .filter(|c| !c.is_empty())
+        {
             Some(c) => continue_token = Some(c),
             None => break,
         }
