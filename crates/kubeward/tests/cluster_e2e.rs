@@ -396,9 +396,44 @@ async fn cluster_scan_against_a_real_api_server() {
     );
     assert_eq!(out.status.code(), Some(1));
 
+    // --- The shipped least-privilege identity (deploy/50-cluster-scan.yaml, without its
+    // batch/v1 CronJob, which v1.20 does not serve): everything is listed but Secrets.
+    let shipped = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/50-cluster-scan.yaml"),
+    )
+    .unwrap();
+    let rbac: Vec<&str> = shipped
+        .split("\n---\n")
+        .filter(|d| !d.contains("kind: CronJob"))
+        .collect();
+    cluster
+        .create_yaml("apiVersion: v1\nkind: Namespace\nmetadata: {name: kubeward}\n")
+        .await;
+    cluster.create_yaml(&rbac.join("\n---\n")).await;
+    let dir = tempfile::tempdir().unwrap();
+    let scanner =
+        service_account_kubeconfig(&cluster, "kubeward", "kubeward-scanner", dir.path()).await;
+    let out = run(&[
+        "--kubeconfig",
+        scanner.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let report = json_report(&out);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let forbidden: Vec<String> = warnings(&report)
+        .into_iter()
+        .filter(|w| w.contains("forbidden"))
+        .collect();
+    assert_eq!(forbidden.len(), 1, "{forbidden:#?}");
+    assert!(
+        forbidden[0].starts_with("cluster/kubeward-scanner: Secret (v1): not scanned: forbidden"),
+        "{forbidden:#?}"
+    );
+    assert_eq!(objects_of(&report, "KW101"), ["Deployment/shop/web"]);
+
     // --- All contexts at once: a section per context; the unreachable one is an error (exit 2)
     // and the others are still scanned.
-    let dir = tempfile::tempdir().unwrap();
     let merged = merged_kubeconfig(&cluster, dir.path());
     let out = run(&[
         "--kubeconfig",
@@ -434,6 +469,48 @@ async fn cluster_scan_against_a_real_api_server() {
             "ClusterVersion/dev-user@local"
         ]
     );
+}
+
+/// A kubeconfig for a ServiceAccount's token (v1.20: the token controller writes it into a
+/// Secret named in the ServiceAccount's `secrets`).
+async fn service_account_kubeconfig(
+    cluster: &TestCluster,
+    ns: &str,
+    name: &str,
+    dir: &Path,
+) -> PathBuf {
+    use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
+    let client = cluster.kube_client().await;
+    let sas: kube::Api<ServiceAccount> = kube::Api::namespaced(client.clone(), ns);
+    let secrets: kube::Api<Secret> = kube::Api::namespaced(client, ns);
+    let token = eventually(
+        Duration::from_secs(30),
+        "the ServiceAccount's token Secret",
+        || {
+            let (sas, secrets) = (sas.clone(), secrets.clone());
+            async move {
+                let sa = sas.get_opt(name).await.ok()??;
+                let secret_name = sa.secrets?.first()?.name.clone()?;
+                let secret = secrets.get_opt(&secret_name).await.ok()??;
+                let token = secret.data?.get("token")?.0.clone();
+                Some(String::from_utf8(token).unwrap())
+            }
+        },
+    )
+    .await;
+    let path = dir.join(format!("{name}.kubeconfig"));
+    std::fs::write(
+        &path,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\n    certificate-authority: {}\n\
+             users:\n- name: {name}\n  user:\n    token: {token}\n\
+             contexts:\n- name: {name}\n  context: {{cluster: test, user: {name}}}\ncurrent-context: {name}\n",
+            cluster.server_url(),
+            cluster.ca_cert().display()
+        ),
+    )
+    .unwrap();
+    path
 }
 
 #[test]
