@@ -548,3 +548,140 @@ fn unreachable_cluster_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&out.stderr)
         .contains("no context \"other\" in the kubeconfig (it has: lab)"));
 }
+
+/// What `kubectl get deploy,rs,pods,sa,ns -A -o yaml` prints (trimmed): a v1 List.
+const DUMP: &str = r#"apiVersion: v1
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: web
+    namespace: shop
+    uid: 0b7c4a1e-d1
+  spec:
+    selector:
+      matchLabels:
+        app: web
+    template:
+      metadata:
+        labels:
+          app: web
+      spec:
+        containers:
+        - image: registry.example.com/web:1.0
+          name: app
+          securityContext:
+            privileged: true
+- apiVersion: apps/v1
+  kind: ReplicaSet
+  metadata:
+    name: web-5d4f8
+    namespace: shop
+    ownerReferences:
+    - apiVersion: apps/v1
+      controller: true
+      kind: Deployment
+      name: web
+      uid: 0b7c4a1e-d1
+    uid: 0b7c4a1e-r1
+  spec:
+    template:
+      spec:
+        containers:
+        - image: registry.example.com/web:1.0
+          name: app
+          securityContext:
+            privileged: true
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: web-5d4f8-x2x9z
+    namespace: shop
+    ownerReferences:
+    - apiVersion: apps/v1
+      controller: true
+      kind: ReplicaSet
+      name: web-5d4f8
+      uid: 0b7c4a1e-r1
+  spec:
+    containers:
+    - image: registry.example.com/web:1.0
+      name: app
+      securityContext:
+        privileged: true
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: debug
+    namespace: shop
+  spec:
+    containers:
+    - image: registry.example.com/tools:1.0
+      name: sh
+      securityContext:
+        privileged: true
+- apiVersion: v1
+  kind: ServiceAccount
+  metadata:
+    name: default
+    namespace: shop
+- apiVersion: v1
+  kind: Namespace
+  metadata:
+    name: shop
+kind: List
+metadata:
+  resourceVersion: ""
+"#;
+
+#[test]
+fn from_dump_scans_a_kubectl_list_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dump.yaml");
+    std::fs::write(&path, DUMP).unwrap();
+    let out = run(&["--from-dump", path.to_str().unwrap(), "--format", "json"]);
+    let report = json_report(&out);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("2 pods, ReplicaSets and Jobs are reported on their owners"));
+    // Once on the Deployment, once on the Pod nobody owns; never on the ReplicaSet or its Pod.
+    assert_eq!(
+        objects_of(&report, "KW101"),
+        ["Deployment/shop/web", "Pod/shop/debug"]
+    );
+    let on_deployment = findings(&report, "KW101")
+        .into_iter()
+        .find(|f| f["object"]["kind"] == "Deployment")
+        .unwrap();
+    assert_eq!(on_deployment["location"]["file"], path.to_str().unwrap());
+    assert_eq!(
+        on_deployment["location"]["line"], 22,
+        "the `privileged` line of the dump itself"
+    );
+    assert_eq!(report["summary"]["objects"], 4);
+    // The same controls as a live scan: the default ServiceAccount, the unlabelled namespace,
+    // the namespace without a NetworkPolicy.
+    assert_eq!(
+        objects_of(&report, "KW902"),
+        ["ServiceAccount/shop/default"]
+    );
+    assert_eq!(objects_of(&report, "KW705"), ["Namespace/shop"]);
+    assert_eq!(objects_of(&report, "KW801"), ["Namespace/shop"]);
+
+    // A dump that is not YAML is an input error with a location (exit 2), never a panic.
+    std::fs::write(
+        &path,
+        "apiVersion: v1\nkind: List\nitems:\n- {kind: Pod, apiVersion: v1, metadata: {name: [}\n",
+    )
+    .unwrap();
+    let out = run(&["--from-dump", path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+    let report = json_report(&out);
+    assert_eq!(report["errors"][0]["line"], 4, "{report}");
+    let out = run(&[
+        "--from-dump",
+        dir.path().join("missing.yaml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("cannot read"));
+}
