@@ -7,6 +7,7 @@
 
 pub mod admission;
 pub mod audit;
+pub mod cluster;
 pub mod cross;
 pub mod inventory;
 mod meta;

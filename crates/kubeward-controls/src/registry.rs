@@ -3,7 +3,8 @@
 use std::sync::LazyLock;
 
 use crate::{
-    admission, audit, cross, node, pss, rbac, rbac_subject, secrets, services, workload, Control,
+    admission, audit, cluster, cross, node, pss, rbac, rbac_subject, secrets, services, workload,
+    Control,
 };
 
 /// The Pod Security Standards controls.
@@ -42,6 +43,7 @@ static ALL: LazyLock<Vec<&'static dyn Control>> = LazyLock::new(|| {
         admission::CONTROLS,
         node::CONTROLS,
         audit::CONTROLS,
+        cluster::CONTROLS,
     ]
     .into_iter()
     .flatten()

@@ -81,6 +81,9 @@ pub struct Policy {
     pub today: (i32, u32, u32),
     /// Where the exclusions come from, to locate expiry warnings.
     pub config_file: String,
+    /// Objects reported on another object of the scan, so not evaluated nor counted: the Pods,
+    /// ReplicaSets and Jobs whose owner is in the scan (`kubeward cluster --from-dump`).
+    pub covered: HashSet<ObjectId>,
 }
 
 /// The annotation that suppresses findings on an object: `"KW101: reason; KW205: reason"`.
@@ -405,6 +408,12 @@ impl Engine {
         object: kubeward_model::Object<'_>,
         out: &mut FileResult,
     ) {
+        if !self.policy.covered.is_empty()
+            && matches!(object.kind, "Pod" | "ReplicaSet" | "Job")
+            && self.policy.covered.contains(&object.id())
+        {
+            return;
+        }
         out.objects += 1;
         // Most objects have no finding: build the owned identity only when one needs it.
         let mut id: Option<Arc<kubeward_model::ObjectId>> = None;

@@ -269,3 +269,34 @@ fn cross_object_findings_and_scores() {
     assert_eq!(pss.resources_failing, 1, "only the Deployment fails PSS");
     assert!(pss.score() > 0.0 && pss.score() < 100.0);
 }
+
+#[test]
+fn covered_objects_are_neither_evaluated_nor_counted() {
+    let pod = |name: &str| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, namespace: shop}}\nspec:\n  containers:\n  - name: c\n    securityContext: {{privileged: true}}\n")
+    };
+    let text = format!("{}---\n{}", pod("owned"), pod("lone"));
+    let covered = kubeward_model::ObjectId {
+        api_version: "v1".into(),
+        kind: "Pod".into(),
+        namespace: Some("shop".into()),
+        name: "owned".into(),
+    };
+    let e = engine().with_policy(Policy {
+        covered: [covered].into_iter().collect(),
+        ..Policy::default()
+    });
+    let sources = [Source::Text {
+        name: "dump.yaml".into(),
+        text: Arc::from(text.as_str()),
+    }];
+    let mut sink = Collect::default();
+    let summary = e.scan(&sources, &mut sink).unwrap();
+    assert_eq!(summary.objects, 1);
+    let kw101: Vec<&str> = sink
+        .findings()
+        .filter(|f| f.control.id == "KW101")
+        .map(|f| f.object.name.as_str())
+        .collect();
+    assert_eq!(kw101, ["lone"]);
+}

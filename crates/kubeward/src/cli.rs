@@ -51,6 +51,8 @@ pub enum Command {
     /// Find attacks and risky actions in API server audit logs (docs/audit.md);
     /// `kubeward audit policy` prints the audit policy the detections need.
     Audit(AuditArgs),
+    /// Scan a live cluster through its API, or a `kubectl get -A -o yaml` dump (docs/cluster.md).
+    Cluster(ClusterArgs),
 }
 
 fn parse_benchmark(s: &str) -> Result<kubeward_controls::node::benchmark::Benchmark, String> {
@@ -191,6 +193,47 @@ pub struct RisksArgs {
     pub color: ColorChoice,
     #[command(flatten)]
     pub input: RbacInput,
+}
+
+/// `kubeward cluster`: the scan's report options, and where the objects come from.
+#[derive(Args, Debug)]
+#[command(mut_arg("paths", |a| a.hide(true)))]
+pub struct ClusterArgs {
+    /// The kubeconfig [default: KUBECONFIG, else ~/.kube/config, else the in-cluster service
+    /// account].
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
+    /// The kubeconfig context to scan [default: the current context].
+    #[arg(long, value_name = "NAME", conflicts_with = "all_contexts")]
+    pub context: Option<String>,
+
+    /// Scan every context of the kubeconfig, concurrently, each in its own report section.
+    #[arg(long)]
+    pub all_contexts: bool,
+
+    /// Scan this namespace only (and its Namespace object); cluster-scoped kinds are skipped.
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Analyse `kubectl get <kinds> -A -o yaml` output offline instead of a live cluster.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["kubeconfig", "context", "all_contexts", "namespace"])]
+    pub from_dump: Option<std::path::PathBuf>,
+
+    /// Time limit of one API request (each is retried on 429, 5xx and timeouts, a few times).
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub request_timeout: std::time::Duration,
+
+    /// Objects per list page.
+    #[arg(long, default_value_t = 500, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub page_size: u32,
+
+    /// Kinds listed at once, per cluster.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 fn parse_duration(s: &str) -> Result<std::time::Duration, String> {

@@ -28,6 +28,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Node(args) => node(args),
         Command::Rbac { command } => crate::rbac::run(command),
         Command::Audit(args) => audit(args),
+        Command::Cluster(args) => crate::cluster::run(args),
     }
 }
 
@@ -247,6 +248,27 @@ impl Sink for Progress<'_> {
 }
 
 fn scan(args: ScanArgs) -> Result<u8> {
+    let (sources, source_errors) = collect_sources(&args.paths);
+    // Paths that could not be read are reported like any other input error.
+    let early = source_errors
+        .into_iter()
+        .map(|e| {
+            let mut r = FileResult::new(Arc::clone(&e.file));
+            r.errors.push(e);
+            r
+        })
+        .collect();
+    scan_with(&args, &sources, early, Default::default())
+}
+
+/// Scan `sources` under the options of `args` (its paths are not read): `early` results are
+/// reported first, and `covered` objects are left to their owners (`kubeward cluster`).
+pub(crate) fn scan_with(
+    args: &ScanArgs,
+    sources: &[Source],
+    early: Vec<FileResult>,
+    covered: std::collections::HashSet<kubeward_model::ObjectId>,
+) -> Result<u8> {
     let cfg = match load_config(args.no_config, args.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return Ok(code),
@@ -278,6 +300,7 @@ fn scan(args: ScanArgs) -> Result<u8> {
     let mut policy = Policy {
         show_suppressed: args.show_suppressed,
         today: config::today(),
+        covered,
         ..Policy::default()
     };
     if let Some(cfg) = &cfg {
@@ -320,8 +343,6 @@ fn scan(args: ScanArgs) -> Result<u8> {
     };
     let engine = Engine::new(controls, settings, limits).with_policy(policy);
 
-    let (sources, source_errors) = collect_sources(&args.paths);
-
     let color = use_color(args.color, args.output.as_deref());
     let out = open_output(args.output.as_deref())?;
     let info = RunInfo {
@@ -360,16 +381,14 @@ fn scan(args: ScanArgs) -> Result<u8> {
             inner: rep.as_mut(),
             bar: bar.clone(),
         };
-        // Paths that could not be read are reported like any other input error.
-        let mut early = kubeward_engine::Summary::new(0);
-        for e in source_errors {
-            let mut r = FileResult::new(Arc::clone(&e.file));
-            r.errors.push(e);
-            early.add(&r);
+        let mut before = kubeward_engine::Summary::new(0);
+        for r in early {
+            before.add(&r);
             sink.file(r)?;
         }
-        summary = engine.scan(&sources, &mut sink)?;
-        summary.errors += early.errors;
+        summary = engine.scan(sources, &mut sink)?;
+        summary.errors += before.errors;
+        summary.warnings += before.warnings;
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();

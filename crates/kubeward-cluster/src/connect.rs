@@ -1,0 +1,118 @@
+//! Which clusters to scan, and a client for each, by the usual kubeconfig rules: `--kubeconfig`,
+//! else `KUBECONFIG` (several files merged), else `~/.kube/config`, else the in-cluster
+//! service account; `--context` or the current context; `--all-contexts` for every context.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+
+/// How to choose clusters.
+#[derive(Clone, Debug, Default)]
+pub struct ConnectOptions {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub all_contexts: bool,
+    /// Time limit of a TCP and TLS connection.
+    pub connect_timeout: Option<Duration>,
+    /// Time limit of one read on a connection.
+    pub read_timeout: Option<Duration>,
+}
+
+/// One cluster to scan.
+pub struct Target {
+    /// The context name (`in-cluster` for the pod's service account).
+    pub context: String,
+    /// The API server URL.
+    pub server: String,
+    pub client: Result<Client, String>,
+}
+
+/// The context name used for the in-cluster service account.
+pub const IN_CLUSTER: &str = "in-cluster";
+
+/// The clusters the options select. An error means none could be chosen (no kubeconfig and not
+/// in a cluster, a context that does not exist); a cluster whose client cannot be built (a
+/// bad certificate in the kubeconfig) is a [`Target`] with an error, so others still run.
+pub async fn targets(opts: &ConnectOptions) -> Result<Vec<Target>, String> {
+    let kubeconfig = match &opts.kubeconfig {
+        Some(path) => Some(
+            Kubeconfig::read_from(path).map_err(|e| format!("cannot read the kubeconfig: {e}"))?,
+        ),
+        None => match Kubeconfig::read() {
+            Ok(k) => Some(k),
+            Err(_) if opts.context.is_none() && !opts.all_contexts => None,
+            Err(e) => {
+                return Err(format!(
+                    "cannot read a kubeconfig (KUBECONFIG or ~/.kube/config): {e}"
+                ))
+            }
+        },
+    };
+    let Some(kubeconfig) = kubeconfig else {
+        let config = Config::incluster().map_err(|e| {
+            format!(
+                "no kubeconfig (--kubeconfig, KUBECONFIG or ~/.kube/config) and not running in a cluster: {e}"
+            )
+        })?;
+        return Ok(vec![target(IN_CLUSTER.to_string(), config, opts)]);
+    };
+    let names: Vec<String> = if opts.all_contexts {
+        kubeconfig.contexts.iter().map(|c| c.name.clone()).collect()
+    } else {
+        match opts.context.clone().or(kubeconfig.current_context.clone()) {
+            Some(c) => vec![c],
+            None => {
+                return Err(
+                    "the kubeconfig has no current-context: name one with --context".to_string(),
+                )
+            }
+        }
+    };
+    if names.is_empty() {
+        return Err("the kubeconfig has no contexts".to_string());
+    }
+    let known: Vec<&str> = kubeconfig
+        .contexts
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    if let Some(missing) = names.iter().find(|n| !known.contains(&n.as_str())) {
+        return Err(format!(
+            "no context {missing:?} in the kubeconfig (it has: {})",
+            known.join(", ")
+        ));
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let options = KubeConfigOptions {
+            context: Some(name.clone()),
+            ..KubeConfigOptions::default()
+        };
+        match Config::from_custom_kubeconfig(kubeconfig.clone(), &options).await {
+            Ok(config) => out.push(target(name, config, opts)),
+            Err(e) => out.push(Target {
+                context: name,
+                server: String::new(),
+                client: Err(format!("cannot use this context: {e}")),
+            }),
+        }
+    }
+    Ok(out)
+}
+
+fn target(context: String, mut config: Config, opts: &ConnectOptions) -> Target {
+    // kube's own retry waits up to 1000 s between tries; the loader retries with its own
+    // bounds and honours Retry-After itself.
+    config.default_retry = false;
+    config.connect_timeout = opts.connect_timeout.or(config.connect_timeout);
+    config.read_timeout = opts.read_timeout.or(config.read_timeout);
+    let server = config.cluster_url.to_string();
+    let client = Client::try_from(config).map_err(|e| format!("cannot build a client: {e}"));
+    Target {
+        context,
+        server,
+        client,
+    }
+}
