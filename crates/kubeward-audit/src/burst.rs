@@ -49,7 +49,7 @@ impl Bursts {
     /// Count one failure of `key` at `time` (microseconds); `Some` when it completes a burst.
     pub fn failure(&mut self, rule: BurstRule, key: &str, time: i64) -> Option<Burst> {
         self.seen += 1;
-        if self.seen % 65_536 == 0 {
+        if self.seen.is_multiple_of(65_536) {
             // Forget keys quiet for a whole window: they cannot be part of a burst any more.
             self.keys
                 .retain(|_, w| time.saturating_sub(w.last) <= rule.window);

@@ -95,13 +95,14 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<InputError>) {
 
 /// A reader over `r` that decompresses gzip (recognised by its magic bytes, not its name;
 /// concatenated members too).
-fn maybe_gzip(r: impl Read + Send + 'static) -> io::Result<Box<dyn Read + Send>> {
+/// Also says whether it is compressed.
+fn maybe_gzip(r: impl Read + Send + 'static) -> io::Result<(Box<dyn Read + Send>, bool)> {
     let mut r = BufReader::with_capacity(256 << 10, r);
     let head = r.fill_buf()?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(flate2::read::MultiGzDecoder::new(r)))
+        Ok((Box::new(flate2::read::MultiGzDecoder::new(r)), true))
     } else {
-        Ok(Box::new(r))
+        Ok((Box::new(r), false))
     }
 }
 
@@ -113,12 +114,14 @@ pub fn analyse_all(
 ) -> io::Result<()> {
     for input in inputs {
         let name: Arc<str> = Arc::from(input.name().as_str());
-        let opened: io::Result<Box<dyn Read + Send>> = match input {
+        let opened = match input {
             Input::Stdin => maybe_gzip(io::stdin()),
             Input::File(p) => File::open(p).and_then(maybe_gzip),
         };
         match opened {
-            Ok(r) => read_ahead(analyzer, &name, r, out)?,
+            // Inflating costs as much as parsing: it gets its own thread.
+            Ok((r, true)) => read_ahead(analyzer, &name, r, out)?,
+            Ok((mut r, false)) => analyzer.read_stream(&name, &mut r, out)?,
             Err(e) => {
                 analyzer.stats.errors += 1;
                 out.results(
@@ -140,9 +143,13 @@ fn read_ahead(
     out: &mut dyn Output,
 ) -> io::Result<()> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(1);
+    // Read chunks come back to be filled again: three buffers in all, whatever the size.
+    let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     std::thread::scope(|scope| {
         scope.spawn(move || loop {
-            let mut chunk = Vec::with_capacity(CHUNK);
+            let mut chunk = back_rx.try_recv().unwrap_or_default();
+            chunk.clear();
+            chunk.reserve_exact(CHUNK);
             match (&mut reader).take(CHUNK as u64).read_to_end(&mut chunk) {
                 Ok(0) => break,
                 Ok(_) => {
@@ -158,6 +165,7 @@ fn read_ahead(
         });
         let mut chunks = Chunks {
             rx,
+            back: back_tx,
             current: Vec::new(),
             at: 0,
         };
@@ -169,6 +177,7 @@ fn read_ahead(
 /// The chunks the read-ahead thread sends, as one stream.
 struct Chunks {
     rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    back: std::sync::mpsc::Sender<Vec<u8>>,
     current: Vec<u8>,
     at: usize,
 }
@@ -178,7 +187,9 @@ impl Read for Chunks {
         if self.at == self.current.len() {
             match self.rx.recv() {
                 Ok(Ok(chunk)) => {
-                    self.current = chunk;
+                    let used = std::mem::replace(&mut self.current, chunk);
+                    // The reader may have finished: then the buffer is simply dropped.
+                    let _ = self.back.send(used);
                     self.at = 0;
                 }
                 Ok(Err(e)) => return Err(e),

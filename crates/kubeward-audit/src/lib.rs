@@ -225,16 +225,19 @@ pub struct Analyzer {
     pub stats: Stats,
 }
 
+/// The hits of one line: its number, its index in the chunk, its event and object.
+type LineHits = (
+    u64,
+    usize,
+    EventRef,
+    Arc<kubeward_model::ObjectId>,
+    Vec<Hit>,
+);
+
 /// What a worker task found in its lines.
 #[derive(Default)]
 struct TaskOut {
-    hits: Vec<(
-        u64,
-        usize,
-        EventRef,
-        Arc<kubeward_model::ObjectId>,
-        Vec<Hit>,
-    )>,
+    hits: Vec<LineHits>,
     failures: Vec<Failure>,
     errors: Vec<(u64, u32, String)>,
     events: u64,
@@ -422,19 +425,7 @@ impl Analyzer {
     }
 
     /// Count a failure in both windows; a burst becomes a hit on the failure that completed it.
-    #[allow(clippy::type_complexity)]
-    fn burst(
-        &mut self,
-        f: &Failure,
-        bytes: &[u8],
-        ranges: &[(usize, usize)],
-    ) -> Option<(
-        u64,
-        usize,
-        EventRef,
-        Arc<kubeward_model::ObjectId>,
-        Vec<Hit>,
-    )> {
+    fn burst(&mut self, f: &Failure, bytes: &[u8], ranges: &[(usize, usize)]) -> Option<LineHits> {
         let rule = self.opts.burst;
         let mut found = Vec::new();
         if !f.user.is_empty() {

@@ -51,6 +51,8 @@ impl LineReader {
     /// Read once from `r` (up to [`CHUNK`] bytes).
     pub fn fill(&mut self, r: &mut dyn Read) -> io::Result<Fill> {
         let old = self.buf.len();
+        // Exactly one chunk of room: Vec's doubling would keep twice that.
+        self.buf.reserve_exact(CHUNK);
         // read_to_end through `take` fills spare capacity without zeroing it first; it reads
         // until CHUNK bytes or the end of the input as it is now.
         let n = match r.take(CHUNK as u64).read_to_end(&mut self.buf) {
