@@ -314,6 +314,9 @@ fn names_include(model: &RbacModel, a: &Atom, any: &[&str]) -> bool {
     n.is_empty() || n.iter().any(|x| any.contains(&x.as_str()))
 }
 
+/// Which atoms make a risk.
+type AtomFilter<'a> = Box<dyn Fn(&Atom) -> bool + 'a>;
+
 /// The risks of one subject from its own atoms.
 fn risks_of(model: &RbacModel, key: &SubjectKey, atoms: &[Atom]) -> Vec<SubjectRisk> {
     let mut out = Vec::new();
@@ -332,7 +335,7 @@ fn risks_of(model: &RbacModel, key: &SubjectKey, atoms: &[Atom]) -> Vec<SubjectR
     };
     let is = |p: Probe| move |a: &Atom| a.probe == p;
     let unlimited = |p: Probe| move |a: &Atom| a.probe == p && names(model, a).is_empty();
-    let candidates: [(Risk, Box<dyn Fn(&Atom) -> bool>); 12] = [
+    let candidates: [(Risk, AtomFilter); 12] = [
         (
             Risk::ClusterAdmin,
             Box::new(|a: &Atom| a.probe == Probe::ClusterAdmin && a.scope == Scope::Cluster),
