@@ -119,9 +119,30 @@ pub struct RbacInput {
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub paths: Vec<String>,
 
+    /// Read the RBAC objects from a live cluster instead (the kubeconfig rules of
+    /// `kubeward cluster`); implied by --kubeconfig and --context.
+    #[arg(long, conflicts_with = "paths")]
+    pub cluster: bool,
+
+    /// The kubeconfig [default: KUBECONFIG, else ~/.kube/config, else the in-cluster service
+    /// account].
+    #[arg(long, value_name = "FILE", conflicts_with = "paths")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
+    /// The kubeconfig context [default: the current context].
+    #[arg(long, value_name = "NAME", conflicts_with = "paths")]
+    pub context: Option<String>,
+
     /// Write to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
+}
+
+impl RbacInput {
+    /// Whether the objects come from a live cluster.
+    pub fn live(&self) -> bool {
+        self.cluster || self.kubeconfig.is_some() || self.context.is_some()
+    }
 }
 
 #[derive(Args, Debug)]

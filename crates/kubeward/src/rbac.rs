@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use kubeward_controls::{registry, PssVersion, Settings};
-use kubeward_engine::{collect_sources, Engine, FileResult, Loaded, Sink};
+use kubeward_engine::{collect_sources, Engine, FileResult, Loaded, Sink, Source};
 use kubeward_rbac::render::{grant_json, grant_text, scope_json};
 use kubeward_rbac::{load, parse_target, paths, Identity, RbacModel, Request, Scope, SubjectKey};
 use kubeward_report::{reporter, RunInfo};
@@ -32,12 +32,30 @@ fn load_model(input: &RbacInput) -> (RbacModel, usize) {
     } else {
         input.paths.clone()
     };
-    let (sources, source_errors) = collect_sources(&args);
     let mut errors = 0;
-    for e in source_errors {
-        eprintln!("kubeward: error: {e}");
-        errors += 1;
-    }
+    let sources = if input.live() {
+        match live_sources(input) {
+            Ok((sources, problems)) => {
+                for p in &problems {
+                    eprintln!("kubeward: error: {p}");
+                }
+                errors += problems.len();
+                sources
+            }
+            Err(e) => {
+                eprintln!("kubeward: error: {e}");
+                errors += 1;
+                Vec::new()
+            }
+        }
+    } else {
+        let (sources, source_errors) = collect_sources(&args);
+        for e in source_errors {
+            eprintln!("kubeward: error: {e}");
+            errors += 1;
+        }
+        sources
+    };
     let limits = Limits::default();
     let mut objects = Vec::new();
     for source in &sources {
@@ -62,6 +80,54 @@ fn load_model(input: &RbacInput) -> (RbacModel, usize) {
         );
     }
     (model, errors)
+}
+
+/// The RBAC objects (and ServiceAccounts) of the selected cluster, listed by the loader of
+/// `kubeward cluster`, each as a source named like that command names objects
+/// (`cluster/<context>/<Kind>/<namespace>/<name>`). A kind that could not be listed is a
+/// problem: answers without it would be wrong, so the run exits 2 (the rest is still answered).
+fn live_sources(input: &RbacInput) -> Result<(Vec<Source>, Vec<String>), String> {
+    use kubeward_cluster::{kinds, scan::object_file, ConnectOptions, FetchOptions, KindStatus};
+    let runtime = kubeward_cluster::runtime().map_err(|e| format!("cannot start: {e}"))?;
+    runtime.block_on(async {
+        let opts = ConnectOptions {
+            kubeconfig: input.kubeconfig.clone(),
+            context: input.context.clone(),
+            ..ConnectOptions::default()
+        };
+        let target = kubeward_cluster::targets(&opts)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or("no cluster selected")?;
+        let client = target.client?;
+        let snapshot = kubeward_cluster::fetch(&client, &kinds::rbac(), &FetchOptions::default())
+            .await
+            .map_err(|e| format!("{} ({}): {e}", target.context, target.server))?;
+        let mut problems = Vec::new();
+        for k in &snapshot.kinds {
+            match &k.status {
+                KindStatus::Forbidden { message, .. } => problems.push(format!(
+                    "cluster/{}: {}: not read: forbidden ({message})",
+                    target.context, k.kind.kind
+                )),
+                KindStatus::Failed { error, .. } => problems.push(format!(
+                    "cluster/{}: {}: not read: {error}",
+                    target.context, k.kind.kind
+                )),
+                _ => {}
+            }
+        }
+        let sources = snapshot
+            .objects
+            .into_iter()
+            .map(|o| Source::Text {
+                name: object_file(&target.context, &o.kind, o.namespace.as_deref(), &o.name),
+                text: Arc::from(o.text),
+            })
+            .collect();
+        Ok((sources, problems))
+    })
 }
 
 fn output(input: &RbacInput) -> Result<Box<dyn Write>> {

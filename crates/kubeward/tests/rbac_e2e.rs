@@ -246,7 +246,7 @@ fn near_question(rng: &mut Rng, model: &RbacModel) -> (SubjectKey, Request) {
     }
     let p = &perms[(rng.next() % perms.len() as u64) as usize];
     let rule = model.rule(p.grant.rule);
-    let mut any = |items: &[String], fallback: &str, rng: &mut Rng| -> String {
+    let any = |items: &[String], fallback: &str, rng: &mut Rng| -> String {
         if items.is_empty() {
             return fallback.to_string();
         }
@@ -471,6 +471,7 @@ async fn kubeward_answers_like_the_rbac_authorizer() {
         "only {allowed_count} questions were allowed"
     );
     assert!(allowed_count < questions.len() - 600);
+    live_cluster_input(&cluster).await;
     assert!(
         disagreements.is_empty(),
         "{} disagreements with the RBAC authorizer:\n{}",
@@ -481,5 +482,78 @@ async fn kubeward_answers_like_the_rbac_authorizer() {
             .cloned()
             .collect::<Vec<_>>()
             .join("\n")
+    );
+}
+
+/// `kubeward rbac` reading a live cluster (--kubeconfig) through the loader of `kubeward
+/// cluster`: the real binary finds a binding made on the server, answers `can` like the
+/// server, and with a user that may not list RBAC objects says so and exits 2.
+async fn live_cluster_input(cluster: &TestCluster) {
+    cluster
+        .create_yaml(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: live-secret-reader}\n\
+             rules:\n- apiGroups: ['']\n  resources: [secrets]\n  verbs: [get]\n---\n\
+             apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: live-alice}\n\
+             roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: live-secret-reader}\n\
+             subjects:\n- {apiGroup: rbac.authorization.k8s.io, kind: User, name: live-alice}\n",
+        )
+        .await;
+    let admin = cluster.admin_kubeconfig();
+    let run = |args: &[&str], kubeconfig: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_kubeward"))
+            .arg("rbac")
+            .args(args)
+            .arg("--kubeconfig")
+            .arg(kubeconfig)
+            .output()
+            .expect("run kubeward")
+    };
+    let out = run(&["who-can", "get", "secrets", "-n", "default"], &admin);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("live-alice"), "{stdout}");
+    assert!(
+        stdout.contains("ClusterRoleBinding/live-alice"),
+        "the grant names its binding: {stdout}"
+    );
+    let yes = run(
+        &["can", "User:live-alice", "get", "secrets", "-n", "default"],
+        &admin,
+    );
+    assert_eq!(
+        yes.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&yes.stderr)
+    );
+    let no = run(
+        &[
+            "can",
+            "User:live-alice",
+            "delete",
+            "secrets",
+            "-n",
+            "default",
+        ],
+        &admin,
+    );
+    assert_eq!(
+        no.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&no.stderr)
+    );
+
+    let denied = run(&["who-can", "get", "secrets"], &cluster.dev_kubeconfig());
+    let stderr = String::from_utf8_lossy(&denied.stderr);
+    assert_eq!(denied.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ClusterRoleBinding: not read: forbidden"),
+        "{stderr}"
     );
 }
