@@ -395,6 +395,20 @@ async fn cluster_scan_against_a_real_api_server() {
         ["ClusterVersion/dev-user@local"]
     );
     assert_eq!(out.status.code(), Some(1));
+    // SARIF carries the partial access as warning notifications.
+    let out = run(&["--kubeconfig", dev.to_str().unwrap(), "--format", "sarif"]);
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes.iter().any(|n| n["level"] == "warning"
+            && n["message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Secret (v1): not scanned: forbidden")),
+        "{notes:#?}"
+    );
 
     // --- The shipped least-privilege identity (deploy/50-cluster-scan.yaml, without its
     // batch/v1 CronJob, which v1.20 does not serve): everything is listed but Secrets.
