@@ -100,7 +100,7 @@ pub struct Engine {
 
 /// How many documents one unit of parallel work holds; keeps a huge file from being one task.
 const WINDOW: usize = 256;
-/// How many units are evaluated while the previous ones are written.
+/// How many windows of documents are evaluated while the previous ones are written.
 const GROUP: usize = 16;
 /// How many bytes of input are held at once (a single larger file is read whole).
 const BATCH_BYTES: u64 = 32 << 20;
@@ -267,7 +267,7 @@ impl Engine {
                     .collect()
             };
             let mut pending: Vec<FileResult> = Vec::new();
-            for group in units.chunks(GROUP) {
+            for group in groups(&units) {
                 let (results, written) = std::thread::scope(|scope| {
                     let worker = scope.spawn(|| evaluate(group));
                     let written = self.write_all(
@@ -456,6 +456,23 @@ impl Engine {
             }
         }
     }
+}
+
+/// Cut units into groups of at most [`GROUP`] full windows of documents: [`GROUP`] units of a
+/// large file, or many units of small files (one object each from `kubeward cluster`, or a
+/// repository of small manifests), so that a group hand-off is not paid per tiny file.
+fn groups(units: &[(usize, Range<usize>)]) -> Vec<&[(usize, Range<usize>)]> {
+    let mut out = Vec::new();
+    let (mut start, mut documents) = (0, 0);
+    for (i, (_, range)) in units.iter().enumerate() {
+        // An empty unit (a file without documents) still counts, so groups stay bounded.
+        documents += range.len().max(1);
+        if documents >= GROUP * WINDOW || i + 1 == units.len() {
+            out.push(&units[start..=i]);
+            (start, documents) = (i + 1, 0);
+        }
+    }
+    out
 }
 
 /// Parse `kubeward.io/ignore` on an object: `"KW101: reason; privileged-container: reason"`.

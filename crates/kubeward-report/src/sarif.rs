@@ -67,6 +67,8 @@ pub struct SarifReporter {
     started: bool,
     any: bool,
     errors: Vec<InputError>,
+    /// Warnings (e.g. `kubeward cluster`'s "not scanned: forbidden") become notifications too.
+    warnings: Vec<kubeward_engine::Warning>,
 }
 
 impl SarifReporter {
@@ -84,6 +86,7 @@ impl SarifReporter {
             started: false,
             any: false,
             errors: Vec::new(),
+            warnings: Vec::new(),
         }
     }
 
@@ -196,6 +199,7 @@ impl Sink for SarifReporter {
             self.any = true;
         }
         self.errors.extend(r.errors);
+        self.warnings.extend(r.warnings);
         Ok(())
     }
 }
@@ -215,6 +219,13 @@ impl Reporter for SarifReporter {
                 }
                 json!({"level": "error", "message": {"text": e.message}, "locations": [loc]})
             })
+            .chain(self.warnings.iter().map(|w| {
+                let loc = json!({"physicalLocation": {
+                    "artifactLocation": {"uri": file_uri(&w.file)},
+                    "region": {"startLine": w.pos.line, "startColumn": w.pos.column},
+                }});
+                json!({"level": "warning", "message": {"text": w.message}, "locations": [loc]})
+            }))
             .collect();
         let compliance = crate::json::scores_json(summary);
         let invocation = json!({

@@ -411,6 +411,49 @@ impl TestCluster {
         .await;
     }
 
+    /// A kubeconfig (written into `dir`) that acts as ServiceAccount `namespace/name` with its
+    /// token, once the controller manager's token controller has written it into a Secret
+    /// named in the ServiceAccount's `secrets` (v1.20). Its context is named `name`.
+    pub async fn service_account_kubeconfig(
+        &self,
+        namespace: &str,
+        name: &str,
+        dir: &Path,
+    ) -> PathBuf {
+        use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
+        let client = self.kube_client().await;
+        let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), namespace);
+        let secrets: Api<Secret> = Api::namespaced(client, namespace);
+        let token = eventually(
+            Duration::from_secs(30),
+            &format!("ServiceAccount {namespace}/{name}'s token Secret"),
+            || {
+                let (sas, secrets) = (sas.clone(), secrets.clone());
+                async move {
+                    let sa = sas.get_opt(name).await.ok()??;
+                    let secret_name = sa.secrets?.first()?.name.clone()?;
+                    let secret = secrets.get_opt(&secret_name).await.ok()??;
+                    let token = secret.data?.get("token")?.0.clone();
+                    String::from_utf8(token).ok()
+                }
+            },
+        )
+        .await;
+        let path = dir.join(format!("{name}.kubeconfig"));
+        std::fs::write(
+            &path,
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\n    certificate-authority: {}\n\
+                 users:\n- name: {name}\n  user:\n    token: {token}\n\
+                 contexts:\n- name: {name}\n  context: {{cluster: test, user: {name}}}\ncurrent-context: {name}\n",
+                self.server_url(),
+                self.ca_cert().display()
+            ),
+        )
+        .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        path
+    }
+
     /// The audit events written so far (one JSON object per complete line). The API server
     /// writes an event when a request completes, so poll with [`eventually`] for a recent one.
     pub fn audit_events(&self) -> Vec<serde_json::Value> {

@@ -38,11 +38,13 @@ pub fn run(args: ClusterArgs) -> Result<u8> {
         ..FetchOptions::default()
     };
     let runtime = kubeward_cluster::runtime()?;
+    let started = std::time::Instant::now();
     let fetched = runtime.block_on(async {
         let targets = kubeward_cluster::targets(&connect).await?;
         Ok::<_, String>(kubeward_cluster::fetch_all(targets, kinds::SCAN, &fetch).await)
     });
     drop(runtime);
+    let listed_in = started.elapsed();
     let fetched = match fetched {
         Ok(f) => f,
         Err(e) => {
@@ -56,7 +58,12 @@ pub fn run(args: ClusterArgs) -> Result<u8> {
     for f in fetched {
         match f.result {
             Ok(snapshot) => {
-                eprintln!("kubeward: {}: {}", f.context, describe(&snapshot));
+                eprintln!(
+                    "kubeward: {}: {}, listed in {:.1} s",
+                    f.context,
+                    describe(&snapshot),
+                    listed_in.as_secs_f64()
+                );
                 input.extend(from_snapshot(&f.context, &f.server, snapshot, &today));
             }
             Err(e) => {

@@ -395,6 +395,20 @@ async fn cluster_scan_against_a_real_api_server() {
         ["ClusterVersion/dev-user@local"]
     );
     assert_eq!(out.status.code(), Some(1));
+    // SARIF carries the partial access as warning notifications.
+    let out = run(&["--kubeconfig", dev.to_str().unwrap(), "--format", "sarif"]);
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
+    assert!(
+        notes.iter().any(|n| n["level"] == "warning"
+            && n["message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Secret (v1): not scanned: forbidden")),
+        "{notes:#?}"
+    );
 
     // --- The shipped least-privilege identity (deploy/50-cluster-scan.yaml, without its
     // batch/v1 CronJob, which v1.20 does not serve): everything is listed but Secrets.
@@ -411,8 +425,9 @@ async fn cluster_scan_against_a_real_api_server() {
         .await;
     cluster.create_yaml(&rbac.join("\n---\n")).await;
     let dir = tempfile::tempdir().unwrap();
-    let scanner =
-        service_account_kubeconfig(&cluster, "kubeward", "kubeward-scanner", dir.path()).await;
+    let scanner = cluster
+        .service_account_kubeconfig("kubeward", "kubeward-scanner", dir.path())
+        .await;
     let out = run(&[
         "--kubeconfig",
         scanner.to_str().unwrap(),
@@ -469,48 +484,6 @@ async fn cluster_scan_against_a_real_api_server() {
             "ClusterVersion/dev-user@local"
         ]
     );
-}
-
-/// A kubeconfig for a ServiceAccount's token (v1.20: the token controller writes it into a
-/// Secret named in the ServiceAccount's `secrets`).
-async fn service_account_kubeconfig(
-    cluster: &TestCluster,
-    ns: &str,
-    name: &str,
-    dir: &Path,
-) -> PathBuf {
-    use k8s_openapi::api::core::v1::{Secret, ServiceAccount};
-    let client = cluster.kube_client().await;
-    let sas: kube::Api<ServiceAccount> = kube::Api::namespaced(client.clone(), ns);
-    let secrets: kube::Api<Secret> = kube::Api::namespaced(client, ns);
-    let token = eventually(
-        Duration::from_secs(30),
-        "the ServiceAccount's token Secret",
-        || {
-            let (sas, secrets) = (sas.clone(), secrets.clone());
-            async move {
-                let sa = sas.get_opt(name).await.ok()??;
-                let secret_name = sa.secrets?.first()?.name.clone()?;
-                let secret = secrets.get_opt(&secret_name).await.ok()??;
-                let token = secret.data?.get("token")?.0.clone();
-                Some(String::from_utf8(token).unwrap())
-            }
-        },
-    )
-    .await;
-    let path = dir.join(format!("{name}.kubeconfig"));
-    std::fs::write(
-        &path,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\n    certificate-authority: {}\n\
-             users:\n- name: {name}\n  user:\n    token: {token}\n\
-             contexts:\n- name: {name}\n  context: {{cluster: test, user: {name}}}\ncurrent-context: {name}\n",
-            cluster.server_url(),
-            cluster.ca_cert().display()
-        ),
-    )
-    .unwrap();
-    path
 }
 
 #[test]

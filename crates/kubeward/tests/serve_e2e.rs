@@ -7,12 +7,12 @@
 //! denials and their messages, admissions, warnings in the `Warning` response headers, both kinds
 //! of exemption, and `failurePolicy` `Fail` versus `Ignore` once kubeward is gone.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Pod, Secret, ServiceAccount};
+use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
 use kube::client::Body;
 use kubeward_testkit::{eventually, TestCluster};
@@ -196,42 +196,6 @@ fn api_error(r: Result<impl std::fmt::Debug, kube::Error>) -> kube::core::Status
     }
 }
 
-/// A kubeconfig for the `kubeward` ServiceAccount's token (v1.20: the token controller writes
-/// it into a Secret named in the ServiceAccount's `secrets`).
-async fn service_account_kubeconfig(cluster: &TestCluster, dir: &Path) -> PathBuf {
-    let client = cluster.kube_client().await;
-    let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), "kubeward");
-    let secrets: Api<Secret> = Api::namespaced(client, "kubeward");
-    let token = eventually(
-        Duration::from_secs(30),
-        "the kubeward ServiceAccount's token Secret",
-        || {
-            let (sas, secrets) = (sas.clone(), secrets.clone());
-            async move {
-                let sa = sas.get_opt("kubeward").await.ok()??;
-                let name = sa.secrets?.first()?.name.clone()?;
-                let secret = secrets.get_opt(&name).await.ok()??;
-                let token = secret.data?.get("token")?.0.clone();
-                Some(String::from_utf8(token).unwrap())
-            }
-        },
-    )
-    .await;
-    let path = dir.join("kubeward.kubeconfig");
-    std::fs::write(
-        &path,
-        format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {}\n    certificate-authority: {}\n\
-             users:\n- name: kubeward\n  user:\n    token: {token}\n\
-             contexts:\n- name: test\n  context: {{cluster: test, user: kubeward}}\ncurrent-context: test\n",
-            cluster.server_url(),
-            cluster.ca_cert().display()
-        ),
-    )
-    .unwrap();
-    path
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_behind_a_real_api_server() {
     let t0 = Instant::now();
@@ -261,7 +225,9 @@ async fn serve_behind_a_real_api_server() {
     );
     let ca_bundle = String::from_utf8(out.stdout).unwrap().trim().to_string();
     std::fs::write(dir.path().join("serve.yaml"), CONFIG).unwrap();
-    let kubeconfig = service_account_kubeconfig(&cluster, dir.path()).await;
+    let kubeconfig = cluster
+        .service_account_kubeconfig("kubeward", "kubeward", dir.path())
+        .await;
 
     // The ServiceAccount may read namespaces and nothing else.
     let sa_client = kubeward_testkit::client_from_kubeconfig(&kubeconfig)
