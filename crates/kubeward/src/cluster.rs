@@ -109,7 +109,7 @@ fn from_dump(args: &ClusterArgs, path: &std::path::Path) -> Result<u8> {
     )
 }
 
-/// `Kubernetes v1.20.15, 1,234 objects of 22 kinds (5.1 MB); forbidden: Secret; not served: PodSecurityPolicy`
+/// `Kubernetes v1.20.15, 1234 objects of 22 kinds (5.1 MB); forbidden: Secret; not served: PodSecurityPolicy`
 fn describe(s: &Snapshot) -> String {
     let version = s
         .server_version
