@@ -209,8 +209,8 @@ impl Inventory {
     }
 
     /// Build the RBAC model now, moving the RBAC objects out of their facts rather than
-    /// copying them as [`Inventory::rbac`] must: with 10,000 RBAC objects in a scan the copy
-    /// was a fifth of the peak memory. Call after the last fact is added.
+    /// copying them as [`Inventory::rbac`] must, so a scan never holds two copies. Call after
+    /// the last fact is added.
     pub fn build_rbac(&mut self) {
         if self.rbac.get().is_some() {
             return;
