@@ -46,21 +46,16 @@ pub static CONTROLS: &[&dyn Control] = &[
 /// NSA/CISA Kubernetes Hardening Guidance v1.2 sections.
 pub mod nsa {
     pub const AUDIT: &str = "Audit logging and threat detection";
-    pub const RBAC: &str = "Authentication and authorization: role-based access control";
-    pub const AUTHENTICATION: &str = "Authentication and authorization: authentication";
+    pub use crate::rbac::nsa::{AUTHENTICATION, RBAC};
 }
 
-/// MITRE ATT&CK techniques for this family.
+/// MITRE ATT&CK techniques for this family: the RBAC family's, and those only a log shows.
 pub mod mitre {
-    pub const VALID_ACCOUNTS: &str = "T1078";
+    pub use crate::rbac::mitre::{
+        ACCOUNT_MANIPULATION, CONTAINER_ADMIN, CONTAINER_API, DEPLOY_CONTAINER, ESCAPE_TO_HOST,
+        IMPAIR_DEFENSES, STEAL_TOKEN, VALID_ACCOUNTS,
+    };
     pub const DEFAULT_ACCOUNTS: &str = "T1078.001";
-    pub const ACCOUNT_MANIPULATION: &str = "T1098";
-    pub const CONTAINER_API: &str = "T1552.007";
-    pub const STEAL_TOKEN: &str = "T1528";
-    pub const DEPLOY_CONTAINER: &str = "T1610";
-    pub const CONTAINER_ADMIN: &str = "T1609";
-    pub const ESCAPE_TO_HOST: &str = "T1611";
-    pub const IMPAIR_DEFENSES: &str = "T1562.001";
     pub const BRUTE_FORCE: &str = "T1110";
     pub const PROTOCOL_TUNNELING: &str = "T1572";
     pub const INDICATOR_REMOVAL: &str = "T1070";
