@@ -40,8 +40,7 @@ pub enum FactKind {
     LimitRange,
     /// A Role, ClusterRole, RoleBinding or ClusterRoleBinding, for the subject-level RBAC
     /// controls (KW650-KW699), which need all of them at once.
-    /// `None` once [`Inventory::build_rbac`] has moved it into the model.
-    Rbac(Option<Box<kubeward_rbac::RbacObject>>),
+    Rbac(Box<kubeward_rbac::RbacObject>),
 }
 
 /// One fact about one object.
@@ -92,7 +91,7 @@ fn rbac_fact(t: &Target<'_>, file: &Arc<str>, object: Arc<ObjectId>) -> Option<F
         || object.clone(),
     )?;
     Some(Fact {
-        kind: FactKind::Rbac(Some(Box::new(rbac))),
+        kind: FactKind::Rbac(Box::new(rbac)),
         namespace: o.namespace.map(str::to_string),
         name: o.name.to_string(),
         at: Located {
@@ -201,31 +200,11 @@ impl Inventory {
         self.rbac.get_or_init(|| {
             kubeward_rbac::RbacModel::from_objects(self.facts.iter().filter_map(
                 |f| match &f.kind {
-                    FactKind::Rbac(Some(o)) => Some((**o).clone()),
+                    FactKind::Rbac(o) => Some((**o).clone()),
                     _ => None,
                 },
             ))
         })
-    }
-
-    /// Build the RBAC model now, moving the RBAC objects out of their facts rather than
-    /// copying them as [`Inventory::rbac`] must, so a scan never holds two copies. Call after
-    /// the last fact is added.
-    pub fn build_rbac(&mut self) {
-        if self.rbac.get().is_some() {
-            return;
-        }
-        let objects: Vec<kubeward_rbac::RbacObject> = self
-            .facts
-            .iter_mut()
-            .filter_map(|f| match &mut f.kind {
-                FactKind::Rbac(o) => o.take().map(|o| *o),
-                _ => None,
-            })
-            .collect();
-        let _ = self
-            .rbac
-            .set(kubeward_rbac::RbacModel::from_objects(objects));
     }
 
     /// Facts of namespaced objects in `ns`, in input order.

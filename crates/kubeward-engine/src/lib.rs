@@ -284,10 +284,6 @@ impl Engine {
             self.write_all(pending, &mut summary, &mut inventory, sink)?;
             start = end;
         }
-        if !self.cross.is_empty() {
-            // Moves the RBAC objects into the model instead of copying them (peak memory).
-            inventory.build_rbac();
-        }
         self.cross_object(&inventory, &mut summary, sink)?;
         summary.frameworks = self.scores(&summary);
         Ok(summary)
