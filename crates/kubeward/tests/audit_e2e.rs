@@ -159,16 +159,29 @@ async fn finds_attacks_in_a_real_audit_log() {
         .await;
     let ca = std::fs::read(cluster.ca_cert()).unwrap();
     let url = format!("{}/api/v1/namespaces/{NS}/pods", cluster.server_url());
-    let anonymous_status = tokio::task::spawn_blocking(move || {
-        let client = reqwest::blocking::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .build()
-            .unwrap();
-        client.get(url).send().map(|r| r.status().as_u16())
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    // The RBAC authorizer sees a new binding through its informer, a moment after the create
+    // returns: read until the binding takes effect (a 403 first is that race, not the answer).
+    let anonymous_status = eventually(
+        Duration::from_secs(20),
+        "the anonymous read allowed by the new binding",
+        || {
+            let (ca, url) = (ca.clone(), url.clone());
+            async move {
+                let status = tokio::task::spawn_blocking(move || {
+                    let client = reqwest::blocking::Client::builder()
+                        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
+                        .build()
+                        .unwrap();
+                    client.get(url).send().map(|r| r.status().as_u16())
+                })
+                .await
+                .unwrap()
+                .unwrap();
+                (status == 200).then_some(status)
+            }
+        },
+    )
+    .await;
     assert_eq!(anonymous_status, 200, "the anonymous read is allowed");
 
     // The last request is in the log once its final stage is.
