@@ -102,8 +102,60 @@ pub struct Engine {
 const WINDOW: usize = 256;
 /// How many windows of documents are evaluated while the previous ones are written.
 const GROUP: usize = 16;
-/// How many bytes of input are held at once (a single larger file is read whole).
-const BATCH_BYTES: u64 = 32 << 20;
+/// How many bytes of input are held at once: small files are read whole, up to this much at a
+/// time, and larger sources a piece of about this size at a time.
+const BATCH_BYTES: usize = 16 << 20;
+
+/// Sources, handed out a batch at a time: several small files read in parallel, or the next
+/// piece of a large one (or of stdin), so memory holds about [`BATCH_BYTES`] of input.
+struct Feed<'s> {
+    sources: &'s [Source],
+    next: usize,
+    stream: Option<Stream>,
+    max_document: usize,
+}
+
+impl Feed<'_> {
+    fn next_batch(&mut self) -> Option<Vec<Piece>> {
+        if let Some(stream) = &mut self.stream {
+            let piece = stream.next_piece(BATCH_BYTES);
+            if stream.at_end() {
+                self.stream = None;
+            }
+            return Some(vec![piece]);
+        }
+        let sources = &self.sources[self.next..];
+        if sources.is_empty() {
+            return None;
+        }
+        let mut n = 0;
+        let mut bytes = 0;
+        while n < sources.len() && bytes < BATCH_BYTES {
+            match sources[n].small_size(BATCH_BYTES) {
+                Some(size) => bytes += size,
+                None => break,
+            }
+            n += 1;
+        }
+        if n == 0 {
+            let mut stream = Stream::open(&sources[0], self.max_document);
+            self.next += 1;
+            let piece = stream.next_piece(BATCH_BYTES);
+            if !stream.at_end() {
+                self.stream = Some(stream);
+            }
+            return Some(vec![piece]);
+        }
+        self.next += n;
+        let max = self.max_document;
+        Some(
+            sources[..n]
+                .par_iter()
+                .map(|s| read_whole(s, max))
+                .collect(),
+        )
+    }
+}
 
 impl Engine {
     pub fn new(controls: Vec<&'static dyn Control>, settings: Settings, limits: Limits) -> Self {
@@ -233,20 +285,18 @@ impl Engine {
                 self.write_all(vec![r], &mut summary, &mut inventory, sink)?;
             }
         }
-        let mut start = 0;
-        while start < sources.len() {
-            let mut end = start;
-            let mut bytes = 0u64;
-            while end < sources.len() && (end == start || bytes < BATCH_BYTES) {
-                bytes += sources[end].size_hint();
-                end += 1;
-            }
-            let loaded: Vec<Loaded> = sources[start..end].par_iter().map(Loaded::read).collect();
-            let units: Vec<(usize, Range<usize>)> = loaded
+        let mut feed = Feed {
+            sources,
+            next: 0,
+            stream: None,
+            max_document: self.limits.max_document_bytes,
+        };
+        while let Some(pieces) = feed.next_batch() {
+            let units: Vec<(usize, Range<usize>)> = pieces
                 .iter()
                 .enumerate()
-                .flat_map(|(i, l)| {
-                    let n = l.chunks.len();
+                .flat_map(|(i, p)| {
+                    let n = p.chunks.len();
                     (0..n.div_ceil(WINDOW).max(1))
                         .map(move |w| (i, w * WINDOW..((w + 1) * WINDOW).min(n)))
                 })
@@ -255,12 +305,12 @@ impl Engine {
                 group
                     .par_iter()
                     .map(|(i, range)| {
-                        let l = &loaded[*i];
+                        let p = &pieces[*i];
                         let mut r =
-                            self.evaluate_chunks(&l.name, &l.text, &l.chunks[range.clone()]);
-                        r.first_piece = range.start == 0;
-                        if r.first_piece {
-                            r.errors.splice(0..0, l.error.iter().cloned());
+                            self.evaluate_chunks(&p.name, &p.bytes, &p.chunks[range.clone()]);
+                        r.first_piece = p.first && range.start == 0;
+                        if range.start == 0 {
+                            r.errors.splice(0..0, p.errors.iter().cloned());
                         }
                         r
                     })
@@ -282,7 +332,6 @@ impl Engine {
                 pending = results.map_err(|_| std::io::Error::other("a scan worker failed"))?;
             }
             self.write_all(pending, &mut summary, &mut inventory, sink)?;
-            start = end;
         }
         self.cross_object(&inventory, &mut summary, sink)?;
         summary.frameworks = self.scores(&summary);
@@ -361,13 +410,13 @@ impl Engine {
     /// Evaluate text that is already in memory (admission requests, tests).
     pub fn scan_text(&self, name: &str, text: &str) -> FileResult {
         let name: Arc<str> = Arc::from(name);
-        let chunks = split_documents(text);
-        let mut r = self.evaluate_chunks(&name, text, &chunks);
+        let chunks = split_documents(text.as_bytes());
+        let mut r = self.evaluate_chunks(&name, text.as_bytes(), &chunks);
         r.first_piece = true;
         r
     }
 
-    fn evaluate_chunks(&self, file: &Arc<str>, text: &str, chunks: &[Chunk]) -> FileResult {
+    fn evaluate_chunks(&self, file: &Arc<str>, text: &[u8], chunks: &[Chunk]) -> FileResult {
         let mut out = FileResult::new(file.clone());
         for &chunk in chunks {
             out.bytes += (chunk.end - chunk.start) as u64;

@@ -121,10 +121,10 @@ fn wrong_types_are_located() {
     assert_eq!(
         msgs,
         vec![
-            "5:17: metadata.annotations.a: expected a string, found a boolean (\"true\")",
-            "7:3: spec.hostPID: expected a boolean, found a string (\"true\")",
-            "8:3: spec.containers: expected a list, found a string (\"x\")",
-            "10:5: spec.securityContext.runAsUser: expected an integer, found a string (\"0\")",
+            "5:17: metadata.annotations.a: expected a string, found a boolean (quote it to make it a string)",
+            "7:3: spec.hostPID: expected a boolean, found a string (remove the quotes)",
+            "8:3: spec.containers: expected a list, found a string",
+            "10:5: spec.securityContext.runAsUser: expected an integer, found a string (remove the quotes)",
         ]
     );
 }

@@ -14,13 +14,18 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 /// it from being read, located. Each document is parsed on its own, so a broken one loses
 /// nothing else.
 pub fn read_text(file: &Arc<str>, text: &str, limits: &Limits) -> (Vec<RbacObject>, Vec<Problem>) {
-    read_chunks(file, text, &split_documents(text), limits)
+    read_chunks(
+        file,
+        text.as_bytes(),
+        &split_documents(text.as_bytes()),
+        limits,
+    )
 }
 
 /// [`read_text`] for a text already cut into documents.
 pub fn read_chunks(
     file: &Arc<str>,
-    text: &str,
+    text: &[u8],
     chunks: &[Chunk],
     limits: &Limits,
 ) -> (Vec<RbacObject>, Vec<Problem>) {
