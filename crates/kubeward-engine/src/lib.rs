@@ -22,7 +22,7 @@ use kubeward_controls::{
     applies, registry, Context, Control, Fact, Inventory, PssLevel, Settings, Severity, Target,
 };
 use kubeward_model::{objects_in, shape, Item, ObjectId};
-use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits};
+use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits, Pos};
 use rayon::prelude::*;
 
 /// Which controls to run.
@@ -420,35 +420,64 @@ impl Engine {
         let mut out = FileResult::new(file.clone());
         for &chunk in chunks {
             out.bytes += (chunk.end - chunk.start) as u64;
-            let parsed = parse_chunk(text, chunk, &self.limits);
-            for doc in &parsed.documents {
-                out.documents += 1;
-                for p in &doc.warnings {
-                    out.warnings.push(Warning {
-                        file: file.clone(),
-                        pos: p.pos,
-                        message: p.message.clone(),
-                    });
-                }
-                for item in objects_in(doc) {
-                    match item {
-                        Item::Object(object) => self.evaluate_object(file, object, &mut out),
-                        Item::NotAnObject { pos, reason } => out.warnings.push(Warning {
-                            file: file.clone(),
-                            pos,
-                            message: format!("skipped: {reason}"),
-                        }),
-                        Item::Invalid(p) => {
-                            out.errors.push(InputError::at(file, p.pos, &p.message))
-                        }
-                    }
-                }
-            }
-            if let Some(p) = parsed.error {
-                out.errors.push(InputError::at(file, p.pos, &p.message));
+            // A bug in a control or in the model must cost this document, never the run:
+            // what it added is taken back and it becomes an input error at its first line.
+            let mark = (
+                out.findings.len(),
+                out.errors.len(),
+                out.warnings.len(),
+                out.facts.len(),
+                out.documents,
+                out.objects,
+            );
+            let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.evaluate_chunk(file, text, chunk, &mut out)
+            }));
+            if evaluated.is_err() {
+                out.findings.truncate(mark.0);
+                out.errors.truncate(mark.1);
+                out.warnings.truncate(mark.2);
+                out.facts.truncate(mark.3);
+                (out.documents, out.objects) = (mark.4, mark.5);
+                out.errors.push(InputError::at(
+                    file,
+                    Pos {
+                        line: chunk.first_line,
+                        column: 1,
+                    },
+                    "internal error while evaluating this document; it was skipped (please report it)",
+                ));
             }
         }
         out
+    }
+
+    fn evaluate_chunk(&self, file: &Arc<str>, text: &[u8], chunk: Chunk, out: &mut FileResult) {
+        let parsed = parse_chunk(text, chunk, &self.limits);
+        for doc in &parsed.documents {
+            out.documents += 1;
+            for p in &doc.warnings {
+                out.warnings.push(Warning {
+                    file: file.clone(),
+                    pos: p.pos,
+                    message: p.message.clone(),
+                });
+            }
+            for item in objects_in(doc) {
+                match item {
+                    Item::Object(object) => self.evaluate_object(file, object, out),
+                    Item::NotAnObject { pos, reason } => out.warnings.push(Warning {
+                        file: file.clone(),
+                        pos,
+                        message: format!("skipped: {reason}"),
+                    }),
+                    Item::Invalid(p) => out.errors.push(InputError::at(file, p.pos, &p.message)),
+                }
+            }
+        }
+        if let Some(p) = parsed.error {
+            out.errors.push(InputError::at(file, p.pos, &p.message));
+        }
     }
 
     fn evaluate_object(

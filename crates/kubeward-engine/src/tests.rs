@@ -461,3 +461,47 @@ fn links_fifos_and_devices() {
     assert!(has("/dev/zero", "device"), "{messages:?}");
     assert_eq!(errors.len(), 5, "{messages:?}");
 }
+
+/// A control that panics on one object: the failure costs that document, never the run.
+struct Crashes;
+
+impl kubeward_controls::Control for Crashes {
+    fn meta(&self) -> &'static kubeward_controls::ControlMeta {
+        registry::find("KW101").unwrap().meta()
+    }
+    fn check(
+        &self,
+        target: &kubeward_controls::Target<'_>,
+        _: &mut kubeward_controls::Context<'_>,
+    ) {
+        if target.object.name == "boom" {
+            panic!("a control bug");
+        }
+    }
+}
+
+#[test]
+fn a_failing_control_costs_only_its_document() {
+    static C: Crashes = Crashes;
+    let mut controls = registry::all().to_vec();
+    controls.push(&C);
+    let engine = Engine::new(controls, Settings::default(), Limits::default());
+    let text = format!("{PRIVILEGED}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: boom}}\nspec: {{containers: [{{name: c, securityContext: {{privileged: true}}}}]}}\n---\n{}", PRIVILEGED.replace("name: p,", "name: q,"));
+    let sources = vec![Source::Text {
+        name: "x.yaml".into(),
+        text: Arc::from(text.as_str()),
+    }];
+    let mut sink = Collect::default();
+    let summary = engine.scan(&sources, &mut sink).unwrap();
+    let names: Vec<&str> = sink
+        .findings()
+        .filter(|f| f.control.id == "KW101")
+        .map(|f| f.object.name.as_str())
+        .collect();
+    assert_eq!(names, ["p", "q"]);
+    let errors: Vec<&InputError> = sink.errors().collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].pos.unwrap().line, 8);
+    assert!(errors[0].message.contains("internal error"));
+    assert_eq!(summary.objects, 2);
+}
