@@ -92,6 +92,8 @@ pub const IGNORE_ANNOTATION: &str = "kubeward.io/ignore";
 /// The configured engine.
 pub struct Engine {
     controls: Vec<&'static dyn Control>,
+    /// Each per-object control's scored frameworks ([`Engine::framework_mask`]).
+    masks: Vec<u8>,
     cross: Vec<&'static dyn Control>,
     settings: Settings,
     limits: Limits,
@@ -159,7 +161,7 @@ impl Feed<'_> {
 
 impl Engine {
     pub fn new(controls: Vec<&'static dyn Control>, settings: Settings, limits: Limits) -> Self {
-        let (cross, controls) = controls
+        let (cross, controls): (Vec<&'static dyn Control>, Vec<_>) = controls
             .into_iter()
             // Audit detections run over audit events (`kubeward audit`), never over manifests.
             .filter(|c| applies(c.meta(), &settings) && !c.is_audit_detection())
@@ -169,6 +171,10 @@ impl Engine {
             ..Policy::default()
         };
         Engine {
+            masks: controls
+                .iter()
+                .map(|c| Engine::framework_mask(*c))
+                .collect(),
             controls,
             cross,
             settings,
@@ -189,16 +195,10 @@ impl Engine {
 
     /// Compliance per framework from a finished scan's counts.
     fn scores(&self, summary: &Summary) -> Vec<FrameworkScore> {
-        let frameworks = [
-            ("pss-baseline", Framework::PssBaseline),
-            ("pss-restricted", Framework::PssRestricted),
-            ("nsa", Framework::Nsa),
-            ("cis", Framework::Cis),
-            ("mitre", Framework::Mitre),
-        ];
-        frameworks
+        SCORED
             .iter()
-            .filter_map(|(name, fw)| {
+            .zip(summary.failing_objects)
+            .filter_map(|((name, fw), failing)| {
                 let controls: Vec<_> = self
                     .controls()
                     .into_iter()
@@ -207,24 +207,27 @@ impl Engine {
                 if controls.is_empty() {
                     return None;
                 }
-                let mut failing_objects = HashSet::new();
-                let mut passed = 0;
-                for c in &controls {
-                    match summary.failing.get(c.meta().id) {
-                        Some(objects) if !objects.is_empty() => {
-                            failing_objects.extend(objects.iter().copied())
-                        }
-                        _ => passed += 1,
-                    }
-                }
+                let passed = controls
+                    .iter()
+                    .filter(|c| !summary.failing_controls.contains(c.meta().id))
+                    .count();
                 Some(FrameworkScore {
                     framework: name,
                     controls_evaluated: controls.len(),
                     controls_passed: passed,
-                    resources_failing: failing_objects.len(),
+                    resources_failing: failing,
                 })
             })
             .collect()
+    }
+
+    /// The scored frameworks (bits in [`SCORED`] order) a control belongs to.
+    fn framework_mask(c: &dyn Control) -> u8 {
+        SCORED
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, fw))| fw.includes(c))
+            .fold(0, |m, (i, _)| m | 1 << i)
     }
 
     /// Decide a finding's severity and whether something suppresses it.
@@ -352,12 +355,15 @@ impl Engine {
         let mut by_file: Vec<FileResult> = Vec::new();
         // Lookups by pointer, so the pass stays linear in findings and facts.
         let mut file_slot: HashMap<*const u8, usize> = HashMap::new();
-        let ignores_of: HashMap<*const ObjectId, &[(&'static str, String)]> = inventory
+        let fact_of: HashMap<*const ObjectId, &Fact> = inventory
             .facts
             .iter()
-            .map(|x| (Arc::as_ptr(&x.at.object), x.ignores.as_slice()))
+            .map(|x| (Arc::as_ptr(&x.at.object), x))
             .collect();
+        // The scored frameworks each object fails through cross-object findings.
+        let mut failed: HashMap<*const ObjectId, u8> = HashMap::new();
         for control in &self.cross {
+            let mask = Engine::framework_mask(*control);
             let mut out = Vec::new();
             control.check_inventory(inventory, &mut out);
             for v in out {
@@ -371,11 +377,13 @@ impl Engine {
                     message: v.message,
                     suppressed: None,
                 };
-                let ignores = ignores_of
+                let ignores = fact_of
                     .get(&Arc::as_ptr(&f.object))
-                    .copied()
-                    .unwrap_or_default();
+                    .map_or(&[][..], |x| x.ignores.as_slice());
                 self.judge(&mut f, ignores);
+                if f.suppressed.is_none() {
+                    *failed.entry(Arc::as_ptr(&f.object)).or_default() |= mask;
+                }
                 let slot = *file_slot
                     .entry(Arc::as_ptr(&f.file) as *const u8)
                     .or_insert_with(|| {
@@ -383,6 +391,14 @@ impl Engine {
                         by_file.len() - 1
                     });
                 by_file[slot].findings.push(f);
+            }
+        }
+        // Count only the frameworks an object did not already fail in the per-object pass.
+        for (object, mask) in failed {
+            let before = fact_of.get(&object).map_or(0, |x| x.failed);
+            let new = mask & !before;
+            for (i, n) in summary.failing_objects.iter_mut().enumerate() {
+                *n += usize::from(new >> i & 1);
             }
         }
         let mut ignored = Inventory::default();
@@ -508,14 +524,17 @@ impl Engine {
             pod: object.pod(),
             object,
         };
+        let mut fact_at = None;
         if !self.cross.is_empty() {
             if let Some(mut fact) = Fact::of(&target, file, || id_of(&target.object)) {
                 fact.ignores = ignores.clone();
+                fact_at = Some(out.facts.len());
                 out.facts.push(fact);
             }
         }
         let mut cx = Context::new(&self.settings);
-        for control in &self.controls {
+        let mut failed = 0u8;
+        for (control, mask) in self.controls.iter().zip(&self.masks) {
             control.check(&target, &mut cx);
             let meta = control.meta();
             for v in cx.violations.drain(..) {
@@ -530,8 +549,17 @@ impl Engine {
                     suppressed: None,
                 };
                 self.judge(&mut f, &ignores);
+                if f.suppressed.is_none() {
+                    failed |= mask;
+                }
                 out.findings.push(f);
             }
+        }
+        for (i, n) in out.failing_objects.iter_mut().enumerate() {
+            *n += u32::from(failed >> i & 1);
+        }
+        if let Some(fact) = fact_at.and_then(|i| out.facts.get_mut(i)) {
+            fact.failed = failed;
         }
     }
 }

@@ -505,3 +505,45 @@ fn a_failing_control_costs_only_its_document() {
     assert!(errors[0].message.contains("internal error"));
     assert_eq!(summary.objects, 2);
 }
+
+/// Each framework's failing-resource count is the number of distinct objects with an
+/// unsuppressed finding of one of its controls, per-object and cross-object findings together
+/// (counted by the engine without keeping a set of objects: checked here against the set).
+/// The same identity in two files (the two examples both define Deployment shop/web) is two
+/// objects.
+#[test]
+fn failing_resources_are_distinct_objects_per_framework() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let (mut sources, errors) = collect_sources(&[root.display().to_string()]);
+    assert!(errors.is_empty());
+    // Cross-object findings too: a namespace without NetworkPolicies or quota, workloads in
+    // it (one also failing per-object controls), a subject bound to cluster-admin.
+    let text = format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: ns}}\n---\n{PRIVILEGED}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: ns, labels: {{app: d}}}}\nspec:\n  template:\n    metadata: {{labels: {{app: d}}}}\n    spec: {{containers: [{{name: c, image: nginx}}]}}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: b}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}}\nsubjects: [{{kind: ServiceAccount, name: d, namespace: ns}}]\n");
+    sources.push(Source::Text {
+        name: "cross.yaml".into(),
+        text: Arc::from(text.as_str()),
+    });
+    let engine = engine();
+    let mut sink = Collect::default();
+    let summary = engine.scan(&sources, &mut sink).unwrap();
+    assert!(summary.findings() > 20);
+    let mut cross_seen = false;
+    for (score, (name, fw)) in summary.frameworks.iter().zip(SCORED) {
+        assert_eq!(score.framework, name);
+        let objects: HashSet<(&str, &kubeward_model::ObjectId)> = sink
+            .findings()
+            .filter(|f| {
+                f.suppressed.is_none() && fw.includes(registry::find(f.control.id).unwrap())
+            })
+            .map(|f| (&*f.file, &*f.object))
+            .collect();
+        cross_seen |= sink
+            .findings()
+            .any(|f| registry::find(f.control.id).unwrap().is_cross_object());
+        assert_eq!(score.resources_failing, objects.len(), "{name}");
+    }
+    assert!(
+        cross_seen,
+        "the examples exercise cross-object findings too"
+    );
+}

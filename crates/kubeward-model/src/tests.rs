@@ -203,3 +203,23 @@ proptest! {
         prop_assert_eq!(path.as_str(), expected.as_str());
     }
 }
+
+#[test]
+fn labels_are_sorted_pairs_and_the_last_of_a_key_wins() {
+    let l: Labels = [("b", "1"), ("a", "2"), ("b", "3")].into_iter().collect();
+    assert_eq!(l.len(), 2);
+    assert_eq!(l.get("b"), Some("3"));
+    assert_eq!(l.get("a"), Some("2"));
+    assert_eq!(l.get("c"), None);
+    assert_eq!(l.iter().collect::<Vec<_>>(), [("a", "2"), ("b", "3")]);
+    let d = doc("metadata:\n  labels: {app: web, tier: 3, app: api}\n");
+    let l = labels(d.root().get_path(&["metadata", "labels"]));
+    assert_eq!(l.get("app"), Some("api"));
+    assert_eq!(l.get("tier"), Some("3"));
+    let sel = LabelSelector::from_node(
+        doc("matchLabels: {app: api}\nmatchExpressions: [{key: tier, operator: In, values: ['3']}]\n")
+            .root()
+            .into(),
+    );
+    assert!(sel.matches(&l));
+}
