@@ -100,6 +100,9 @@ pub struct Engine {
     policy: Policy,
 }
 
+/// Cross-object findings held before they are written (see [`Engine::cross_object`]).
+const CROSS_BATCH: usize = 10_000;
+
 /// How many documents one unit of parallel work holds; keeps a huge file from being one task.
 const WINDOW: usize = 256;
 /// How many windows of documents are evaluated while the previous ones are written.
@@ -362,6 +365,7 @@ impl Engine {
             .collect();
         // The scored frameworks each object fails through cross-object findings.
         let mut failed: HashMap<*const ObjectId, u8> = HashMap::new();
+        let mut held = 0;
         for control in &self.cross {
             let mask = Engine::framework_mask(*control);
             let mut out = Vec::new();
@@ -391,6 +395,20 @@ impl Engine {
                         by_file.len() - 1
                     });
                 by_file[slot].findings.push(f);
+                held += 1;
+            }
+            // A huge scan's cross-object findings (one per unselected workload) go out in
+            // batches, so memory holds one control's findings, not all of them; a file may
+            // then appear in more than one batch.
+            if held >= CROSS_BATCH {
+                file_slot.clear();
+                self.write_all(
+                    std::mem::take(&mut by_file),
+                    summary,
+                    &mut Inventory::default(),
+                    sink,
+                )?;
+                held = 0;
             }
         }
         // Count only the frameworks an object did not already fail in the per-object pass.

@@ -162,6 +162,9 @@ pub(crate) fn summary_json(s: &Summary, info: &RunInfo) -> Value {
     })
 }
 
+/// Rendered findings held before they are written.
+const FLUSH_BYTES: usize = 1 << 20;
+
 pub struct JsonReporter {
     out: Box<dyn Write>,
     info: RunInfo,
@@ -289,6 +292,12 @@ impl Sink for JsonReporter {
             }
             write_finding(&mut self.buf, &mut self.fragments, f)?;
             self.any = true;
+            // A piece with many findings (a batch of cross-object ones) is written in parts,
+            // so the buffer stays small.
+            if self.buf.len() >= FLUSH_BYTES {
+                self.out.write_all(&self.buf)?;
+                self.buf.clear();
+            }
         }
         self.out.write_all(&self.buf)?;
         self.errors.extend(r.errors.iter().map(error_json));

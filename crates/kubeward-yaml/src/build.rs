@@ -397,7 +397,13 @@ pub(crate) fn parse_documents(
                     docs,
                     Some(Problem {
                         pos,
-                        message: e.info().to_string(),
+                        message: match e.info() {
+                            // saphyr knows anchors per stream; the hint says why it is unknown.
+                            "while parsing node, found unknown anchor" => "alias to an unknown \
+                                anchor: an anchor applies only within its own document"
+                                .to_string(),
+                            info => info.to_string(),
+                        },
                     }),
                 );
             }
