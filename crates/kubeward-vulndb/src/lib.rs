@@ -1,0 +1,3 @@
+//! kubeward's offline vulnerability database: see README.md.
+
+pub mod version;

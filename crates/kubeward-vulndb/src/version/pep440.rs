@@ -1,0 +1,362 @@
+//! Python package versions, ordered as the `packaging` library orders them (`packaging.version`):
+//! PEP 440 versions by their normalised key, and, as `packaging` before 22 did, versions PEP 440
+//! cannot parse as `LegacyVersion`s, which sort before every PEP 440 version.
+//!
+//! Implemented here rather than with a crate: `pep440_rs` is exact for PEP 440 but rejects the
+//! legacy versions that old PyPI releases (and OSV's own fixtures) carry, and we must still place
+//! those; the key below is `packaging`'s `_cmpkey` and `_legacy_cmpkey`.
+
+use std::cmp::Ordering;
+
+/// A release number of any size: leading zeros dropped, compared by length then digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Num(String);
+
+impl Num {
+    fn new(digits: &str) -> Num {
+        let t = digits.trim_start_matches('0');
+        Num(t.to_string())
+    }
+    fn zero() -> Num {
+        Num(String::new())
+    }
+    fn is_zero(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Ord for Num {
+    fn cmp(&self, o: &Self) -> Ordering {
+        self.0.len().cmp(&o.0.len()).then_with(|| self.0.cmp(&o.0))
+    }
+}
+impl PartialOrd for Num {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// One local-version segment: numbers sort after strings.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum LocalSeg {
+    Str(String),
+    Num(Num),
+}
+
+/// `packaging`'s comparison key for a valid PEP 440 version.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Key {
+    epoch: Num,
+    release: Vec<Num>,
+    /// `(0, ..)` for "-infinity" (a dev release with nothing else), `(1, letter, n)` for a
+    /// pre-release, `(2, ..)` for "+infinity" (no pre-release).
+    pre: (u8, u8, Num),
+    /// `None` sorts first: no post-release.
+    post: Option<Num>,
+    /// `None` here means "+infinity": not a dev release. Wrapped so that `Some` < `None`.
+    dev: DevKey,
+    /// `None` sorts first: no local version.
+    local: Option<Vec<LocalSeg>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DevKey(Option<Num>);
+impl Ord for DevKey {
+    fn cmp(&self, o: &Self) -> Ordering {
+        match (&self.0, &o.0) {
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+            (Some(a), Some(b)) => a.cmp(b),
+        }
+    }
+}
+impl PartialOrd for DevKey {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// A parsed PyPI version: PEP 440 or legacy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Parsed {
+    Legacy(Vec<String>),
+    Pep440(Key),
+}
+
+impl Ord for Parsed {
+    fn cmp(&self, o: &Self) -> Ordering {
+        match (self, o) {
+            (Parsed::Legacy(a), Parsed::Legacy(b)) => a.cmp(b),
+            (Parsed::Legacy(_), Parsed::Pep440(_)) => Ordering::Less,
+            (Parsed::Pep440(_), Parsed::Legacy(_)) => Ordering::Greater,
+            (Parsed::Pep440(a), Parsed::Pep440(b)) => a.cmp(b),
+        }
+    }
+}
+impl PartialOrd for Parsed {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+/// A cursor over the lowercased version string, following `packaging`'s VERSION_PATTERN.
+struct Cur<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Cur<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+    fn eat(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn eat_sep(&mut self) -> bool {
+        matches!(self.peek(), Some(b'.' | b'_' | b'-')) && {
+            self.i += 1;
+            true
+        }
+    }
+    fn digits(&mut self) -> Option<Num> {
+        let n = self.s[self.i..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if n == 0 {
+            return None;
+        }
+        let d = std::str::from_utf8(&self.s[self.i..self.i + n]).ok()?;
+        self.i += n;
+        Some(Num::new(d))
+    }
+    fn word<'w>(&mut self, words: &[&'w str]) -> Option<&'w str> {
+        // Longest match first, as the regex alternation order does.
+        let rest = &self.s[self.i..];
+        let w = words
+            .iter()
+            .filter(|w| rest.starts_with(w.as_bytes()))
+            .max_by_key(|w| w.len())?;
+        self.i += w.len();
+        Some(w)
+    }
+    /// Try `f`; on `None` rewind.
+    fn attempt<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
+        let save = self.i;
+        let r = f(self);
+        if r.is_none() {
+            self.i = save;
+        }
+        r
+    }
+}
+
+fn parse_pep440(v: &str) -> Option<Key> {
+    let lower = v.trim().to_ascii_lowercase();
+    let mut c = Cur {
+        s: lower.as_bytes(),
+        i: 0,
+    };
+    c.eat(b'v');
+    let epoch = c
+        .attempt(|c| {
+            let n = c.digits()?;
+            c.eat(b'!').then_some(n)
+        })
+        .unwrap_or_else(Num::zero);
+    let mut release = vec![c.digits()?];
+    while let Some(n) = c.attempt(|c| {
+        c.eat(b'.').then_some(())?;
+        c.digits()
+    }) {
+        release.push(n);
+    }
+    // pre: [-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*
+    let pre = c.attempt(|c| {
+        c.eat_sep();
+        let w = c.word(&["alpha", "a", "beta", "b", "preview", "pre", "rc", "c"])?;
+        c.attempt(|c| {
+            c.eat_sep();
+            c.digits()
+        })
+        .map_or(Some((w, Num::zero())), |n| Some((w, n)))
+    });
+    // post: (-[0-9]+) | ([-_.]?(post|rev|r)[-_.]?[0-9]*)
+    let post = c
+        .attempt(|c| {
+            c.eat(b'-').then_some(())?;
+            c.digits()
+        })
+        .or_else(|| {
+            c.attempt(|c| {
+                c.eat_sep();
+                c.word(&["post", "rev", "r"])?;
+                Some(
+                    c.attempt(|c| {
+                        c.eat_sep();
+                        c.digits()
+                    })
+                    .unwrap_or_else(Num::zero),
+                )
+            })
+        });
+    // dev: [-_.]?dev[-_.]?[0-9]*
+    let dev = c.attempt(|c| {
+        c.eat_sep();
+        c.word(&["dev"])?;
+        Some(
+            c.attempt(|c| {
+                c.eat_sep();
+                c.digits()
+            })
+            .unwrap_or_else(Num::zero),
+        )
+    });
+    // local: \+[a-z0-9]+([-_.][a-z0-9]+)*
+    let local = if c.eat(b'+') {
+        let mut segs = Vec::new();
+        loop {
+            let n = c.s[c.i..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            if n == 0 {
+                return None;
+            }
+            let seg = std::str::from_utf8(&c.s[c.i..c.i + n]).ok()?;
+            c.i += n;
+            segs.push(if seg.bytes().all(|b| b.is_ascii_digit()) {
+                LocalSeg::Num(Num::new(seg))
+            } else {
+                LocalSeg::Str(seg.to_string())
+            });
+            if !c.eat_sep() {
+                break;
+            }
+        }
+        Some(segs)
+    } else {
+        None
+    };
+    if c.i != c.s.len() {
+        return None;
+    }
+    while release.len() > 1 && release.last().is_some_and(Num::is_zero) {
+        release.pop();
+    }
+    if release.len() == 1 && release[0].is_zero() {
+        // `packaging` strips every trailing zero: (0,) becomes ().
+        release.clear();
+    }
+    let pre = match pre {
+        Some((w, n)) => {
+            let letter = match w {
+                "a" | "alpha" => 0,
+                "b" | "beta" => 1,
+                _ => 2, // c, rc, pre, preview
+            };
+            (1, letter, n)
+        }
+        None if post.is_none() && dev.is_some() => (0, 0, Num::zero()),
+        None => (2, 0, Num::zero()),
+    };
+    Some(Key {
+        epoch,
+        release,
+        pre,
+        post,
+        dev: DevKey(dev),
+        local,
+    })
+}
+
+/// `packaging` < 22 `_legacy_cmpkey` (setuptools' old `parse_version`).
+fn legacy_key(v: &str) -> Vec<String> {
+    let lower = v.to_lowercase();
+    let mut parts: Vec<String> = Vec::new();
+    for part in legacy_parts(&lower) {
+        if part.starts_with('*') {
+            if part.as_str() < "*final" {
+                while parts.last().is_some_and(|p| p == "*final-") {
+                    parts.pop();
+                }
+            }
+            while parts.last().is_some_and(|p| p == "00000000") {
+                parts.pop();
+            }
+        }
+        parts.push(part);
+    }
+    parts
+}
+
+/// `_parse_version_parts`: split into digit runs, letter runs, `.` and `-` (everything else stays
+/// glued to its neighbours, as `re.split` with that pattern leaves it), map a few words, pad numbers.
+fn legacy_parts(s: &str) -> Vec<String> {
+    let mut raw: Vec<&str> = Vec::new();
+    let b = s.as_bytes();
+    let mut other_start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let len = if c.is_ascii_digit() {
+            b[i..].iter().take_while(|c| c.is_ascii_digit()).count()
+        } else if c.is_ascii_lowercase() {
+            b[i..].iter().take_while(|c| c.is_ascii_lowercase()).count()
+        } else if c == b'.' || c == b'-' {
+            1
+        } else {
+            // Not a token: part of the in-between text; step over the whole UTF-8 character.
+            i += s[i..].chars().next().map_or(1, char::len_utf8);
+            continue;
+        };
+        raw.push(&s[other_start..i]);
+        raw.push(&s[i..i + len]);
+        i += len;
+        other_start = i;
+    }
+    raw.push(&s[other_start..]);
+    let mut out = Vec::new();
+    for part in raw {
+        let part = match part {
+            "pre" | "preview" => "c",
+            "-" => "final-",
+            "rc" => "c",
+            "dev" => "@",
+            p => p,
+        };
+        if part.is_empty() || part == "." {
+            continue;
+        }
+        if part.as_bytes()[0].is_ascii_digit() {
+            out.push(format!("{part:0>8}"));
+        } else {
+            out.push(format!("*{part}"));
+        }
+    }
+    out.push("*final".to_string());
+    out
+}
+
+fn parse(v: &str) -> Parsed {
+    match parse_pep440(v) {
+        Some(k) => Parsed::Pep440(k),
+        None => Parsed::Legacy(legacy_key(v)),
+    }
+}
+
+/// Whether `v` is a valid PEP 440 version (otherwise it is ordered as a legacy version).
+pub fn is_valid(v: &str) -> bool {
+    parse_pep440(v).is_some()
+}
+
+/// Compare two PyPI versions as Python's `packaging.version` does.
+pub fn compare(a: &str, b: &str) -> Ordering {
+    parse(a).cmp(&parse(b))
+}
