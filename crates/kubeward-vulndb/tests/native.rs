@@ -33,7 +33,10 @@ fn seed() -> u64 {
 /// Versions built from pieces that exercise every rule: numbers with leading zeros, letters,
 /// `~`, `+`, `.`, epochs, revisions. Pairs often share a prefix so the interesting rules decide.
 fn dpkg_version(r: &mut Rng) -> String {
-    let pieces = ["0", "1", "01", "2", "10", "9", "a", "b", "z", "A", "~", "~~", "+", ".", "rc", "~rc1", "+b1", ".0"];
+    let pieces = [
+        "0", "1", "01", "2", "10", "9", "a", "b", "z", "A", "~", "~~", "+", ".", "rc", "~rc1",
+        "+b1", ".0",
+    ];
     let mut s = String::new();
     if r.below(5) == 0 {
         s.push_str(r.pick(&["0:", "1:", "2:", "10:"]));
@@ -44,13 +47,26 @@ fn dpkg_version(r: &mut Rng) -> String {
     }
     if r.below(2) == 0 {
         s.push('-');
-        s.push_str(r.pick(&["0", "1", "1a", "1~b", "1+c", "2.1", "0ubuntu1", "1+deb12u1", "~"]));
+        s.push_str(r.pick(&[
+            "0",
+            "1",
+            "1a",
+            "1~b",
+            "1+c",
+            "2.1",
+            "0ubuntu1",
+            "1+deb12u1",
+            "~",
+        ]));
     }
     s
 }
 
 fn rpm_version(r: &mut Rng) -> String {
-    let pieces = ["0", "1", "01", "2", "10", "a", "b", "Z", "~", "^", ".", "_", "+", "rc", "git1", "-", "-1", "^1"];
+    let pieces = [
+        "0", "1", "01", "2", "10", "a", "b", "Z", "~", "^", ".", "_", "+", "rc", "git1", "-", "-1",
+        "^1",
+    ];
     let mut s = String::new();
     if r.below(5) == 0 {
         s.push_str(r.pick(&["0:", "1:", "01:", ":", "2:"]));
@@ -76,7 +92,10 @@ fn mutate_pair(r: &mut Rng, make: fn(&mut Rng) -> String) -> (String, String) {
 }
 
 fn have(tool: &str, args: &[&str]) -> bool {
-    Command::new(tool).args(args).output().is_ok_and(|o| o.status.success())
+    Command::new(tool)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 #[test]
@@ -108,7 +127,11 @@ fn dpkg_agrees_with_dpkg_compare_versions() {
         } else {
             Ordering::Greater
         };
-        assert_eq!(Scheme::Dpkg.compare(&a, &b), want, "dpkg --compare-versions '{a}' vs '{b}'");
+        assert_eq!(
+            Scheme::Dpkg.compare(&a, &b),
+            want,
+            "dpkg --compare-versions '{a}' vs '{b}'"
+        );
         compared += 1;
     }
     assert!(compared > 300, "only {compared} pairs compared");
@@ -122,7 +145,9 @@ fn rpm_agrees_with_rpm_vercmp() {
         return;
     }
     let mut r = Rng(seed() ^ 0x5eed);
-    let pairs: Vec<(String, String)> = (0..2000).map(|_| mutate_pair(&mut r, rpm_version)).collect();
+    let pairs: Vec<(String, String)> = (0..2000)
+        .map(|_| mutate_pair(&mut r, rpm_version))
+        .collect();
     // One rpm process for all pairs: a Lua loop over rpm.vercmp (rpm's rpmverCmp over parseEVR).
     // The alphabet above has no Lua or macro metacharacters, so the strings are quoted as they are.
     let mut lua = String::from("%{lua: local t = {");
@@ -130,13 +155,27 @@ fn rpm_agrees_with_rpm_vercmp() {
         lua.push_str(&format!("{{\"{a}\",\"{b}\"}},"));
     }
     lua.push_str("} for _, p in ipairs(t) do print(rpm.vercmp(p[1], p[2]) .. \" \") end}");
-    let out = Command::new("rpm").args(["--eval", &lua]).output().expect("rpm runs");
-    assert!(out.status.success(), "rpm failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("rpm")
+        .args(["--eval", &lua])
+        .output()
+        .expect("rpm runs");
+    assert!(
+        out.status.success(),
+        "rpm failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    let results: Vec<i32> = text.split_whitespace().map(|s| s.parse().unwrap()).collect();
+    let results: Vec<i32> = text
+        .split_whitespace()
+        .map(|s| s.parse().unwrap())
+        .collect();
     assert_eq!(results.len(), pairs.len());
     for ((a, b), want) in pairs.iter().zip(results) {
-        assert_eq!(Scheme::Rpm.compare(a, b), want.cmp(&0), "rpm.vercmp('{a}', '{b}') = {want}");
+        assert_eq!(
+            Scheme::Rpm.compare(a, b),
+            want.cmp(&0),
+            "rpm.vercmp('{a}', '{b}') = {want}"
+        );
     }
     eprintln!("rpm: {} random pairs agree with rpm.vercmp", pairs.len());
 }

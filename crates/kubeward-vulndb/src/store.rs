@@ -1,0 +1,586 @@
+//! The local store: OSV exports imported once, matched many times.
+//!
+//! Format: one file, `DIR/vulndb.bin`: the magic `KWVDB\x01`, the header length (u64 LE), the
+//! header (the sources: name, path, record count, newest `modified`) and the body (every record's
+//! reported fields, and an index of compiled `affected[]` entries sorted by ecosystem and
+//! normalised package name), both postcard-encoded. Opening reads the file with one read and
+//! decodes it; a lookup is a binary search. `status` reads only the header. An import writes
+//! `vulndb.bin.tmp-PID` and renames it over the old file, so a failed or interrupted import
+//! leaves the previous store whole.
+
+use crate::ecosystem::{Ecosystem, UnsupportedEcosystem};
+use crate::matching::{self, CompiledAffected, PackageQuery};
+use crate::osv::{Record, RecordError, Severity};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+const MAGIC: &[u8; 6] = b"KWVDB\x01";
+const FILE: &str = "vulndb.bin";
+
+/// One imported source, as `status` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceStatus {
+    /// The ecosystem directory of an OSV export (`Go` for `.../Go/all.zip`), or the directory's name.
+    pub name: String,
+    /// The path it was imported from.
+    pub path: String,
+    /// Records read (withdrawn ones included).
+    pub records: usize,
+    /// Records withdrawn (kept out of matching).
+    pub withdrawn: usize,
+    /// The newest `modified` time among its records (RFC 3339, as written), if any.
+    pub newest_modified: Option<String>,
+    /// When it was imported, in seconds since the Unix epoch.
+    pub imported_at: u64,
+}
+
+/// What an import did: the sources, the records it could not read, and the ecosystems it saw
+/// but cannot match (with how many `affected[]` entries named each).
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub sources: Vec<SourceStatus>,
+    pub errors: Vec<RecordError>,
+    pub unsupported_ecosystems: BTreeMap<String, usize>,
+}
+
+/// An error that stops an import or an open (a record-level error does not: see [`ImportReport`]).
+#[derive(Debug)]
+pub enum StoreError {
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    Zip {
+        path: PathBuf,
+        message: String,
+    },
+    /// The store file is not one this version wrote, or is damaged.
+    Format {
+        path: PathBuf,
+        message: String,
+    },
+    /// No store at this location: nothing imported yet.
+    Missing {
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            StoreError::Zip { path, message } => {
+                write!(f, "{}: not a readable zip: {message}", path.display())
+            }
+            StoreError::Format { path, message } => write!(
+                f,
+                "{}: not a kubeward vulnerability store: {message}",
+                path.display()
+            ),
+            StoreError::Missing { path } => write!(
+                f,
+                "{}: no vulnerability data imported yet (run `kubeward db import`)",
+                path.display()
+            ),
+        }
+    }
+}
+impl std::error::Error for StoreError {}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |error| StoreError::Io {
+        path: path.to_path_buf(),
+        error,
+    }
+}
+
+/// The fields of a record that findings report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Vuln {
+    pub id: String,
+    pub aliases: Vec<String>,
+    pub modified: String,
+    pub published: Option<String>,
+    pub summary: Option<String>,
+    pub severity: Severity,
+    pub references: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Entry {
+    vuln: u32,
+    affected: CompiledAffected,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Header {
+    sources: Vec<SourceStatus>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Body {
+    vulns: Vec<Vuln>,
+    /// Sorted by (ecosystem, normalised name).
+    entries: Vec<Entry>,
+}
+
+/// Keep the greater of two RFC 3339 times (compared as UTC `YYYY-MM-DDTHH:MM:SS` prefixes, which
+/// is what OSV writes; fractions break ties as text).
+fn newer(a: Option<String>, b: &str) -> Option<String> {
+    match a {
+        Some(a) if a.as_str() >= b => Some(a),
+        _ if b.is_empty() => None,
+        _ => Some(b.to_string()),
+    }
+}
+
+struct Importer {
+    body: Body,
+    report: ImportReport,
+}
+
+impl Importer {
+    fn add(&mut self, bytes: &[u8], source: &str, status: &mut SourceStatus) {
+        let record = match Record::from_file_bytes(bytes, source) {
+            Ok(r) => r,
+            Err(e) => {
+                self.report.errors.push(e);
+                return;
+            }
+        };
+        status.records += 1;
+        status.newest_modified = newer(status.newest_modified.take(), &record.modified);
+        if record.withdrawn.is_some() {
+            status.withdrawn += 1;
+            return;
+        }
+        let (compiled, unsupported) = matching::compile(&record);
+        for u in unsupported {
+            *self.report.unsupported_ecosystems.entry(u.0).or_default() += 1;
+        }
+        let idx = self.body.vulns.len() as u32;
+        self.body.vulns.push(Vuln {
+            severity: record.severity(),
+            id: record.id,
+            aliases: record.aliases,
+            modified: record.modified,
+            published: record.published,
+            summary: record.summary,
+            references: record.references.into_iter().map(|r| r.url).collect(),
+        });
+        self.body
+            .entries
+            .extend(compiled.into_iter().map(|affected| Entry {
+                vuln: idx,
+                affected,
+            }));
+    }
+
+    fn import_zip(&mut self, path: &Path, status: &mut SourceStatus) -> Result<(), StoreError> {
+        let file = std::fs::File::open(path).map_err(io(path))?;
+        let zip_err = |e: zip::result::ZipError| StoreError::Zip {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(zip_err)?;
+        let mut buf = Vec::new();
+        for i in 0..archive.len() {
+            let mut member = archive.by_index(i).map_err(zip_err)?;
+            let name = member.name().map_err(zip_err)?.to_string();
+            if member.is_dir()
+                || !(name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml"))
+            {
+                continue;
+            }
+            buf.clear();
+            let source = format!("{}:{name}", path.display());
+            if let Err(e) = member.read_to_end(&mut buf) {
+                // A damaged member: an error naming it; the other records still import.
+                self.report.errors.push(RecordError {
+                    source,
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot decompress: {e}"),
+                });
+                continue;
+            }
+            self.add(&buf, &source, status);
+        }
+        Ok(())
+    }
+
+    fn import_dir(&mut self, dir: &Path, status: &mut SourceStatus) -> Result<(), StoreError> {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).map_err(io(&d))? {
+                let e = e.map_err(io(&d))?;
+                let p = e.path();
+                let ft = e.file_type().map_err(io(&p))?;
+                if ft.is_dir() {
+                    stack.push(p);
+                } else if p
+                    .extension()
+                    .is_some_and(|x| x == "json" || x == "yaml" || x == "yml")
+                {
+                    files.push(p);
+                } else if p.extension().is_some_and(|x| x == "zip") {
+                    self.import_zip(&p, status)?;
+                }
+            }
+        }
+        files.sort();
+        for f in files {
+            let bytes = std::fs::read(&f).map_err(io(&f))?;
+            self.add(&bytes, &f.display().to_string(), status);
+        }
+        Ok(())
+    }
+}
+
+fn source_name(path: &Path) -> String {
+    let named = if path.is_file() {
+        path.parent()
+    } else {
+        Some(path)
+    };
+    named
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Import OSV data into the store at `store_dir` (created if needed), replacing what it held.
+///
+/// Each path is an OSV export zip (`<ECOSYSTEM>/all.zip`), a single record file (`.json`,
+/// `.yaml`), or a directory of them (searched recursively; zips inside are read too). Records that
+/// do not parse are reported in [`ImportReport::errors`] and the rest import; an unreadable path
+/// or zip stops the import and leaves the store as it was.
+pub fn import(store_dir: &Path, paths: &[PathBuf]) -> Result<ImportReport, StoreError> {
+    let mut imp = Importer {
+        body: Body::default(),
+        report: ImportReport::default(),
+    };
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(io(path))?;
+        let mut status = SourceStatus {
+            name: source_name(path),
+            path: path.display().to_string(),
+            records: 0,
+            withdrawn: 0,
+            newest_modified: None,
+            imported_at: now(),
+        };
+        if meta.is_dir() {
+            imp.import_dir(path, &mut status)?;
+        } else if path.extension().is_some_and(|x| x == "zip") {
+            imp.import_zip(path, &mut status)?;
+        } else {
+            let bytes = std::fs::read(path).map_err(io(path))?;
+            imp.add(&bytes, &path.display().to_string(), &mut status);
+        }
+        imp.report.sources.push(status);
+    }
+    let Importer { mut body, report } = imp;
+    body.entries.sort_by(|a, b| {
+        (a.affected.ecosystem, &a.affected.name).cmp(&(b.affected.ecosystem, &b.affected.name))
+    });
+    write_store(
+        store_dir,
+        &Header {
+            sources: report.sources.clone(),
+        },
+        &body,
+    )?;
+    Ok(report)
+}
+
+fn write_store(dir: &Path, header: &Header, body: &Body) -> Result<(), StoreError> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let format_err = |e: postcard::Error| StoreError::Format {
+        path: dir.join(FILE),
+        message: e.to_string(),
+    };
+    let h = postcard::to_stdvec(header).map_err(format_err)?;
+    let b = postcard::to_stdvec(body).map_err(format_err)?;
+    let tmp = dir.join(format!("{FILE}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(MAGIC)?;
+        f.write_all(&(h.len() as u64).to_le_bytes())?;
+        f.write_all(&h)?;
+        f.write_all(&b)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, dir.join(FILE))
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io(&tmp)(e));
+    }
+    Ok(())
+}
+
+fn read_header(bytes: &[u8], path: &Path) -> Result<(Header, usize), StoreError> {
+    let bad = |m: &str| StoreError::Format {
+        path: path.to_path_buf(),
+        message: m.to_string(),
+    };
+    if bytes.len() < 14 || &bytes[..6] != MAGIC {
+        return Err(bad("wrong magic or version"));
+    }
+    let len = u64::from_le_bytes(bytes[6..14].try_into().unwrap()) as usize;
+    let end = 14usize
+        .checked_add(len)
+        .filter(|&e| e <= bytes.len())
+        .ok_or_else(|| bad("truncated header"))?;
+    let header = postcard::from_bytes(&bytes[14..end]).map_err(|e| bad(&e.to_string()))?;
+    Ok((header, end))
+}
+
+fn store_file(dir: &Path) -> Result<PathBuf, StoreError> {
+    let path = dir.join(FILE);
+    if !path.exists() {
+        return Err(StoreError::Missing {
+            path: dir.to_path_buf(),
+        });
+    }
+    Ok(path)
+}
+
+/// The sources in the store at `store_dir` (reads only the header).
+pub fn status(store_dir: &Path) -> Result<Vec<SourceStatus>, StoreError> {
+    let path = store_file(store_dir)?;
+    let mut f = std::fs::File::open(&path).map_err(io(&path))?;
+    let mut head = [0u8; 14];
+    f.read_exact(&mut head).map_err(|_| StoreError::Format {
+        path: path.clone(),
+        message: "truncated".to_string(),
+    })?;
+    let len = u64::from_le_bytes(head[6..14].try_into().unwrap()).min(1 << 30) as usize;
+    let mut bytes = head.to_vec();
+    bytes.resize(14 + len, 0);
+    f.read_exact(&mut bytes[14..])
+        .map_err(|_| StoreError::Format {
+            path: path.clone(),
+            message: "truncated header".to_string(),
+        })?;
+    Ok(read_header(&bytes, &path)?.0.sources)
+}
+
+/// One vulnerability affecting one package: records that name each other as aliases are merged.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    /// The primary ID: the first (in sort order) of the matching records' own IDs.
+    pub id: String,
+    /// Every other ID: the other records' IDs and all aliases (CVE, GHSA, ...), sorted.
+    pub aliases: Vec<String>,
+    /// The matching records' IDs, sorted.
+    pub records: Vec<String>,
+    /// The query's ecosystem, name and version, as given.
+    pub ecosystem: String,
+    pub package: String,
+    pub installed: String,
+    /// Versions that fix it, sorted in the ecosystem's order; empty when no fix is known.
+    pub fixed: Vec<String>,
+    /// The highest CVSS score among the records (and its vector), and the first rating.
+    pub severity: Severity,
+    pub summary: Option<String>,
+    pub references: Vec<String>,
+    pub modified: String,
+}
+
+impl Finding {
+    /// The CVE ID among the ID and aliases, if any.
+    pub fn cve(&self) -> Option<&str> {
+        std::iter::once(&self.id)
+            .chain(&self.aliases)
+            .find(|a| a.starts_with("CVE-"))
+            .map(String::as_str)
+    }
+}
+
+/// An opened store, ready for lookups.
+pub struct Database {
+    sources: Vec<SourceStatus>,
+    body: Body,
+}
+
+impl Database {
+    /// Open the store at `store_dir` (one read of one file).
+    pub fn open(store_dir: &Path) -> Result<Database, StoreError> {
+        let path = store_file(store_dir)?;
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let (header, end) = read_header(&bytes, &path)?;
+        let body: Body = postcard::from_bytes(&bytes[end..]).map_err(|e| StoreError::Format {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(Database {
+            sources: header.sources,
+            body,
+        })
+    }
+
+    /// The imported sources.
+    pub fn sources(&self) -> &[SourceStatus] {
+        &self.sources
+    }
+
+    /// Number of (non-withdrawn) records held.
+    pub fn record_count(&self) -> usize {
+        self.body.vulns.len()
+    }
+
+    fn entries_for(&self, eco: Ecosystem, name: &str) -> &[Entry] {
+        let e = &self.body.entries;
+        let lo =
+            e.partition_point(|x| (x.affected.ecosystem, x.affected.name.as_str()) < (eco, name));
+        let hi = lo
+            + e[lo..].partition_point(|x| x.affected.ecosystem == eco && x.affected.name == name);
+        &e[lo..hi]
+    }
+
+    /// The vulnerabilities affecting one package, one finding per vulnerability (aliases merged),
+    /// sorted by ID. An ecosystem we cannot match is an error, never a panic.
+    pub fn query(&self, q: &PackageQuery) -> Result<Vec<Finding>, UnsupportedEcosystem> {
+        let (eco, release, name, version) = matching::normalize(q)?;
+        // (vuln index, fixed versions) per matching record.
+        let mut hits: Vec<(u32, Vec<String>)> = Vec::new();
+        for entry in self.entries_for(eco, &name) {
+            if let Some(fixed) = matching::entry_hit(&entry.affected, release, &version) {
+                match hits.iter_mut().find(|(v, _)| *v == entry.vuln) {
+                    Some((_, f)) => f.extend(fixed),
+                    None => hits.push((entry.vuln, fixed)),
+                }
+            }
+        }
+        Ok(self.merge(q, eco, hits))
+    }
+
+    /// [`Database::query`] for many packages.
+    pub fn query_all(
+        &self,
+        qs: &[PackageQuery],
+    ) -> Vec<Result<Vec<Finding>, UnsupportedEcosystem>> {
+        qs.iter().map(|q| self.query(q)).collect()
+    }
+
+    /// Group hits whose records share an ID or alias, and build one finding per group.
+    fn merge(
+        &self,
+        q: &PackageQuery,
+        eco: Ecosystem,
+        hits: Vec<(u32, Vec<String>)>,
+    ) -> Vec<Finding> {
+        let vulns = &self.body.vulns;
+        let ids = |i: u32| {
+            let v = &vulns[i as usize];
+            std::iter::once(&v.id).chain(&v.aliases)
+        };
+        // Union-find over hits: two hits join when their records share an ID or alias.
+        let mut parent: Vec<usize> = (0..hits.len()).collect();
+        fn root(p: &mut [usize], mut i: usize) -> usize {
+            while p[i] != i {
+                p[i] = p[p[i]];
+                i = p[i];
+            }
+            i
+        }
+        let mut owner: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        for (h, (vi, _)) in hits.iter().enumerate() {
+            for a in ids(*vi) {
+                match owner.get(a.as_str()) {
+                    Some(&o) => {
+                        let (ra, rb) = (root(&mut parent, o), root(&mut parent, h));
+                        parent[rb] = ra;
+                    }
+                    None => {
+                        owner.insert(a, h);
+                    }
+                }
+            }
+        }
+        let mut by_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for h in 0..hits.len() {
+            let r = root(&mut parent, h);
+            by_root.entry(r).or_default().push(h);
+        }
+        let groups: Vec<Vec<usize>> = by_root.into_values().collect();
+        let scheme = eco.scheme();
+        let mut out: Vec<Finding> = groups
+            .into_iter()
+            .map(|g| {
+                let mut records: Vec<String> = g
+                    .iter()
+                    .map(|&h| vulns[hits[h].0 as usize].id.clone())
+                    .collect();
+                records.sort();
+                records.dedup();
+                let id = records[0].clone();
+                let mut aliases: Vec<String> = g
+                    .iter()
+                    .flat_map(|&h| ids(hits[h].0).cloned())
+                    .filter(|a| *a != id)
+                    .collect();
+                aliases.sort();
+                aliases.dedup();
+                let mut fixed: Vec<String> =
+                    g.iter().flat_map(|&h| hits[h].1.iter().cloned()).collect();
+                fixed.sort_by(|a, b| scheme.compare(a, b).then_with(|| a.cmp(b)));
+                fixed.dedup();
+                let mut severity = Severity::default();
+                let mut summary = None;
+                let mut references = Vec::new();
+                let mut modified = String::new();
+                for &h in &g {
+                    let v = &vulns[hits[h].0 as usize];
+                    if v.severity
+                        .score
+                        .is_some_and(|s| severity.score.is_none_or(|t| s > t))
+                    {
+                        severity.score = v.severity.score;
+                        severity.vector = v.severity.vector.clone();
+                    }
+                    if severity.rating.is_none() {
+                        severity.rating = v.severity.rating.clone();
+                    }
+                    if v.id == id || summary.is_none() {
+                        summary = v.summary.clone().or(summary);
+                    }
+                    for r in &v.references {
+                        if !references.contains(r) {
+                            references.push(r.clone());
+                        }
+                    }
+                    if v.modified > modified {
+                        modified = v.modified.clone();
+                    }
+                }
+                Finding {
+                    id,
+                    aliases,
+                    records,
+                    ecosystem: q.ecosystem.clone(),
+                    package: q.name.clone(),
+                    installed: q.version.clone(),
+                    fixed,
+                    severity,
+                    summary,
+                    references,
+                    modified,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+}
