@@ -19,7 +19,12 @@ fn main() {
     let zips: Vec<PathBuf> = args[1..].iter().map(PathBuf::from).collect();
 
     let t = Instant::now();
-    let report = import(&store, &zips).expect("import");
+    // BENCH_REUSE=1: keep the store from a previous run (to profile matching alone).
+    let report = if std::env::var("BENCH_REUSE").is_ok() {
+        kubeward_vulndb::ImportReport::default()
+    } else {
+        import(&store, &zips).expect("import")
+    };
     let import_time = t.elapsed();
     let records: usize = report.sources.iter().map(|s| s.records).sum();
     println!(
@@ -61,7 +66,11 @@ fn main() {
     let queries: Vec<PackageQuery> = (0..10_000)
         .map(|i| {
             let (e, n, fixed) = &packages[i % packages.len()];
-            let v = if i % 4 == 0 { fixed.as_str() } else { versions[i % 3] };
+            let v = if i % 4 == 0 {
+                fixed.as_str()
+            } else {
+                versions[i % 3]
+            };
             PackageQuery::new(e, n, v)
         })
         .collect();
@@ -73,9 +82,15 @@ fn main() {
     let results = db.query_all(&queries);
     let match_time = t.elapsed();
     if std::env::var("BENCH_DEBUG").is_ok() {
-        let mut v: Vec<(usize, &PackageQuery)> = results.iter().zip(&queries).map(|(r, q)| (r.as_ref().map_or(0, Vec::len), q)).collect();
+        let mut v: Vec<(usize, &PackageQuery)> = results
+            .iter()
+            .zip(&queries)
+            .map(|(r, q)| (r.as_ref().map_or(0, Vec::len), q))
+            .collect();
         v.sort_by_key(|x| std::cmp::Reverse(x.0));
-        for (n, q) in v.iter().take(5) { println!("{n} {q:?}"); }
+        for (n, q) in v.iter().take(5) {
+            println!("{n} {q:?}");
+        }
     }
     let findings: usize = results.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum();
     println!(

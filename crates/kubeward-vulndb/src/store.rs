@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const MAGIC: &[u8; 6] = b"KWVDB\x01";
 const FILE: &str = "vulndb.bin";
@@ -100,14 +101,17 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
 /// The fields of a record that findings report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Vuln {
-    pub id: String,
-    pub aliases: Vec<String>,
-    pub modified: String,
-    pub published: Option<String>,
-    pub summary: Option<String>,
-    pub severity: Severity,
-    pub references: Vec<String>,
+    pub id: Text,
+    pub aliases: Arc<[Text]>,
+    pub modified: Text,
+    pub published: Option<Text>,
+    pub summary: Option<Text>,
+    pub severity: Arc<Severity>,
+    pub references: Arc<[Text]>,
 }
+
+/// Shared text: findings point at the store's strings instead of copying them.
+pub type Text = Arc<str>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Entry {
@@ -163,13 +167,17 @@ impl Importer {
         }
         let idx = self.body.vulns.len() as u32;
         self.body.vulns.push(Vuln {
-            severity: record.severity(),
-            id: record.id,
-            aliases: record.aliases,
-            modified: record.modified,
-            published: record.published,
-            summary: record.summary,
-            references: record.references.into_iter().map(|r| r.url).collect(),
+            severity: Arc::new(record.severity()),
+            id: record.id.into(),
+            aliases: record.aliases.into_iter().map(Text::from).collect(),
+            modified: record.modified.into(),
+            published: record.published.map(Text::from),
+            summary: record.summary.map(Text::from),
+            references: record
+                .references
+                .into_iter()
+                .map(|r| Text::from(r.url))
+                .collect(),
         });
         self.body
             .entries
@@ -380,22 +388,23 @@ pub fn status(store_dir: &Path) -> Result<Vec<SourceStatus>, StoreError> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// The primary ID: the first (in sort order) of the matching records' own IDs.
-    pub id: String,
+    pub id: Text,
     /// Every other ID: the other records' IDs and all aliases (CVE, GHSA, ...), sorted.
-    pub aliases: Vec<String>,
+    pub aliases: Vec<Text>,
     /// The matching records' IDs, sorted.
-    pub records: Vec<String>,
+    pub records: Vec<Text>,
     /// The query's ecosystem, name and version, as given.
-    pub ecosystem: String,
-    pub package: String,
-    pub installed: String,
+    pub ecosystem: Text,
+    pub package: Text,
+    pub installed: Text,
     /// Versions that fix it, sorted in the ecosystem's order; empty when no fix is known.
     pub fixed: Vec<String>,
     /// The highest CVSS score among the records (and its vector), and the first rating.
-    pub severity: Severity,
-    pub summary: Option<String>,
-    pub references: Vec<String>,
-    pub modified: String,
+    pub severity: Arc<Severity>,
+    pub summary: Option<Text>,
+    pub references: Arc<[Text]>,
+    /// The newest `modified` of the records.
+    pub modified: Text,
 }
 
 impl Finding {
@@ -404,7 +413,7 @@ impl Finding {
         std::iter::once(&self.id)
             .chain(&self.aliases)
             .find(|a| a.starts_with("CVE-"))
-            .map(String::as_str)
+            .map(|a| &**a)
     }
 }
 
@@ -466,12 +475,13 @@ impl Database {
         Ok(self.merge(q, eco, hits))
     }
 
-    /// [`Database::query`] for many packages.
+    /// [`Database::query`] for many packages, in parallel (rayon), results in input order.
     pub fn query_all(
         &self,
         qs: &[PackageQuery],
     ) -> Vec<Result<Vec<Finding>, UnsupportedEcosystem>> {
-        qs.iter().map(|q| self.query(q)).collect()
+        use rayon::prelude::*;
+        qs.par_iter().map(|q| self.query(q)).collect()
     }
 
     /// Group hits whose records share an ID or alias, and build one finding per group.
@@ -484,8 +494,11 @@ impl Database {
         let vulns = &self.body.vulns;
         let ids = |i: u32| {
             let v = &vulns[i as usize];
-            std::iter::once(&v.id).chain(&v.aliases)
+            std::iter::once(&v.id).chain(v.aliases.iter())
         };
+        if hits.is_empty() {
+            return Vec::new();
+        }
         // Union-find over hits: two hits join when their records share an ID or alias.
         let mut parent: Vec<usize> = (0..hits.len()).collect();
         fn root(p: &mut [usize], mut i: usize) -> usize {
@@ -498,13 +511,13 @@ impl Database {
         let mut owner: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
         for (h, (vi, _)) in hits.iter().enumerate() {
             for a in ids(*vi) {
-                match owner.get(a.as_str()) {
+                match owner.get(&**a) {
                     Some(&o) => {
                         let (ra, rb) = (root(&mut parent, o), root(&mut parent, h));
                         parent[rb] = ra;
                     }
                     None => {
-                        owner.insert(a, h);
+                        owner.insert(&**a, h);
                     }
                 }
             }
@@ -516,31 +529,63 @@ impl Database {
         }
         let groups: Vec<Vec<usize>> = by_root.into_values().collect();
         let scheme = eco.scheme();
+        let (ecosystem, package, installed): (Text, Text, Text) = (
+            q.ecosystem.as_str().into(),
+            q.name.as_str().into(),
+            q.version.as_str().into(),
+        );
         let mut out: Vec<Finding> = groups
             .into_iter()
             .map(|g| {
-                let mut records: Vec<String> = g
+                let mut fixed: Vec<String> =
+                    g.iter().flat_map(|&h| hits[h].1.iter().cloned()).collect();
+                fixed.sort_by(|a, b| scheme.compare(a, b).then_with(|| a.cmp(b)));
+                fixed.dedup();
+                let base = Finding {
+                    id: Text::from(""),
+                    aliases: Vec::new(),
+                    records: Vec::new(),
+                    ecosystem: ecosystem.clone(),
+                    package: package.clone(),
+                    installed: installed.clone(),
+                    fixed,
+                    severity: Arc::new(Severity::default()),
+                    summary: None,
+                    references: Arc::from([]),
+                    modified: Text::from(""),
+                };
+                if let [h] = g[..] {
+                    // One record (the common case): share its fields.
+                    let v = &vulns[hits[h].0 as usize];
+                    return Finding {
+                        id: v.id.clone(),
+                        aliases: v.aliases.iter().filter(|a| **a != v.id).cloned().collect(),
+                        records: vec![v.id.clone()],
+                        severity: v.severity.clone(),
+                        summary: v.summary.clone(),
+                        references: v.references.clone(),
+                        modified: v.modified.clone(),
+                        ..base
+                    };
+                }
+                let mut records: Vec<Text> = g
                     .iter()
                     .map(|&h| vulns[hits[h].0 as usize].id.clone())
                     .collect();
                 records.sort();
                 records.dedup();
                 let id = records[0].clone();
-                let mut aliases: Vec<String> = g
+                let mut aliases: Vec<Text> = g
                     .iter()
                     .flat_map(|&h| ids(hits[h].0).cloned())
                     .filter(|a| *a != id)
                     .collect();
                 aliases.sort();
                 aliases.dedup();
-                let mut fixed: Vec<String> =
-                    g.iter().flat_map(|&h| hits[h].1.iter().cloned()).collect();
-                fixed.sort_by(|a, b| scheme.compare(a, b).then_with(|| a.cmp(b)));
-                fixed.dedup();
                 let mut severity = Severity::default();
-                let mut summary = None;
-                let mut references = Vec::new();
-                let mut modified = String::new();
+                let mut summary: Option<Text> = None;
+                let mut references: Vec<Text> = Vec::new();
+                let mut modified = Text::from("");
                 for &h in &g {
                     let v = &vulns[hits[h].0 as usize];
                     if v.severity
@@ -556,7 +601,7 @@ impl Database {
                     if v.id == id || summary.is_none() {
                         summary = v.summary.clone().or(summary);
                     }
-                    for r in &v.references {
+                    for r in v.references.iter() {
                         if !references.contains(r) {
                             references.push(r.clone());
                         }
@@ -569,14 +614,11 @@ impl Database {
                     id,
                     aliases,
                     records,
-                    ecosystem: q.ecosystem.clone(),
-                    package: q.name.clone(),
-                    installed: q.version.clone(),
-                    fixed,
-                    severity,
+                    severity: Arc::new(severity),
                     summary,
-                    references,
+                    references: references.into(),
                     modified,
+                    ..base
                 }
             })
             .collect();

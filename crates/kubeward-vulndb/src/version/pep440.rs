@@ -10,27 +10,26 @@ use std::cmp::Ordering;
 
 /// A release number of any size: leading zeros dropped, compared by length then digits.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Num(String);
+struct Num<'a>(&'a str);
 
-impl Num {
-    fn new(digits: &str) -> Num {
-        let t = digits.trim_start_matches('0');
-        Num(t.to_string())
+impl<'a> Num<'a> {
+    fn new(digits: &'a str) -> Num<'a> {
+        Num(digits.trim_start_matches('0'))
     }
-    fn zero() -> Num {
-        Num(String::new())
+    fn zero() -> Num<'a> {
+        Num("")
     }
     fn is_zero(&self) -> bool {
         self.0.is_empty()
     }
 }
 
-impl Ord for Num {
+impl Ord for Num<'_> {
     fn cmp(&self, o: &Self) -> Ordering {
         self.0.len().cmp(&o.0.len()).then_with(|| self.0.cmp(&o.0))
     }
 }
-impl PartialOrd for Num {
+impl PartialOrd for Num<'_> {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
@@ -38,30 +37,30 @@ impl PartialOrd for Num {
 
 /// One local-version segment: numbers sort after strings.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum LocalSeg {
-    Str(String),
-    Num(Num),
+enum LocalSeg<'a> {
+    Str(&'a str),
+    Num(Num<'a>),
 }
 
 /// `packaging`'s comparison key for a valid PEP 440 version.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Key {
-    epoch: Num,
-    release: Vec<Num>,
+struct Key<'a> {
+    epoch: Num<'a>,
+    release: Vec<Num<'a>>,
     /// `(0, ..)` for "-infinity" (a dev release with nothing else), `(1, letter, n)` for a
     /// pre-release, `(2, ..)` for "+infinity" (no pre-release).
-    pre: (u8, u8, Num),
+    pre: (u8, u8, Num<'a>),
     /// `None` sorts first: no post-release.
-    post: Option<Num>,
+    post: Option<Num<'a>>,
     /// `None` here means "+infinity": not a dev release. Wrapped so that `Some` < `None`.
-    dev: DevKey,
+    dev: DevKey<'a>,
     /// `None` sorts first: no local version.
-    local: Option<Vec<LocalSeg>>,
+    local: Option<Vec<LocalSeg<'a>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct DevKey(Option<Num>);
-impl Ord for DevKey {
+struct DevKey<'a>(Option<Num<'a>>);
+impl Ord for DevKey<'_> {
     fn cmp(&self, o: &Self) -> Ordering {
         match (&self.0, &o.0) {
             (None, None) => Ordering::Equal,
@@ -71,7 +70,7 @@ impl Ord for DevKey {
         }
     }
 }
-impl PartialOrd for DevKey {
+impl PartialOrd for DevKey<'_> {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
@@ -79,12 +78,12 @@ impl PartialOrd for DevKey {
 
 /// A parsed PyPI version: PEP 440 or legacy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Parsed {
+enum Parsed<'a> {
     Legacy(Vec<String>),
-    Pep440(Key),
+    Pep440(Key<'a>),
 }
 
-impl Ord for Parsed {
+impl Ord for Parsed<'_> {
     fn cmp(&self, o: &Self) -> Ordering {
         match (self, o) {
             (Parsed::Legacy(a), Parsed::Legacy(b)) => a.cmp(b),
@@ -94,7 +93,7 @@ impl Ord for Parsed {
         }
     }
 }
-impl PartialOrd for Parsed {
+impl PartialOrd for Parsed<'_> {
     fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
         Some(self.cmp(o))
     }
@@ -102,13 +101,13 @@ impl PartialOrd for Parsed {
 
 /// A cursor over the lowercased version string, following `packaging`'s VERSION_PATTERN.
 struct Cur<'a> {
-    s: &'a [u8],
+    s: &'a str,
     i: usize,
 }
 
-impl Cur<'_> {
+impl<'a> Cur<'a> {
     fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
+        self.s.as_bytes().get(self.i).copied()
     }
     fn eat(&mut self, c: u8) -> bool {
         if self.peek() == Some(c) {
@@ -124,21 +123,21 @@ impl Cur<'_> {
             true
         }
     }
-    fn digits(&mut self) -> Option<Num> {
-        let n = self.s[self.i..]
+    fn digits(&mut self) -> Option<Num<'a>> {
+        let n = self.s.as_bytes()[self.i..]
             .iter()
             .take_while(|c| c.is_ascii_digit())
             .count();
         if n == 0 {
             return None;
         }
-        let d = std::str::from_utf8(&self.s[self.i..self.i + n]).ok()?;
+        let d = &self.s[self.i..self.i + n];
         self.i += n;
         Some(Num::new(d))
     }
     fn word<'w>(&mut self, words: &[&'w str]) -> Option<&'w str> {
         // Longest match first, as the regex alternation order does.
-        let rest = &self.s[self.i..];
+        let rest = &self.s.as_bytes()[self.i..];
         let w = words
             .iter()
             .filter(|w| rest.starts_with(w.as_bytes()))
@@ -157,12 +156,9 @@ impl Cur<'_> {
     }
 }
 
-fn parse_pep440(v: &str) -> Option<Key> {
-    let lower = v.trim().to_ascii_lowercase();
-    let mut c = Cur {
-        s: lower.as_bytes(),
-        i: 0,
-    };
+/// Parse `lower`, the version already trimmed and ASCII-lowercased.
+fn parse_pep440(lower: &str) -> Option<Key<'_>> {
+    let mut c = Cur { s: lower, i: 0 };
     c.eat(b'v');
     let epoch = c
         .attempt(|c| {
@@ -222,19 +218,19 @@ fn parse_pep440(v: &str) -> Option<Key> {
     let local = if c.eat(b'+') {
         let mut segs = Vec::new();
         loop {
-            let n = c.s[c.i..]
+            let n = c.s.as_bytes()[c.i..]
                 .iter()
                 .take_while(|b| b.is_ascii_alphanumeric())
                 .count();
             if n == 0 {
                 return None;
             }
-            let seg = std::str::from_utf8(&c.s[c.i..c.i + n]).ok()?;
+            let seg = &c.s[c.i..c.i + n];
             c.i += n;
             segs.push(if seg.bytes().all(|b| b.is_ascii_digit()) {
                 LocalSeg::Num(Num::new(seg))
             } else {
-                LocalSeg::Str(seg.to_string())
+                LocalSeg::Str(seg)
             });
             if !c.eat_sep() {
                 break;
@@ -344,19 +340,32 @@ fn legacy_parts(s: &str) -> Vec<String> {
     out
 }
 
-fn parse(v: &str) -> Parsed {
-    match parse_pep440(v) {
+fn lower(v: &str) -> std::borrow::Cow<'_, str> {
+    let v = v.trim();
+    if v.bytes().any(|b| b.is_ascii_uppercase()) {
+        v.to_ascii_lowercase().into()
+    } else {
+        v.into()
+    }
+}
+
+fn parse<'a>(lower: &'a str, original: &str) -> Parsed<'a> {
+    match parse_pep440(lower) {
         Some(k) => Parsed::Pep440(k),
-        None => Parsed::Legacy(legacy_key(v)),
+        None => Parsed::Legacy(legacy_key(original)),
     }
 }
 
 /// Whether `v` is a valid PEP 440 version (otherwise it is ordered as a legacy version).
 pub fn is_valid(v: &str) -> bool {
-    parse_pep440(v).is_some()
+    parse_pep440(&lower(v)).is_some()
 }
 
 /// Compare two PyPI versions as Python's `packaging.version` does.
 pub fn compare(a: &str, b: &str) -> Ordering {
-    parse(a).cmp(&parse(b))
+    if a == b {
+        return Ordering::Equal;
+    }
+    let (la, lb) = (lower(a), lower(b));
+    parse(&la, a).cmp(&parse(&lb, b))
 }
