@@ -4,7 +4,8 @@
 //! before every version) starts an affected interval, `fixed` ends it (exclusive: the fixed
 //! version is not affected), `last_affected` ends it (inclusive), and `limit` caps the range
 //! (versions at or above every limit are outside it; `*` is no limit). `GIT` ranges name commits,
-//! not versions, and never match a version. Withdrawn records never match.
+//! not versions, and never match a version. Withdrawn records never match. An empty (unknown)
+//! installed version is affected by every entry naming the package, as OSV's scanners do.
 
 use crate::ecosystem::{Ecosystem, UnsupportedEcosystem};
 use crate::osv::Record;
@@ -182,6 +183,17 @@ pub(crate) fn entry_hit(
         return None;
     }
     let scheme = a.ecosystem.scheme();
+    if version.is_empty() {
+        // An unknown version is affected, as OSV's scanners treat it; every fix is listed.
+        let fixed = a
+            .ranges
+            .iter()
+            .flat_map(|r| &r.events)
+            .filter(|(k, _)| *k == EventKind::Fixed)
+            .map(|(_, v)| v.clone())
+            .collect();
+        return Some(fixed);
+    }
     let mut hit = false;
     let mut fixed = Vec::new();
     for r in &a.ranges {
