@@ -178,7 +178,7 @@ fn malformed_records_are_named_and_the_rest_import() {
         ],
     );
     let store = tempfile::tempdir().unwrap();
-    let report = import(store.path(), &[zip.clone()]).unwrap();
+    let report = import(store.path(), std::slice::from_ref(&zip)).unwrap();
     assert_eq!(report.sources[0].records, 1);
     assert_eq!(report.errors.len(), 2);
     let e0 = &report.errors[0];

@@ -56,17 +56,15 @@ fn next_token(t: &mut i8, s: &mut &[u8]) {
                 b'.' if s.get(1).is_some_and(u8::is_ascii_lowercase) => n = DOT_LETTER,
                 b'.' => n = DIGIT_OR_ZERO,
                 b'_' => n = SUFFIX,
-                b'-' => {
-                    // apk 3: `-r` must be followed by digits; apk 2 reads a bare `-r` as `-r0`,
-                    // which OSV's fixtures keep; a letter after it is malformed.
-                    if s.get(1) == Some(&b'r') {
-                        n = if s.get(2).is_some_and(u8::is_ascii_lowercase) {
-                            REV_LETTER
-                        } else {
-                            REVISION_NO
-                        };
-                        *s = &s[1..];
-                    }
+                // apk 3: `-r` must be followed by digits; apk 2 reads a bare `-r` as `-r0`, which
+                // OSV's fixtures keep; a letter after it is malformed.
+                b'-' if s.get(1) == Some(&b'r') => {
+                    n = if s.get(2).is_some_and(u8::is_ascii_lowercase) {
+                        REV_LETTER
+                    } else {
+                        REVISION_NO
+                    };
+                    *s = &s[1..];
                 }
                 _ => {}
             }

@@ -26,7 +26,7 @@ impl<'a> Num<'a> {
 
 impl Ord for Num<'_> {
     fn cmp(&self, o: &Self) -> Ordering {
-        self.0.len().cmp(&o.0.len()).then_with(|| self.0.cmp(&o.0))
+        self.0.len().cmp(&o.0.len()).then_with(|| self.0.cmp(o.0))
     }
 }
 impl PartialOrd for Num<'_> {
