@@ -108,6 +108,9 @@ pub(crate) struct Vuln {
     pub summary: Option<Text>,
     pub severity: Arc<Severity>,
     pub references: Arc<[Text]>,
+    /// Records that share an ID or alias, directly or through others, share a group: they are
+    /// one vulnerability.
+    pub group: u32,
 }
 
 /// Shared text: findings point at the store's strings instead of copying them.
@@ -178,6 +181,7 @@ impl Importer {
                 .into_iter()
                 .map(|r| Text::from(r.url))
                 .collect(),
+            group: idx,
         });
         self.body
             .entries
@@ -299,6 +303,7 @@ pub fn import(store_dir: &Path, paths: &[PathBuf]) -> Result<ImportReport, Store
         imp.report.sources.push(status);
     }
     let Importer { mut body, report } = imp;
+    group_aliases(&mut body.vulns);
     body.entries.sort_by(|a, b| {
         (a.affected.ecosystem, &a.affected.name).cmp(&(b.affected.ecosystem, &b.affected.name))
     });
@@ -310,6 +315,35 @@ pub fn import(store_dir: &Path, paths: &[PathBuf]) -> Result<ImportReport, Store
         &body,
     )?;
     Ok(report)
+}
+
+/// Union-find over records by ID and aliases; each record's `group` becomes its group's root.
+fn group_aliases(vulns: &mut [Vuln]) {
+    fn root(p: &mut [u32], mut i: u32) -> u32 {
+        while p[i as usize] != i {
+            p[i as usize] = p[p[i as usize] as usize];
+            i = p[i as usize];
+        }
+        i
+    }
+    let mut parent: Vec<u32> = (0..vulns.len() as u32).collect();
+    let mut owner: std::collections::HashMap<Text, u32> = std::collections::HashMap::new();
+    for (i, v) in vulns.iter().enumerate() {
+        for a in std::iter::once(&v.id).chain(v.aliases.iter()) {
+            match owner.get(a) {
+                Some(&o) => {
+                    let (ra, rb) = (root(&mut parent, o), root(&mut parent, i as u32));
+                    parent[rb as usize] = ra;
+                }
+                None => {
+                    owner.insert(a.clone(), i as u32);
+                }
+            }
+        }
+    }
+    for (i, v) in vulns.iter_mut().enumerate() {
+        v.group = root(&mut parent, i as u32);
+    }
 }
 
 fn write_store(dir: &Path, header: &Header, body: &Body) -> Result<(), StoreError> {
@@ -499,35 +533,13 @@ impl Database {
         if hits.is_empty() {
             return Vec::new();
         }
-        // Union-find over hits: two hits join when their records share an ID or alias.
-        let mut parent: Vec<usize> = (0..hits.len()).collect();
-        fn root(p: &mut [usize], mut i: usize) -> usize {
-            while p[i] != i {
-                p[i] = p[p[i]];
-                i = p[i];
-            }
-            i
-        }
-        let mut owner: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-        for (h, (vi, _)) in hits.iter().enumerate() {
-            for a in ids(*vi) {
-                match owner.get(&**a) {
-                    Some(&o) => {
-                        let (ra, rb) = (root(&mut parent, o), root(&mut parent, h));
-                        parent[rb] = ra;
-                    }
-                    None => {
-                        owner.insert(&**a, h);
-                    }
-                }
-            }
-        }
-        let mut by_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        for h in 0..hits.len() {
-            let r = root(&mut parent, h);
-            by_root.entry(r).or_default().push(h);
-        }
-        let groups: Vec<Vec<usize>> = by_root.into_values().collect();
+        // Hits of records in the same alias group (computed at import) form one finding.
+        let mut order: Vec<usize> = (0..hits.len()).collect();
+        order.sort_by_key(|&h| (vulns[hits[h].0 as usize].group, h));
+        let groups: Vec<Vec<usize>> = order
+            .chunk_by(|&a, &b| vulns[hits[a].0 as usize].group == vulns[hits[b].0 as usize].group)
+            .map(<[usize]>::to_vec)
+            .collect();
         let scheme = eco.scheme();
         let (ecosystem, package, installed): (Text, Text, Text) = (
             q.ecosystem.as_str().into(),
