@@ -9,7 +9,7 @@
 
 use crate::ecosystem::{Ecosystem, UnsupportedEcosystem};
 use crate::osv::Record;
-use crate::version::Scheme;
+use crate::version::{Prepared, Scheme};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
@@ -133,14 +133,14 @@ pub(crate) fn compile(record: &Record) -> (Vec<CompiledAffected>, Vec<Unsupporte
 }
 
 /// Whether `version` is in the range; if so, the version that fixes it (if any).
-fn range_hit(r: &CompiledRange, scheme: Scheme, version: &str) -> Option<Option<String>> {
-    let scheme = if r.semver { Scheme::SemVer } else { scheme };
-    if !r.limits.is_empty()
-        && !r
-            .limits
-            .iter()
-            .any(|l| l == "*" || scheme.compare(version, l) == Ordering::Less)
-    {
+fn range_hit<'r>(
+    r: &'r CompiledRange,
+    version: &Prepared,
+    semver: &Prepared,
+) -> Option<Option<&'r str>> {
+    let version = if r.semver { semver } else { version };
+    let less = |v: &str| version.cmp_str(v) == Ordering::Less;
+    if !r.limits.is_empty() && !r.limits.iter().any(|l| l == "*" || less(l)) {
         return None;
     }
     let mut affected = false;
@@ -148,18 +148,18 @@ fn range_hit(r: &CompiledRange, scheme: Scheme, version: &str) -> Option<Option<
     for (i, (kind, v)) in r.events.iter().enumerate() {
         match kind {
             EventKind::Introduced => {
-                if v == "0" || scheme.compare(version, v) != Ordering::Less {
+                if v == "0" || !less(v) {
                     affected = true;
                     fix_index = Some(i);
                 }
             }
             EventKind::Fixed => {
-                if scheme.compare(version, v) != Ordering::Less {
+                if !less(v) {
                     affected = false;
                 }
             }
             EventKind::LastAffected => {
-                if scheme.compare(version, v) == Ordering::Greater {
+                if version.cmp_str(v) == Ordering::Greater {
                     affected = false;
                 }
             }
@@ -173,45 +173,53 @@ fn range_hit(r: &CompiledRange, scheme: Scheme, version: &str) -> Option<Option<
     let fixed = r.events[start..]
         .iter()
         .find(|(k, _)| *k != EventKind::Introduced)
-        .and_then(|(k, v)| (*k == EventKind::Fixed).then(|| v.clone()));
+        .and_then(|(k, v)| (*k == EventKind::Fixed).then_some(v.as_str()));
     Some(fixed)
 }
 
-/// Evaluate one compiled entry for a query (names already normalised by the caller).
+/// Evaluate one compiled entry for a query (names already normalised by the caller), the
+/// installed version prepared in the entry's ecosystem order.
 /// `None`: not affected; `Some(fixed)`: affected, with the fixed versions (maybe none).
-pub(crate) fn entry_hit(
-    a: &CompiledAffected,
+pub(crate) fn entry_hit<'a>(
+    a: &'a CompiledAffected,
     os_release: Option<&str>,
-    version: &str,
-) -> Option<Vec<String>> {
+    version: &Prepared,
+) -> Option<Vec<&'a str>> {
     if !a
         .ecosystem
         .release_matches(a.release.as_deref(), os_release)
     {
         return None;
     }
-    let scheme = a.ecosystem.scheme();
-    if version.is_empty() {
+    let raw = version.as_str();
+    if raw.is_empty() {
         // An unknown version is affected, as OSV's scanners treat it; every fix is listed.
         let fixed = a
             .ranges
             .iter()
             .flat_map(|r| &r.events)
             .filter(|(k, _)| *k == EventKind::Fixed)
-            .map(|(_, v)| v.clone())
+            .map(|(_, v)| v.as_str())
             .collect();
         return Some(fixed);
     }
+    let semver_prepared;
+    let semver = if a.ecosystem.scheme() == Scheme::SemVer || !a.ranges.iter().any(|r| r.semver) {
+        version
+    } else {
+        semver_prepared = Scheme::SemVer.prepare(raw);
+        &semver_prepared
+    };
     let mut hit = false;
     let mut fixed = Vec::new();
     for r in &a.ranges {
-        if let Some(f) = range_hit(r, scheme, version) {
+        if let Some(f) = range_hit(r, version, semver) {
             hit = true;
             fixed.extend(f);
         }
     }
     // `versions` membership is by string, as OSV's evaluation says (`v in affected.versions`).
-    if !hit && !a.versions.is_empty() && a.versions.split('\n').any(|v| v == version) {
+    if !hit && !a.versions.is_empty() && a.versions.split('\n').any(|v| v == raw) {
         hit = true;
     }
     hit.then_some(fixed)
@@ -239,15 +247,16 @@ pub fn affected_by(
     }
     let (entries, _) = compile(record);
     let mut result: Option<Vec<String>> = None;
+    let prepared = eco.scheme().prepare(&version);
     for a in entries
         .iter()
         .filter(|a| a.ecosystem == eco && a.name == name)
     {
-        if let Some(f) = entry_hit(a, release, &version) {
+        if let Some(f) = entry_hit(a, release, &prepared) {
             let r = result.get_or_insert_with(Vec::new);
             for v in f {
-                if !r.contains(&v) {
-                    r.push(v);
+                if !r.iter().any(|x| x == v) {
+                    r.push(v.to_string());
                 }
             }
         }

@@ -419,35 +419,33 @@ pub fn status(store_dir: &Path) -> Result<Vec<SourceStatus>, StoreError> {
 }
 
 /// One vulnerability affecting one package: records that name each other as aliases are merged.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
+/// It borrows the store's text (no copies, no reference counting while matching); the package
+/// it is about is the query it was returned for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding<'db> {
     /// The primary ID: the first (in sort order) of the matching records' own IDs.
-    pub id: Text,
+    pub id: &'db str,
     /// Every other ID: the other records' IDs and all aliases (CVE, GHSA, ...), sorted.
-    pub aliases: Vec<Text>,
+    pub aliases: Vec<&'db str>,
     /// The matching records' IDs, sorted.
-    pub records: Vec<Text>,
-    /// The query's ecosystem, name and version, as given.
-    pub ecosystem: Text,
-    pub package: Text,
-    pub installed: Text,
+    pub records: Vec<&'db str>,
     /// Versions that fix it, sorted in the ecosystem's order; empty when no fix is known.
-    pub fixed: Vec<String>,
+    pub fixed: Vec<&'db str>,
     /// The highest CVSS score among the records (and its vector), and the first rating.
-    pub severity: Arc<Severity>,
-    pub summary: Option<Text>,
-    pub references: Arc<[Text]>,
+    pub severity: std::borrow::Cow<'db, Severity>,
+    pub summary: Option<&'db str>,
+    /// Reference URLs of all its records, without duplicates.
+    pub references: Vec<&'db str>,
     /// The newest `modified` of the records.
-    pub modified: Text,
+    pub modified: &'db str,
 }
 
-impl Finding {
+impl<'db> Finding<'db> {
     /// The CVE ID among the ID and aliases, if any.
-    pub fn cve(&self) -> Option<&str> {
-        std::iter::once(&self.id)
-            .chain(&self.aliases)
+    pub fn cve(&self) -> Option<&'db str> {
+        std::iter::once(self.id)
+            .chain(self.aliases.iter().copied())
             .find(|a| a.starts_with("CVE-"))
-            .map(|a| &**a)
     }
 }
 
@@ -494,112 +492,86 @@ impl Database {
 
     /// The vulnerabilities affecting one package, one finding per vulnerability (aliases merged),
     /// sorted by ID. An ecosystem we cannot match is an error, never a panic.
-    pub fn query(&self, q: &PackageQuery) -> Result<Vec<Finding>, UnsupportedEcosystem> {
+    pub fn query(&self, q: &PackageQuery) -> Result<Vec<Finding<'_>>, UnsupportedEcosystem> {
         let (eco, release, name, version) = matching::normalize(q)?;
+        let prepared = eco.scheme().prepare(&version);
         // (vuln index, fixed versions) per matching record.
-        let mut hits: Vec<(u32, Vec<String>)> = Vec::new();
+        let mut hits: Vec<(u32, Vec<&str>)> = Vec::new();
         for entry in self.entries_for(eco, &name) {
-            if let Some(fixed) = matching::entry_hit(&entry.affected, release, &version) {
+            if let Some(fixed) = matching::entry_hit(&entry.affected, release, &prepared) {
                 match hits.iter_mut().find(|(v, _)| *v == entry.vuln) {
                     Some((_, f)) => f.extend(fixed),
                     None => hits.push((entry.vuln, fixed)),
                 }
             }
         }
-        Ok(self.merge(q, eco, hits))
+        Ok(self.merge(eco, hits))
     }
 
     /// [`Database::query`] for many packages, in parallel (rayon), results in input order.
     pub fn query_all(
         &self,
         qs: &[PackageQuery],
-    ) -> Vec<Result<Vec<Finding>, UnsupportedEcosystem>> {
+    ) -> Vec<Result<Vec<Finding<'_>>, UnsupportedEcosystem>> {
         use rayon::prelude::*;
         qs.par_iter().map(|q| self.query(q)).collect()
     }
 
-    /// Group hits whose records share an ID or alias, and build one finding per group.
-    fn merge(
-        &self,
-        q: &PackageQuery,
-        eco: Ecosystem,
-        hits: Vec<(u32, Vec<String>)>,
-    ) -> Vec<Finding> {
+    /// Group hits of records in the same alias group, and build one finding per group.
+    fn merge<'db>(&'db self, eco: Ecosystem, hits: Vec<(u32, Vec<&'db str>)>) -> Vec<Finding<'db>> {
         let vulns = &self.body.vulns;
-        let ids = |i: u32| {
-            let v = &vulns[i as usize];
-            std::iter::once(&v.id).chain(v.aliases.iter())
-        };
-        if hits.is_empty() {
-            return Vec::new();
-        }
-        // Hits of records in the same alias group (computed at import) form one finding.
-        let mut order: Vec<usize> = (0..hits.len()).collect();
-        order.sort_by_key(|&h| (vulns[hits[h].0 as usize].group, h));
-        let groups: Vec<Vec<usize>> = order
-            .chunk_by(|&a, &b| vulns[hits[a].0 as usize].group == vulns[hits[b].0 as usize].group)
-            .map(<[usize]>::to_vec)
-            .collect();
+        let vuln = |h: &(u32, Vec<&'db str>)| &vulns[h.0 as usize];
         let scheme = eco.scheme();
-        let (ecosystem, package, installed): (Text, Text, Text) = (
-            q.ecosystem.as_str().into(),
-            q.name.as_str().into(),
-            q.version.as_str().into(),
-        );
-        let mut out: Vec<Finding> = groups
-            .into_iter()
+        let mut order: Vec<usize> = (0..hits.len()).collect();
+        order.sort_by_key(|&h| (vuln(&hits[h]).group, h));
+        let mut out: Vec<Finding<'db>> = order
+            .chunk_by(|&a, &b| vuln(&hits[a]).group == vuln(&hits[b]).group)
             .map(|g| {
-                let mut fixed: Vec<String> =
-                    g.iter().flat_map(|&h| hits[h].1.iter().cloned()).collect();
-                fixed.sort_by(|a, b| scheme.compare(a, b).then_with(|| a.cmp(b)));
-                fixed.dedup();
-                let base = Finding {
-                    id: Text::from(""),
-                    aliases: Vec::new(),
-                    records: Vec::new(),
-                    ecosystem: ecosystem.clone(),
-                    package: package.clone(),
-                    installed: installed.clone(),
-                    fixed,
-                    severity: Arc::new(Severity::default()),
-                    summary: None,
-                    references: Arc::from([]),
-                    modified: Text::from(""),
-                };
-                if let [h] = g[..] {
-                    // One record (the common case): share its fields.
-                    let v = &vulns[hits[h].0 as usize];
+                let mut fixed: Vec<&'db str> =
+                    g.iter().flat_map(|&h| hits[h].1.iter().copied()).collect();
+                if fixed.len() > 1 {
+                    fixed.sort_by(|a, b| scheme.compare(a, b).then_with(|| a.cmp(b)));
+                    fixed.dedup();
+                }
+                if let [h] = g {
+                    // One record (the common case).
+                    let v = vuln(&hits[*h]);
                     return Finding {
-                        id: v.id.clone(),
-                        aliases: v.aliases.iter().filter(|a| **a != v.id).cloned().collect(),
-                        records: vec![v.id.clone()],
-                        severity: v.severity.clone(),
-                        summary: v.summary.clone(),
-                        references: v.references.clone(),
-                        modified: v.modified.clone(),
-                        ..base
+                        id: &v.id,
+                        aliases: v
+                            .aliases
+                            .iter()
+                            .map(|a| &**a)
+                            .filter(|a| *a != &*v.id)
+                            .collect(),
+                        records: vec![&v.id],
+                        fixed,
+                        severity: std::borrow::Cow::Borrowed(&*v.severity),
+                        summary: v.summary.as_deref(),
+                        references: v.references.iter().map(|r| &**r).collect(),
+                        modified: &v.modified,
                     };
                 }
-                let mut records: Vec<Text> = g
-                    .iter()
-                    .map(|&h| vulns[hits[h].0 as usize].id.clone())
-                    .collect();
-                records.sort();
+                let mut records: Vec<&'db str> = g.iter().map(|&h| &*vuln(&hits[h]).id).collect();
+                records.sort_unstable();
                 records.dedup();
-                let id = records[0].clone();
-                let mut aliases: Vec<Text> = g
+                let id = records[0];
+                let mut aliases: Vec<&'db str> = g
                     .iter()
-                    .flat_map(|&h| ids(hits[h].0).cloned())
+                    .flat_map(|&h| {
+                        let v = vuln(&hits[h]);
+                        std::iter::once(&*v.id).chain(v.aliases.iter().map(|a| &**a))
+                    })
                     .filter(|a| *a != id)
                     .collect();
-                aliases.sort();
+                aliases.sort_unstable();
                 aliases.dedup();
                 let mut severity = Severity::default();
-                let mut summary: Option<Text> = None;
-                let mut references: Vec<Text> = Vec::new();
-                let mut modified = Text::from("");
-                for &h in &g {
-                    let v = &vulns[hits[h].0 as usize];
+                let mut summary: Option<&'db str> = None;
+                let mut references: Vec<&'db str> = Vec::new();
+                let mut modified: &'db str = "";
+                for &h in g {
+                    let v = vuln(&hits[h]);
                     if v.severity
                         .score
                         .is_some_and(|s| severity.score.is_none_or(|t| s > t))
@@ -610,31 +582,31 @@ impl Database {
                     if severity.rating.is_none() {
                         severity.rating = v.severity.rating.clone();
                     }
-                    if v.id == id || summary.is_none() {
-                        summary = v.summary.clone().or(summary);
+                    if &*v.id == id || summary.is_none() {
+                        summary = v.summary.as_deref().or(summary);
                     }
                     for r in v.references.iter() {
-                        if !references.contains(r) {
-                            references.push(r.clone());
+                        if !references.contains(&&**r) {
+                            references.push(r);
                         }
                     }
-                    if v.modified > modified {
-                        modified = v.modified.clone();
+                    if *v.modified > *modified {
+                        modified = &v.modified;
                     }
                 }
                 Finding {
                     id,
                     aliases,
                     records,
-                    severity: Arc::new(severity),
+                    fixed,
+                    severity: std::borrow::Cow::Owned(severity),
                     summary,
-                    references: references.into(),
+                    references,
                     modified,
-                    ..base
                 }
             })
             .collect();
-        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out.sort_by(|a, b| a.id.cmp(b.id));
         out
     }
 }

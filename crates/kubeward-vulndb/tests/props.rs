@@ -35,6 +35,14 @@ proptest! {
     }
 
     #[test]
+    fn prepared_compares_like_compare(a in version(), b in version(), upper in any::<bool>()) {
+        let a = if upper { a.to_uppercase() } else { a };
+        for s in SCHEMES {
+            prop_assert_eq!(s.prepare(&a).cmp_str(&b), s.compare(&a, &b), "{:?} {} {}", s, a, b);
+        }
+    }
+
+    #[test]
     fn total_order(a in version(), b in version(), c in version()) {
         for s in SCHEMES {
             prop_assert_eq!(s.compare(&a, &a), Ordering::Equal, "{:?} reflexive {}", s, a);

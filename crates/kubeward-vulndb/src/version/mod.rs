@@ -42,3 +42,47 @@ impl Scheme {
         }
     }
 }
+
+/// A version parsed once, to be compared with many (the installed version against a record's
+/// events). Same results as [`Scheme::compare`], without re-parsing the left side.
+pub struct Prepared<'a> {
+    raw: &'a str,
+    kind: PreparedKind<'a>,
+}
+
+enum PreparedKind<'a> {
+    Pep440(pep440::Parsed<'a>),
+    SemVer(semver::Parsed<'a>),
+    Raw(Scheme),
+}
+
+impl Scheme {
+    /// Parse `v` once for repeated comparisons.
+    pub fn prepare(self, v: &str) -> Prepared<'_> {
+        let kind = match self {
+            Scheme::Pep440 => match pep440::prepare(v) {
+                Some(p) => PreparedKind::Pep440(p),
+                None => PreparedKind::Raw(self),
+            },
+            Scheme::SemVer => PreparedKind::SemVer(semver::parse(v)),
+            _ => PreparedKind::Raw(self),
+        };
+        Prepared { raw: v, kind }
+    }
+}
+
+impl Prepared<'_> {
+    /// The prepared version compared with `other` (`self.cmp(other)`).
+    pub fn cmp_str(&self, other: &str) -> Ordering {
+        match &self.kind {
+            PreparedKind::Pep440(p) => pep440::cmp_parsed(p, other),
+            PreparedKind::SemVer(p) => semver::cmp_parsed(p, &semver::parse(other)),
+            PreparedKind::Raw(s) => s.compare(self.raw, other),
+        }
+    }
+
+    /// The version text, as given.
+    pub fn as_str(&self) -> &str {
+        self.raw
+    }
+}

@@ -44,7 +44,7 @@ enum LocalSeg<'a> {
 
 /// `packaging`'s comparison key for a valid PEP 440 version.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Key<'a> {
+pub struct Key<'a> {
     epoch: Num<'a>,
     release: Vec<Num<'a>>,
     /// `(0, ..)` for "-infinity" (a dev release with nothing else), `(1, letter, n)` for a
@@ -78,7 +78,7 @@ impl PartialOrd for DevKey<'_> {
 
 /// A parsed PyPI version: PEP 440 or legacy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Parsed<'a> {
+pub enum Parsed<'a> {
     Legacy(Vec<String>),
     Pep440(Key<'a>),
 }
@@ -354,6 +354,20 @@ fn parse<'a>(lower: &'a str, original: &str) -> Parsed<'a> {
         Some(k) => Parsed::Pep440(k),
         None => Parsed::Legacy(legacy_key(original)),
     }
+}
+
+/// Parse once for repeated comparisons; `None` when that needs a lowercased copy (then compare
+/// with [`compare`]).
+pub(crate) fn prepare(v: &str) -> Option<Parsed<'_>> {
+    match lower(v) {
+        std::borrow::Cow::Borrowed(l) => Some(parse(l, v)),
+        std::borrow::Cow::Owned(_) => None,
+    }
+}
+
+pub(crate) fn cmp_parsed(a: &Parsed, b: &str) -> Ordering {
+    let lb = lower(b);
+    a.cmp(&parse(&lb, b))
 }
 
 /// Whether `v` is a valid PEP 440 version (otherwise it is ordered as a legacy version).

@@ -9,13 +9,13 @@
 
 use std::cmp::Ordering;
 
-struct Parsed<'a> {
+pub struct Parsed<'a> {
     core: [&'a str; 3],
     /// Dot-separated pre-release identifiers; empty for a release.
     pre: Vec<&'a str>,
 }
 
-fn parse(v: &str) -> Parsed<'_> {
+pub(crate) fn parse(v: &str) -> Parsed<'_> {
     let v = v.trim();
     let v = v.strip_prefix(['v', 'V', '=']).unwrap_or(v);
     let v = v.split_once('+').map_or(v, |(a, _)| a);
@@ -62,7 +62,10 @@ fn cmp_ident(a: &str, b: &str) -> Ordering {
 
 /// Compare two versions by SemVer precedence (build metadata ignored).
 pub fn compare(a: &str, b: &str) -> Ordering {
-    let (a, b) = (parse(a), parse(b));
+    cmp_parsed(&parse(a), &parse(b))
+}
+
+pub(crate) fn cmp_parsed(a: &Parsed, b: &Parsed) -> Ordering {
     for i in 0..3 {
         match cmp_num(a.core[i], b.core[i]) {
             Ordering::Equal => {}
