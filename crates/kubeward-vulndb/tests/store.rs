@@ -301,8 +301,12 @@ fn missing_and_damaged_stores() {
 
 #[test]
 fn real_exports_import_whole() {
-    // The shared exports, when present (they are beside the repository in CI).
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vulndata/osv");
+    // The shared exports, when present (beside the repository in CI; scripts/test exports
+    // KUBEWARD_SHARED).
+    let shared = std::env::var_os("KUBEWARD_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+        .join("vulndata/osv");
     let zips: Vec<PathBuf> = ["Go", "PyPI"]
         .iter()
         .map(|e| shared.join(e).join("all.zip"))
