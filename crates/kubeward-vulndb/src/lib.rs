@@ -29,5 +29,7 @@ pub mod version;
 pub use ecosystem::{os_ecosystem, Ecosystem, UnsupportedEcosystem};
 pub use matching::{affected_by, is_affected, PackageQuery};
 pub use osv::{Record, RecordError, Severity};
-pub use store::{import, status, Database, Finding, ImportReport, SourceStatus, StoreError};
+pub use store::{
+    import, parse_time, status, Database, Finding, ImportReport, SourceStatus, StoreError,
+};
 pub use version::Scheme;

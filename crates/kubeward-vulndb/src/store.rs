@@ -32,7 +32,9 @@ pub struct SourceStatus {
     pub records: usize,
     /// Records withdrawn (kept out of matching).
     pub withdrawn: usize,
-    /// The newest `modified` time among its records (RFC 3339, as written), if any.
+    /// The newest `modified` time among its records (RFC 3339, as the record wrote it), if any;
+    /// compare with [`parse_time`]. (The Go vulndb export writes `0001-01-01T00:00:00Z` in every
+    /// record: use `imported_at` for the age of such data.)
     pub newest_modified: Option<String>,
     /// When it was imported, in seconds since the Unix epoch.
     pub imported_at: u64,
@@ -134,13 +136,87 @@ struct Body {
     entries: Vec<Entry>,
 }
 
-/// Keep the greater of two RFC 3339 times (compared as UTC `YYYY-MM-DDTHH:MM:SS` prefixes, which
-/// is what OSV writes; fractions break ties as text).
+/// An RFC 3339 time (`T` or a space between date and time, optional fraction, `Z` or a `±HH:MM`
+/// offset: real exports carry both `2024-10-09T12:05:48.156835Z` and
+/// `2024-10-10 17:22:00.587279+00:00`) as UTC (seconds since the Unix epoch, nanoseconds).
+pub fn parse_time(s: &str) -> Option<(i64, u32)> {
+    let b = s.trim().as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = b.get(r)?;
+        t.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| t.iter().fold(0i64, |a, &c| a * 10 + (c - b'0') as i64))
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
+    {
+        return None;
+    }
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+        || !(1..=12).contains(&mo)
+        || !(1..=31).contains(&d)
+        || h > 23
+        || mi > 59
+        || sec > 60
+    {
+        return None;
+    }
+    let mut i = 19;
+    let mut nanos = 0u32;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            if i - start < 9 {
+                nanos = nanos * 10 + (b[i] - b'0') as u32;
+            }
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        for _ in (i - start)..9 {
+            nanos *= 10;
+        }
+    }
+    let offset = match b.get(i) {
+        Some(b'Z' | b'z') if i + 1 == b.len() => 0,
+        Some(&sign @ (b'+' | b'-')) if i + 6 == b.len() && b[i + 3] == b':' => {
+            let o = num(i + 1..i + 3)? * 3600 + num(i + 4..i + 6)? * 60;
+            if sign == b'-' {
+                -o
+            } else {
+                o
+            }
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + h * 3600 + mi * 60 + sec - offset, nanos))
+}
+
+/// Keep the later of two times, by their UTC instant (text that is not a time loses to one that is).
 fn newer(a: Option<String>, b: &str) -> Option<String> {
+    let tb = parse_time(b);
     match a {
-        Some(a) if a.as_str() >= b => Some(a),
-        _ if b.is_empty() => None,
-        _ => Some(b.to_string()),
+        _ if b.trim().is_empty() => a,
+        None => Some(b.to_string()),
+        Some(a) => match (parse_time(&a), tb) {
+            (Some(ta), Some(tb)) if tb > ta => Some(b.to_string()),
+            (None, Some(_)) => Some(b.to_string()),
+            (None, None) if b > a.as_str() => Some(b.to_string()),
+            _ => Some(a),
+        },
     }
 }
 

@@ -136,6 +136,58 @@ fn aliases_merge_into_one_finding_and_severity() {
 }
 
 #[test]
+fn times() {
+    use kubeward_vulndb::parse_time;
+    assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some((0, 0)));
+    assert_eq!(
+        parse_time("2024-10-09T12:05:48.156835Z"),
+        Some((1_728_475_548, 156_835_000))
+    );
+    // The PyPI export's other spelling, and offsets.
+    assert_eq!(
+        parse_time("2024-10-10 17:22:00.587279+00:00"),
+        Some((1_728_580_920, 587_279_000))
+    );
+    assert_eq!(
+        parse_time("2024-10-10T19:22:00+02:00"),
+        parse_time("2024-10-10T17:22:00Z")
+    );
+    assert_eq!(
+        parse_time("0001-01-01T00:00:00Z"),
+        Some((-62_135_596_800, 0))
+    );
+    for bad in [
+        "",
+        "2024-10-10",
+        "2024-13-01T00:00:00Z",
+        "2024-10-10T17:22:00",
+        "yesterday",
+    ] {
+        assert_eq!(parse_time(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn newest_modified_compares_instants() {
+    // Hand-written records: the later instant is written in the space-separated spelling.
+    let dir = tempfile::tempdir().unwrap();
+    for (id, m) in [
+        ("A-1", "2024-10-10T09:00:00Z"),
+        ("A-2", "2024-10-10 17:22:00.587279+00:00"),
+        ("A-3", "2024-10-10T18:00:00+02:00"),
+    ] {
+        let r = json!({"id": id, "modified": m, "affected": []});
+        std::fs::write(dir.path().join(format!("{id}.json")), r.to_string()).unwrap();
+    }
+    let store = tempfile::tempdir().unwrap();
+    let report = import(store.path(), &[dir.path().to_path_buf()]).unwrap();
+    assert_eq!(
+        report.sources[0].newest_modified.as_deref(),
+        Some("2024-10-10 17:22:00.587279+00:00")
+    );
+}
+
+#[test]
 fn cvss_scores() {
     use kubeward_vulndb::osv::cvss_base_score;
     assert_eq!(
