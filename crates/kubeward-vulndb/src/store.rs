@@ -20,6 +20,8 @@ use std::sync::Arc;
 
 const MAGIC: &[u8; 6] = b"KWVDB\x01";
 const FILE: &str = "vulndb.bin";
+/// The largest record accepted (the largest real OSV records are a few hundred kilobytes).
+const MAX_RECORD_BYTES: u64 = 16 << 20;
 
 /// One imported source, as `status` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -276,8 +278,23 @@ impl Importer {
         let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(zip_err)?;
         let mut buf = Vec::new();
         for i in 0..archive.len() {
-            let mut member = archive.by_index(i).map_err(zip_err)?;
-            let name = member.name().map_err(zip_err)?.to_string();
+            let mut member = match archive.by_index(i) {
+                Ok(m) => m,
+                Err(e) => {
+                    // A damaged entry (bad header, unsupported method): named by its index.
+                    self.report.errors.push(RecordError {
+                        source: format!("{}:#{i}", path.display()),
+                        line: 0,
+                        column: 0,
+                        message: format!("cannot read this zip entry: {e}"),
+                    });
+                    continue;
+                }
+            };
+            let name = match member.name() {
+                Ok(n) => n.to_string(),
+                Err(_) => String::from_utf8_lossy(member.name_raw()).into_owned(),
+            };
             if member.is_dir()
                 || !(name.ends_with(".json") || name.ends_with(".yaml") || name.ends_with(".yml"))
             {
@@ -285,7 +302,22 @@ impl Importer {
             }
             buf.clear();
             let source = format!("{}:{name}", path.display());
-            if let Err(e) = member.read_to_end(&mut buf) {
+            // A record is a few kilobytes; refuse to inflate a member past the limit (zip bombs).
+            let read = (&mut member)
+                .take(MAX_RECORD_BYTES + 1)
+                .read_to_end(&mut buf);
+            if read.is_ok() && buf.len() as u64 > MAX_RECORD_BYTES {
+                self.report.errors.push(RecordError {
+                    source,
+                    line: 0,
+                    column: 0,
+                    message: format!(
+                        "larger than {MAX_RECORD_BYTES} bytes once decompressed: skipped"
+                    ),
+                });
+                continue;
+            }
+            if let Err(e) = read {
                 // A damaged member: an error naming it; the other records still import.
                 self.report.errors.push(RecordError {
                     source,
@@ -322,6 +354,16 @@ impl Importer {
         }
         files.sort();
         for f in files {
+            let size = std::fs::metadata(&f).map_err(io(&f))?.len();
+            if size > MAX_RECORD_BYTES {
+                self.report.errors.push(RecordError {
+                    source: f.display().to_string(),
+                    line: 0,
+                    column: 0,
+                    message: format!("larger than {MAX_RECORD_BYTES} bytes: skipped"),
+                });
+                continue;
+            }
             let bytes = std::fs::read(&f).map_err(io(&f))?;
             self.add(&bytes, &f.display().to_string(), status);
         }

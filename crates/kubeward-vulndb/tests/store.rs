@@ -242,6 +242,29 @@ fn malformed_records_are_named_and_the_rest_import() {
 }
 
 #[test]
+fn oversized_members_are_skipped() {
+    // 17 MiB of JSON whitespace around a record: compresses to almost nothing, over the 16 MiB limit.
+    let dir = tempfile::tempdir().unwrap();
+    let big = format!(
+        "{}{{\"id\": \"BIG-1\", \"modified\": \"\"}}",
+        " ".repeat(17 << 20)
+    );
+    let good = std::fs::read_to_string(data("Go/GO-2023-1840.json")).unwrap();
+    let zip = dir.path().join("all.zip");
+    write_zip(&zip, &[("BIG-1.json", big), ("GO-2023-1840.json", good)]);
+    let store = tempfile::tempdir().unwrap();
+    let report = import(store.path(), std::slice::from_ref(&zip)).unwrap();
+    assert_eq!(report.sources[0].records, 1);
+    assert_eq!(report.errors.len(), 1);
+    assert!(report.errors[0].source.ends_with("all.zip:BIG-1.json"));
+    assert!(
+        report.errors[0].message.contains("larger than"),
+        "{}",
+        report.errors[0]
+    );
+}
+
+#[test]
 fn unknown_ecosystems_are_counted_not_fatal() {
     // Hand-written: a record for an ecosystem we cannot order, next to a supported one.
     let dir = tempfile::tempdir().unwrap();
