@@ -1,6 +1,7 @@
 //! Ordering compared with the real tools on random pairs: `dpkg --compare-versions` (package
-//! `dpkg`) and rpm's own `rpm.vercmp` through `rpm --eval` (Debian package `rpm`). A test whose tool
-//! is missing says so and passes; CI installs both (see README.md).
+//! `dpkg`), rpm's own `rpm.vercmp` through `rpm --eval` (package `rpm`), npm's `semver` module
+//! (package `npm`) and Python's `packaging` (package `python3-packaging`). A test whose tool is
+//! missing says so and passes; see README.md for what CI installs.
 
 use kubeward_vulndb::version::Scheme;
 use std::cmp::Ordering;
@@ -181,4 +182,162 @@ fn rpm_agrees_with_rpm_vercmp() {
         );
     }
     eprintln!("rpm: {} random pairs agree with rpm.vercmp", pairs.len());
+}
+
+// No Maven comparison here: Debian's `maven` is 3.8.7, whose `ComparableVersion` differs from
+// Maven 3.9's (which generated OSV's Maven fixtures) on 19 of the 14,854 fixture pairs (3.9 reads
+// `.X` as `-X` for a qualifier X); tests/versions.rs checks every fixture pair instead.
+
+fn semver_version(r: &mut Rng) -> String {
+    let mut s = format!(
+        "{}.{}.{}",
+        r.pick(&["0", "1", "2", "10"]),
+        r.pick(&["0", "1", "9", "10"]),
+        r.pick(&["0", "1", "2", "11"])
+    );
+    if r.below(2) == 0 {
+        s.push('-');
+        let ids = [
+            "alpha", "beta", "rc", "0", "1", "2", "11", "a1", "x-y", "1a",
+        ];
+        s.push_str(r.pick(&ids));
+        for _ in 0..r.below(3) {
+            s.push('.');
+            s.push_str(r.pick(&ids));
+        }
+    }
+    if r.below(4) == 0 {
+        s.push_str(r.pick(&["+build", "+1", "+b.2"]));
+    }
+    s
+}
+
+/// npm's own `semver` package (node-semver's `compare`), as npm ships it.
+#[test]
+fn semver_agrees_with_node_semver() {
+    let module = "/usr/lib/node_modules/npm/node_modules/semver";
+    if !std::path::Path::new(module).exists() || !have("node", &["--version"]) {
+        eprintln!("SKIPPED: node and npm's semver module are not installed (apt-get install npm)");
+        return;
+    }
+    let mut r = Rng(seed() ^ 0x736d);
+    let pairs: Vec<(String, String)> = (0..2000)
+        .map(|_| (semver_version(&mut r), semver_version(&mut r)))
+        .collect();
+    let script = format!(
+        "const s = require({module:?}); const p = JSON.parse(require('fs').readFileSync(0, 'utf8')); console.log(p.map(([a, b]) => s.compare(a, b)).join(' '))"
+    );
+    let mut child = Command::new("node")
+        .args(["-e", &script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&pairs).unwrap().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let results: Vec<i32> = String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    assert_eq!(results.len(), pairs.len());
+    for ((a, b), want) in pairs.iter().zip(results) {
+        assert_eq!(
+            Scheme::SemVer.compare(a, b),
+            want.cmp(&0),
+            "semver.compare('{a}', '{b}') = {want}"
+        );
+    }
+    eprintln!(
+        "semver: {} random pairs agree with node-semver",
+        pairs.len()
+    );
+}
+
+fn pep440_version(r: &mut Rng) -> String {
+    let mut s = String::new();
+    if r.below(8) == 0 {
+        s.push_str(r.pick(&["1!", "0!", "2!"]));
+    }
+    s.push_str(r.pick(&["0", "1", "1.0", "1.0.0", "2.1", "10", "1.01"]));
+    for _ in 0..r.below(4) {
+        s.push_str(r.pick(&[
+            "a", "b", "rc", "c", "alpha", "beta", "pre", ".post", "-", "_", ".", "post", "rev",
+            "r", ".dev", "dev", "0", "1", "2", "+local", "+1.a", "+abc.5", "-1", "RC",
+        ]));
+    }
+    s
+}
+
+/// Python's own `packaging.version` (Debian's `python3-packaging`), on the versions it accepts.
+#[test]
+fn pep440_agrees_with_python_packaging() {
+    // A python3 on PATH may be a virtualenv or pyenv one without `packaging`: try Debian's too.
+    let Some(python) = ["python3", "/usr/bin/python3"]
+        .into_iter()
+        .find(|p| have(p, &["-c", "import packaging.version"]))
+    else {
+        eprintln!(
+            "SKIPPED: Python's packaging is not installed (apt-get install python3-packaging)"
+        );
+        return;
+    };
+    let mut r = Rng(seed() ^ 0x7079);
+    let pairs: Vec<(String, String)> = (0..3000)
+        .map(|_| mutate_pair(&mut r, pep440_version))
+        .collect();
+    let script = "import json, sys\nfrom packaging.version import Version, InvalidVersion\nout = []\nfor a, b in json.load(sys.stdin):\n    try:\n        x, y = Version(a), Version(b)\n        out.append(str((x > y) - (x < y)))\n    except InvalidVersion:\n        out.append('skip')\nprint(' '.join(out))";
+    let mut child = Command::new(python)
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(&pairs).unwrap().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let results: Vec<&str> = text.split_whitespace().collect();
+    assert_eq!(results.len(), pairs.len());
+    let mut compared = 0;
+    for ((a, b), want) in pairs.iter().zip(results) {
+        if want == "skip" {
+            // Not PEP 440: packaging >= 22 refuses it; ours orders it as a LegacyVersion.
+            assert!(
+                !kubeward_vulndb::version::pep440::is_valid(a)
+                    || !kubeward_vulndb::version::pep440::is_valid(b),
+                "packaging refused '{a}' or '{b}', we accept both"
+            );
+            continue;
+        }
+        let want: i32 = want.parse().unwrap();
+        assert!(
+            kubeward_vulndb::version::pep440::is_valid(a)
+                && kubeward_vulndb::version::pep440::is_valid(b),
+            "packaging accepts '{a}' and '{b}', we do not"
+        );
+        assert_eq!(
+            Scheme::Pep440.compare(a, b),
+            want.cmp(&0),
+            "packaging: '{a}' vs '{b}' = {want}"
+        );
+        compared += 1;
+    }
+    assert!(compared > 500, "only {compared} valid pairs");
+    eprintln!(
+        "pep440: {compared} random valid pairs agree with packaging (the rest are legacy versions)"
+    );
 }

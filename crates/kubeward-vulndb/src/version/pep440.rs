@@ -177,11 +177,10 @@ fn parse_pep440(lower: &str) -> Option<Key<'_>> {
     let pre = c.attempt(|c| {
         c.eat_sep();
         let w = c.word(&["alpha", "a", "beta", "b", "preview", "pre", "rc", "c"])?;
-        c.attempt(|c| {
-            c.eat_sep();
-            c.digits()
-        })
-        .map_or(Some((w, Num::zero())), |n| Some((w, n)))
+        // The separator after the letter is optional and independent of the number (`1.0a.`
+        // is valid), as in `packaging`'s pattern.
+        c.eat_sep();
+        Some((w, c.digits().unwrap_or_else(Num::zero)))
     });
     // post: (-[0-9]+) | ([-_.]?(post|rev|r)[-_.]?[0-9]*)
     let post = c
@@ -193,26 +192,16 @@ fn parse_pep440(lower: &str) -> Option<Key<'_>> {
             c.attempt(|c| {
                 c.eat_sep();
                 c.word(&["post", "rev", "r"])?;
-                Some(
-                    c.attempt(|c| {
-                        c.eat_sep();
-                        c.digits()
-                    })
-                    .unwrap_or_else(Num::zero),
-                )
+                c.eat_sep();
+                Some(c.digits().unwrap_or_else(Num::zero))
             })
         });
     // dev: [-_.]?dev[-_.]?[0-9]*
     let dev = c.attempt(|c| {
         c.eat_sep();
         c.word(&["dev"])?;
-        Some(
-            c.attempt(|c| {
-                c.eat_sep();
-                c.digits()
-            })
-            .unwrap_or_else(Num::zero),
-        )
+        c.eat_sep();
+        Some(c.digits().unwrap_or_else(Num::zero))
     });
     // local: \+[a-z0-9]+([-_.][a-z0-9]+)*
     let local = if c.eat(b'+') {
