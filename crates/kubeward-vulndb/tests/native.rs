@@ -1,6 +1,6 @@
 //! Ordering compared with the real tools on random pairs: `dpkg --compare-versions` (package
 //! `dpkg`), rpm's own `rpm.vercmp` through `rpm --eval` (package `rpm`), npm's `semver` module
-//! (package `npm`) and Python's `packaging` (package `python3-packaging`). A test whose tool is
+//! (with node, or Debian's `node-semver`) and Python's `packaging` (package `python3-packaging`). A test whose tool is
 //! missing says so and passes; see README.md for what CI installs.
 
 use kubeward_vulndb::version::Scheme;
@@ -215,11 +215,18 @@ fn semver_version(r: &mut Rng) -> String {
 /// npm's own `semver` package (node-semver's `compare`), as npm ships it.
 #[test]
 fn semver_agrees_with_node_semver() {
-    let module = "/usr/lib/node_modules/npm/node_modules/semver";
-    if !std::path::Path::new(module).exists() || !have("node", &["--version"]) {
-        eprintln!("SKIPPED: node and npm's semver module are not installed (apt-get install npm)");
+    // npm's own copy (the machine image's global npm), or Debian's node-semver.
+    let module = [
+        "/usr/lib/node_modules/npm/node_modules/semver",
+        "/usr/local/lib/node_modules/npm/node_modules/semver",
+        "/usr/share/nodejs/semver",
+    ]
+    .into_iter()
+    .find(|m| std::path::Path::new(m).exists());
+    let (Some(module), true) = (module, have("node", &["--version"])) else {
+        eprintln!("SKIPPED: node and a node-semver module are not installed (npm, or apt-get install node-semver)");
         return;
-    }
+    };
     let mut r = Rng(seed() ^ 0x736d);
     let pairs: Vec<(String, String)> = (0..2000)
         .map(|_| (semver_version(&mut r), semver_version(&mut r)))
