@@ -99,16 +99,14 @@ impl Ecosystem {
         let name = name.trim();
         match self {
             Ecosystem::PyPI => {
+                // PEP 503: `re.sub(r"[-_.]+", "-", name).lower()`.
                 let mut out = String::with_capacity(name.len());
-                let mut sep = false;
                 for c in name.chars() {
                     if matches!(c, '-' | '_' | '.') {
-                        sep = true;
-                    } else {
-                        if sep && !out.is_empty() {
+                        if !out.ends_with('-') {
                             out.push('-');
                         }
-                        sep = false;
+                    } else {
                         out.extend(c.to_lowercase());
                     }
                 }

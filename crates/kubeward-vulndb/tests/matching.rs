@@ -422,3 +422,58 @@ fn unknown_ecosystems_are_errors_not_panics() {
     );
     assert!(!is_affected(&git, &q("npm", "p", "1.0.0")).unwrap());
 }
+
+#[test]
+fn names_versions_and_os_releases() {
+    use kubeward_vulndb::{os_ecosystem, Ecosystem};
+    for (name, want) in [
+        ("Jinja2", "jinja2"),
+        ("zope.interface", "zope-interface"),
+        ("Foo__Bar-.baz", "foo-bar-baz"),
+        ("_private", "-private"),
+    ] {
+        assert_eq!(Ecosystem::PyPI.normalize_name(name), want);
+    }
+    assert_eq!(
+        Ecosystem::CratesIo.normalize_name("Serde_JSON"),
+        "serde-json"
+    );
+    assert_eq!(
+        Ecosystem::Go.normalize_name("github.com/Masterminds/semver/v3"),
+        "github.com/Masterminds/semver/v3"
+    );
+    assert_eq!(Ecosystem::Npm.normalize_name("@Scope/Pkg"), "@Scope/Pkg");
+    for (v, want) in [
+        ("go1.21.3", "1.21.3"),
+        ("go1.21", "1.21.0"),
+        ("go1.21rc2", "1.21.0-rc.2"),
+        ("go1.9beta1", "1.9.0-beta.1"),
+        ("v1.20.5", "1.20.5"),
+    ] {
+        assert_eq!(Ecosystem::Go.normalize_version("stdlib", v), want);
+    }
+    assert_eq!(
+        Ecosystem::Go.normalize_version("golang.org/x/net", "v0.17.0"),
+        "0.17.0"
+    );
+    assert_eq!(os_ecosystem("debian", "12").as_deref(), Some("Debian:12"));
+    assert_eq!(
+        os_ecosystem("alpine", "3.20.3").as_deref(),
+        Some("Alpine:v3.20")
+    );
+    assert_eq!(
+        os_ecosystem("ubuntu", "22.04").as_deref(),
+        Some("Ubuntu:22.04")
+    );
+    assert_eq!(os_ecosystem("rhel", "9.4").as_deref(), Some("Red Hat:9"));
+    assert_eq!(os_ecosystem("plan9", "4"), None);
+    assert_eq!(
+        Ecosystem::parse("Alpine:v3.20").unwrap(),
+        (Ecosystem::Alpine, Some("v3.20"))
+    );
+    assert_eq!(
+        Ecosystem::parse("Red Hat:enterprise_linux:9::appstream").unwrap(),
+        (Ecosystem::RedHat, Some("enterprise_linux:9::appstream"))
+    );
+    assert!(Ecosystem::parse("Hackage").is_err());
+}
