@@ -174,6 +174,9 @@ fn go_to_semver(v: &str) -> String {
         .strip_prefix("go")
         .or_else(|| v.strip_prefix('v'))
         .unwrap_or(v);
+    if v.contains(['-', '+']) {
+        return v.to_string(); // already SemVer
+    }
     let split = v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len());
     let (nums, pre) = v.split_at(split);
     let mut parts: Vec<&str> = nums.split('.').collect();

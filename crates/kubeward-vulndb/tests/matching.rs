@@ -449,6 +449,7 @@ fn names_versions_and_os_releases() {
         ("go1.21rc2", "1.21.0-rc.2"),
         ("go1.9beta1", "1.9.0-beta.1"),
         ("v1.20.5", "1.20.5"),
+        ("1.21.0-rc.2", "1.21.0-rc.2"),
     ] {
         assert_eq!(Ecosystem::Go.normalize_version("stdlib", v), want);
     }
