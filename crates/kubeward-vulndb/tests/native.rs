@@ -92,6 +92,27 @@ fn mutate_pair(r: &mut Rng, make: fn(&mut Rng) -> String) -> (String, String) {
     (a, b)
 }
 
+/// Run `tool args`, the pairs as JSON on its standard input; its standard output.
+fn run_with_pairs(tool: &str, args: &[&str], pairs: &[(String, String)]) -> String {
+    use std::io::Write;
+    let mut child = Command::new(tool)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{tool} runs: {e}"));
+    let input = serde_json::to_string(pairs).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{tool} failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn have(tool: &str, args: &[&str]) -> bool {
     Command::new(tool)
         .args(args)
@@ -234,26 +255,8 @@ fn semver_agrees_with_node_semver() {
     let script = format!(
         "const s = require({module:?}); const p = JSON.parse(require('fs').readFileSync(0, 'utf8')); console.log(p.map(([a, b]) => s.compare(a, b)).join(' '))"
     );
-    let mut child = Command::new("node")
-        .args(["-e", &script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("node runs");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&pairs).unwrap().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let results: Vec<i32> = String::from_utf8(out.stdout)
-        .unwrap()
-        .split_whitespace()
-        .map(|s| s.parse().unwrap())
-        .collect();
+    let out = run_with_pairs("node", &["-e", &script], &pairs);
+    let results: Vec<i32> = out.split_whitespace().map(|s| s.parse().unwrap()).collect();
     assert_eq!(results.len(), pairs.len());
     for ((a, b), want) in pairs.iter().zip(results) {
         assert_eq!(
@@ -301,22 +304,7 @@ fn pep440_agrees_with_python_packaging() {
         .map(|_| mutate_pair(&mut r, pep440_version))
         .collect();
     let script = "import json, sys\nfrom packaging.version import Version, InvalidVersion\nout = []\nfor a, b in json.load(sys.stdin):\n    try:\n        x, y = Version(a), Version(b)\n        out.append(str((x > y) - (x < y)))\n    except InvalidVersion:\n        out.append('skip')\nprint(' '.join(out))";
-    let mut child = Command::new(python)
-        .args(["-c", script])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(&pairs).unwrap().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = run_with_pairs(python, &["-c", script], &pairs);
     let results: Vec<&str> = text.split_whitespace().collect();
     assert_eq!(results.len(), pairs.len());
     let mut compared = 0;
