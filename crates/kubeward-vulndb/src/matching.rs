@@ -3,7 +3,7 @@
 //! ranges, whose events are sorted in the ecosystem's order and read as: `introduced` (`"0"` is
 //! before every version) starts an affected interval, `fixed` ends it (exclusive: the fixed
 //! version is not affected), `last_affected` ends it (inclusive), and `limit` caps the range
-//! (versions at or above every limit are outside it; `*` is no limit). `GIT` ranges name commits,
+//! (versions at or above every limit are outside it; a limit containing `*` is infinity). `GIT` ranges name commits,
 //! not versions, and never match a version. Withdrawn records never match. An empty (unknown)
 //! installed version is affected by every entry naming the package, as OSV's scanners do.
 
@@ -140,7 +140,7 @@ fn range_hit<'r>(
 ) -> Option<Option<&'r str>> {
     let version = if r.semver { semver } else { version };
     let less = |v: &str| version.cmp_str(v) == Ordering::Less;
-    if !r.limits.is_empty() && !r.limits.iter().any(|l| l == "*" || less(l)) {
+    if !r.limits.is_empty() && !r.limits.iter().any(|l| l.contains('*') || less(l)) {
         return None;
     }
     let mut affected = false;
