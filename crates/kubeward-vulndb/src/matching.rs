@@ -3,9 +3,10 @@
 //! ranges, whose events are sorted in the ecosystem's order and read as: `introduced` (`"0"` is
 //! before every version) starts an affected interval, `fixed` ends it (exclusive: the fixed
 //! version is not affected), `last_affected` ends it (inclusive), and `limit` caps the range
-//! (versions at or above every limit are outside it; a limit containing `*` is infinity). `GIT` ranges name commits,
-//! not versions, and never match a version. Withdrawn records never match. An empty (unknown)
-//! installed version is affected by every entry naming the package, as OSV's scanners do.
+//! (versions at or above every limit are outside it; a limit containing `*` is infinity). `GIT`
+//! ranges name commits, not versions, and never match a version. Withdrawn records never match.
+//! An empty (unknown) installed version is affected by every entry naming the package, as OSV's
+//! scanners do.
 
 use crate::ecosystem::{Ecosystem, UnsupportedEcosystem};
 use crate::osv::Record;
