@@ -100,16 +100,18 @@ pub(crate) fn compile(record: &Record) -> (Vec<CompiledAffected>, Vec<Unsupporte
                     limits.push(v.clone());
                 }
             }
-            // Stable sort: events at equal versions keep the record's order, as OSV's reference
-            // evaluation does.
-            events.sort_by(
-                |(ka, a), (kb, b)| match (is_zero(*ka, a), is_zero(*kb, b)) {
+            // Stable: events at equal versions keep the record's order, as OSV's reference
+            // evaluation does. An insertion sort, not `sort_by`: a hostile record's malformed
+            // versions may not be totally ordered by the ecosystem's rules, and the standard
+            // sort may panic on an inconsistent order; a record has a handful of events.
+            insertion_sort_by(&mut events, |(ka, a), (kb, b)| {
+                match (is_zero(*ka, a), is_zero(*kb, b)) {
                     (true, true) => Ordering::Equal,
                     (true, false) => Ordering::Less,
                     (false, true) => Ordering::Greater,
                     (false, false) => scheme.compare(a, b),
-                },
-            );
+                }
+            });
             ranges.push(CompiledRange {
                 semver,
                 events,
@@ -268,4 +270,15 @@ pub fn affected_by(
 /// Whether `record` affects the package (see [`affected_by`]).
 pub fn is_affected(record: &Record, q: &PackageQuery) -> Result<bool, UnsupportedEcosystem> {
     Ok(affected_by(record, q)?.is_some())
+}
+
+/// A stable insertion sort that never panics, whatever `cmp` answers.
+fn insertion_sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && cmp(&v[j - 1], &v[j]) == Ordering::Greater {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }

@@ -151,6 +151,33 @@ fn get_token(t: &mut i8, s: &mut &[u8]) -> i64 {
     v
 }
 
+/// Whether `v` follows apk's grammar to its end. apk's comparison is a total order on such
+/// versions only; on malformed ones (which no Alpine package has) it need not be transitive,
+/// so code that sorts must not rely on it there.
+pub fn is_well_formed(v: &str) -> bool {
+    let mut s = v.as_bytes();
+    if s.is_empty() {
+        return false;
+    }
+    let mut t = DIGIT;
+    loop {
+        if malformed(t) {
+            return false;
+        }
+        if t == END {
+            return true;
+        }
+        let before = s.len();
+        get_token(&mut t, &mut s);
+        if malformed(t) {
+            return false;
+        }
+        if s.len() == before && t != END {
+            return false;
+        }
+    }
+}
+
 /// Compare two Alpine versions as `apk version -t a b` does.
 pub fn compare(a: &str, b: &str) -> Ordering {
     let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
