@@ -38,6 +38,8 @@ pub(crate) struct Builder<'l> {
     expanded: u64,
     root: Option<u32>,
     warnings: Vec<Problem>,
+    /// Where the current document started.
+    doc_start: Option<Marker>,
 }
 
 #[derive(Clone, Copy)]
@@ -71,6 +73,7 @@ impl<'l> Builder<'l> {
             expanded: 0,
             root: None,
             warnings: Vec::new(),
+            doc_start: None,
         }
     }
 
@@ -153,13 +156,19 @@ impl<'l> Builder<'l> {
     ) -> Result<Option<Document>, BuildError> {
         match ev {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
-            Event::DocumentStart(_) => self.reset(),
+            Event::DocumentStart(_) => {
+                self.reset();
+                self.doc_start = Some(*m);
+            }
             Event::DocumentEnd => {
                 let root = match self.root {
                     Some(r) => r,
                     None => {
+                        // An empty document: its null root is where the document starts (the
+                        // end marker may sit past the input's last line).
                         let start = self.text.len() as u32;
-                        self.add_node(Kind::Scalar, FLAG_PLAIN, start, 0, m)
+                        let at = self.doc_start.unwrap_or(*m);
+                        self.add_node(Kind::Scalar, FLAG_PLAIN, start, 0, &at)
                     }
                 };
                 let doc = Document {
@@ -392,7 +401,14 @@ pub(crate) fn parse_documents(
         match parser.next_event() {
             None => return (docs, None),
             Some(Err(e)) => {
-                let pos = builder.pos(e.marker());
+                let mut pos = builder.pos(e.marker());
+                // saphyr counts columns of a `%` directive line in bytes; make them characters.
+                let line = nth_line(text, e.marker().line().saturating_sub(1));
+                if let Some(l) = line.filter(|l| l.starts_with('%')) {
+                    let bytes = e.marker().col().min(l.len());
+                    let chars = l.char_indices().take_while(|(i, _)| *i < bytes).count();
+                    pos.column = chars as u32 + 1;
+                }
                 return (
                     docs,
                     Some(Problem {
@@ -420,4 +436,15 @@ pub(crate) fn parse_documents(
             }
         }
     }
+}
+
+/// The `n`th line (0-based) of `text`, lines ending at `\n`, `\r\n` or a bare `\r`.
+fn nth_line(text: &str, n: usize) -> Option<&str> {
+    let mut rest = text;
+    for _ in 0..n {
+        let i = rest.find(['\n', '\r'])?;
+        let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
+        rest = &rest[i + skip..];
+    }
+    Some(rest.find(['\n', '\r']).map_or(rest, |i| &rest[..i]))
 }

@@ -51,31 +51,34 @@ pub(crate) fn forbidden_control(text: &str) -> Option<(usize, char)> {
 }
 
 /// Column shifts of a patched text: on `line` (1-based, within the piece), a marker at or after
-/// `col` (0-based, in the patched text) was `delta` characters further right in the source.
+/// `col` (0-based, in the patched text) was `delta` characters further right in the source
+/// (left, for a negative delta: text inserted before it).
 #[derive(Default, Debug)]
-pub(crate) struct Shifts(Vec<(u32, u32, u32)>);
+pub(crate) struct Shifts(Vec<(u32, u32, i64)>);
 
 impl Shifts {
     /// The source column of a 0-based column of the patched text.
     pub(crate) fn source_col(&self, line: u32, col: u32) -> u32 {
-        col + self
+        let delta: i64 = self
             .0
             .iter()
             .filter(|(l, c, _)| *l == line && col >= *c)
             .map(|(_, _, d)| d)
-            .sum::<u32>()
+            .sum();
+        (col as i64 + delta).max(0) as u32
     }
 
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    /// Record that the patched text lost `delta` characters before column `col` of `line`;
-    /// shifts recorded earlier further right on that line move left with the text.
-    fn push(&mut self, line: u32, col: u32, delta: u32) {
+    /// Record that the patched text lost `delta` characters (gained, if negative) before
+    /// column `col` of `line`; shifts recorded earlier further right on that line move with
+    /// the text.
+    pub(crate) fn push(&mut self, line: u32, col: u32, delta: i64) {
         for (l, c, _) in &mut self.0 {
             if *l == line && *c > col {
-                *c -= delta;
+                *c = (*c as i64 - delta).max(0) as u32;
             }
         }
         self.0.push((line, col, delta));

@@ -346,7 +346,7 @@ pub fn parse_chunk(bytes: &[u8], chunk: Chunk, limits: &Limits) -> ParsedChunk {
             let text = patched.as_deref().unwrap_or(piece);
             let (docs, error) = build::parse_documents(text, line_offset, &shifts, limits);
             let fixed = error.as_ref().and_then(|e| {
-                reindent_closing_bracket(text, e, line_offset)
+                reindent_closing_bracket(text, e, line_offset, &mut shifts)
                     .or_else(|| chars::combine_surrogates(text, e, line_offset, &mut shifts))
             });
             match fixed {
@@ -358,21 +358,25 @@ pub fn parse_chunk(bytes: &[u8], chunk: Chunk, limits: &Limits) -> ParsedChunk {
         build::parse_documents(text, line_offset, &shifts, limits)
     });
     match attempt {
-        Ok((documents, error)) => {
+        Ok((mut documents, error)) => {
             // An error found at the end of a piece ("unclosed [") is reported on the piece's
-            // last line, not on the next document's `---`.
+            // last line, not on the next document's `---`; so is the null root of an empty
+            // document that ends the input.
+            let body = piece
+                .strip_suffix("\r\n")
+                .or_else(|| piece.strip_suffix('\n'))
+                .or_else(|| piece.strip_suffix('\r'))
+                .unwrap_or(piece);
+            let last = position_after(body.as_bytes(), chunk.first_line);
             let error = error.map(|mut e| {
-                let body = piece
-                    .strip_suffix("\r\n")
-                    .or_else(|| piece.strip_suffix('\n'))
-                    .or_else(|| piece.strip_suffix('\r'))
-                    .unwrap_or(piece);
-                let last = position_after(body.as_bytes(), chunk.first_line);
                 if e.pos.line > last.line {
                     e.pos = last;
                 }
                 e
             });
+            for d in &mut documents {
+                d.clamp_root(last);
+            }
             ParsedChunk { documents, error }
         }
         Err(_) => refused(
@@ -388,8 +392,14 @@ pub fn parse_chunk(bytes: &[u8], chunk: Chunk, limits: &Limits) -> ParsedChunk {
 /// go-yaml (so kubectl) and PyYAML accept a flow collection whose closing `]` or `}` sits at
 /// the indentation of its parent key, as real manifests do (istio's spire-quickstart.yaml);
 /// saphyr follows the spec and refuses it. Give such a line the indentation of the line before
-/// it and parse again: line numbers do not move, and the line holds only the bracket.
-fn reindent_closing_bracket(text: &str, e: &Problem, line_offset: u32) -> Option<String> {
+/// it and parse again: line numbers do not move, and columns on that line are mapped back
+/// through `shifts`.
+fn reindent_closing_bracket(
+    text: &str,
+    e: &Problem,
+    line_offset: u32,
+    shifts: &mut chars::Shifts,
+) -> Option<String> {
     if e.message != "invalid indentation" {
         return None;
     }
@@ -406,6 +416,7 @@ fn reindent_closing_bracket(text: &str, e: &Problem, line_offset: u32) -> Option
     if want <= have {
         return None;
     }
+    shifts.push(idx as u32 + 1, 0, -((want - have) as i64));
     let mut out = String::with_capacity(text.len() + want - have);
     for (i, l) in lines.iter().enumerate() {
         if i == idx {

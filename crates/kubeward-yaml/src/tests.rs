@@ -557,3 +557,53 @@ mod hostile {
         assert!(all(b"a: 1\t# c\r\nb: 2\rc: 3\n").1.is_empty());
     }
 }
+
+/// Positions the fuzz targets found off (fuzz/README.md, Y01-Y03): every position lies inside
+/// the input, in characters.
+mod positions {
+    use super::*;
+
+    #[test]
+    fn y01_empty_document_at_the_end_is_on_its_own_line() {
+        for text in ["---", "a: 1\n---", "---\n", "a: 1\n--- "] {
+            let parsed = parse_str(text, &Limits::default());
+            let lines = text.split('\n').count() as u32;
+            for d in &parsed.documents {
+                assert!(
+                    d.root().pos().line <= lines,
+                    "{text:?}: {:?}",
+                    d.root().pos()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn y02_errors_after_a_reindented_bracket_keep_source_columns() {
+        // The first `]` is re-indented by four spaces to parse as go-yaml does; the second
+        // is misplaced, at column 3 of the source (column 7 of the re-indented line).
+        let text = "k:\n  a: [1,\n    2\n] ]\n";
+        let parsed = parse_str(text, &Limits::default());
+        let e = parsed.error.expect("an error after the bracket");
+        assert_eq!(e.pos, Pos { line: 4, column: 3 }, "{e:?}");
+    }
+
+    #[test]
+    fn y03_directive_errors_are_in_characters() {
+        for text in [
+            "%YAML 1.2 \u{e9}\u{e9}\u{e9}\u{e9} x\n---\na: 1\n",
+            "%T\u{e9}\u{e9}\u{e9}G !a !\u{e9}\n---\na: 1\n",
+        ] {
+            let parsed = parse_str(text, &Limits::default());
+            if let Some(e) = parsed.error {
+                let width = text
+                    .lines()
+                    .nth(e.pos.line as usize - 1)
+                    .unwrap()
+                    .chars()
+                    .count() as u32;
+                assert!(e.pos.column <= width + 1, "{text:?}: {e:?}");
+            }
+        }
+    }
+}

@@ -66,6 +66,16 @@ impl Document {
         }
     }
 
+    /// Place the root no later than `last` (an empty document's null root takes the position
+    /// of its end marker, which may lie past the input).
+    pub(crate) fn clamp_root(&mut self, last: Pos) {
+        let n = &mut self.nodes[self.root as usize];
+        if (n.line, n.column) > (last.line, last.column) {
+            n.line = last.line;
+            n.column = last.column;
+        }
+    }
+
     /// Number of nodes actually stored (aliases and merges share nodes, they do not copy).
     pub fn node_count(&self) -> usize {
         self.nodes.len()
