@@ -4,23 +4,45 @@
 
 use std::collections::HashSet;
 
+use kubeward_engine::{Source, Stream};
 use kubeward_model::{objects_in, Item, ObjectId};
-use kubeward_yaml::{parse_str, Limits};
+use kubeward_yaml::{parse_chunk, Limits};
 
 use crate::owners;
 
 /// The objects of `text` (a dump) that are reported on an owner also in it. A dump that does
 /// not parse yields none: the engine reports its problems when it scans it.
 pub fn covered_in(text: &str, limits: &Limits) -> HashSet<ObjectId> {
-    let parsed = parse_str(text, limits);
+    covered_in_source(
+        &Source::Text {
+            name: "dump".to_string(),
+            text: text.into(),
+        },
+        limits,
+    )
+}
+
+/// [`covered_in`] for a dump read a piece at a time (a List an item at a time), so a dump of
+/// any size costs the identities and owners of its objects, never its trees.
+pub fn covered_in_source(source: &Source, limits: &Limits) -> HashSet<ObjectId> {
     let mut ids = Vec::new();
     let mut owned = Vec::new();
-    for doc in &parsed.documents {
-        for item in objects_in(doc) {
-            if let Item::Object(o) = item {
-                ids.push(o.id());
-                owned.push(owners::from_object(&o));
+    let mut stream = Stream::open(source, limits.max_document_bytes);
+    loop {
+        let piece = stream.next_piece(16 << 20);
+        for &chunk in &piece.chunks {
+            let parsed = parse_chunk(&piece.bytes, chunk, limits);
+            for doc in &parsed.documents {
+                for item in objects_in(doc) {
+                    if let Item::Object(o) = item {
+                        ids.push(o.id());
+                        owned.push(owners::from_object(&o));
+                    }
+                }
             }
+        }
+        if stream.at_end() {
+            break;
         }
     }
     owners::covered_by_owner(&owned)

@@ -151,8 +151,15 @@ fn string(out: &mut String, s: &str) {
     if is_plain_safe(s) {
         out.push_str(s);
     } else {
-        // A JSON string is a valid YAML double-quoted scalar with the same value.
-        out.push_str(&Value::String(s.to_string()).to_string());
+        // A JSON string is a valid YAML double-quoted scalar with the same value, once DEL and
+        // the C1 controls, which JSON leaves raw but YAML does not accept, are escaped too.
+        for c in Value::String(s.to_string()).to_string().chars() {
+            if ('\u{7f}'..='\u{9f}').contains(&c) {
+                out.push_str(&format!("\\u{:04X}", c as u32));
+            } else {
+                out.push(c);
+            }
+        }
     }
 }
 

@@ -547,3 +547,68 @@ fn failing_resources_are_distinct_objects_per_framework() {
         "the examples exercise cross-object findings too"
     );
 }
+
+/// A `kubectl get -o yaml` List is read an item at a time: a dump larger than the document
+/// limit is scanned whole, every object at its own line and column, with the same findings as
+/// the same objects written as separate documents.
+#[test]
+fn kubectl_lists_are_read_an_item_at_a_time() {
+    let pod = |i: usize| {
+        format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\n  namespace: ns\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n    securityContext:\n      privileged: true\n")
+    };
+    let n = 200;
+    let mut list = String::from("apiVersion: v1\nitems:\n");
+    let mut docs = String::new();
+    for i in 0..n {
+        let text = pod(i);
+        let mut lines = text.lines();
+        list.push_str(&format!("- {}\n", lines.next().unwrap()));
+        for l in lines {
+            list.push_str(&format!("  {l}\n"));
+        }
+        list.push_str("# a comment between items\n");
+        docs.push_str("---\n");
+        docs.push_str(&text);
+    }
+    list.push_str("kind: List\nmetadata:\n  resourceVersion: \"\"\n");
+    let limits = Limits {
+        max_document_bytes: 4096,
+        ..Limits::default()
+    };
+    assert!(list.len() > 10 * limits.max_document_bytes);
+    let engine = Engine::new(registry::all().to_vec(), Settings::default(), limits);
+    let run = |name: &str, text: &str| {
+        let mut sink = Collect::default();
+        let sources = vec![Source::Text {
+            name: name.into(),
+            text: Arc::from(text),
+        }];
+        let summary = engine.scan(&sources, &mut sink).unwrap();
+        (summary, sink)
+    };
+    let (ls, lsink) = run("dump.yaml", &list);
+    let (ds, dsink) = run("docs.yaml", &docs);
+    assert_eq!(ls.errors, 0, "{:?}", lsink.errors().collect::<Vec<_>>());
+    assert_eq!(ls.warnings, 0);
+    assert_eq!(ls.objects, n);
+    assert_eq!(ls.findings(), ds.findings());
+    let key = |f: &Finding| {
+        (
+            f.control.id,
+            f.object.name.clone(),
+            f.path.as_str().to_string(),
+        )
+    };
+    let a: Vec<_> = lsink.findings().map(key).collect();
+    let b: Vec<_> = dsink.findings().map(key).collect();
+    assert_eq!(a, b);
+    // Each object at its own lines: item i starts at line 3 + 12 * i, its `privileged` key
+    // 10 lines below, two columns right of the same key in a separate document.
+    let privileged: Vec<(u32, u32)> = lsink
+        .findings()
+        .filter(|f| f.control.id == "KW101")
+        .map(|f| (f.pos.line, f.pos.column))
+        .collect();
+    let expected: Vec<(u32, u32)> = (0..n as u32).map(|i| (3 + 12 * i + 10, 9)).collect();
+    assert_eq!(privileged, expected);
+}

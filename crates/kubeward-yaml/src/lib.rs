@@ -43,6 +43,23 @@ pub struct Chunk {
     pub end: usize,
     /// 1-based line number of the first line of the piece.
     pub first_line: u32,
+    /// What the piece holds.
+    pub part: Part,
+}
+
+/// What a [`Chunk`] holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Part {
+    /// A YAML document (or several, when they could not be told apart without parsing).
+    #[default]
+    Document,
+    /// One entry of the `items` of a `kubectl get -o yaml` List (a `- ` line at column 0 and
+    /// the indented lines under it): parsed alone, so a dump of any size is read an object at
+    /// a time, each at its own lines and columns.
+    ListItem,
+    /// The rest of such a List (`apiVersion: v1`, `items:`, `kind: List`, `metadata`): no
+    /// object.
+    ListEnvelope,
 }
 
 /// Whether a line (or the start of one) is a boundary for [`Splitter`]: a `---` marker or a
@@ -105,6 +122,7 @@ pub fn split_documents(bytes: &[u8]) -> Vec<Chunk> {
             start: 0,
             end: bytes.len(),
             first_line: 1,
+            part: Part::Document,
         });
     }
     chunks
@@ -130,6 +148,24 @@ pub struct Splitter {
     mid_line: bool,
     /// The piece in progress is refused (too large): it is finished but never yielded.
     refusing: bool,
+    /// Where the current document is in a kubectl List's layout.
+    list: ListState,
+    /// What the piece in progress holds.
+    part: Part,
+}
+
+/// A kubectl List (`apiVersion: v1`, then `items:` whose entries start at column 0), followed
+/// line by line without parsing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ListState {
+    /// No content line yet in this document.
+    Start,
+    /// The first content line was `apiVersion: v1`.
+    Header,
+    /// `items:` followed: entries start with `- ` at column 0.
+    Items,
+    /// Not a List (or its items are over).
+    No,
 }
 
 impl Default for Splitter {
@@ -143,6 +179,8 @@ impl Default for Splitter {
             prologue: false,
             mid_line: false,
             refusing: false,
+            list: ListState::Start,
+            part: Part::Document,
         }
     }
 }
@@ -182,8 +220,9 @@ impl Splitter {
                 self.cut(end, self.line_no + 1, out);
                 self.content = false;
                 self.prologue = false;
-            } else if !self.content && !is_blank_or_comment(line) {
+            } else if !is_blank_or_comment(line) {
                 self.content = true;
+                self.list_line(line, out);
             }
             self.pos = end;
             self.line_no += 1;
@@ -196,16 +235,49 @@ impl Splitter {
     }
 
     fn cut(&mut self, at: usize, line: u32, out: &mut Vec<Chunk>) {
+        self.cut_as(at, line, Part::Document, out);
+        self.list = ListState::Start;
+    }
+
+    /// End the piece in progress at `at`; the next one holds `next`.
+    fn cut_as(&mut self, at: usize, line: u32, next: Part, out: &mut Vec<Chunk>) {
         if at > self.start && !self.refusing {
             out.push(Chunk {
                 start: self.start,
                 end: at,
                 first_line: self.first_line,
+                part: self.part,
             });
         }
         self.refusing = false;
         self.start = at;
         self.first_line = line;
+        self.part = next;
+    }
+
+    /// Follow a content line through a kubectl List's layout: each `- ` line at column 0
+    /// under `items:` starts an item; the first other line at column 0 ends the items.
+    fn list_line(&mut self, line: &[u8], out: &mut Vec<Chunk>) {
+        let text = trim_line_end(line);
+        self.list = match self.list {
+            ListState::Start if text == b"apiVersion: v1" => ListState::Header,
+            ListState::Header if text == b"items:" => {
+                // The header so far is the List's envelope.
+                self.part = Part::ListEnvelope;
+                ListState::Items
+            }
+            ListState::Items if text == b"-" || text.starts_with(b"- ") => {
+                self.cut_as(self.pos, self.line_no, Part::ListItem, out);
+                ListState::Items
+            }
+            ListState::Items if matches!(text.first(), Some(b' ' | b'\t')) => ListState::Items,
+            ListState::Items => {
+                // `kind: List`, `metadata:`: the envelope again.
+                self.cut_as(self.pos, self.line_no, Part::ListEnvelope, out);
+                ListState::No
+            }
+            _ => ListState::No,
+        };
     }
 
     /// Refuse the piece in progress (it is too large): it will end at the next boundary as
@@ -246,6 +318,14 @@ impl Splitter {
             self.mid_line = true;
         }
     }
+}
+
+fn trim_line_end(line: &[u8]) -> &[u8] {
+    let mut end = line.len();
+    while end > 0 && matches!(line[end - 1], b'\n' | b'\r' | b' ' | b'\t') {
+        end -= 1;
+    }
+    &line[..end]
 }
 
 /// The end of the line at `pos` (past its terminator) if the line is complete in `buf`: a `\r`
@@ -303,6 +383,12 @@ fn refused(pos: Pos, message: String) -> ParsedChunk {
 /// Kubernetes' decoders refuse (C0 controls; in YAML also DEL and C1 controls) refuse the
 /// chunk's documents, located at the offending byte.
 pub fn parse_chunk(bytes: &[u8], chunk: Chunk, limits: &Limits) -> ParsedChunk {
+    if chunk.part == Part::ListEnvelope {
+        return ParsedChunk {
+            documents: Vec::new(),
+            error: None,
+        };
+    }
     let raw = &bytes[chunk.start..chunk.end];
     if raw.len() > limits.max_document_bytes {
         return refused(
@@ -376,6 +462,9 @@ pub fn parse_chunk(bytes: &[u8], chunk: Chunk, limits: &Limits) -> ParsedChunk {
             });
             for d in &mut documents {
                 d.clamp_root(last);
+                if chunk.part == Part::ListItem {
+                    d.take_single_item();
+                }
             }
             ParsedChunk { documents, error }
         }

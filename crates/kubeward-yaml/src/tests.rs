@@ -287,7 +287,7 @@ proptest! {
         let base = splitter.current().0.min(splitter.position());
         splitter.feed(&bytes[base..], base, true, &mut got);
         if got.is_empty() {
-            got.push(Chunk { start: 0, end: bytes.len(), first_line: 1 });
+            got.push(Chunk { start: 0, end: bytes.len(), first_line: 1, part: Part::Document });
         }
         prop_assert_eq!(got, whole);
     }

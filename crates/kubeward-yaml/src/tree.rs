@@ -76,6 +76,14 @@ impl Document {
         }
     }
 
+    /// A document that is a one-entry sequence (a List item read alone) becomes that entry.
+    pub(crate) fn take_single_item(&mut self) {
+        let n = self.nodes[self.root as usize];
+        if n.kind == Kind::Seq && n.len == 1 {
+            self.root = self.children[n.start as usize];
+        }
+    }
+
     /// Number of nodes actually stored (aliases and merges share nodes, they do not copy).
     pub fn node_count(&self) -> usize {
         self.nodes.len()

@@ -92,9 +92,7 @@ fn from_dump(args: &ClusterArgs, path: &std::path::Path) -> Result<u8> {
         ..Limits::default()
     };
     // Unreadable input is reported by the engine when it scans the file.
-    let covered = std::fs::read_to_string(path)
-        .map(|text| dump::covered_in(&text, &limits))
-        .unwrap_or_default();
+    let covered = dump::covered_in_source(&Source::File(path.to_path_buf()), &limits);
     if !covered.is_empty() {
         eprintln!(
             "kubeward: {} pods, ReplicaSets and Jobs are reported on their owners",
