@@ -267,7 +267,12 @@ impl Decider {
         }
     }
 
-    fn on_error(&self, req: &Request<'_>, why: String, mut warnings: Vec<String>) -> Outcome {
+    pub(crate) fn on_error(
+        &self,
+        req: &Request<'_>,
+        why: String,
+        mut warnings: Vec<String>,
+    ) -> Outcome {
         let response = match self.cfg.on_error {
             OnError::Allow => {
                 warnings.push(truncate(&format!("kubeward: not evaluated: {why}")));

@@ -2,10 +2,23 @@
 //! graceful shutdown.
 //!
 //! Routes: `POST /validate` (AdmissionReview), `GET /healthz`, `GET /readyz`, `GET /metrics`.
+//!
+//! Every state of a connection has a deadline, so that no client can hold a file descriptor
+//! for long without sending requests: the TCP connection must finish its TLS handshake within
+//! the handshake timeout; then its first request header must arrive within the read timeout;
+//! between requests it may stay idle for the idle timeout; a body must arrive within the read
+//! timeout. Connections are capped below the open-file limit (raised to its hard limit at
+//! start), so that the process keeps descriptors for its own use; over the cap, a new
+//! connection is closed at once.
+//!
+//! Evaluations never run on the I/O threads: they run on tokio's blocking pool behind a
+//! semaphore ([`Limits::max_evaluations`]), so `/healthz` and `/readyz` answer while they
+//! run. Request bodies are held against a byte budget ([`Limits::body_budget`]); with the
+//! evaluation bound that caps the memory requests can take (docs/serve.md, "Memory").
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,8 +30,9 @@ use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 
 use crate::config::WebhookConfig;
 use crate::metrics::Metrics;
@@ -46,6 +60,15 @@ pub struct ServeOptions {
     pub read_timeout: Duration,
     /// Time allowed for a TLS handshake.
     pub handshake_timeout: Duration,
+    /// Time a connection may stay open with no request in progress after its first request.
+    pub idle_timeout: Duration,
+    /// Connections served at once (0: [`DEFAULT_MAX_CONNECTIONS`]); always kept below the
+    /// open-file limit.
+    pub max_connections: usize,
+    /// Evaluations run at once (0: [`DEFAULT_MAX_EVALUATIONS`]).
+    pub max_evaluations: usize,
+    /// Bytes of request bodies held at once (0: [`DEFAULT_BODY_BUDGET`]).
+    pub body_budget: usize,
     /// After SIGTERM: keep serving (with /readyz failing) this long, so endpoints are updated.
     pub shutdown_delay: Duration,
     /// Then wait at most this long for in-flight requests.
@@ -54,11 +77,80 @@ pub struct ServeOptions {
     pub threads: usize,
 }
 
+/// Connections served at once unless `--max-connections` says otherwise: an idle TLS
+/// connection costs about 10 KB, so 1024 of them about 10 MB.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Evaluations at once unless `--max-evaluations` says otherwise (docs/serve.md, "Memory").
+pub const DEFAULT_MAX_EVALUATIONS: usize = 2;
+/// Bytes of request bodies held at once unless `--body-budget` says otherwise: four bodies of
+/// the largest size.
+pub const DEFAULT_BODY_BUDGET: usize = 4 * MAX_BODY;
+/// File descriptors never given to connections: the listener, standard streams, certificate
+/// reloads, the namespace watch, the runtime's own.
+const FD_RESERVE: usize = 64;
+
+/// The bounds in force (after the open-file limit is known).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub max_connections: usize,
+    pub max_evaluations: usize,
+    pub body_budget: usize,
+}
+
+impl Limits {
+    /// The options' bounds, defaults filled in, connections kept below `open_files` less a
+    /// reserve.
+    pub fn new(opts: &ServeOptions, open_files: Option<u64>) -> Limits {
+        let or = |v: usize, d: usize| if v == 0 { d } else { v };
+        let mut max_connections = or(opts.max_connections, DEFAULT_MAX_CONNECTIONS);
+        if let Some(n) = open_files {
+            let room = usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(FD_RESERVE);
+            max_connections = max_connections.min(room.max(1));
+        }
+        Limits {
+            max_connections,
+            max_evaluations: or(opts.max_evaluations, DEFAULT_MAX_EVALUATIONS),
+            // At least one body of the largest size, or nothing large could be read.
+            body_budget: or(opts.body_budget, DEFAULT_BODY_BUDGET).max(MAX_BODY),
+        }
+    }
+}
+
+/// Raise the soft limit on open files to the hard limit; returns the soft limit in force.
+fn raise_open_file_limit() -> Option<u64> {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit and setrlimit write and read the struct given, nothing else.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) != 0 {
+            return None;
+        }
+        if r.rlim_cur < r.rlim_max {
+            let want = libc::rlimit {
+                rlim_cur: r.rlim_max,
+                rlim_max: r.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
+                r.rlim_cur = r.rlim_max;
+            }
+        }
+    }
+    Some(r.rlim_cur as u64)
+}
+
 struct State {
     decider: Decider,
     metrics: Metrics,
     read_timeout: Duration,
     stopping: AtomicBool,
+    /// One permit per evaluation running.
+    evaluations: Arc<Semaphore>,
+    /// One permit per byte of request body held.
+    bodies: Arc<Semaphore>,
 }
 
 type Body = Full<Bytes>;
@@ -76,8 +168,16 @@ fn text(code: StatusCode, body: impl Into<String>) -> hyper::Response<Body> {
 impl State {
     fn reject(&self, code: StatusCode, message: String) -> hyper::Response<Body> {
         self.metrics.rejected(code.as_u16());
+        let message = crate::log::clip(&message, crate::log::MAX_FIELD);
         tracing::warn!(status = code.as_u16(), error = %message, "rejected a request");
-        text(code, format!("kubeward: {message}\n"))
+        let mut r = text(code, format!("kubeward: {message}\n"));
+        if code == StatusCode::SERVICE_UNAVAILABLE {
+            r.headers_mut().insert(
+                hyper::header::RETRY_AFTER,
+                hyper::header::HeaderValue::from_static("1"),
+            );
+        }
+        r
     }
 
     async fn handle(self: Arc<Self>, req: hyper::Request<Incoming>) -> hyper::Response<Body> {
@@ -110,11 +210,14 @@ impl State {
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!("method {} not allowed here", req.method()),
             ),
-            (_, path) => self.reject(StatusCode::NOT_FOUND, format!("no route {path:?}")),
+            (_, path) => self.reject(
+                StatusCode::NOT_FOUND,
+                format!("no route {:?}", crate::log::clip(path, 100)),
+            ),
         }
     }
 
-    async fn admission(&self, req: hyper::Request<Incoming>) -> hyper::Response<Body> {
+    async fn admission(self: Arc<Self>, req: hyper::Request<Incoming>) -> hyper::Response<Body> {
         let declared = req
             .headers()
             .get(CONTENT_LENGTH)
@@ -126,6 +229,26 @@ impl State {
                 format!("request body over {MAX_BODY} bytes"),
             );
         }
+        // The body is held until the answer is sent: its bytes (the largest size allowed when
+        // no length is declared) come out of the body budget first.
+        let size = declared.map_or(MAX_BODY, |n| n as usize).max(1);
+        let held = match tokio::time::timeout(
+            self.read_timeout,
+            self.bodies.clone().acquire_many_owned(size as u32),
+        )
+        .await
+        {
+            Ok(Ok(p)) => p,
+            _ => {
+                return self.reject(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    format!(
+                        "overloaded: no room for a {size}-byte body within {:?}",
+                        self.read_timeout
+                    ),
+                )
+            }
+        };
         let body = Limited::new(req.into_body(), MAX_BODY);
         let body = match tokio::time::timeout(self.read_timeout, body.collect()).await {
             Err(_) => {
@@ -148,62 +271,69 @@ impl State {
             }
             Ok(Ok(b)) => b.to_bytes(),
         };
+        let slot =
+            match tokio::time::timeout(self.read_timeout, self.evaluations.clone().acquire_owned())
+                .await
+            {
+                Ok(Ok(p)) => p,
+                _ => {
+                    return self.reject(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        format!(
+                            "overloaded: no evaluation slot free within {:?}",
+                            self.read_timeout
+                        ),
+                    )
+                }
+            };
+        // Off the I/O threads: an evaluation may take a while, health checks may not wait.
+        let state = self.clone();
+        let evaluated = tokio::task::spawn_blocking(move || {
+            let _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit) = (slot, held);
+            state.evaluate(&body)
+        })
+        .await;
+        match evaluated {
+            Ok(Ok(out)) => {
+                let mut r = hyper::Response::new(Full::new(Bytes::from(out)));
+                r.headers_mut().insert(
+                    CONTENT_TYPE,
+                    hyper::header::HeaderValue::from_static("application/json"),
+                );
+                r
+            }
+            Ok(Err((code, message))) => self.reject(code, message),
+            Err(e) => {
+                tracing::error!(error = %e, "the evaluation task failed");
+                self.reject(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error".to_string(),
+                )
+            }
+        }
+    }
+
+    /// Decode, decide, encode (on a blocking thread). A panic in the engine is answered by
+    /// `onError` instead of taking the request (or the server) down.
+    fn evaluate(&self, body: &[u8]) -> Result<Vec<u8>, (StatusCode, String)> {
         let start = Instant::now();
-        let request = match review::decode(&body) {
-            Ok(r) => r,
-            Err(e) => return self.reject(StatusCode::BAD_REQUEST, e.0),
-        };
-        let outcome = self.decider.decide(&request);
+        let request = review::decode(body).map_err(|e| (StatusCode::BAD_REQUEST, e.0))?;
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.decider.decide(&request)
+        }))
+        .unwrap_or_else(|_| {
+            self.decider.on_error(
+                &request,
+                "internal error while evaluating the object".to_string(),
+                Vec::new(),
+            )
+        });
         let out = review::encode(&outcome.response);
         let seconds = start.elapsed().as_secs_f64();
         self.metrics
             .record(request.operation, request.dry_run, &outcome, seconds);
-        log(&request, &outcome, seconds);
-        let mut r = hyper::Response::new(Full::new(Bytes::from(out)));
-        r.headers_mut().insert(
-            CONTENT_TYPE,
-            hyper::header::HeaderValue::from_static("application/json"),
-        );
-        r
-    }
-}
-
-/// One line per decision: denials, warnings, audits and errors at info (errors at warn),
-/// plain allows at debug.
-fn log(req: &review::Request<'_>, o: &crate::policy::Outcome, seconds: f64) {
-    let noteworthy = !o.response.allowed
-        || !o.response.warnings.is_empty()
-        || !o.violations.is_empty()
-        || !o.errors.is_empty();
-    macro_rules! line {
-        ($lvl:ident) => {
-            tracing::$lvl!(
-                uid = %req.uid,
-                operation = req.operation.as_str(),
-                kind = %req.kind.kind,
-                namespace = %req.namespace,
-                name = %req.name,
-                subresource = %req.sub_resource,
-                user = %req.user_info.username,
-                dry_run = req.dry_run,
-                allowed = o.response.allowed,
-                path = o.path.as_str(),
-                enforce = o.levels.map(|l| l.enforce.as_str()).unwrap_or(""),
-                warn = o.levels.map(|l| l.warn.as_str()).unwrap_or(""),
-                audit = o.levels.map(|l| l.audit.as_str()).unwrap_or(""),
-                violations = %o.violations.iter().map(|(c, m)| format!("{c}:{}", m.as_str())).collect::<Vec<_>>().join(","),
-                errors = %o.errors.join("; "),
-                micros = (seconds * 1e6) as u64,
-                "admission"
-            )
-        };
-    }
-    if !o.errors.is_empty() {
-        line!(warn);
-    } else if noteworthy {
-        line!(info);
-    } else {
-        line!(debug);
+        crate::log::decision(&request, &outcome, seconds);
+        Ok(out)
     }
 }
 
@@ -249,6 +379,8 @@ pub async fn shutdown_signal() {
 /// Serve until `stop` resolves, then finish in-flight requests (within the deadline).
 pub async fn serve(opts: ServeOptions, stop: impl std::future::Future<Output = ()>) -> Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let open_files = raise_open_file_limit();
+    let limits = Limits::new(&opts, open_files);
     let acceptor = match &opts.tls {
         Some((cert, key)) => {
             let files = CertFiles::load(cert.clone(), key.clone())?;
@@ -264,6 +396,8 @@ pub async fn serve(opts: ServeOptions, stop: impl std::future::Future<Output = (
         metrics: Metrics::new(),
         read_timeout: opts.read_timeout,
         stopping: AtomicBool::new(false),
+        evaluations: Arc::new(Semaphore::new(limits.max_evaluations)),
+        bodies: Arc::new(Semaphore::new(limits.body_budget)),
     });
     let listener = TcpListener::bind(opts.listen)
         .await
@@ -272,6 +406,10 @@ pub async fn serve(opts: ServeOptions, stop: impl std::future::Future<Output = (
     tracing::info!(
         address = %local,
         tls = acceptor.is_some(),
+        open_files = open_files.unwrap_or(0),
+        max_connections = limits.max_connections,
+        max_evaluations = limits.max_evaluations,
+        body_budget = limits.body_budget,
         "kubeward serve listening"
     );
 
@@ -279,20 +417,30 @@ pub async fn serve(opts: ServeOptions, stop: impl std::future::Future<Output = (
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(opts.read_timeout)
+        // A second guard on HTTP/1 (the connection's own deadlines come first): hyper closes
+        // a connection whose next request header does not arrive in time.
+        .header_read_timeout(opts.read_timeout.max(opts.idle_timeout))
         .keep_alive(true);
     builder
         .http2()
         .timer(TokioTimer::new())
+        .max_concurrent_streams(64)
         .keep_alive_interval(Duration::from_secs(30));
+    let (stop_tx, stop_rx) = watch::channel(false);
     let cx = Arc::new(Conns {
         state: state.clone(),
         builder,
         acceptor,
-        handshake_timeout: opts.handshake_timeout,
+        timeouts: Timeouts {
+            handshake: opts.handshake_timeout,
+            first_request: opts.read_timeout,
+            idle: opts.idle_timeout,
+        },
+        slots: Arc::new(Semaphore::new(limits.max_connections)),
+        stop: stop_rx,
     });
-    let graceful = GracefulShutdown::new();
-    accept_until(&listener, &cx, &graceful, stop).await;
+    let mut acceptor_state = AcceptLog::default();
+    accept_until(&listener, &cx, &mut acceptor_state, stop).await;
 
     state.stopping.store(true, Ordering::Relaxed);
     if !opts.shutdown_delay.is_zero() {
@@ -300,19 +448,33 @@ pub async fn serve(opts: ServeOptions, stop: impl std::future::Future<Output = (
         accept_until(
             &listener,
             &cx,
-            &graceful,
+            &mut acceptor_state,
             tokio::time::sleep(opts.shutdown_delay),
         )
         .await;
     }
     drop(listener);
-    let open = graceful.count();
+    drop(cx);
+    // Every connection holds a receiver: they all close (or the deadline passes).
+    let _ = stop_tx.send(true);
+    let open = stop_tx.receiver_count();
     tracing::info!(connections = open, deadline = ?opts.shutdown_timeout, "stopped accepting; finishing in-flight requests");
-    match tokio::time::timeout(opts.shutdown_timeout, graceful.shutdown()).await {
+    match tokio::time::timeout(opts.shutdown_timeout, stop_tx.closed()).await {
         Ok(()) => tracing::info!("all connections closed; bye"),
         Err(_) => tracing::warn!("shutdown deadline passed with connections still open; exiting"),
     }
     Ok(())
+}
+
+/// The deadlines of a connection's states.
+#[derive(Clone, Copy, Debug)]
+struct Timeouts {
+    /// TCP accepted to TLS handshake done.
+    handshake: Duration,
+    /// Connection ready to its first request header complete.
+    first_request: Duration,
+    /// Between requests.
+    idle: Duration,
 }
 
 /// What serving a connection needs.
@@ -320,15 +482,47 @@ struct Conns {
     state: Arc<State>,
     builder: auto::Builder<TokioExecutor>,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
-    handshake_timeout: Duration,
+    timeouts: Timeouts,
+    /// One permit per open connection.
+    slots: Arc<Semaphore>,
+    /// Becomes `true` at shutdown.
+    stop: watch::Receiver<bool>,
 }
 
-/// Accept connections until `stop` resolves; each is served on its own task and watched for
-/// graceful shutdown.
+/// Warnings of the accept loop, at most one a second (the rest are counted).
+#[derive(Default)]
+struct AcceptLog {
+    last: Option<Instant>,
+    quiet: u64,
+    /// Backoff after a failed accept (out of file descriptors and the like).
+    backoff: Duration,
+}
+
+impl AcceptLog {
+    fn warn(&mut self, what: &str, error: Option<&std::io::Error>) {
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < Duration::from_secs(1))
+        {
+            self.quiet += 1;
+            return;
+        }
+        match error {
+            Some(e) => tracing::warn!(error = %e, suppressed = self.quiet, "{what}"),
+            None => tracing::warn!(suppressed = self.quiet, "{what}"),
+        }
+        self.last = Some(now);
+        self.quiet = 0;
+    }
+}
+
+/// Accept connections until `stop` resolves; each is served on its own task, while the
+/// connection cap allows.
 async fn accept_until(
     listener: &TcpListener,
     cx: &Arc<Conns>,
-    graceful: &GracefulShutdown,
+    log: &mut AcceptLog,
     stop: impl std::future::Future<Output = ()>,
 ) {
     tokio::pin!(stop);
@@ -336,16 +530,142 @@ async fn accept_until(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
-                    let _ = tcp.set_nodelay(true);
-                    tokio::spawn(serve_connection(cx.clone(), tcp, peer, graceful.watcher()));
+                    log.backoff = Duration::ZERO;
+                    match cx.slots.clone().try_acquire_owned() {
+                        Ok(slot) => {
+                            let _ = tcp.set_nodelay(true);
+                            tokio::spawn(serve_connection(cx.clone(), tcp, peer, slot));
+                        }
+                        Err(_) => {
+                            // Closed at once: the client sees the connection end, not a hang.
+                            drop(tcp);
+                            cx.state.metrics.connection_refused();
+                            log.warn("connection limit reached: closed a new connection", None);
+                        }
+                    }
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off rather than spin.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    log.warn("accept failed", Some(&e));
+                    log.backoff = (log.backoff * 2).clamp(Duration::from_millis(10), Duration::from_secs(1));
+                    tokio::time::sleep(log.backoff).await;
                 }
             },
             _ = &mut stop => return,
+        }
+    }
+}
+
+/// What a connection is doing, for its deadlines: requests in progress, when the last one
+/// ended.
+struct Activity {
+    start: Instant,
+    in_flight: AtomicUsize,
+    served: AtomicU64,
+    /// Milliseconds from `start` to the end of the last request.
+    idle_since: AtomicU64,
+    changed: Notify,
+}
+
+/// A request in progress on a connection (dropped when it is answered).
+struct Busy(Arc<Activity>);
+
+impl Activity {
+    fn new() -> Arc<Activity> {
+        Arc::new(Activity {
+            start: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            served: AtomicU64::new(0),
+            idle_since: AtomicU64::new(0),
+            changed: Notify::new(),
+        })
+    }
+
+    fn busy(self: &Arc<Self>) -> Busy {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        Busy(self.clone())
+    }
+
+    /// When the connection must be closed if nothing happens; `None` while a request is in
+    /// progress.
+    fn deadline(&self, t: &Timeouts) -> Option<Instant> {
+        if self.in_flight.load(Ordering::SeqCst) > 0 {
+            return None;
+        }
+        let since = self.start + Duration::from_millis(self.idle_since.load(Ordering::SeqCst));
+        Some(
+            since
+                + if self.served.load(Ordering::SeqCst) == 0 {
+                    t.first_request
+                } else {
+                    t.idle
+                },
+        )
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        let a = &self.0;
+        a.served.fetch_add(1, Ordering::SeqCst);
+        let ms = a.start.elapsed().as_millis() as u64;
+        a.idle_since.store(ms, Ordering::SeqCst);
+        a.in_flight.fetch_sub(1, Ordering::SeqCst);
+        a.changed.notify_one();
+    }
+}
+
+/// How long a connection closed for idleness may take to say goodbye (HTTP/2 GOAWAY).
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// Serve one connection within its deadlines: closed when idle too long (before its first
+/// request or between requests), shut down gracefully when the server stops.
+async fn drive<C>(
+    conn: C,
+    activity: &Activity,
+    t: &Timeouts,
+    mut stop: watch::Receiver<bool>,
+    peer: SocketAddr,
+) -> Result<(), C::Error>
+where
+    C: GracefulConnection,
+{
+    tokio::pin!(conn);
+    let mut stopping = *stop.borrow();
+    if stopping {
+        conn.as_mut().graceful_shutdown();
+    }
+    let mut closing_since: Option<Instant> = None;
+    loop {
+        let wake = match closing_since {
+            Some(t0) => t0 + CLOSE_GRACE,
+            None => activity
+                .deadline(t)
+                .unwrap_or_else(|| Instant::now() + t.idle.max(t.first_request)),
+        };
+        tokio::select! {
+            r = conn.as_mut() => return r,
+            _ = activity.changed.notified() => {}
+            changed = stop.changed(), if !stopping => {
+                let _ = changed;
+                stopping = true;
+                conn.as_mut().graceful_shutdown();
+            }
+            _ = tokio::time::sleep_until(wake.into()) => {
+                if closing_since.is_some() {
+                    tracing::debug!(peer = %peer, "an idle connection did not close in time: dropped");
+                    return Ok(());
+                }
+                if activity.deadline(t).is_some_and(|d| d <= Instant::now()) {
+                    tracing::debug!(
+                        peer = %peer,
+                        requests = activity.served.load(Ordering::Relaxed),
+                        "closing an idle connection"
+                    );
+                    conn.as_mut().graceful_shutdown();
+                    closing_since = Some(Instant::now());
+                }
+            }
         }
     }
 }
@@ -354,16 +674,17 @@ async fn serve_connection(
     cx: Arc<Conns>,
     tcp: tokio::net::TcpStream,
     peer: SocketAddr,
-    watcher: hyper_util::server::graceful::Watcher,
+    _slot: OwnedSemaphorePermit,
 ) {
+    let metrics_state = cx.state.clone();
+    metrics_state.metrics.connection_opened();
+    let _closed = scopeguard(move || metrics_state.metrics.connection_closed());
+    let stop = cx.stop.clone();
     let state = cx.state.clone();
-    let svc = hyper::service::service_fn(move |req| {
-        let state = state.clone();
-        async move { Ok::<_, std::convert::Infallible>(state.handle(req).await) }
-    });
     let result = match &cx.acceptor {
         Some(acceptor) => {
-            let tls = match tokio::time::timeout(cx.handshake_timeout, acceptor.accept(tcp)).await {
+            let tls = match tokio::time::timeout(cx.timeouts.handshake, acceptor.accept(tcp)).await
+            {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
                     tracing::debug!(peer = %peer, error = %e, "TLS handshake failed");
@@ -374,15 +695,57 @@ async fn serve_connection(
                     return;
                 }
             };
-            let conn = cx.builder.serve_connection(TokioIo::new(tls), svc);
-            watcher.watch(conn.into_owned()).await
+            let activity = Activity::new();
+            let conn = cx
+                .builder
+                .serve_connection(TokioIo::new(tls), service(state, activity.clone()));
+            drive(conn, &activity, &cx.timeouts, stop, peer).await
         }
         None => {
-            let conn = cx.builder.serve_connection(TokioIo::new(tcp), svc);
-            watcher.watch(conn.into_owned()).await
+            let activity = Activity::new();
+            let conn = cx
+                .builder
+                .serve_connection(TokioIo::new(tcp), service(state, activity.clone()));
+            drive(conn, &activity, &cx.timeouts, stop, peer).await
         }
     };
     if let Err(e) = result {
         tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
     }
+}
+
+/// The routes, with each request counted on its connection's activity.
+fn service(
+    state: Arc<State>,
+    activity: Arc<Activity>,
+) -> impl hyper::service::Service<
+    hyper::Request<Incoming>,
+    Response = hyper::Response<Body>,
+    Error = std::convert::Infallible,
+    Future = impl std::future::Future<
+        Output = Result<hyper::Response<Body>, std::convert::Infallible>,
+    > + Send,
+> + Clone {
+    hyper::service::service_fn(move |req| {
+        let state = state.clone();
+        let busy = activity.busy();
+        async move {
+            let r = state.handle(req).await;
+            drop(busy);
+            Ok::<_, std::convert::Infallible>(r)
+        }
+    })
+}
+
+/// Runs `f` when dropped.
+fn scopeguard(f: impl FnOnce()) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
 }

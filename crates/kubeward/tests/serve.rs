@@ -72,6 +72,10 @@ impl Server {
     }
 
     fn start_with(config: &str, extra: &[&str], tls: bool) -> Server {
+        Self::start_logging(config, extra, tls, "debug")
+    }
+
+    fn start_logging(config: &str, extra: &[&str], tls: bool, rust_log: &str) -> Server {
         let dir = tempfile::tempdir().unwrap();
         if tls {
             make_cert(dir.path());
@@ -90,7 +94,7 @@ impl Server {
             .arg(dir.path().join("tls.key"))
             .args(["--no-cluster", "--cert-reload-interval", "100ms"])
             .args(extra)
-            .env("RUST_LOG", "debug")
+            .env("RUST_LOG", rust_log)
             .stdout(Stdio::null())
             .stderr(log);
         if !tls {
@@ -148,6 +152,46 @@ impl Server {
         }
     }
 
+    /// A TLS client configuration trusting the server's CA, offering `alpn`.
+    fn tls_config(&self, alpn: &[&[u8]]) -> std::sync::Arc<rustls::ClientConfig> {
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        let pem = std::fs::read(self.dir.path().join("ca.crt")).unwrap();
+        for c in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let mut cfg = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        cfg.alpn_protocols = alpn.iter().map(|a| a.to_vec()).collect();
+        std::sync::Arc::new(cfg)
+    }
+
+    /// A TLS connection with its handshake done, and nothing sent.
+    fn tls_connection(
+        &self,
+        alpn: &[&[u8]],
+    ) -> std::io::Result<rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>> {
+        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", self.port))?;
+        tcp.set_read_timeout(Some(Duration::from_secs(20)))?;
+        let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+        let mut conn = rustls::ClientConnection::new(self.tls_config(alpn), name)
+            .map_err(std::io::Error::other)?;
+        while conn.is_handshaking() {
+            conn.complete_io(&mut tcp)?;
+        }
+        Ok(rustls::StreamOwned::new(conn, tcp))
+    }
+
+    /// The server's peak resident memory so far (VmHWM), in bytes.
+    fn peak_memory(&self) -> u64 {
+        status_kb(self.pid(), "VmHWM") * 1024
+    }
+
     fn pid(&self) -> i32 {
         self.child.as_ref().unwrap().id() as i32
     }
@@ -193,6 +237,28 @@ impl Drop for Server {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
+        }
+    }
+}
+
+/// A field of /proc/PID/status, in kB.
+fn status_kb(pid: i32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Read until the peer closes the connection (end of stream or an error); how long it took.
+fn time_to_close(r: &mut impl Read) -> Duration {
+    let t = Instant::now();
+    let mut buf = [0u8; 4096];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) | Err(_) => return t.elapsed(),
+            Ok(_) => {}
         }
     }
 }
@@ -836,4 +902,215 @@ fn without_cluster_access_it_says_so_and_exits_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot configure cluster access"), "{err}");
     assert!(err.contains("--no-cluster"), "{err}");
+}
+
+/// Issue 13, D04: every state of a connection has a deadline. A TLS connection that completes
+/// its handshake and sends nothing used to stay open forever (20k of them exhausted the file
+/// descriptors). Each case runs at once on its own thread.
+#[test]
+fn idle_connections_are_closed_in_every_state() {
+    let s = Server::start(CONFIG, &["--read-timeout", "1s", "--idle-timeout", "3s"]);
+    // The soft open-file limit was raised to the hard one.
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", s.pid())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let n: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(n[0], n[1], "{line}");
+
+    std::thread::scope(|scope| {
+        let after_handshake = scope.spawn(|| {
+            let mut c = s.tls_connection(&[b"http/1.1"]).unwrap();
+            time_to_close(&mut c)
+        });
+        let h2_after_preface = scope.spawn(|| {
+            let mut c = s.tls_connection(&[b"h2"]).unwrap();
+            assert_eq!(c.conn.alpn_protocol(), Some(&b"h2"[..]));
+            c.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+                .unwrap();
+            time_to_close(&mut c)
+        });
+        let after_one_request = scope.spawn(|| {
+            let mut c = s.tls_connection(&[b"http/1.1"]).unwrap();
+            c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !got.ends_with(b"ok\n") {
+                let n = c.read(&mut buf).unwrap();
+                assert!(n > 0, "answered before closing");
+                got.extend(&buf[..n]);
+            }
+            assert!(got.starts_with(b"HTTP/1.1 200"));
+            time_to_close(&mut c)
+        });
+        let partial_client_hello = scope.spawn(|| {
+            let mut tcp = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+            tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            tcp.write_all(b"\x16\x03\x01").unwrap();
+            time_to_close(&mut tcp)
+        });
+        let silent_tcp = scope.spawn(|| {
+            let mut tcp = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+            tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            time_to_close(&mut tcp)
+        });
+        for (what, t, min, max) in [
+            (
+                "TLS, nothing sent",
+                after_handshake.join().unwrap(),
+                0.8,
+                4.0,
+            ),
+            (
+                "HTTP/2 preface, no request",
+                h2_after_preface.join().unwrap(),
+                0.8,
+                5.0,
+            ),
+            (
+                "idle after one request",
+                after_one_request.join().unwrap(),
+                2.5,
+                7.0,
+            ),
+            (
+                "partial ClientHello",
+                partial_client_hello.join().unwrap(),
+                0.8,
+                4.0,
+            ),
+            ("TCP, nothing sent", silent_tcp.join().unwrap(), 0.8, 4.0),
+        ] {
+            let secs = t.as_secs_f64();
+            assert!(
+                secs >= min && secs <= max,
+                "{what}: closed after {secs:.2}s, expected {min}..{max}s\n{}",
+                s.log()
+            );
+        }
+    });
+    assert!(s.log().contains("closing an idle connection"));
+    assert_eq!(
+        s.client().get(s.url("/healthz")).send().unwrap().status(),
+        200
+    );
+}
+
+/// Issue 13, D04: over the connection limit a new connection is closed at once (not left
+/// hanging), and the server serves again as soon as connections go.
+#[test]
+fn connection_limit_closes_new_connections_and_recovers() {
+    let s = Server::start(CONFIG, &["--read-timeout", "8s", "--max-connections", "6"]);
+    // The readiness probes' connections are gone.
+    std::thread::sleep(Duration::from_millis(300));
+    let held: Vec<_> = (0..6)
+        .map(|_| s.tls_connection(&[b"http/1.1"]).unwrap())
+        .collect();
+    let t = Instant::now();
+    let refused = s.tls_connection(&[b"http/1.1"]);
+    assert!(refused.is_err(), "a seventh connection is not served");
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Ok(r) = s.client().get(s.url("/healthz")).send() {
+            assert_eq!(r.status(), 200);
+            break;
+        }
+        assert!(Instant::now() < deadline, "served again:\n{}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let m = s
+        .client()
+        .get(s.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let refused: u64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("kubeward_connections_refused_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(refused >= 1, "{m}");
+    assert!(s.log().contains("connection limit reached"));
+    assert_eq!(
+        s.admit(&review("CREATE", Some(restricted_pod("a")), None))["allowed"],
+        true
+    );
+}
+
+/// The Pod of `../shared/hostile-inputs/D11-webhook-memory-amplification/args-350k-1.4MiB.json`
+/// with `n` one-character args, as the same bytes (the campaign's file is `n = 350_000`).
+fn args_review(n: usize) -> Vec<u8> {
+    let mut s = String::from(
+        r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"ae398f52-5483-4852-9284-2de9f4a7eb95","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"namespace":"default","operation":"CREATE","name":"priv","userInfo":{"username":"alice","groups":["system:authenticated"]},"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"priv","namespace":"default"},"spec":{"containers":[{"name":"c","image":"nginx:1.27","securityContext":{},"args":["#,
+    );
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str("\"a\"");
+    }
+    s.push_str("]}]}}}}");
+    s.into_bytes()
+}
+
+fn post_raw(client: &reqwest::blocking::Client, url: &str, body: Vec<u8>) -> (u16, Value) {
+    let r = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}
+
+/// Issue 13, D03: evaluations run off the I/O threads, so /healthz answers at once while
+/// several long evaluations are in flight (one I/O thread, as on a one-core pod).
+#[test]
+fn health_answers_while_evaluations_run() {
+    let s = Server::start(CONFIG, &["--threads", "1", "--max-evaluations", "2"]);
+    let body = args_review(700_000);
+    let client = s.client();
+    let url = s.url("/validate");
+    let t = Instant::now();
+    let posts: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, url, body) = (client.clone(), url.clone(), body.clone());
+            std::thread::spawn(move || {
+                let t = Instant::now();
+                let (status, v) = post_raw(&client, &url, body);
+                (status, v, t.elapsed())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut slowest = Duration::ZERO;
+    let mut probes = 0;
+    while !posts.iter().all(|p| p.is_finished()) {
+        let t = Instant::now();
+        assert_eq!(client.get(s.url("/healthz")).send().unwrap().status(), 200);
+        slowest = slowest.max(t.elapsed());
+        probes += 1;
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let busy = t.elapsed();
+    for p in posts {
+        let (status, v, _) = p.join().unwrap();
+        assert_eq!(status, 200, "{v}");
+        assert!(v["response"]["uid"].is_string(), "{v}");
+    }
+    eprintln!("{probes} probes, slowest {slowest:?}, evaluations for {busy:?}");
+    assert!(
+        probes >= 3,
+        "evaluations ran long enough to probe: {busy:?}"
+    );
+    assert!(
+        slowest < Duration::from_millis(500),
+        "healthz took {slowest:?} while evaluations ran for {busy:?}"
+    );
 }
