@@ -10,7 +10,7 @@ use kubeward_audit::{analyse_text, Analyzer, Collect, Options};
 /// An exec event (a finding) or a quiet one, by number; long enough that a few thousand make
 /// a log of several hundred kB.
 fn event(n: usize) -> String {
-    if n % 7 == 0 {
+    if n.is_multiple_of(7) {
         format!(
             r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"x-{n}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/prod/pods/web-{n}/exec?command=sh\u0026stdin=true","verb":"create","user":{{"username":"alice","groups":["dev","system:authenticated"]}},"sourceIPs":["10.0.0.7"],"userAgent":"kubectl/v1.20.2","objectRef":{{"resource":"pods","namespace":"prod","name":"web-{n}","apiVersion":"v1","subresource":"exec"}},"responseStatus":{{"metadata":{{}},"code":101}},"requestReceivedTimestamp":"2026-11-23T15:25:01.158585Z","stageTimestamp":"2026-11-23T15:25:01.169856Z"}}"#
         )

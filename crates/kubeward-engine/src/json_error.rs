@@ -153,7 +153,7 @@ mod tests {
                 "invalid type: a string, expected i64",
             ),
             (
-                format!(r#"{{"s": 739184625501}}"#),
+                r#"{"s": 739184625501}"#.to_string(),
                 "invalid type: an integer, expected a string",
             ),
             (

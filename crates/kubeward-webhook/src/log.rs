@@ -89,3 +89,8 @@ pub fn decision(req: &Request<'_>, o: &Outcome, seconds: f64) {
         line!(debug);
     }
 }
+
+/// A warning from outside the webhook crate (the binary's start-up), in the same log.
+pub fn warn(message: &str) {
+    tracing::warn!("{message}");
+}

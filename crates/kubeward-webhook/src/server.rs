@@ -11,9 +11,8 @@
 //! start), so that the process keeps descriptors for its own use; over the cap, a new
 //! connection is closed at once.
 //!
-//! Evaluations never run on the I/O threads: they run on tokio's blocking pool behind a
-//! semaphore ([`Limits::max_evaluations`]), so `/healthz` and `/readyz` answer while they
-//! run. Request bodies are held against a byte budget ([`Limits::body_budget`]); with the
+//! Evaluations never run on the I/O threads: they run on a fixed set of threads
+//! ([`Limits::max_evaluations`]), so `/healthz` and `/readyz` answer while they run. Request bodies are held against a byte budget ([`Limits::body_budget`]); with the
 //! evaluation bound that caps the memory requests can take (docs/serve.md, "Memory").
 
 use std::net::SocketAddr;
@@ -69,6 +68,9 @@ pub struct ServeOptions {
     pub max_evaluations: usize,
     /// Bytes of request bodies held at once (0: [`DEFAULT_BODY_BUDGET`]).
     pub body_budget: usize,
+    /// JSON values (object and oldObject) a request may have to be evaluated (0:
+    /// [`crate::policy::DEFAULT_MAX_VALUES`]).
+    pub max_object_values: usize,
     /// After SIGTERM: keep serving (with /readyz failing) this long, so endpoints are updated.
     pub shutdown_delay: Duration,
     /// Then wait at most this long for in-flight requests.
@@ -82,9 +84,9 @@ pub struct ServeOptions {
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Evaluations at once unless `--max-evaluations` says otherwise (docs/serve.md, "Memory").
 pub const DEFAULT_MAX_EVALUATIONS: usize = 2;
-/// Bytes of request bodies held at once unless `--body-budget` says otherwise: four bodies of
-/// the largest size.
-pub const DEFAULT_BODY_BUDGET: usize = 4 * MAX_BODY;
+/// Bytes of request bodies held at once unless `--body-budget` says otherwise: three bodies of
+/// the largest size (one for each evaluation, one being read); thousands of usual ones.
+pub const DEFAULT_BODY_BUDGET: usize = 3 * MAX_BODY;
 /// File descriptors never given to connections: the listener, standard streams, certificate
 /// reloads, the namespace watch, the runtime's own.
 const FD_RESERVE: usize = 64;
@@ -95,6 +97,7 @@ pub struct Limits {
     pub max_connections: usize,
     pub max_evaluations: usize,
     pub body_budget: usize,
+    pub max_object_values: usize,
 }
 
 impl Limits {
@@ -114,6 +117,7 @@ impl Limits {
             max_evaluations: or(opts.max_evaluations, DEFAULT_MAX_EVALUATIONS),
             // At least one body of the largest size, or nothing large could be read.
             body_budget: or(opts.body_budget, DEFAULT_BODY_BUDGET).max(MAX_BODY),
+            max_object_values: or(opts.max_object_values, crate::policy::DEFAULT_MAX_VALUES),
         }
     }
 }
@@ -139,7 +143,7 @@ fn raise_open_file_limit() -> Option<u64> {
             }
         }
     }
-    Some(r.rlim_cur as u64)
+    Some(r.rlim_cur)
 }
 
 struct State {
@@ -151,6 +155,7 @@ struct State {
     evaluations: Arc<Semaphore>,
     /// One permit per byte of request body held.
     bodies: Arc<Semaphore>,
+    pool: Pool,
 }
 
 type Body = Full<Bytes>;
@@ -249,8 +254,12 @@ impl State {
                 )
             }
         };
-        let body = Limited::new(req.into_body(), MAX_BODY);
-        let body = match tokio::time::timeout(self.read_timeout, body.collect()).await {
+        let body = match tokio::time::timeout(
+            self.read_timeout,
+            read_body(req.into_body(), declared.unwrap_or(0) as usize),
+        )
+        .await
+        {
             Err(_) => {
                 return self.reject(
                     StatusCode::REQUEST_TIMEOUT,
@@ -269,7 +278,7 @@ impl State {
                     format!("cannot read the request body: {e}"),
                 )
             }
-            Ok(Ok(b)) => b.to_bytes(),
+            Ok(Ok(b)) => b,
         };
         let slot =
             match tokio::time::timeout(self.read_timeout, self.evaluations.clone().acquire_owned())
@@ -288,12 +297,12 @@ impl State {
             };
         // Off the I/O threads: an evaluation may take a while, health checks may not wait.
         let state = self.clone();
-        let evaluated = tokio::task::spawn_blocking(move || {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.pool.run(Box::new(move || {
             let _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit) = (slot, held);
-            state.evaluate(&body)
-        })
-        .await;
-        match evaluated {
+            let _ = tx.send(state.evaluate(&body));
+        }));
+        match rx.await {
             Ok(Ok(out)) => {
                 let mut r = hyper::Response::new(Full::new(Bytes::from(out)));
                 r.headers_mut().insert(
@@ -303,8 +312,8 @@ impl State {
                 r
             }
             Ok(Err((code, message))) => self.reject(code, message),
-            Err(e) => {
-                tracing::error!(error = %e, "the evaluation task failed");
+            Err(_) => {
+                tracing::error!("the evaluation task failed");
                 self.reject(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal error".to_string(),
@@ -334,6 +343,65 @@ impl State {
             .record(request.operation, request.dry_run, &outcome, seconds);
         crate::log::decision(&request, &outcome, seconds);
         Ok(out)
+    }
+}
+
+/// Read a body of at most [`MAX_BODY`] bytes into one buffer, sized by the declared length:
+/// no second copy of a large body.
+async fn read_body(
+    body: Incoming,
+    declared: usize,
+) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+    let mut body = Limited::new(body, MAX_BODY);
+    let mut out = Vec::with_capacity(declared.min(MAX_BODY));
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out)
+}
+
+/// A job for the evaluation threads.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of threads for evaluations. Fixed, not tokio's blocking pool: each thread's
+/// allocator keeps the memory it freed for its next evaluation, so the memory evaluations
+/// hold, in use or cached, is bounded by the number of threads.
+struct Pool {
+    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
+}
+
+impl Pool {
+    fn new(threads: usize) -> Result<Pool> {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..threads.max(1) {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("kubeward-eval-{i}"))
+                .spawn(move || loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                })
+                .context("cannot start the evaluation threads")?;
+        }
+        Ok(Pool {
+            jobs: std::sync::Mutex::new(tx),
+        })
+    }
+
+    /// Queue `job`; callers hold an evaluation slot, so a thread is free for it.
+    fn run(&self, job: Job) {
+        if let Ok(tx) = self.jobs.lock() {
+            let _ = tx.send(job);
+        }
     }
 }
 
@@ -392,12 +460,13 @@ pub async fn serve(opts: ServeOptions, stop: impl std::future::Future<Output = (
     };
     let ns = namespaces(&opts.namespaces, &opts.config).await?;
     let state = Arc::new(State {
-        decider: Decider::new(opts.config, ns),
+        decider: Decider::new(opts.config, ns).with_max_values(limits.max_object_values),
         metrics: Metrics::new(),
         read_timeout: opts.read_timeout,
         stopping: AtomicBool::new(false),
         evaluations: Arc::new(Semaphore::new(limits.max_evaluations)),
         bodies: Arc::new(Semaphore::new(limits.body_budget)),
+        pool: Pool::new(limits.max_evaluations)?,
     });
     let listener = TcpListener::bind(opts.listen)
         .await
@@ -410,6 +479,7 @@ pub async fn serve(opts: ServeOptions, stop: impl std::future::Future<Output = (
         max_connections = limits.max_connections,
         max_evaluations = limits.max_evaluations,
         body_budget = limits.body_budget,
+        max_object_values = limits.max_object_values,
         "kubeward serve listening"
     );
 

@@ -604,3 +604,18 @@ fn generated_certificates_load_and_mismatched_pairs_do_not() {
         .unwrap();
     assert_eq!(pem, a.ca_cert.as_bytes());
 }
+
+#[test]
+fn values_are_counted_without_parsing() {
+    use crate::policy::count_values;
+    assert_eq!(count_values("[]", 100), 1);
+    assert_eq!(
+        count_values(r#"{"a":1,"b":[true,null,-1.5e3,"x\"y"]}"#, 100),
+        9
+    );
+    assert_eq!(count_values(r#"{"a" : "b" , "c":{ }}"#, 100), 5);
+    // Stops a little over the limit.
+    let big = format!("[{}]", vec!["1"; 10_000].join(","));
+    assert_eq!(count_values(&big, 100_000), 10_001);
+    assert!(count_values(&big, 50) <= 52);
+}

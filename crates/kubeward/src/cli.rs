@@ -324,7 +324,7 @@ pub struct ServeArgs {
     pub max_evaluations: usize,
 
     /// Bytes of request bodies held at once (at least 3 MiB); more requests wait (at most the
-    /// read timeout, then 503) [default: 12 MiB].
+    /// read timeout, then 503) [default: 9 MiB].
     #[arg(
         long,
         default_value_t = 0,
@@ -332,6 +332,11 @@ pub struct ServeArgs {
         value_name = "BYTES"
     )]
     pub body_budget: usize,
+
+    /// Most JSON values (object and oldObject together) a request may have to be evaluated;
+    /// a larger one is answered by onError [default: 50000] (docs/serve.md, "Memory").
+    #[arg(long, default_value_t = 0, hide_default_value = true, value_name = "N")]
+    pub max_object_values: usize,
 
     /// After SIGTERM, keep serving this long with /readyz failing (lets endpoints update).
     #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]

@@ -1073,7 +1073,18 @@ fn post_raw(client: &reqwest::blocking::Client, url: &str, body: Vec<u8>) -> (u1
 /// several long evaluations are in flight (one I/O thread, as on a one-core pod).
 #[test]
 fn health_answers_while_evaluations_run() {
-    let s = Server::start(CONFIG, &["--threads", "1", "--max-evaluations", "2"]);
+    // Long evaluations: 700,000 values, allowed past the (memory) value budget for this test.
+    let s = Server::start(
+        CONFIG,
+        &[
+            "--threads",
+            "1",
+            "--max-evaluations",
+            "2",
+            "--max-object-values",
+            "1000000",
+        ],
+    );
     let body = args_review(700_000);
     let client = s.client();
     let url = s.url("/validate");
@@ -1113,4 +1124,119 @@ fn health_answers_while_evaluations_run() {
         slowest < Duration::from_millis(500),
         "healthz took {slowest:?} while evaluations ran for {busy:?}"
     );
+}
+
+/// Issue 13, D11: the server's peak memory stays well under deploy/'s 128Mi limit whatever
+/// valid requests under 3 MiB it gets. Before: the campaign's 350,000-arg Pod (1.4 MB) took the
+/// server from 20 MB to 227 MB, eight concurrent 3 MiB ones to 888 MB.
+#[test]
+fn memory_stays_bounded_under_hostile_objects() {
+    let s = Server::start_logging(CONFIG, &[], true, "info");
+    let client = s.client();
+    let url = s.url("/validate");
+    let start = s.peak_memory();
+
+    // The campaign's request: over the value budget, answered by onError (deny).
+    let (status, v) = post_raw(&client, &url, args_review(350_000));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["response"]["allowed"], false, "{v}");
+    let message = v["response"]["status"]["message"].as_str().unwrap();
+    assert!(message.contains("too large to evaluate"), "{message}");
+    eprintln!("after one 350k: {} MiB", s.peak_memory() >> 20);
+
+    // Eight 3 MiB ones at once, then eight at the value budget at once (evaluated).
+    let burst = |body: Vec<u8>| {
+        let posts: Vec<_> = (0..8)
+            .map(|_| {
+                let (client, url, body) = (client.clone(), url.clone(), body.clone());
+                std::thread::spawn(move || post_raw(&client, &url, body))
+            })
+            .collect();
+        posts
+            .into_iter()
+            .map(|p| p.join().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let big = args_review(786_000);
+    assert!(big.len() <= 3 << 20);
+    for (status, v) in burst(big) {
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["response"]["allowed"], false);
+    }
+    eprintln!("after 8 x 3 MiB: {} MiB", s.peak_memory() >> 20);
+    for (status, v) in burst(args_review(49_900)) {
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["response"]["allowed"], true, "{v}");
+    }
+    let peak = s.peak_memory();
+    eprintln!(
+        "VmHWM {} MiB at start, {} MiB after",
+        start >> 20,
+        peak >> 20
+    );
+    assert!(peak < 110 << 20, "peak {} MiB", peak >> 20);
+    assert_eq!(
+        s.client().get(s.url("/healthz")).send().unwrap().status(),
+        200
+    );
+}
+
+/// Issue 13, logs: one compact line per logged decision, bounded whatever the request, with no
+/// value from the object; denials and errors at info (errors at warn), allowed requests at
+/// debug only. (The campaign's soak wrote 212 MB in 10 minutes at info.)
+#[test]
+fn decision_log_lines_are_compact_and_carry_no_object_content() {
+    let s = Server::start_logging(CONFIG, &[], true, "info");
+    const SECRET: &str = "wtEnv-Qa1Ws2Ed3";
+    // Allowed: clean, and with warnings and audit annotations. Not logged at info.
+    s.admit(&review("CREATE", Some(restricted_pod("team-a")), None));
+    let r = s.admit(&review("CREATE", Some(baseline_pod("team-a")), None));
+    assert!(r["warnings"].is_array());
+    // Denied: a huge name, 200 privileged containers, a credential in an env value.
+    let mut p = privileged_pod("team-a");
+    p["metadata"]["name"] = json!("n".repeat(20_000));
+    let c = p["spec"]["containers"][0].clone();
+    p["spec"]["containers"] = Value::Array(
+        (0..200)
+            .map(|i| {
+                let mut c = c.clone();
+                c["name"] = json!(format!("c{i}"));
+                c["env"] = json!([{"name": "DB_PASSWORD", "value": SECRET}]);
+                c["args"] = json!([SECRET]);
+                c
+            })
+            .collect(),
+    );
+    let r = s.admit(&review("CREATE", Some(p), None));
+    assert_eq!(r["allowed"], false);
+    // Not evaluated (onError: deny).
+    let mut body = review("CREATE", Some(privileged_pod("team-a")), None);
+    body["request"]["object"] = Value::Null;
+    assert_eq!(s.admit(&body)["allowed"], false);
+
+    std::thread::sleep(Duration::from_millis(200));
+    let log = s.log();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("\"message\":\"admission\""))
+        .collect();
+    assert_eq!(lines.len(), 2, "only the denial and the error:\n{log}");
+    for line in &lines {
+        assert!(line.len() <= 2048, "{} bytes: {line}", line.len());
+        assert!(!line.contains(SECRET), "{line}");
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert!(v["fields"]["uid"].is_string(), "{line}");
+    }
+    let denial: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(denial["level"], "INFO");
+    assert_eq!(denial["fields"]["allowed"], false);
+    let violations = denial["fields"]["violations"].as_str().unwrap();
+    assert!(violations.starts_with("KW101:enforce,"), "{violations}");
+    assert!(violations.len() < 400, "{violations}");
+    assert!(denial["fields"]["name"].as_str().unwrap().ends_with("..."));
+    let error: Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(error["level"], "WARN");
+    assert_eq!(error["fields"]["path"], "error");
+    assert_eq!(error["fields"]["errors"], 1);
+    assert!(!log.contains(SECRET));
 }
