@@ -1240,3 +1240,60 @@ fn decision_log_lines_are_compact_and_carry_no_object_content() {
     assert_eq!(error["fields"]["errors"], 1);
     assert!(!log.contains(SECRET));
 }
+
+/// Issue 13, D02, webhook side: credential-looking values seeded in the object (a string
+/// where a mapping is expected, an integer where a string is, a string env value, values of
+/// the wrong type in the envelope) appear in no part of the answer and nowhere in the server's
+/// log (at debug, everything logged). The shape-check messages that become warnings come from
+/// kubeward-model, fixed on main by the lead: enable this test once that is merged.
+#[test]
+#[ignore = "needs the value-free shape-check messages of kubeward-model (issue 13, D02, on main)"]
+fn no_answer_or_log_line_repeats_a_value_of_the_object() {
+    const SEEDS: [&str; 3] = ["wtEnv-Qa1Ws2Ed3", "739184625501", "envPw-Jk8Df2Gs6Lq0"];
+    let s = Server::start(CONFIG, &[]);
+    let mut p = privileged_pod("team-a");
+    p["spec"]["containers"][0]["env"] = json!([
+        {"name": "DB_PASSWORD", "value": "envPw-Jk8Df2Gs6Lq0"},
+        {"name": "PIN_PASSWORD", "value": 739184625501u64},
+        "API_PASSWORD=wtEnv-Qa1Ws2Ed3",
+        {"name": "X", "value": ["wtEnv-Qa1Ws2Ed3"]},
+        {"name": "Y", "valueFrom": "wtEnv-Qa1Ws2Ed3"}
+    ]);
+    p["spec"]["containers"][0]["args"] = json!({"wtEnv-Qa1Ws2Ed3": 739184625501u64});
+    p["spec"]["hostNetwork"] = json!("wtEnv-Qa1Ws2Ed3");
+    let mut answers = Vec::new();
+    for ns in ["team-a", "everything"] {
+        let mut p = p.clone();
+        p["metadata"]["namespace"] = json!(ns);
+        answers.push(s.admit(&review("CREATE", Some(p.clone()), None)));
+        let d = deployment(ns, p);
+        answers.push(s.admit(&review("CREATE", Some(d), None)));
+    }
+    // The envelope: values of the wrong type.
+    let c = s.client();
+    for bad in [
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": 739184625501u64, "operation": "CREATE"}}),
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": "x", "operation": "CREATE", "dryRun": "wtEnv-Qa1Ws2Ed3"}}),
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": "x", "operation": "CREATE", "userInfo": {"groups": "wtEnv-Qa1Ws2Ed3"}}}),
+    ] {
+        let r = c.post(s.url("/validate")).json(&bad).send().unwrap();
+        assert_eq!(r.status(), 400);
+        answers.push(json!(r.text().unwrap()));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let log = s.log();
+    for seed in SEEDS {
+        for a in &answers {
+            assert!(!a.to_string().contains(seed), "{seed} in an answer: {a}");
+        }
+        let leaked: Vec<&str> = log.lines().filter(|l| l.contains(seed)).collect();
+        assert!(
+            leaked.is_empty(),
+            "{seed} in the log:\n{}",
+            leaked.join("\n")
+        );
+    }
+}
