@@ -386,7 +386,11 @@ impl Pool {
                         Err(_) => return,
                     };
                     match job {
-                        Ok(job) => job(),
+                        // A job answers through its channel; a panic drops that, and the
+                        // request gets 500. The thread stays for the next one.
+                        Ok(job) => {
+                            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+                        }
                         Err(_) => return,
                     }
                 })

@@ -619,3 +619,21 @@ fn values_are_counted_without_parsing() {
     assert_eq!(count_values(&big, 100_000), 10_001);
     assert!(count_values(&big, 50) <= 52);
 }
+
+#[test]
+fn envelope_errors_name_the_type_never_the_value() {
+    for (body, want) in [
+        (
+            r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":739184625501,"operation":"CREATE"}}"#,
+            "invalid type: an integer, expected a string",
+        ),
+        (
+            r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","operation":"CREATE","dryRun":"wtEnv-Qa1Ws2Ed3"}}"#,
+            "invalid type: a string, expected a boolean",
+        ),
+    ] {
+        let e = decode(body.as_bytes()).unwrap_err().0;
+        assert!(e.contains(want), "{e}");
+        assert!(!e.contains("739184625501") && !e.contains("wtEnv"), "{e}");
+    }
+}
