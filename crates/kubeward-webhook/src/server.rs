@@ -8,8 +8,9 @@
 //! the handshake timeout; then its first request header must arrive within the read timeout;
 //! between requests it may stay idle for the idle timeout; a body must arrive within the read
 //! timeout. Connections are capped below the open-file limit (raised to its hard limit at
-//! start), so that the process keeps descriptors for its own use; over the cap, a new
-//! connection is closed at once.
+//! start), so that the process keeps descriptors for its own use; at the cap, a new
+//! connection takes the place of the connection idle the longest, or, when every connection
+//! has a request in progress, is closed at once.
 //!
 //! Evaluations never run on the I/O threads: they run on a fixed set of threads
 //! ([`Limits::max_evaluations`]), so `/healthz` and `/readyz` answer while they run. Request bodies are held against a byte budget ([`Limits::body_budget`]); with the
@@ -511,6 +512,9 @@ pub async fn serve(opts: ServeOptions, stop: impl std::future::Future<Output = (
             idle: opts.idle_timeout,
         },
         slots: Arc::new(Semaphore::new(limits.max_connections)),
+        live: std::sync::Mutex::new(std::collections::HashMap::new()),
+        next_id: AtomicU64::new(0),
+        waiting: AtomicUsize::new(0),
         stop: stop_rx,
     });
     let mut acceptor_state = AcceptLog::default();
@@ -559,6 +563,12 @@ struct Conns {
     timeouts: Timeouts,
     /// One permit per open connection.
     slots: Arc<Semaphore>,
+    /// Connections past their handshake, to find an idle one to close when all slots are
+    /// taken.
+    live: std::sync::Mutex<std::collections::HashMap<u64, Arc<Activity>>>,
+    next_id: AtomicU64,
+    /// New connections waiting for the slot of an idle one being closed.
+    waiting: AtomicUsize,
     /// Becomes `true` at shutdown.
     stop: watch::Receiver<bool>,
 }
@@ -605,13 +615,34 @@ async fn accept_until(
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
                     log.backoff = Duration::ZERO;
+                    let _ = tcp.set_nodelay(true);
                     match cx.slots.clone().try_acquire_owned() {
                         Ok(slot) => {
-                            let _ = tcp.set_nodelay(true);
                             tokio::spawn(serve_connection(cx.clone(), tcp, peer, slot));
                         }
+                        // All slots taken: the connection idle the longest makes room (a
+                        // health probe must not lose to a crowd of idle connections) ...
+                        Err(_) if cx.waiting.load(Ordering::SeqCst) < FD_RESERVE / 2
+                            && cx.evict_idle() =>
+                        {
+                            cx.waiting.fetch_add(1, Ordering::SeqCst);
+                            let cx = cx.clone();
+                            tokio::spawn(async move {
+                                let slot = tokio::time::timeout(
+                                    CLOSE_GRACE * 2,
+                                    cx.slots.clone().acquire_owned(),
+                                )
+                                .await;
+                                cx.waiting.fetch_sub(1, Ordering::SeqCst);
+                                match slot {
+                                    Ok(Ok(slot)) => serve_connection(cx, tcp, peer, slot).await,
+                                    _ => cx.state.metrics.connection_refused(),
+                                }
+                            });
+                        }
+                        // ... and when every connection is busy, a new one is closed at once:
+                        // the client sees the connection end, not a hang.
                         Err(_) => {
-                            // Closed at once: the client sees the connection end, not a hang.
                             drop(tcp);
                             cx.state.metrics.connection_refused();
                             log.warn("connection limit reached: closed a new connection", None);
@@ -630,6 +661,44 @@ async fn accept_until(
     }
 }
 
+impl Conns {
+    /// Ask the connection idle the longest (no request in progress) to close; whether there
+    /// was one.
+    fn evict_idle(&self) -> bool {
+        let Ok(live) = self.live.lock() else {
+            return false;
+        };
+        let victim = live
+            .values()
+            .filter(|a| {
+                a.in_flight.load(Ordering::SeqCst) == 0 && !a.evicted.load(Ordering::SeqCst)
+            })
+            .min_by_key(|a| a.idle_since_instant());
+        match victim {
+            Some(a) => {
+                a.evicted.store(true, Ordering::SeqCst);
+                a.changed.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Register a connection past its handshake; it is forgotten when the guard drops.
+    fn register(self: &Arc<Self>, activity: &Arc<Activity>) -> impl Drop {
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut live) = self.live.lock() {
+            live.insert(id, activity.clone());
+        }
+        let me = self.clone();
+        scopeguard(move || {
+            if let Ok(mut live) = me.live.lock() {
+                live.remove(&id);
+            }
+        })
+    }
+}
+
 /// What a connection is doing, for its deadlines: requests in progress, when the last one
 /// ended.
 struct Activity {
@@ -638,6 +707,8 @@ struct Activity {
     served: AtomicU64,
     /// Milliseconds from `start` to the end of the last request.
     idle_since: AtomicU64,
+    /// Asked to close to make room for a new connection.
+    evicted: AtomicBool,
     changed: Notify,
 }
 
@@ -651,8 +722,13 @@ impl Activity {
             in_flight: AtomicUsize::new(0),
             served: AtomicU64::new(0),
             idle_since: AtomicU64::new(0),
+            evicted: AtomicBool::new(false),
             changed: Notify::new(),
         })
+    }
+
+    fn idle_since_instant(&self) -> Instant {
+        self.start + Duration::from_millis(self.idle_since.load(Ordering::SeqCst))
     }
 
     fn busy(self: &Arc<Self>) -> Busy {
@@ -666,7 +742,10 @@ impl Activity {
         if self.in_flight.load(Ordering::SeqCst) > 0 {
             return None;
         }
-        let since = self.start + Duration::from_millis(self.idle_since.load(Ordering::SeqCst));
+        if self.evicted.load(Ordering::SeqCst) {
+            return Some(self.start);
+        }
+        let since = self.idle_since_instant();
         Some(
             since
                 + if self.served.load(Ordering::SeqCst) == 0 {
@@ -719,7 +798,16 @@ where
         };
         tokio::select! {
             r = conn.as_mut() => return r,
-            _ = activity.changed.notified() => {}
+            _ = activity.changed.notified() => {
+                if closing_since.is_none()
+                    && activity.evicted.load(Ordering::SeqCst)
+                    && activity.in_flight.load(Ordering::SeqCst) == 0
+                {
+                    tracing::debug!(peer = %peer, "closing an idle connection to make room");
+                    conn.as_mut().graceful_shutdown();
+                    closing_since = Some(Instant::now());
+                }
+            }
             changed = stop.changed(), if !stopping => {
                 let _ = changed;
                 stopping = true;
@@ -770,6 +858,7 @@ async fn serve_connection(
                 }
             };
             let activity = Activity::new();
+            let _registered = cx.register(&activity);
             let conn = cx
                 .builder
                 .serve_connection(TokioIo::new(tls), service(state, activity.clone()));
@@ -777,6 +866,7 @@ async fn serve_connection(
         }
         None => {
             let activity = Activity::new();
+            let _registered = cx.register(&activity);
             let conn = cx
                 .builder
                 .serve_connection(TokioIo::new(tcp), service(state, activity.clone()));

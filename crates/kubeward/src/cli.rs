@@ -313,8 +313,9 @@ pub struct ServeArgs {
     #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
     pub idle_timeout: std::time::Duration,
 
-    /// Connections served at once; more are closed at once. Always kept below the open-file
-    /// limit (raised to its hard limit at start) [default: 1024].
+    /// Connections served at once; at the limit a new one replaces the one idle the longest,
+    /// or is closed at once when all are busy. Always kept below the open-file limit (raised
+    /// to its hard limit at start) [default: 1024].
     #[arg(long, default_value_t = 0, hide_default_value = true, value_name = "N")]
     pub max_connections: usize,
 

@@ -998,27 +998,74 @@ fn idle_connections_are_closed_in_every_state() {
     );
 }
 
-/// Issue 13, D04: over the connection limit a new connection is closed at once (not left
-/// hanging), and the server serves again as soon as connections go.
+/// Issue 13, D04: at the connection limit, a new connection takes the place of an idle one
+/// (a health probe is not locked out by a crowd of idle connections); when every connection
+/// has a request in progress, a new one is closed at once (not left hanging), and the server
+/// serves again as soon as connections go.
 #[test]
 fn connection_limit_closes_new_connections_and_recovers() {
     let s = Server::start(CONFIG, &["--read-timeout", "8s", "--max-connections", "6"]);
     // The readiness probes' connections are gone.
     std::thread::sleep(Duration::from_millis(300));
-    let held: Vec<_> = (0..6)
+    let healthz = |s: &Server| {
+        let t = Instant::now();
+        let r = s.client().get(s.url("/healthz")).send();
+        (r.map(|r| r.status().as_u16()).ok(), t.elapsed())
+    };
+
+    // Six idle connections fill the slots: a probe still gets through, quickly.
+    let mut idle: Vec<_> = (0..6)
         .map(|_| s.tls_connection(&[b"http/1.1"]).unwrap())
         .collect();
+    let (status, took) = healthz(&s);
+    assert_eq!(status, Some(200), "{}", s.log());
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    let mut closed = 0;
+    for c in idle.iter_mut() {
+        c.sock
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let mut b = [0u8; 16];
+        let gone = loop {
+            match c.read(&mut b) {
+                Ok(0) => break true,
+                Ok(_) => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    break false
+                }
+                Err(_) => break true,
+            }
+        };
+        closed += usize::from(gone);
+    }
+    assert!(closed >= 1, "an idle connection made room");
+    assert!(s.log().contains("closing an idle connection to make room"));
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(300));
+
+    // Six connections each with a request in progress (bodies that do not come).
+    let busy: Vec<_> = (0..6)
+        .map(|_| {
+            let mut c = s.tls_connection(&[b"http/1.1"]).unwrap();
+            c.write_all(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+                .unwrap();
+            c.flush().unwrap();
+            c
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
     let t = Instant::now();
     let refused = s.tls_connection(&[b"http/1.1"]);
     assert!(refused.is_err(), "a seventh connection is not served");
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
-    drop(held);
+    drop(busy);
     let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        if let Ok(r) = s.client().get(s.url("/healthz")).send() {
-            assert_eq!(r.status(), 200);
-            break;
-        }
+    while healthz(&s).0 != Some(200) {
         assert!(Instant::now() < deadline, "served again:\n{}", s.log());
         std::thread::sleep(Duration::from_millis(50));
     }
