@@ -4,7 +4,8 @@
 //! A line names the request (uid, operation, kind, namespace, name, subresource, user: from
 //! the AdmissionReview's envelope, each cut to [`MAX_FIELD`] characters), the decision, the
 //! levels, the violations as `control:mode` (each pair once, at most [`MAX_VIOLATIONS`], then
-//! `+N`), the number of errors with the first one cut to [`MAX_FIELD`], and the time taken.
+//! `+N`), the number of errors with the first one up to its first quoted part and cut to
+//! [`MAX_FIELD`], and the time taken.
 //! Never a field value of the object: its content goes to the API server (warnings, audit
 //! annotations), not to the log.
 //!
@@ -27,6 +28,13 @@ pub fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
         None => std::borrow::Cow::Borrowed(s),
         Some((at, _)) => std::borrow::Cow::Owned(format!("{}...", &s[..at])),
     }
+}
+
+/// An error message up to its first quoted part (`"..."`, `` `...` ``, `(...)`): messages
+/// of the engine may quote a scalar of the object (issue 13, D02), the log never does.
+pub fn unquoted(message: &str) -> &str {
+    let end = message.find(['"', '`', '(']).unwrap_or(message.len());
+    message[..end].trim_end()
 }
 
 /// `KW101:enforce,KW101:warn,+3`: each pair once, in order of first appearance.
@@ -75,7 +83,7 @@ pub fn decision(req: &Request<'_>, o: &Outcome, seconds: f64) {
                 audit = o.levels.map(|l| l.audit.as_str()).unwrap_or(""),
                 violations = %violations(o),
                 errors = o.errors.len(),
-                error = %o.errors.first().map(|e| clip(e, MAX_FIELD)).unwrap_or_default(),
+                error = %o.errors.first().map(|e| clip(unquoted(e), MAX_FIELD)).unwrap_or_default(),
                 micros = (seconds * 1e6) as u64,
                 "admission"
             )

@@ -637,3 +637,16 @@ fn envelope_errors_name_the_type_never_the_value() {
         assert!(!e.contains("739184625501") && !e.contains("wtEnv"), "{e}");
     }
 }
+
+#[test]
+fn logged_errors_stop_before_any_quoted_part() {
+    use crate::log::unquoted;
+    assert_eq!(
+        unquoted(
+            r#"spec.containers[0].env[1].value: expected a string, found an integer ("739184625501")"#
+        ),
+        "spec.containers[0].env[1].value: expected a string, found an integer"
+    );
+    assert_eq!(unquoted("duplicate key `x`"), "duplicate key");
+    assert_eq!(unquoted("no quotes"), "no quotes");
+}
