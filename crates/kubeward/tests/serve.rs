@@ -1291,8 +1291,9 @@ fn decision_log_lines_are_compact_and_carry_no_object_content() {
 /// Issue 13, D02, webhook side: credential-looking values seeded in the object (a string
 /// where a mapping is expected, an integer where a string is, a string env value, values of
 /// the wrong type in the envelope) appear in no part of the answer and nowhere in the server's
-/// log (at debug, everything logged). The shape-check messages that become warnings come from
-/// kubeward-model, fixed on main by the lead: enable this test once that is merged.
+/// log (at debug, everything logged). The log part passes today; the shape-check messages
+/// that become warnings come from kubeward-model, fixed on main by the lead: enable this test
+/// once that is merged.
 #[test]
 #[ignore = "needs the value-free shape-check messages of kubeward-model (issue 13, D02, on main)"]
 fn no_answer_or_log_line_repeats_a_value_of_the_object() {
@@ -1333,14 +1334,16 @@ fn no_answer_or_log_line_repeats_a_value_of_the_object() {
     std::thread::sleep(Duration::from_millis(200));
     let log = s.log();
     for seed in SEEDS {
-        for a in &answers {
-            assert!(!a.to_string().contains(seed), "{seed} in an answer: {a}");
-        }
         let leaked: Vec<&str> = log.lines().filter(|l| l.contains(seed)).collect();
         assert!(
             leaked.is_empty(),
             "{seed} in the log:\n{}",
             leaked.join("\n")
         );
+    }
+    for seed in SEEDS {
+        for a in &answers {
+            assert!(!a.to_string().contains(seed), "{seed} in an answer: {a}");
+        }
     }
 }
