@@ -158,6 +158,11 @@ fn read_ahead(
                     }
                 }
                 Err(e) => {
+                    // What was decompressed before the error (a truncated file) is analysed
+                    // first: read_to_end leaves it in the chunk.
+                    if !chunk.is_empty() && tx.send(Ok(chunk)).is_err() {
+                        break;
+                    }
                     let _ = tx.send(Err(e));
                     break;
                 }

@@ -277,17 +277,23 @@ impl Analyzer {
             let fill = match lines.fill(reader) {
                 Ok(f) => f,
                 Err(e) => {
-                    self.stats.errors += 1;
+                    // Every complete line before the failure has been analysed; the cut last
+                    // one is analysed too (and said to be incomplete), as it would be if the
+                    // stream had simply ended there. Then the failure, at that line.
                     let at = Pos {
                         line: lines.line() as u32,
                         column: 1,
                     };
+                    self.finish_stream(name, &mut lines, out)?;
+                    self.stats.errors += 1;
                     out.results(
                         Vec::new(),
                         vec![InputError::at(
                             name,
                             at,
-                            &format!("cannot read further: {e}"),
+                            &format!(
+                                "cannot read further: {e} (every complete line before this one was analysed)"
+                            ),
                         )],
                     )?;
                     return Ok(());
@@ -556,7 +562,21 @@ fn check_line(
             } else {
                 0
             };
-            let mut message = format!("not an audit event: {}", strip_position(&e.to_string()));
+            // The field and what was wrong with it, never the value (it may be a credential).
+            let field = match e.classify() {
+                serde_json::error::Category::Data => field_at(text, offset),
+                _ => None,
+            };
+            let mut message = match field {
+                Some(field) => format!(
+                    "not an audit event: {field}: {}",
+                    kubeward_engine::json_error::describe(&e)
+                ),
+                None => format!(
+                    "not an audit event: {}",
+                    kubeward_engine::json_error::describe(&e)
+                ),
+            };
             if cut && e.is_eof() {
                 message.push_str(
                     " (the last line is incomplete: was the file cut while being written?)",
@@ -566,23 +586,23 @@ fn check_line(
             return;
         }
     };
-    if let Some(kind) = ev.kind.as_deref().filter(|k| *k != "Event") {
+    if ev.kind.as_deref().is_some_and(|k| k != "Event") {
         o.errors.push((
             line_no,
             char_column(text, locate(text, "kind").unwrap_or(0)),
-            format!("not an audit event: kind {kind:?} (expected Event)"),
+            "not an audit event: kind is not Event".to_string(),
         ));
         return;
     }
-    if let Some(v) = ev
+    if ev
         .api_version
         .as_deref()
-        .filter(|v| !v.starts_with("audit.k8s.io/"))
+        .is_some_and(|v| !v.starts_with("audit.k8s.io/"))
     {
         o.errors.push((
             line_no,
             char_column(text, locate(text, "apiVersion").unwrap_or(0)),
-            format!("not an audit event: apiVersion {v:?} (expected audit.k8s.io/v1)"),
+            "not an audit event: apiVersion is not audit.k8s.io/v1".to_string(),
         ));
         return;
     }
@@ -616,11 +636,110 @@ fn too_long(max_line: usize) -> String {
     format!("line longer than {max_line} bytes: skipped (raise --max-line-size)")
 }
 
-/// serde_json appends ` at line L column C`; the error carries the position already.
-fn strip_position(message: &str) -> &str {
-    message
-        .rfind(" at line ")
-        .map_or(message, |i| &message[..i])
+/// The fields of an audit Event (and of what it holds) that an error message may name: keys
+/// of the line outside this list are input, and are not repeated.
+const EVENT_FIELDS: &[&str] = &[
+    "kind",
+    "apiVersion",
+    "level",
+    "auditID",
+    "stage",
+    "requestURI",
+    "verb",
+    "user",
+    "username",
+    "uid",
+    "groups",
+    "extra",
+    "impersonatedUser",
+    "sourceIPs",
+    "userAgent",
+    "objectRef",
+    "resource",
+    "namespace",
+    "name",
+    "apiGroup",
+    "subresource",
+    "resourceVersion",
+    "responseStatus",
+    "code",
+    "status",
+    "reason",
+    "message",
+    "metadata",
+    "requestObject",
+    "responseObject",
+    "requestReceivedTimestamp",
+    "stageTimestamp",
+    "annotations",
+];
+
+/// The field path (`responseStatus.code`, `sourceIPs[1]`) at byte `offset` of a line of JSON,
+/// found by scanning the keys before it; a key that is not an Event field ends the path.
+fn field_at(line: &str, offset: usize) -> Option<String> {
+    enum Frame {
+        /// An object and the byte range of its current key.
+        Object(Option<(usize, usize)>),
+        /// A list and the index of its current item.
+        List(usize),
+    }
+    let b = line.as_bytes();
+    let end = offset.min(b.len());
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut want_key = false;
+    let mut i = 0;
+    while i < end {
+        match b[i] {
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j] != b'"' {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                if want_key {
+                    if let Some(Frame::Object(key)) = stack.last_mut() {
+                        *key = Some((start, j.min(b.len())));
+                    }
+                    want_key = false;
+                }
+                i = j + 1;
+                continue;
+            }
+            b'{' => {
+                stack.push(Frame::Object(None));
+                want_key = true;
+            }
+            b'[' => stack.push(Frame::List(0)),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Object(_)) => want_key = true,
+                Some(Frame::List(n)) => *n += 1,
+                None => {}
+            },
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut path = String::new();
+    for frame in &stack {
+        match frame {
+            Frame::Object(Some((s, e))) => {
+                let key = &line[*s..*e];
+                if !EVENT_FIELDS.contains(&key) {
+                    break;
+                }
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+            }
+            Frame::Object(None) => break,
+            Frame::List(n) => path.push_str(&format!("[{n}]")),
+        }
+    }
+    (!path.is_empty()).then_some(path)
 }
 
 /// 1-based column (in characters) of byte `offset` of `line`.

@@ -16,6 +16,9 @@ pub struct LineReader {
     /// Inside a line that was too long: drop bytes up to its end.
     skipping: bool,
     max_line: usize,
+    /// A read error met after some bytes of a fill: those bytes are handed out first, and
+    /// the error on the next fill.
+    failed: Option<io::Error>,
 }
 
 /// What [`LineReader::fill`] found besides data.
@@ -35,6 +38,7 @@ impl LineReader {
             line: 1,
             skipping: false,
             max_line: max_line.max(1),
+            failed: None,
         }
     }
 
@@ -48,18 +52,26 @@ impl LineReader {
         !self.buf.is_empty()
     }
 
-    /// Read once from `r` (up to [`CHUNK`] bytes).
+    /// Read once from `r` (up to [`CHUNK`] bytes). A read error (a truncated gzip member, an
+    /// I/O error) after some bytes were read keeps those bytes: they are handed out like any
+    /// others, and the error comes from the next call, so that every complete line before
+    /// the failure is analysed.
     pub fn fill(&mut self, r: &mut dyn Read) -> io::Result<Fill> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         let old = self.buf.len();
         // Exactly one chunk of room: Vec's doubling would keep twice that.
         self.buf.reserve_exact(CHUNK);
         // read_to_end through `take` fills spare capacity without zeroing it first; it reads
-        // until CHUNK bytes or the end of the input as it is now.
+        // until CHUNK bytes or the end of the input as it is now. On an error, the bytes it
+        // read before stay in `buf`.
         let n = match r.take(CHUNK as u64).read_to_end(&mut self.buf) {
             Ok(n) => n,
+            Err(e) if self.buf.len() == old => return Err(e),
             Err(e) => {
-                self.buf.truncate(old);
-                return Err(e);
+                self.failed = Some(e);
+                self.buf.len() - old
             }
         };
         if self.skipping {

@@ -9,6 +9,7 @@
 pub mod cert;
 pub mod config;
 pub mod kube_ns;
+pub mod log;
 pub mod metrics;
 pub mod policy;
 pub mod review;

@@ -7,11 +7,16 @@
 //! * `kubeward_admission_violations_total{control,mode}`: violations reported per control
 //!   and mode (dry-run requests are not counted: they change nothing in the cluster).
 //! * `kubeward_admission_duration_seconds`: time from the body read to the answer encoded.
-//! * `kubeward_http_rejected_total{code}`: requests answered 400, 404, 405, 408, 413.
+//! * `kubeward_http_rejected_total{code}`: requests answered 400, 404, 405, 408, 413, 500,
+//!   503 (overloaded).
+//! * `kubeward_connections_open`: connections open now.
+//! * `kubeward_connections_refused_total`: connections closed at once because the connection
+//!   limit was reached.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
@@ -47,6 +52,8 @@ pub struct Metrics {
     violations: Family<ViolationLabels, Counter>,
     rejected: Family<CodeLabels, Counter>,
     duration: Histogram,
+    open: Gauge,
+    refused: Counter,
 }
 
 impl Default for Metrics {
@@ -89,7 +96,17 @@ impl Metrics {
             "Time to decide an admission request",
             duration.clone(),
         );
+        let open = Gauge::default();
+        let refused = Counter::default();
+        registry.register("connections_open", "Connections open now", open.clone());
+        registry.register(
+            "connections_refused",
+            "Connections closed at once because the connection limit was reached",
+            refused.clone(),
+        );
         Metrics {
+            open,
+            refused,
             registry,
             requests,
             paths,
@@ -127,6 +144,18 @@ impl Metrics {
             }
         }
         self.duration.observe(seconds);
+    }
+
+    pub fn connection_opened(&self) {
+        self.open.inc();
+    }
+
+    pub fn connection_closed(&self) {
+        self.open.dec();
+    }
+
+    pub fn connection_refused(&self) {
+        self.refused.inc();
     }
 
     pub fn rejected(&self, code: u16) {

@@ -163,6 +163,45 @@ pub struct Decider {
     all: Engine,
     cfg: WebhookConfig,
     namespaces: Arc<dyn NamespaceLabels>,
+    /// Most JSON values (object and oldObject together) a request may have to be evaluated.
+    max_values: usize,
+}
+
+/// The default of [`Decider::with_max_values`] (`--max-object-values`): a large Deployment
+/// update with its managedFields has a few thousand values in object and oldObject together.
+/// Evaluating costs up to ~450 bytes of memory per value of the object (measured; most of it
+/// is the YAML scanner's token queue inside flow collections), so 50,000 values stay under
+/// 25 MB (docs/serve.md, "Memory").
+pub const DEFAULT_MAX_VALUES: usize = 50_000;
+
+/// The values of a JSON text (scalars, keys, lists and mappings each count one), counted up
+/// to a little over `limit`. A linear scan with no allocation, to refuse an object before any
+/// parser spends memory on it.
+pub fn count_values(json: &str, limit: usize) -> usize {
+    let b = json.as_bytes();
+    let mut n = 0;
+    let mut i = 0;
+    while i < b.len() && n <= limit {
+        match b[i] {
+            b'"' => {
+                n += 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'[' | b'{' => n += 1,
+            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+                n += 1;
+                while i + 1 < b.len() && !b",]}: \t\r\n".contains(&b[i + 1]) {
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    n
 }
 
 fn severity_of(c: &dyn Control, overrides: &[(&'static str, Severity)]) -> Severity {
@@ -212,7 +251,15 @@ impl Decider {
             all,
             cfg,
             namespaces,
+            max_values: DEFAULT_MAX_VALUES,
         }
+    }
+
+    /// Refuse to evaluate requests whose object and oldObject hold more than `max` JSON
+    /// values (answered by `onError`): the memory budget of one evaluation.
+    pub fn with_max_values(mut self, max: usize) -> Decider {
+        self.max_values = max;
+        self
     }
 
     pub fn ready(&self) -> bool {
@@ -267,7 +314,12 @@ impl Decider {
         }
     }
 
-    fn on_error(&self, req: &Request<'_>, why: String, mut warnings: Vec<String>) -> Outcome {
+    pub(crate) fn on_error(
+        &self,
+        req: &Request<'_>,
+        why: String,
+        mut warnings: Vec<String>,
+    ) -> Outcome {
         let response = match self.cfg.on_error {
             OnError::Allow => {
                 warnings.push(truncate(&format!("kubeward: not evaluated: {why}")));
@@ -338,6 +390,22 @@ impl Decider {
                 warnings,
             );
         };
+
+        // The memory budget, before any parser runs: values cost memory, bytes barely do.
+        let values = count_values(object.get(), self.max_values)
+            + req
+                .old_object
+                .map_or(0, |o| count_values(o.get(), self.max_values));
+        if values > self.max_values {
+            return self.on_error(
+                req,
+                format!(
+                    "the object is too large to evaluate: more than {} JSON values in object and oldObject (the webhook's --max-object-values)",
+                    self.max_values
+                ),
+                warnings,
+            );
+        }
 
         // Only parsed into a tree when something needs one: a runtimeClass exemption, a Pod
         // update (unchanged spec), an ephemeral container update.

@@ -604,3 +604,49 @@ fn generated_certificates_load_and_mismatched_pairs_do_not() {
         .unwrap();
     assert_eq!(pem, a.ca_cert.as_bytes());
 }
+
+#[test]
+fn values_are_counted_without_parsing() {
+    use crate::policy::count_values;
+    assert_eq!(count_values("[]", 100), 1);
+    assert_eq!(
+        count_values(r#"{"a":1,"b":[true,null,-1.5e3,"x\"y"]}"#, 100),
+        9
+    );
+    assert_eq!(count_values(r#"{"a" : "b" , "c":{ }}"#, 100), 5);
+    // Stops a little over the limit.
+    let big = format!("[{}]", vec!["1"; 10_000].join(","));
+    assert_eq!(count_values(&big, 100_000), 10_001);
+    assert!(count_values(&big, 50) <= 52);
+}
+
+#[test]
+fn envelope_errors_name_the_type_never_the_value() {
+    for (body, want) in [
+        (
+            r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":739184625501,"operation":"CREATE"}}"#,
+            "invalid type: an integer, expected a string",
+        ),
+        (
+            r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"x","operation":"CREATE","dryRun":"wtEnv-Qa1Ws2Ed3"}}"#,
+            "invalid type: a string, expected a boolean",
+        ),
+    ] {
+        let e = decode(body.as_bytes()).unwrap_err().0;
+        assert!(e.contains(want), "{e}");
+        assert!(!e.contains("739184625501") && !e.contains("wtEnv"), "{e}");
+    }
+}
+
+#[test]
+fn logged_errors_stop_before_any_quoted_part() {
+    use crate::log::unquoted;
+    assert_eq!(
+        unquoted(
+            r#"spec.containers[0].env[1].value: expected a string, found an integer ("739184625501")"#
+        ),
+        "spec.containers[0].env[1].value: expected a string, found an integer"
+    );
+    assert_eq!(unquoted("duplicate key `x`"), "duplicate key");
+    assert_eq!(unquoted("no quotes"), "no quotes");
+}

@@ -308,6 +308,37 @@ pub struct ServeArgs {
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub read_timeout: std::time::Duration,
 
+    /// Time a connection may stay open between requests (after its first one; before it, the
+    /// read timeout applies).
+    #[arg(long, default_value = "30s", value_parser = parse_duration, value_name = "DURATION")]
+    pub idle_timeout: std::time::Duration,
+
+    /// Connections served at once; at the limit a new one replaces the one idle the longest,
+    /// or is closed at once when all are busy. Always kept below the open-file limit (raised
+    /// to its hard limit at start) [default: 1024].
+    #[arg(long, default_value_t = 0, hide_default_value = true, value_name = "N")]
+    pub max_connections: usize,
+
+    /// Evaluations run at once; more requests wait (at most the read timeout, then 503)
+    /// [default: 2] (docs/serve.md, "Memory").
+    #[arg(long, default_value_t = 0, hide_default_value = true, value_name = "N")]
+    pub max_evaluations: usize,
+
+    /// Bytes of request bodies held at once (at least 3 MiB); more requests wait (at most the
+    /// read timeout, then 503) [default: 9 MiB].
+    #[arg(
+        long,
+        default_value_t = 0,
+        hide_default_value = true,
+        value_name = "BYTES"
+    )]
+    pub body_budget: usize,
+
+    /// Most JSON values (object and oldObject together) a request may have to be evaluated;
+    /// a larger one is answered by onError [default: 50000] (docs/serve.md, "Memory").
+    #[arg(long, default_value_t = 0, hide_default_value = true, value_name = "N")]
+    pub max_object_values: usize,
+
     /// After SIGTERM, keep serving this long with /readyz failing (lets endpoints update).
     #[arg(long, default_value = "0s", value_parser = parse_duration, value_name = "DURATION")]
     pub shutdown_delay: std::time::Duration,

@@ -102,6 +102,11 @@ fn node(args: crate::cli::NodeArgs) -> Result<u8> {
 fn serve(args: ServeArgs) -> Result<u8> {
     use kubeward_webhook::{NamespaceSource, ServeOptions, WebhookConfig};
     kubeward_webhook::init_logging();
+    if !crate::release_freed_memory_at_once() {
+        kubeward_webhook::log::warn(
+            "cannot set the allocator's purge delay: memory may peak higher",
+        );
+    }
     let config = match &args.config {
         None => WebhookConfig::default(),
         Some(path) => match WebhookConfig::load(path) {
@@ -126,6 +131,11 @@ fn serve(args: ServeArgs) -> Result<u8> {
         },
         read_timeout: args.read_timeout,
         handshake_timeout: args.read_timeout,
+        idle_timeout: args.idle_timeout,
+        max_connections: args.max_connections,
+        max_evaluations: args.max_evaluations,
+        body_budget: args.body_budget,
+        max_object_values: args.max_object_values,
         shutdown_delay: args.shutdown_delay,
         shutdown_timeout: args.shutdown_timeout,
         threads: args.threads,

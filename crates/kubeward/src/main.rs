@@ -5,6 +5,32 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (index 15 of `mi_option_e` in both v2 and v3 of
+/// libmimalloc-sys 0.1.49's headers; default 10 ms in v2, 1000 ms in v3, which is built).
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+
+extern "C" {
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// For the long-running webhook: give freed memory back to the system at once instead of
+/// a second later, at the freeing thread's next allocation. An evaluation thread that goes idle
+/// after a large request otherwise keeps every block the request grew through (a doubling
+/// token queue leaves ~2x its size behind): measured, eight evaluations at the value budget
+/// took the peak from 68 to 150 MiB with the delay and to 96 MiB without. Only when the
+/// option has one of its documented defaults, i.e. the index is the one this was written for.
+pub(crate) fn release_freed_memory_at_once() -> bool {
+    // SAFETY: plain calls into the linked mimalloc; options may be read and set at any time.
+    unsafe {
+        if !matches!(mi_option_get(MI_OPTION_PURGE_DELAY), 10 | 1000) {
+            return false;
+        }
+        mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+    }
+    true
+}
+
 mod cli;
 mod cluster;
 mod commands;

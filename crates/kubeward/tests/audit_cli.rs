@@ -403,3 +403,145 @@ fn follow_survives_rotation_and_truncation() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Issue 13, D02: credential-looking values seeded in every kind of field of audit events
+/// (type errors of each JSON type, enum-like fields, a cut line, a line that is not UTF-8, an
+/// over-long line, a request body) appear in no output format of `kubeward audit`.
+#[test]
+fn no_output_format_repeats_a_value_of_the_log() {
+    const SEEDS: [&str; 3] = ["wtEnv-Qa1Ws2Ed3", "739184625501", "Sh0rt9"];
+    let base = exec_event("seeded");
+    let with = |field: &str, value: &str| -> String {
+        let v: Value = serde_json::from_str(&base).unwrap();
+        let mut v = v;
+        let mut at = &mut v;
+        let parts: Vec<&str> = field.split('.').collect();
+        for p in &parts[..parts.len() - 1] {
+            at = &mut at[*p];
+        }
+        at[parts[parts.len() - 1]] = serde_json::from_str(value).unwrap();
+        serde_json::to_string(&v).unwrap() + "\n"
+    };
+    let mut log = String::new();
+    for (field, value) in [
+        ("responseStatus.code", r#""Sh0rt9""#),
+        ("responseStatus.code", r#""wtEnv-Qa1Ws2Ed3""#),
+        ("responseStatus.code", "7391846.25501"),
+        ("level", "739184625501"),
+        ("verb", r#"["wtEnv-Qa1Ws2Ed3"]"#),
+        ("stage", r#"{"wtEnv-Qa1Ws2Ed3": 739184625501}"#),
+        ("user", r#""wtEnv-Qa1Ws2Ed3""#),
+        ("user.username", "739184625501"),
+        ("objectRef.name", "true"),
+        ("objectRef", "[739184625501]"),
+        ("kind", r#""wtEnv-Qa1Ws2Ed3""#),
+        ("apiVersion", r#""739184625501""#),
+        ("requestReceivedTimestamp", "739184625501"),
+        ("auditID", r#"{"a": "wtEnv-Qa1Ws2Ed3"}"#),
+    ] {
+        log.push_str(&with(field, value));
+    }
+    // A Pod created with a credential in an env value, and one of the wrong type.
+    let pod = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"p","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/prod/pods","verb":"create","user":{"username":"alice"},"sourceIPs":["10.0.0.7"],"objectRef":{"resource":"pods","namespace":"prod","name":"web","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":201},"requestObject":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web","namespace":"prod"},"spec":{"containers":[{"name":"c","image":"nginx:1.27","securityContext":{"privileged":true},"env":[{"name":"DB_PASSWORD","value":"wtEnv-Qa1Ws2Ed3"},{"name":"PIN","value":739184625501},"API_PASSWORD=wtEnv-Qa1Ws2Ed3"]}]}},"requestReceivedTimestamp":"2026-11-23T15:25:01.158585Z","stageTimestamp":"2026-11-23T15:25:01.169856Z"}"#;
+    log.push_str(pod);
+    log.push('\n');
+    // Not UTF-8 after the value; an over-long line; a cut last line ending in a value.
+    let mut bytes = log.into_bytes();
+    bytes.extend(b"{\"level\":\"wtEnv-Qa1Ws2Ed3\xff\"}\n");
+    bytes.extend(format!("{{\"auditID\":\"{}\"}}\n", "wtEnv-Qa1Ws2Ed3".repeat(200)).as_bytes());
+    bytes.extend(&base.as_bytes()[..base.len() / 2]);
+    bytes.extend(b"\"wtEnv-Qa1Ws2Ed3");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("audit.log"), &bytes).unwrap();
+    for format in ["text", "json", "sarif", "junit"] {
+        let (code, stdout, stderr) = run(
+            &[
+                "audit",
+                "--no-config",
+                "--max-line-size",
+                "2000",
+                "--format",
+                format,
+                "audit.log",
+            ],
+            dir.path(),
+        );
+        assert!(code == 1 || code == 2, "{format}: {code} {stderr}");
+        for seed in SEEDS {
+            for (what, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+                assert!(
+                    !text.contains(seed),
+                    "{format} {what} holds {seed}:\n{}",
+                    text.lines()
+                        .filter(|l| l.contains(seed))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
+            }
+        }
+        // The errors are still there, with their fields.
+        assert!(
+            stdout.contains("responseStatus.code: invalid type: a string, expected i64"),
+            "{format}: {stdout}"
+        );
+    }
+}
+
+/// Issue 13, D12: a truncated .gz audit log gives the same lines and findings as the bytes
+/// `zcat` gets out of it, then says it is cut (exit 2).
+#[test]
+fn a_truncated_gzip_log_gives_what_zcat_gives() {
+    if Command::new("zcat").arg("--version").output().is_err() {
+        eprintln!("zcat not installed: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..4000 {
+        text.push_str(&if i % 5 == 0 {
+            exec_event(&format!("e-{i}"))
+        } else {
+            quiet_event()
+        });
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(text.as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    for fraction in [0.1, 0.6, 0.999] {
+        let name = format!("cut-{fraction}.log.gz");
+        std::fs::write(
+            dir.path().join(&name),
+            &gz[..(gz.len() as f64 * fraction) as usize],
+        )
+        .unwrap();
+        let (code, stdout, stderr) =
+            run(&["audit", "--no-config", "-f", "json", &name], dir.path());
+        assert_eq!(code, 2, "{stderr}");
+        let direct: Value = serde_json::from_str(&stdout).unwrap();
+        assert!(stdout.contains("cannot read further"), "{stdout}");
+
+        let piped = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "zcat {name} 2>/dev/null | {} audit --no-config -f json -",
+                env!("CARGO_BIN_EXE_kubeward")
+            ))
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let piped: Value = serde_json::from_slice(&piped.stdout).unwrap();
+        let lines = direct["summary"]["lines"].as_u64().unwrap();
+        assert!(lines > 0, "{fraction}");
+        assert_eq!(
+            lines,
+            piped["summary"]["lines"].as_u64().unwrap(),
+            "{fraction}"
+        );
+        assert_eq!(
+            direct["findings"].as_array().unwrap().len(),
+            piped["findings"].as_array().unwrap().len(),
+            "{fraction}"
+        );
+    }
+}

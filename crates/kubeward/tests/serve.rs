@@ -72,6 +72,10 @@ impl Server {
     }
 
     fn start_with(config: &str, extra: &[&str], tls: bool) -> Server {
+        Self::start_logging(config, extra, tls, "debug")
+    }
+
+    fn start_logging(config: &str, extra: &[&str], tls: bool, rust_log: &str) -> Server {
         let dir = tempfile::tempdir().unwrap();
         if tls {
             make_cert(dir.path());
@@ -90,7 +94,7 @@ impl Server {
             .arg(dir.path().join("tls.key"))
             .args(["--no-cluster", "--cert-reload-interval", "100ms"])
             .args(extra)
-            .env("RUST_LOG", "debug")
+            .env("RUST_LOG", rust_log)
             .stdout(Stdio::null())
             .stderr(log);
         if !tls {
@@ -148,6 +152,46 @@ impl Server {
         }
     }
 
+    /// A TLS client configuration trusting the server's CA, offering `alpn`.
+    fn tls_config(&self, alpn: &[&[u8]]) -> std::sync::Arc<rustls::ClientConfig> {
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        let pem = std::fs::read(self.dir.path().join("ca.crt")).unwrap();
+        for c in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let mut cfg = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        cfg.alpn_protocols = alpn.iter().map(|a| a.to_vec()).collect();
+        std::sync::Arc::new(cfg)
+    }
+
+    /// A TLS connection with its handshake done, and nothing sent.
+    fn tls_connection(
+        &self,
+        alpn: &[&[u8]],
+    ) -> std::io::Result<rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>> {
+        let mut tcp = std::net::TcpStream::connect(("127.0.0.1", self.port))?;
+        tcp.set_read_timeout(Some(Duration::from_secs(20)))?;
+        let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+        let mut conn = rustls::ClientConnection::new(self.tls_config(alpn), name)
+            .map_err(std::io::Error::other)?;
+        while conn.is_handshaking() {
+            conn.complete_io(&mut tcp)?;
+        }
+        Ok(rustls::StreamOwned::new(conn, tcp))
+    }
+
+    /// The server's peak resident memory so far (VmHWM), in bytes.
+    fn peak_memory(&self) -> u64 {
+        status_kb(self.pid(), "VmHWM") * 1024
+    }
+
     fn pid(&self) -> i32 {
         self.child.as_ref().unwrap().id() as i32
     }
@@ -193,6 +237,28 @@ impl Drop for Server {
         if let Some(mut c) = self.child.take() {
             let _ = c.kill();
             let _ = c.wait();
+        }
+    }
+}
+
+/// A field of /proc/PID/status, in kB.
+fn status_kb(pid: i32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// Read until the peer closes the connection (end of stream or an error); how long it took.
+fn time_to_close(r: &mut impl Read) -> Duration {
+    let t = Instant::now();
+    let mut buf = [0u8; 4096];
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) | Err(_) => return t.elapsed(),
+            Ok(_) => {}
         }
     }
 }
@@ -836,4 +902,448 @@ fn without_cluster_access_it_says_so_and_exits_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot configure cluster access"), "{err}");
     assert!(err.contains("--no-cluster"), "{err}");
+}
+
+/// Issue 13, D04: every state of a connection has a deadline. A TLS connection that completes
+/// its handshake and sends nothing used to stay open forever (20k of them exhausted the file
+/// descriptors). Each case runs at once on its own thread.
+#[test]
+fn idle_connections_are_closed_in_every_state() {
+    let s = Server::start(CONFIG, &["--read-timeout", "1s", "--idle-timeout", "3s"]);
+    // The soft open-file limit was raised to the hard one.
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", s.pid())).unwrap();
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap();
+    let n: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(n[0], n[1], "{line}");
+
+    std::thread::scope(|scope| {
+        let after_handshake = scope.spawn(|| {
+            let mut c = s.tls_connection(&[b"http/1.1"]).unwrap();
+            time_to_close(&mut c)
+        });
+        let h2_after_preface = scope.spawn(|| {
+            let mut c = s.tls_connection(&[b"h2"]).unwrap();
+            assert_eq!(c.conn.alpn_protocol(), Some(&b"h2"[..]));
+            c.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+                .unwrap();
+            time_to_close(&mut c)
+        });
+        let after_one_request = scope.spawn(|| {
+            let mut c = s.tls_connection(&[b"http/1.1"]).unwrap();
+            c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            let mut got = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !got.ends_with(b"ok\n") {
+                let n = c.read(&mut buf).unwrap();
+                assert!(n > 0, "answered before closing");
+                got.extend(&buf[..n]);
+            }
+            assert!(got.starts_with(b"HTTP/1.1 200"));
+            time_to_close(&mut c)
+        });
+        let partial_client_hello = scope.spawn(|| {
+            let mut tcp = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+            tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            tcp.write_all(b"\x16\x03\x01").unwrap();
+            time_to_close(&mut tcp)
+        });
+        let silent_tcp = scope.spawn(|| {
+            let mut tcp = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+            tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            time_to_close(&mut tcp)
+        });
+        for (what, t, min, max) in [
+            (
+                "TLS, nothing sent",
+                after_handshake.join().unwrap(),
+                0.8,
+                4.0,
+            ),
+            (
+                "HTTP/2 preface, no request",
+                h2_after_preface.join().unwrap(),
+                0.8,
+                5.0,
+            ),
+            (
+                "idle after one request",
+                after_one_request.join().unwrap(),
+                2.5,
+                7.0,
+            ),
+            (
+                "partial ClientHello",
+                partial_client_hello.join().unwrap(),
+                0.8,
+                4.0,
+            ),
+            ("TCP, nothing sent", silent_tcp.join().unwrap(), 0.8, 4.0),
+        ] {
+            let secs = t.as_secs_f64();
+            assert!(
+                secs >= min && secs <= max,
+                "{what}: closed after {secs:.2}s, expected {min}..{max}s\n{}",
+                s.log()
+            );
+        }
+    });
+    assert!(s.log().contains("closing an idle connection"));
+    assert_eq!(
+        s.client().get(s.url("/healthz")).send().unwrap().status(),
+        200
+    );
+}
+
+/// Issue 13, D04: at the connection limit, a new connection takes the place of an idle one
+/// (a health probe is not locked out by a crowd of idle connections); when every connection
+/// has a request in progress, a new one is closed at once (not left hanging), and the server
+/// serves again as soon as connections go.
+#[test]
+fn connection_limit_closes_new_connections_and_recovers() {
+    let s = Server::start(CONFIG, &["--read-timeout", "8s", "--max-connections", "6"]);
+    // The readiness probes' connections are gone.
+    std::thread::sleep(Duration::from_millis(300));
+    let healthz = |s: &Server| {
+        let t = Instant::now();
+        let r = s.client().get(s.url("/healthz")).send();
+        (r.map(|r| r.status().as_u16()).ok(), t.elapsed())
+    };
+
+    // Six idle connections fill the slots: a probe still gets through, quickly.
+    let mut idle: Vec<_> = (0..6)
+        .map(|_| s.tls_connection(&[b"http/1.1"]).unwrap())
+        .collect();
+    let (status, took) = healthz(&s);
+    assert_eq!(status, Some(200), "{}", s.log());
+    assert!(took < Duration::from_secs(3), "{took:?}");
+    let mut closed = 0;
+    for c in idle.iter_mut() {
+        c.sock
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let mut b = [0u8; 16];
+        let gone = loop {
+            match c.read(&mut b) {
+                Ok(0) => break true,
+                Ok(_) => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    break false
+                }
+                Err(_) => break true,
+            }
+        };
+        closed += usize::from(gone);
+    }
+    assert!(closed >= 1, "an idle connection made room");
+    assert!(s.log().contains("closing an idle connection to make room"));
+    drop(idle);
+    std::thread::sleep(Duration::from_millis(300));
+
+    // Six connections each with a request in progress (bodies that do not come).
+    let busy: Vec<_> = (0..6)
+        .map(|_| {
+            let mut c = s.tls_connection(&[b"http/1.1"]).unwrap();
+            c.write_all(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+                .unwrap();
+            c.flush().unwrap();
+            c
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let t = Instant::now();
+    let refused = s.tls_connection(&[b"http/1.1"]);
+    assert!(refused.is_err(), "a seventh connection is not served");
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    drop(busy);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while healthz(&s).0 != Some(200) {
+        assert!(Instant::now() < deadline, "served again:\n{}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let m = s
+        .client()
+        .get(s.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let refused: u64 = m
+        .lines()
+        .find_map(|l| l.strip_prefix("kubeward_connections_refused_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(refused >= 1, "{m}");
+    assert!(s.log().contains("connection limit reached"));
+    assert_eq!(
+        s.admit(&review("CREATE", Some(restricted_pod("a")), None))["allowed"],
+        true
+    );
+}
+
+/// The Pod of `../shared/hostile-inputs/D11-webhook-memory-amplification/args-350k-1.4MiB.json`
+/// with `n` one-character args, as the same bytes (the campaign's file is `n = 350_000`).
+fn args_review(n: usize) -> Vec<u8> {
+    let mut s = String::from(
+        r#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"ae398f52-5483-4852-9284-2de9f4a7eb95","kind":{"group":"","version":"v1","kind":"Pod"},"resource":{"group":"","version":"v1","resource":"pods"},"namespace":"default","operation":"CREATE","name":"priv","userInfo":{"username":"alice","groups":["system:authenticated"]},"object":{"apiVersion":"v1","kind":"Pod","metadata":{"name":"priv","namespace":"default"},"spec":{"containers":[{"name":"c","image":"nginx:1.27","securityContext":{},"args":["#,
+    );
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str("\"a\"");
+    }
+    s.push_str("]}]}}}}");
+    s.into_bytes()
+}
+
+fn post_raw(client: &reqwest::blocking::Client, url: &str, body: Vec<u8>) -> (u16, Value) {
+    let r = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().unwrap_or(Value::Null))
+}
+
+/// Issue 13, D03: evaluations run off the I/O threads, so /healthz answers at once while
+/// several long evaluations are in flight (one I/O thread, as on a one-core pod).
+#[test]
+fn health_answers_while_evaluations_run() {
+    // Long evaluations: 700,000 values, allowed past the (memory) value budget for this test.
+    let s = Server::start(
+        CONFIG,
+        &[
+            "--threads",
+            "1",
+            "--max-evaluations",
+            "2",
+            "--max-object-values",
+            "1000000",
+        ],
+    );
+    let body = args_review(700_000);
+    let client = s.client();
+    let url = s.url("/validate");
+    let t = Instant::now();
+    let posts: Vec<_> = (0..4)
+        .map(|_| {
+            let (client, url, body) = (client.clone(), url.clone(), body.clone());
+            std::thread::spawn(move || {
+                let t = Instant::now();
+                let (status, v) = post_raw(&client, &url, body);
+                (status, v, t.elapsed())
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut slowest = Duration::ZERO;
+    let mut probes = 0;
+    while !posts.iter().all(|p| p.is_finished()) {
+        let t = Instant::now();
+        assert_eq!(client.get(s.url("/healthz")).send().unwrap().status(), 200);
+        slowest = slowest.max(t.elapsed());
+        probes += 1;
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let busy = t.elapsed();
+    for p in posts {
+        let (status, v, _) = p.join().unwrap();
+        assert_eq!(status, 200, "{v}");
+        assert!(v["response"]["uid"].is_string(), "{v}");
+    }
+    eprintln!("{probes} probes, slowest {slowest:?}, evaluations for {busy:?}");
+    assert!(
+        probes >= 3,
+        "evaluations ran long enough to probe: {busy:?}"
+    );
+    assert!(
+        slowest < Duration::from_millis(500),
+        "healthz took {slowest:?} while evaluations ran for {busy:?}"
+    );
+}
+
+/// Issue 13, D11: the server's peak memory stays well under deploy/'s 128Mi limit whatever
+/// valid requests under 3 MiB it gets. Before: the campaign's 350,000-arg Pod (1.4 MB) took the
+/// server from 20 MB to 227 MB, eight concurrent 3 MiB ones to 888 MB.
+#[test]
+fn memory_stays_bounded_under_hostile_objects() {
+    let s = Server::start_logging(CONFIG, &[], true, "info");
+    let client = s.client();
+    let url = s.url("/validate");
+    let start = s.peak_memory();
+
+    // The campaign's request: over the value budget, answered by onError (deny).
+    let (status, v) = post_raw(&client, &url, args_review(350_000));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["response"]["allowed"], false, "{v}");
+    let message = v["response"]["status"]["message"].as_str().unwrap();
+    assert!(message.contains("too large to evaluate"), "{message}");
+    eprintln!("after one 350k: {} MiB", s.peak_memory() >> 20);
+
+    // Eight 3 MiB ones at once, then eight at the value budget at once (evaluated).
+    let burst = |body: Vec<u8>| {
+        let posts: Vec<_> = (0..8)
+            .map(|_| {
+                let (client, url, body) = (client.clone(), url.clone(), body.clone());
+                std::thread::spawn(move || post_raw(&client, &url, body))
+            })
+            .collect();
+        posts
+            .into_iter()
+            .map(|p| p.join().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let big = args_review(786_000);
+    assert!(big.len() <= 3 << 20);
+    for (status, v) in burst(big) {
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["response"]["allowed"], false);
+    }
+    eprintln!("after 8 x 3 MiB: {} MiB", s.peak_memory() >> 20);
+    for (status, v) in burst(args_review(49_900)) {
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["response"]["allowed"], true, "{v}");
+    }
+    let peak = s.peak_memory();
+    eprintln!(
+        "VmHWM {} MiB at start, {} MiB after",
+        start >> 20,
+        peak >> 20
+    );
+    assert!(peak < 110 << 20, "peak {} MiB", peak >> 20);
+    assert_eq!(
+        s.client().get(s.url("/healthz")).send().unwrap().status(),
+        200
+    );
+}
+
+/// Issue 13, logs: one compact line per logged decision, bounded whatever the request, with no
+/// value from the object; denials and errors at info (errors at warn), allowed requests at
+/// debug only. (The campaign's soak wrote 212 MB in 10 minutes at info.)
+#[test]
+fn decision_log_lines_are_compact_and_carry_no_object_content() {
+    let s = Server::start_logging(CONFIG, &[], true, "info");
+    const SECRET: &str = "wtEnv-Qa1Ws2Ed3";
+    // Allowed: clean, and with warnings and audit annotations. Not logged at info.
+    s.admit(&review("CREATE", Some(restricted_pod("team-a")), None));
+    let r = s.admit(&review("CREATE", Some(baseline_pod("team-a")), None));
+    assert!(r["warnings"].is_array());
+    // Denied: a huge name, 200 privileged containers, a credential in an env value.
+    let mut p = privileged_pod("team-a");
+    p["metadata"]["name"] = json!("n".repeat(20_000));
+    let c = p["spec"]["containers"][0].clone();
+    p["spec"]["containers"] = Value::Array(
+        (0..200)
+            .map(|i| {
+                let mut c = c.clone();
+                c["name"] = json!(format!("c{i}"));
+                c["env"] = json!([{"name": "DB_PASSWORD", "value": SECRET}]);
+                c["args"] = json!([SECRET]);
+                c
+            })
+            .collect(),
+    );
+    let r = s.admit(&review("CREATE", Some(p), None));
+    assert_eq!(r["allowed"], false);
+    // Not evaluated (onError: deny).
+    let mut body = review("CREATE", Some(privileged_pod("team-a")), None);
+    body["request"]["object"] = Value::Null;
+    assert_eq!(s.admit(&body)["allowed"], false);
+
+    std::thread::sleep(Duration::from_millis(200));
+    let log = s.log();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("\"message\":\"admission\""))
+        .collect();
+    assert_eq!(lines.len(), 2, "only the denial and the error:\n{log}");
+    for line in &lines {
+        assert!(line.len() <= 2048, "{} bytes: {line}", line.len());
+        assert!(!line.contains(SECRET), "{line}");
+        let v: Value = serde_json::from_str(line).unwrap();
+        assert!(v["fields"]["uid"].is_string(), "{line}");
+    }
+    let denial: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(denial["level"], "INFO");
+    assert_eq!(denial["fields"]["allowed"], false);
+    let violations = denial["fields"]["violations"].as_str().unwrap();
+    assert!(violations.starts_with("KW101:enforce,"), "{violations}");
+    assert!(violations.len() < 400, "{violations}");
+    assert!(denial["fields"]["name"].as_str().unwrap().ends_with("..."));
+    let error: Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(error["level"], "WARN");
+    assert_eq!(error["fields"]["path"], "error");
+    assert_eq!(error["fields"]["errors"], 1);
+    assert!(!log.contains(SECRET));
+}
+
+/// Issue 13, D02, webhook side: credential-looking values seeded in the object (a string
+/// where a mapping is expected, an integer where a string is, a string env value, values of
+/// the wrong type in the envelope) appear in no part of the answer and nowhere in the server's
+/// log (at debug, everything logged). The log part passes today; the shape-check messages
+/// that become warnings come from kubeward-model, fixed on main by the lead: enable this test
+/// once that is merged.
+#[test]
+#[ignore = "needs the value-free shape-check messages of kubeward-model (issue 13, D02, on main)"]
+fn no_answer_or_log_line_repeats_a_value_of_the_object() {
+    const SEEDS: [&str; 3] = ["wtEnv-Qa1Ws2Ed3", "739184625501", "envPw-Jk8Df2Gs6Lq0"];
+    let s = Server::start(CONFIG, &[]);
+    let mut p = privileged_pod("team-a");
+    p["spec"]["containers"][0]["env"] = json!([
+        {"name": "DB_PASSWORD", "value": "envPw-Jk8Df2Gs6Lq0"},
+        {"name": "PIN_PASSWORD", "value": 739184625501u64},
+        "API_PASSWORD=wtEnv-Qa1Ws2Ed3",
+        {"name": "X", "value": ["wtEnv-Qa1Ws2Ed3"]},
+        {"name": "Y", "valueFrom": "wtEnv-Qa1Ws2Ed3"}
+    ]);
+    p["spec"]["containers"][0]["args"] = json!({"wtEnv-Qa1Ws2Ed3": 739184625501u64});
+    p["spec"]["hostNetwork"] = json!("wtEnv-Qa1Ws2Ed3");
+    let mut answers = Vec::new();
+    for ns in ["team-a", "everything"] {
+        let mut p = p.clone();
+        p["metadata"]["namespace"] = json!(ns);
+        answers.push(s.admit(&review("CREATE", Some(p.clone()), None)));
+        let d = deployment(ns, p);
+        answers.push(s.admit(&review("CREATE", Some(d), None)));
+    }
+    // The envelope: values of the wrong type.
+    let c = s.client();
+    for bad in [
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": 739184625501u64, "operation": "CREATE"}}),
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": "x", "operation": "CREATE", "dryRun": "wtEnv-Qa1Ws2Ed3"}}),
+        json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"uid": "x", "operation": "CREATE", "userInfo": {"groups": "wtEnv-Qa1Ws2Ed3"}}}),
+    ] {
+        let r = c.post(s.url("/validate")).json(&bad).send().unwrap();
+        assert_eq!(r.status(), 400);
+        answers.push(json!(r.text().unwrap()));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let log = s.log();
+    for seed in SEEDS {
+        let leaked: Vec<&str> = log.lines().filter(|l| l.contains(seed)).collect();
+        assert!(
+            leaked.is_empty(),
+            "{seed} in the log:\n{}",
+            leaked.join("\n")
+        );
+    }
+    for seed in SEEDS {
+        for a in &answers {
+            assert!(!a.to_string().contains(seed), "{seed} in an answer: {a}");
+        }
+    }
 }
