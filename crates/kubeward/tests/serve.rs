@@ -1291,11 +1291,9 @@ fn decision_log_lines_are_compact_and_carry_no_object_content() {
 /// Issue 13, D02, webhook side: credential-looking values seeded in the object (a string
 /// where a mapping is expected, an integer where a string is, a string env value, values of
 /// the wrong type in the envelope) appear in no part of the answer and nowhere in the server's
-/// log (at debug, everything logged). The log part passes today; the shape-check messages
-/// that become warnings come from kubeward-model, fixed on main by the lead: enable this test
-/// once that is merged.
+/// log (at debug, everything logged), including the shape-check messages of kubeward-model
+/// that become warnings.
 #[test]
-#[ignore = "needs the value-free shape-check messages of kubeward-model (issue 13, D02, on main)"]
 fn no_answer_or_log_line_repeats_a_value_of_the_object() {
     const SEEDS: [&str; 3] = ["wtEnv-Qa1Ws2Ed3", "739184625501", "envPw-Jk8Df2Gs6Lq0"];
     let s = Server::start(CONFIG, &[]);
