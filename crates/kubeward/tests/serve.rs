@@ -606,6 +606,7 @@ fn bad_requests_get_clear_http_errors() {
     let mut big = review("CREATE", Some(restricted_pod("team-a")), None);
     big["request"]["object"]["metadata"]["annotations"] = json!({"x": "y".repeat(3 << 20)});
     let bytes = serde_json::to_vec(&big).unwrap();
+    let mut answered = 0;
     for chunked in [false, true] {
         let body = if chunked {
             reqwest::blocking::Body::new(std::io::Cursor::new(bytes.clone()))
@@ -614,6 +615,7 @@ fn bad_requests_get_clear_http_errors() {
         };
         if let Ok(r) = c.post(s.url("/validate")).body(body).send() {
             assert_eq!(r.status(), 413);
+            answered += 1;
         }
     }
 
@@ -626,14 +628,15 @@ fn bad_requests_get_clear_http_errors() {
         true
     );
     let m = c.get(s.url("/metrics")).send().unwrap().text().unwrap();
-    // Both oversized requests were refused (a client may retry one on a fresh connection
-    // after the server closed the first, so at least two).
+    // Every 413 the client read was counted, and at least one was refused. (A chunked body
+    // cut off when the server closes may end as a reset the server never reads as a request:
+    // under load that happened once on a full run, so the count is not fixed at two.)
     let refused: u64 = m
         .lines()
         .find_map(|l| l.strip_prefix("kubeward_http_rejected_total{code=\"413\"} "))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0);
-    assert!(refused >= 2, "{m}");
+    assert!(refused >= answered.max(1), "{m}");
     assert!(
         m.contains("kubeward_http_rejected_total{code=\"400\"} 3"),
         "{m}"
