@@ -58,6 +58,15 @@ pub async fn targets(opts: &ConnectOptions) -> Result<Vec<Target>, String> {
         })?;
         return Ok(vec![target(IN_CLUSTER.to_string(), config, opts)]);
     };
+    targets_in(kubeconfig, opts).await
+}
+
+/// [`targets`] for a kubeconfig already read (`opts.kubeconfig` is not looked at): the
+/// contexts `opts` selects, each with its client or the error that kept it from being built.
+pub async fn targets_in(
+    kubeconfig: Kubeconfig,
+    opts: &ConnectOptions,
+) -> Result<Vec<Target>, String> {
     let names: Vec<String> = if opts.all_contexts {
         kubeconfig.contexts.iter().map(|c| c.name.clone()).collect()
     } else {
