@@ -32,7 +32,7 @@ requireImagePullAlways: true
 namespaces:
   team-a: {kubeward.io/enforce: restricted, kubeward.io/warn: all, kubeward.io/audit: all}
   lax: {kubeward.io/enforce: privileged, kubeward.io/warn: privileged, kubeward.io/audit: privileged}
-  odd: {kubeward.io/enforce: baseline, kubeward.io/warn: bogus}
+  odd: {kubeward.io/enforce: baseline}
 "#;
 
 fn deciders() -> &'static [Decider; 2] {
@@ -45,6 +45,12 @@ fn deciders() -> &'static [Decider; 2] {
         labels.insert(
             "team-a".to_string(),
             [("kubeward.io/enforce".to_string(), "all".to_string())].into(),
+        );
+        // A label value that is not a level (the config file refuses one; a cluster's
+        // namespace may carry it): counted as restricted, with a warning.
+        labels.insert(
+            "odd".to_string(),
+            [("kubeward.io/warn".to_string(), "bogus".to_string())].into(),
         );
         [
             Decider::new(default, Arc::new(StaticNamespaces(labels))),

@@ -70,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
             for e in &errors {
                 assert!(!e.message.is_empty());
                 if let Some(pos) = e.pos {
-                    lines.check(pos, &format!("config error {:?}", e.message));
+                    lines.check_error(&text, pos, &format!("config error {:?}", e.message));
                 }
             }
         }
@@ -85,7 +85,7 @@ fuzz_target!(|data: &[u8]| {
             assert!(!errors.is_empty(), "a refused config says why");
             for e in &errors {
                 if let Some(pos) = e.pos {
-                    lines.check(pos, &format!("webhook config error {:?}", e.message));
+                    lines.check_error(&text, pos, &format!("webhook config error {:?}", e.message));
                 }
             }
         }

@@ -364,6 +364,9 @@ fuzz_mutator!(|data: &mut [u8], size: usize, max_size: usize, seed: u32| {
     let Ok(text) = std::str::from_utf8(&data[..size]) else {
         return fuzzer_mutate(data, size, max_size);
     };
+    if d01_shape(text) {
+        return fuzzer_mutate(data, size, max_size);
+    }
     let parsed = parse_str(text, &Limits::default());
     if parsed
         .documents

@@ -52,7 +52,7 @@ fuzz_target!(|data: &[u8]| {
             let parsed = parse_chunk(text, c, &limits);
             documents += parsed.documents.len();
             if let Some(e) = &parsed.error {
-                lines.check(e.pos, "parse error");
+                lines.check_error(text, e.pos, "parse error");
                 assert!(!e.message.is_empty());
             }
             for doc in &parsed.documents {
