@@ -2,7 +2,6 @@
 //! controls that look across objects (NetworkPolicy coverage, quotas). Facts are owned and
 //! compact (names and labels, not trees), so the inventory of a large scan stays small.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use kubeward_model::LabelSelector;
@@ -34,7 +33,7 @@ pub enum FactKind {
         denies_all_egress: bool,
     },
     Workload {
-        labels: BTreeMap<String, String>,
+        labels: kubeward_model::Labels,
     },
     ResourceQuota,
     LimitRange,
@@ -53,6 +52,9 @@ pub struct Fact {
     pub at: Located,
     /// Controls suppressed on this object by annotation, with their reasons (set by the engine).
     pub ignores: Vec<(&'static str, String)>,
+    /// The scored frameworks this object failed in the per-object pass (a bit each; set by
+    /// the engine), so cross-object findings count an object once per framework.
+    pub failed: u8,
 }
 
 impl Fact {
@@ -77,6 +79,7 @@ impl Fact {
                 object: object(),
             },
             ignores: Vec::new(),
+            failed: 0,
         })
     }
 }
@@ -100,6 +103,7 @@ fn rbac_fact(t: &Target<'_>, file: &Arc<str>, object: Arc<ObjectId>) -> Option<F
             object,
         },
         ignores: Vec::new(),
+        failed: 0,
     })
 }
 

@@ -129,7 +129,19 @@ pub struct FileResult {
     pub warnings: Vec<Warning>,
     /// Inventory facts for the cross-object controls (taken by the engine, never reported).
     pub facts: Vec<kubeward_controls::inventory::Fact>,
+    /// Objects of this result that fail at least one control of each scored framework (in
+    /// [`SCORED`] order), counted by the engine as it evaluates them.
+    pub failing_objects: [u32; SCORED.len()],
 }
+
+/// The frameworks a scan scores, in the order of [`Summary::frameworks`].
+pub const SCORED: [(&str, crate::Framework); 5] = [
+    ("pss-baseline", crate::Framework::PssBaseline),
+    ("pss-restricted", crate::Framework::PssRestricted),
+    ("nsa", crate::Framework::Nsa),
+    ("cis", crate::Framework::Cis),
+    ("mitre", crate::Framework::Mitre),
+];
 
 impl FileResult {
     pub fn new(file: Arc<str>) -> Self {
@@ -143,6 +155,7 @@ impl FileResult {
             errors: Vec::new(),
             warnings: Vec::new(),
             facts: Vec::new(),
+            failing_objects: [0; SCORED.len()],
         }
     }
 }
@@ -165,8 +178,13 @@ pub struct Summary {
     pub suppressed: usize,
     /// Compliance per framework, filled by the engine.
     pub frameworks: Vec<FrameworkScore>,
-    /// Objects with at least one (unsuppressed) finding per control, for scores.
-    pub(crate) failing: BTreeMap<&'static str, std::collections::HashSet<u64>>,
+    /// Controls with at least one (unsuppressed) finding, for scores.
+    pub(crate) failing_controls: std::collections::HashSet<&'static str>,
+    /// Objects failing at least one control of each scored framework ([`SCORED`] order). An
+    /// object counts once however many findings it has: the engine counts it as it evaluates
+    /// it, then counts only the frameworks its cross-object findings add. A count per
+    /// framework, not a set of objects, so a scan of a million objects keeps a few bytes.
+    pub(crate) failing_objects: [usize; SCORED.len()],
 }
 
 /// A framework's score: controls passed / evaluated, and the resources failing.
@@ -206,8 +224,6 @@ impl Summary {
         self.objects += r.objects;
         self.errors += r.errors.len();
         self.warnings += r.warnings.len();
-        // An object's findings are adjacent and share one Arc: hash its identity once.
-        let mut last: Option<(*const ObjectId, u64)> = None;
         for f in &r.findings {
             if f.suppressed.is_some() {
                 self.suppressed += 1;
@@ -215,19 +231,10 @@ impl Summary {
             }
             *self.by_severity.entry(f.severity()).or_default() += 1;
             *self.by_control.entry(f.control.id).or_default() += 1;
-            let ptr = Arc::as_ptr(&f.object);
-            let hash = match last {
-                Some((p, h)) if p == ptr => h,
-                _ => {
-                    use std::hash::{Hash, Hasher};
-                    let mut h = std::collections::hash_map::DefaultHasher::new();
-                    f.object.hash(&mut h);
-                    let h = h.finish();
-                    last = Some((ptr, h));
-                    h
-                }
-            };
-            self.failing.entry(f.control.id).or_default().insert(hash);
+            self.failing_controls.insert(f.control.id);
+        }
+        for (total, n) in self.failing_objects.iter_mut().zip(r.failing_objects) {
+            *total += n as usize;
         }
     }
 

@@ -22,7 +22,7 @@ use kubeward_controls::{
     applies, registry, Context, Control, Fact, Inventory, PssLevel, Settings, Severity, Target,
 };
 use kubeward_model::{objects_in, shape, Item, ObjectId};
-use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits};
+use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits, Pos};
 use rayon::prelude::*;
 
 /// Which controls to run.
@@ -92,6 +92,8 @@ pub const IGNORE_ANNOTATION: &str = "kubeward.io/ignore";
 /// The configured engine.
 pub struct Engine {
     controls: Vec<&'static dyn Control>,
+    /// Each per-object control's scored frameworks ([`Engine::framework_mask`]).
+    masks: Vec<u8>,
     cross: Vec<&'static dyn Control>,
     settings: Settings,
     limits: Limits,
@@ -102,12 +104,64 @@ pub struct Engine {
 const WINDOW: usize = 256;
 /// How many windows of documents are evaluated while the previous ones are written.
 const GROUP: usize = 16;
-/// How many bytes of input are held at once (a single larger file is read whole).
-const BATCH_BYTES: u64 = 32 << 20;
+/// How many bytes of input are held at once: small files are read whole, up to this much at a
+/// time, and larger sources a piece of about this size at a time.
+const BATCH_BYTES: usize = 16 << 20;
+
+/// Sources, handed out a batch at a time: several small files read in parallel, or the next
+/// piece of a large one (or of stdin), so memory holds about [`BATCH_BYTES`] of input.
+struct Feed<'s> {
+    sources: &'s [Source],
+    next: usize,
+    stream: Option<Stream>,
+    max_document: usize,
+}
+
+impl Feed<'_> {
+    fn next_batch(&mut self) -> Option<Vec<Piece>> {
+        if let Some(stream) = &mut self.stream {
+            let piece = stream.next_piece(BATCH_BYTES);
+            if stream.at_end() {
+                self.stream = None;
+            }
+            return Some(vec![piece]);
+        }
+        let sources = &self.sources[self.next..];
+        if sources.is_empty() {
+            return None;
+        }
+        let mut n = 0;
+        let mut bytes = 0;
+        while n < sources.len() && bytes < BATCH_BYTES {
+            match sources[n].small_size(BATCH_BYTES) {
+                Some(size) => bytes += size,
+                None => break,
+            }
+            n += 1;
+        }
+        if n == 0 {
+            let mut stream = Stream::open(&sources[0], self.max_document);
+            self.next += 1;
+            let piece = stream.next_piece(BATCH_BYTES);
+            if !stream.at_end() {
+                self.stream = Some(stream);
+            }
+            return Some(vec![piece]);
+        }
+        self.next += n;
+        let max = self.max_document;
+        Some(
+            sources[..n]
+                .par_iter()
+                .map(|s| read_whole(s, max))
+                .collect(),
+        )
+    }
+}
 
 impl Engine {
     pub fn new(controls: Vec<&'static dyn Control>, settings: Settings, limits: Limits) -> Self {
-        let (cross, controls) = controls
+        let (cross, controls): (Vec<&'static dyn Control>, Vec<_>) = controls
             .into_iter()
             // Audit detections run over audit events (`kubeward audit`), never over manifests.
             .filter(|c| applies(c.meta(), &settings) && !c.is_audit_detection())
@@ -117,6 +171,10 @@ impl Engine {
             ..Policy::default()
         };
         Engine {
+            masks: controls
+                .iter()
+                .map(|c| Engine::framework_mask(*c))
+                .collect(),
             controls,
             cross,
             settings,
@@ -137,16 +195,10 @@ impl Engine {
 
     /// Compliance per framework from a finished scan's counts.
     fn scores(&self, summary: &Summary) -> Vec<FrameworkScore> {
-        let frameworks = [
-            ("pss-baseline", Framework::PssBaseline),
-            ("pss-restricted", Framework::PssRestricted),
-            ("nsa", Framework::Nsa),
-            ("cis", Framework::Cis),
-            ("mitre", Framework::Mitre),
-        ];
-        frameworks
+        SCORED
             .iter()
-            .filter_map(|(name, fw)| {
+            .zip(summary.failing_objects)
+            .filter_map(|((name, fw), failing)| {
                 let controls: Vec<_> = self
                     .controls()
                     .into_iter()
@@ -155,24 +207,27 @@ impl Engine {
                 if controls.is_empty() {
                     return None;
                 }
-                let mut failing_objects = HashSet::new();
-                let mut passed = 0;
-                for c in &controls {
-                    match summary.failing.get(c.meta().id) {
-                        Some(objects) if !objects.is_empty() => {
-                            failing_objects.extend(objects.iter().copied())
-                        }
-                        _ => passed += 1,
-                    }
-                }
+                let passed = controls
+                    .iter()
+                    .filter(|c| !summary.failing_controls.contains(c.meta().id))
+                    .count();
                 Some(FrameworkScore {
                     framework: name,
                     controls_evaluated: controls.len(),
                     controls_passed: passed,
-                    resources_failing: failing_objects.len(),
+                    resources_failing: failing,
                 })
             })
             .collect()
+    }
+
+    /// The scored frameworks (bits in [`SCORED`] order) a control belongs to.
+    fn framework_mask(c: &dyn Control) -> u8 {
+        SCORED
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, fw))| fw.includes(c))
+            .fold(0, |m, (i, _)| m | 1 << i)
     }
 
     /// Decide a finding's severity and whether something suppresses it.
@@ -233,20 +288,18 @@ impl Engine {
                 self.write_all(vec![r], &mut summary, &mut inventory, sink)?;
             }
         }
-        let mut start = 0;
-        while start < sources.len() {
-            let mut end = start;
-            let mut bytes = 0u64;
-            while end < sources.len() && (end == start || bytes < BATCH_BYTES) {
-                bytes += sources[end].size_hint();
-                end += 1;
-            }
-            let loaded: Vec<Loaded> = sources[start..end].par_iter().map(Loaded::read).collect();
-            let units: Vec<(usize, Range<usize>)> = loaded
+        let mut feed = Feed {
+            sources,
+            next: 0,
+            stream: None,
+            max_document: self.limits.max_document_bytes,
+        };
+        while let Some(pieces) = feed.next_batch() {
+            let units: Vec<(usize, Range<usize>)> = pieces
                 .iter()
                 .enumerate()
-                .flat_map(|(i, l)| {
-                    let n = l.chunks.len();
+                .flat_map(|(i, p)| {
+                    let n = p.chunks.len();
                     (0..n.div_ceil(WINDOW).max(1))
                         .map(move |w| (i, w * WINDOW..((w + 1) * WINDOW).min(n)))
                 })
@@ -255,12 +308,12 @@ impl Engine {
                 group
                     .par_iter()
                     .map(|(i, range)| {
-                        let l = &loaded[*i];
+                        let p = &pieces[*i];
                         let mut r =
-                            self.evaluate_chunks(&l.name, &l.text, &l.chunks[range.clone()]);
-                        r.first_piece = range.start == 0;
-                        if r.first_piece {
-                            r.errors.splice(0..0, l.error.iter().cloned());
+                            self.evaluate_chunks(&p.name, &p.bytes, &p.chunks[range.clone()]);
+                        r.first_piece = p.first && range.start == 0;
+                        if range.start == 0 {
+                            r.errors.splice(0..0, p.errors.iter().cloned());
                         }
                         r
                     })
@@ -282,7 +335,6 @@ impl Engine {
                 pending = results.map_err(|_| std::io::Error::other("a scan worker failed"))?;
             }
             self.write_all(pending, &mut summary, &mut inventory, sink)?;
-            start = end;
         }
         self.cross_object(&inventory, &mut summary, sink)?;
         summary.frameworks = self.scores(&summary);
@@ -303,12 +355,15 @@ impl Engine {
         let mut by_file: Vec<FileResult> = Vec::new();
         // Lookups by pointer, so the pass stays linear in findings and facts.
         let mut file_slot: HashMap<*const u8, usize> = HashMap::new();
-        let ignores_of: HashMap<*const ObjectId, &[(&'static str, String)]> = inventory
+        let fact_of: HashMap<*const ObjectId, &Fact> = inventory
             .facts
             .iter()
-            .map(|x| (Arc::as_ptr(&x.at.object), x.ignores.as_slice()))
+            .map(|x| (Arc::as_ptr(&x.at.object), x))
             .collect();
+        // The scored frameworks each object fails through cross-object findings.
+        let mut failed: HashMap<*const ObjectId, u8> = HashMap::new();
         for control in &self.cross {
+            let mask = Engine::framework_mask(*control);
             let mut out = Vec::new();
             control.check_inventory(inventory, &mut out);
             for v in out {
@@ -322,11 +377,13 @@ impl Engine {
                     message: v.message,
                     suppressed: None,
                 };
-                let ignores = ignores_of
+                let ignores = fact_of
                     .get(&Arc::as_ptr(&f.object))
-                    .copied()
-                    .unwrap_or_default();
+                    .map_or(&[][..], |x| x.ignores.as_slice());
                 self.judge(&mut f, ignores);
+                if f.suppressed.is_none() {
+                    *failed.entry(Arc::as_ptr(&f.object)).or_default() |= mask;
+                }
                 let slot = *file_slot
                     .entry(Arc::as_ptr(&f.file) as *const u8)
                     .or_insert_with(|| {
@@ -334,6 +391,14 @@ impl Engine {
                         by_file.len() - 1
                     });
                 by_file[slot].findings.push(f);
+            }
+        }
+        // Count only the frameworks an object did not already fail in the per-object pass.
+        for (object, mask) in failed {
+            let before = fact_of.get(&object).map_or(0, |x| x.failed);
+            let new = mask & !before;
+            for (i, n) in summary.failing_objects.iter_mut().enumerate() {
+                *n += usize::from(new >> i & 1);
             }
         }
         let mut ignored = Inventory::default();
@@ -361,45 +426,74 @@ impl Engine {
     /// Evaluate text that is already in memory (admission requests, tests).
     pub fn scan_text(&self, name: &str, text: &str) -> FileResult {
         let name: Arc<str> = Arc::from(name);
-        let chunks = split_documents(text);
-        let mut r = self.evaluate_chunks(&name, text, &chunks);
+        let chunks = split_documents(text.as_bytes());
+        let mut r = self.evaluate_chunks(&name, text.as_bytes(), &chunks);
         r.first_piece = true;
         r
     }
 
-    fn evaluate_chunks(&self, file: &Arc<str>, text: &str, chunks: &[Chunk]) -> FileResult {
+    fn evaluate_chunks(&self, file: &Arc<str>, text: &[u8], chunks: &[Chunk]) -> FileResult {
         let mut out = FileResult::new(file.clone());
         for &chunk in chunks {
             out.bytes += (chunk.end - chunk.start) as u64;
-            let parsed = parse_chunk(text, chunk, &self.limits);
-            for doc in &parsed.documents {
-                out.documents += 1;
-                for p in &doc.warnings {
-                    out.warnings.push(Warning {
-                        file: file.clone(),
-                        pos: p.pos,
-                        message: p.message.clone(),
-                    });
-                }
-                for item in objects_in(doc) {
-                    match item {
-                        Item::Object(object) => self.evaluate_object(file, object, &mut out),
-                        Item::NotAnObject { pos, reason } => out.warnings.push(Warning {
-                            file: file.clone(),
-                            pos,
-                            message: format!("skipped: {reason}"),
-                        }),
-                        Item::Invalid(p) => {
-                            out.errors.push(InputError::at(file, p.pos, &p.message))
-                        }
-                    }
-                }
-            }
-            if let Some(p) = parsed.error {
-                out.errors.push(InputError::at(file, p.pos, &p.message));
+            // A bug in a control or in the model must cost this document, never the run:
+            // what it added is taken back and it becomes an input error at its first line.
+            let mark = (
+                out.findings.len(),
+                out.errors.len(),
+                out.warnings.len(),
+                out.facts.len(),
+                out.documents,
+                out.objects,
+            );
+            let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                self.evaluate_chunk(file, text, chunk, &mut out)
+            }));
+            if evaluated.is_err() {
+                out.findings.truncate(mark.0);
+                out.errors.truncate(mark.1);
+                out.warnings.truncate(mark.2);
+                out.facts.truncate(mark.3);
+                (out.documents, out.objects) = (mark.4, mark.5);
+                out.errors.push(InputError::at(
+                    file,
+                    Pos {
+                        line: chunk.first_line,
+                        column: 1,
+                    },
+                    "internal error while evaluating this document; it was skipped (please report it)",
+                ));
             }
         }
         out
+    }
+
+    fn evaluate_chunk(&self, file: &Arc<str>, text: &[u8], chunk: Chunk, out: &mut FileResult) {
+        let parsed = parse_chunk(text, chunk, &self.limits);
+        for doc in &parsed.documents {
+            out.documents += 1;
+            for p in &doc.warnings {
+                out.warnings.push(Warning {
+                    file: file.clone(),
+                    pos: p.pos,
+                    message: p.message.clone(),
+                });
+            }
+            for item in objects_in(doc) {
+                match item {
+                    Item::Object(object) => self.evaluate_object(file, object, out),
+                    Item::NotAnObject { pos, reason } => out.warnings.push(Warning {
+                        file: file.clone(),
+                        pos,
+                        message: format!("skipped: {reason}"),
+                    }),
+                    Item::Invalid(p) => out.errors.push(InputError::at(file, p.pos, &p.message)),
+                }
+            }
+        }
+        if let Some(p) = parsed.error {
+            out.errors.push(InputError::at(file, p.pos, &p.message));
+        }
     }
 
     fn evaluate_object(
@@ -430,14 +524,17 @@ impl Engine {
             pod: object.pod(),
             object,
         };
+        let mut fact_at = None;
         if !self.cross.is_empty() {
             if let Some(mut fact) = Fact::of(&target, file, || id_of(&target.object)) {
                 fact.ignores = ignores.clone();
+                fact_at = Some(out.facts.len());
                 out.facts.push(fact);
             }
         }
         let mut cx = Context::new(&self.settings);
-        for control in &self.controls {
+        let mut failed = 0u8;
+        for (control, mask) in self.controls.iter().zip(&self.masks) {
             control.check(&target, &mut cx);
             let meta = control.meta();
             for v in cx.violations.drain(..) {
@@ -452,8 +549,17 @@ impl Engine {
                     suppressed: None,
                 };
                 self.judge(&mut f, &ignores);
+                if f.suppressed.is_none() {
+                    failed |= mask;
+                }
                 out.findings.push(f);
             }
+        }
+        for (i, n) in out.failing_objects.iter_mut().enumerate() {
+            *n += u32::from(failed >> i & 1);
+        }
+        if let Some(fact) = fact_at.and_then(|i| out.facts.get_mut(i)) {
+            fact.failed = failed;
         }
     }
 }

@@ -300,3 +300,250 @@ fn covered_objects_are_neither_evaluated_nor_counted() {
         .collect();
     assert_eq!(kw101, ["lone"]);
 }
+
+/// A file larger than one batch is read a piece at a time: every object is still found once,
+/// in order, at the lines of the whole file, and the file counts once.
+#[test]
+fn files_larger_than_a_batch_are_streamed_in_pieces() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.yaml");
+    let pod = |i: usize| {
+        format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, annotations: {{pad: \"{}\"}}}}\nspec:\n  containers:\n  - name: c\n    securityContext: {{privileged: true}}\n", "x".repeat(2000))
+    };
+    let n = (BATCH_BYTES * 5 / 2) / pod(0).len();
+    let text: String = (0..n).map(pod).collect();
+    std::fs::write(&path, &text).unwrap();
+    let sources = vec![Source::File(path)];
+    let mut sink = Collect::default();
+    let summary = engine().scan(&sources, &mut sink).unwrap();
+    assert_eq!(summary.files, 1);
+    assert_eq!(summary.objects, n);
+    assert_eq!(summary.errors, 0);
+    assert_eq!(sink.results.iter().filter(|r| r.first_piece).count(), 1);
+    let found: Vec<(String, u32)> = sink
+        .findings()
+        .filter(|f| f.control.id == "KW101")
+        .map(|f| (f.object.name.clone(), f.pos.line))
+        .collect();
+    let lines_per_pod = pod(0).lines().count() as u32;
+    let expected: Vec<(String, u32)> = (0..n)
+        .map(|i| (format!("p{i}"), i as u32 * lines_per_pod + 8))
+        .collect();
+    assert_eq!(found, expected);
+}
+
+/// D08: a document over the limit is refused and skipped as it is read, never held; the
+/// documents around it are scanned; a source with no boundary in sight stops being read.
+#[test]
+fn oversized_documents_are_skipped_while_reading() {
+    let limits = Limits {
+        max_document_bytes: 4096,
+        ..Limits::default()
+    };
+    let engine = Engine::new(registry::all().to_vec(), Settings::default(), limits);
+    let privileged = |name: &str| {
+        format!("---\napiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers:\n  - name: c\n    securityContext: {{privileged: true}}\n")
+    };
+    // A document over the limit (within the skip bound of 4 times it), with a line longer than
+    // a read and many short ones, between two small ones.
+    let mut text = privileged("before");
+    text.push_str("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  a: \"");
+    text.push_str(&"y".repeat(8_000));
+    text.push_str("\"\n");
+    for i in 0..600 {
+        text.push_str(&format!("  k{i}: v\n"));
+    }
+    text.push_str(&privileged("after"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let mut stream = Stream::open(&Source::File(path.clone()), 4096).read_size(1000);
+    let mut most = 0;
+    let mut pieces = Vec::new();
+    loop {
+        let p = stream.next_piece(1024);
+        most = most.max(p.bytes.len());
+        pieces.push(p);
+        if stream.at_end() {
+            break;
+        }
+    }
+    // A piece holds its documents and at most one read beyond them, never the refused one.
+    assert!(most <= 1024 + 1000 + 512, "a piece held {most} bytes");
+    assert_eq!(pieces.iter().map(|p| p.chunks.len()).sum::<usize>(), 2);
+    assert_eq!(pieces.iter().map(|p| p.errors.len()).sum::<usize>(), 1);
+    let mut sink = Collect::default();
+    let summary = engine.scan(&[Source::File(path)], &mut sink).unwrap();
+    let names: Vec<String> = sink
+        .findings()
+        .filter(|f| f.control.id == "KW101")
+        .map(|f| f.object.name.clone())
+        .collect();
+    assert_eq!(names, ["before", "after"]);
+    let errors: Vec<&InputError> = sink.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        errors[0].pos.unwrap().line,
+        9,
+        "the refused document's `---` line"
+    );
+    assert!(errors[0].message.contains("larger than the limit"));
+    assert_eq!(summary.exit_code(Severity::Low), 2);
+
+    // No boundary at all (like /dev/zero): reading stops after a bounded skip.
+    let endless = std::io::repeat(b'0');
+    let mut stream = Stream::from_reader("zeros", Box::new(endless), 4096).read_size(1000);
+    let mut errors = Vec::new();
+    for _ in 0..100 {
+        let p = stream.next_piece(1024);
+        assert!(p.chunks.is_empty());
+        errors.extend(p.errors);
+        if stream.at_end() {
+            break;
+        }
+    }
+    assert!(stream.at_end(), "an endless source is not read forever");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[1].message.contains("not read"));
+}
+
+/// D05: links inside a scanned directory are followed; dangling and looping links are input
+/// errors; a file reached twice is read once. D08: a FIFO inside a directory is refused (it
+/// could block), a device named on the command line too.
+#[cfg(unix)]
+#[test]
+fn links_fifos_and_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir_all(real.join("sub")).unwrap();
+    std::fs::write(
+        real.join("sub/pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("web.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: w}\n",
+    )
+    .unwrap();
+    let m = dir.path().join("manifests");
+    std::fs::create_dir(&m).unwrap();
+    std::os::unix::fs::symlink("../web.yaml", m.join("web.yaml")).unwrap();
+    std::os::unix::fs::symlink("../web.yaml", m.join("again.yaml")).unwrap();
+    std::os::unix::fs::symlink("../real", m.join("linked-dir")).unwrap();
+    std::os::unix::fs::symlink("nowhere.yaml", m.join("dangling.yaml")).unwrap();
+    std::os::unix::fs::symlink("self.yaml", m.join("self.yaml")).unwrap();
+    std::os::unix::fs::symlink(".", m.join("up")).unwrap();
+    std::os::unix::fs::symlink("../real", m.join("real-again")).unwrap();
+    let fifo = m.join("pipe.yaml");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let (sources, errors) = collect_sources(&[m.display().to_string(), "/dev/zero".to_string()]);
+    let names: Vec<String> = sources.iter().map(|s| s.name()).collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with("linked-dir/sub/pod.yaml")));
+    assert!(names
+        .iter()
+        .any(|n| n.ends_with("again.yaml") || n.ends_with("web.yaml")));
+    let messages: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    let has = |file: &str, what: &str| {
+        messages
+            .iter()
+            .any(|m| m.contains(file) && m.contains(what))
+    };
+    assert!(has("dangling.yaml", "symbolic link"), "{messages:?}");
+    assert!(has("self.yaml", "symbolic link"), "{messages:?}");
+    assert!(has("up", "loop"), "{messages:?}");
+    assert!(has("pipe.yaml", "not a regular file"), "{messages:?}");
+    assert!(has("/dev/zero", "device"), "{messages:?}");
+    assert_eq!(errors.len(), 5, "{messages:?}");
+}
+
+/// A control that panics on one object: the failure costs that document, never the run.
+struct Crashes;
+
+impl kubeward_controls::Control for Crashes {
+    fn meta(&self) -> &'static kubeward_controls::ControlMeta {
+        registry::find("KW101").unwrap().meta()
+    }
+    fn check(
+        &self,
+        target: &kubeward_controls::Target<'_>,
+        _: &mut kubeward_controls::Context<'_>,
+    ) {
+        if target.object.name == "boom" {
+            panic!("a control bug");
+        }
+    }
+}
+
+#[test]
+fn a_failing_control_costs_only_its_document() {
+    static C: Crashes = Crashes;
+    let mut controls = registry::all().to_vec();
+    controls.push(&C);
+    let engine = Engine::new(controls, Settings::default(), Limits::default());
+    let text = format!("{PRIVILEGED}---\napiVersion: v1\nkind: Pod\nmetadata: {{name: boom}}\nspec: {{containers: [{{name: c, securityContext: {{privileged: true}}}}]}}\n---\n{}", PRIVILEGED.replace("name: p,", "name: q,"));
+    let sources = vec![Source::Text {
+        name: "x.yaml".into(),
+        text: Arc::from(text.as_str()),
+    }];
+    let mut sink = Collect::default();
+    let summary = engine.scan(&sources, &mut sink).unwrap();
+    let names: Vec<&str> = sink
+        .findings()
+        .filter(|f| f.control.id == "KW101")
+        .map(|f| f.object.name.as_str())
+        .collect();
+    assert_eq!(names, ["p", "q"]);
+    let errors: Vec<&InputError> = sink.errors().collect();
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].pos.unwrap().line, 8);
+    assert!(errors[0].message.contains("internal error"));
+    assert_eq!(summary.objects, 2);
+}
+
+/// Each framework's failing-resource count is the number of distinct objects with an
+/// unsuppressed finding of one of its controls, per-object and cross-object findings together
+/// (counted by the engine without keeping a set of objects: checked here against the set).
+/// The same identity in two files (the two examples both define Deployment shop/web) is two
+/// objects.
+#[test]
+fn failing_resources_are_distinct_objects_per_framework() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let (mut sources, errors) = collect_sources(&[root.display().to_string()]);
+    assert!(errors.is_empty());
+    // Cross-object findings too: a namespace without NetworkPolicies or quota, workloads in
+    // it (one also failing per-object controls), a subject bound to cluster-admin.
+    let text = format!("apiVersion: v1\nkind: Namespace\nmetadata: {{name: ns}}\n---\n{PRIVILEGED}---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d, namespace: ns, labels: {{app: d}}}}\nspec:\n  template:\n    metadata: {{labels: {{app: d}}}}\n    spec: {{containers: [{{name: c, image: nginx}}]}}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: b}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}}\nsubjects: [{{kind: ServiceAccount, name: d, namespace: ns}}]\n");
+    sources.push(Source::Text {
+        name: "cross.yaml".into(),
+        text: Arc::from(text.as_str()),
+    });
+    let engine = engine();
+    let mut sink = Collect::default();
+    let summary = engine.scan(&sources, &mut sink).unwrap();
+    assert!(summary.findings() > 20);
+    let mut cross_seen = false;
+    for (score, (name, fw)) in summary.frameworks.iter().zip(SCORED) {
+        assert_eq!(score.framework, name);
+        let objects: HashSet<(&str, &kubeward_model::ObjectId)> = sink
+            .findings()
+            .filter(|f| {
+                f.suppressed.is_none() && fw.includes(registry::find(f.control.id).unwrap())
+            })
+            .map(|f| (&*f.file, &*f.object))
+            .collect();
+        cross_seen |= sink
+            .findings()
+            .any(|f| registry::find(f.control.id).unwrap().is_cross_object());
+        assert_eq!(score.resources_failing, objects.len(), "{name}");
+    }
+    assert!(
+        cross_seen,
+        "the examples exercise cross-object findings too"
+    );
+}

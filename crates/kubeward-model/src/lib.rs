@@ -15,7 +15,7 @@ use kubeward_yaml::{Document, NodeRef, Pos, Problem};
 use serde::Serialize;
 
 pub use path::FieldPath;
-pub use selector::{labels, LabelSelector};
+pub use selector::{labels, LabelSelector, Labels};
 
 /// Who an object is, as every report names it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]

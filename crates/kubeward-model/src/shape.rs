@@ -161,7 +161,10 @@ const METADATA: Shape = Map(&[
 ]);
 
 fn matches(node: &NodeRef<'_>, shape: &Shape) -> bool {
-    let t = node.value_type();
+    type_matches(node.value_type(), shape)
+}
+
+fn type_matches(t: ValueType, shape: &Shape) -> bool {
     t == ValueType::Null
         || match shape {
             Bool => t == ValueType::Bool,
@@ -226,15 +229,27 @@ fn check_at<'a>(
     out: &mut Vec<Problem>,
 ) {
     if !matches(&node, shape) {
+        // The message names the field and the types, never the value: a wrong-typed value may
+        // be a credential (an env value, a PIN), and no output of kubeward may quote one.
         let found = node.value_type();
-        let shown = match node.scalar_text() {
-            Some(s) if s.len() <= 40 => format!(" ({s:?})"),
-            _ => String::new(),
+        let hint = if matches!(shape, Str)
+            && matches!(
+                found,
+                ValueType::Bool | ValueType::Int | ValueType::Float | ValueType::Null
+            ) {
+            " (quote it to make it a string)"
+        } else if found == ValueType::String
+            && !matches!(node.unquoted_type(), ValueType::String | ValueType::Null)
+            && type_matches(node.unquoted_type(), shape)
+        {
+            " (remove the quotes)"
+        } else {
+            ""
         };
         out.push(Problem {
             pos: node.pos(),
             message: format!(
-                "{}: expected {}, found {}{shown}",
+                "{}: expected {}, found {}{hint}",
                 trail.path(),
                 expected(shape),
                 found.describe()

@@ -121,10 +121,10 @@ fn wrong_types_are_located() {
     assert_eq!(
         msgs,
         vec![
-            "5:17: metadata.annotations.a: expected a string, found a boolean (\"true\")",
-            "7:3: spec.hostPID: expected a boolean, found a string (\"true\")",
-            "8:3: spec.containers: expected a list, found a string (\"x\")",
-            "10:5: spec.securityContext.runAsUser: expected an integer, found a string (\"0\")",
+            "5:17: metadata.annotations.a: expected a string, found a boolean (quote it to make it a string)",
+            "7:3: spec.hostPID: expected a boolean, found a string (remove the quotes)",
+            "8:3: spec.containers: expected a list, found a string",
+            "10:5: spec.securityContext.runAsUser: expected an integer, found a string (remove the quotes)",
         ]
     );
 }
@@ -202,4 +202,24 @@ proptest! {
         }
         prop_assert_eq!(path.as_str(), expected.as_str());
     }
+}
+
+#[test]
+fn labels_are_sorted_pairs_and_the_last_of_a_key_wins() {
+    let l: Labels = [("b", "1"), ("a", "2"), ("b", "3")].into_iter().collect();
+    assert_eq!(l.len(), 2);
+    assert_eq!(l.get("b"), Some("3"));
+    assert_eq!(l.get("a"), Some("2"));
+    assert_eq!(l.get("c"), None);
+    assert_eq!(l.iter().collect::<Vec<_>>(), [("a", "2"), ("b", "3")]);
+    let d = doc("metadata:\n  labels: {app: web, tier: 3, app: api}\n");
+    let l = labels(d.root().get_path(&["metadata", "labels"]));
+    assert_eq!(l.get("app"), Some("api"));
+    assert_eq!(l.get("tier"), Some("3"));
+    let sel = LabelSelector::from_node(
+        doc("matchLabels: {app: api}\nmatchExpressions: [{key: tier, operator: In, values: ['3']}]\n")
+            .root()
+            .into(),
+    );
+    assert!(sel.matches(&l));
 }

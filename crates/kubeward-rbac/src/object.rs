@@ -1,7 +1,6 @@
 //! RBAC objects read from located YAML trees: owned, compact, and every rule, subject and
 //! roleRef keeps the file, line, column and field path it came from.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use kubeward_model::{labels, FieldPath, LabelSelector, Object, ObjectId};
@@ -78,7 +77,7 @@ pub struct Role {
     pub name: String,
     /// Empty for a ClusterRole.
     pub namespace: String,
-    pub labels: BTreeMap<String, String>,
+    pub labels: kubeward_model::Labels,
     /// `aggregationRule.clusterRoleSelectors` of an aggregated ClusterRole.
     pub aggregation: Option<Vec<LabelSelector>>,
     pub rules: Vec<Rule>,
@@ -129,7 +128,7 @@ pub struct Binding {
     /// `roleRef.name` (or the binding's name when roleRef is missing).
     pub role_ref_pos: Pos,
     pub subjects: Vec<BindingSubject>,
-    pub labels: BTreeMap<String, String>,
+    pub labels: kubeward_model::Labels,
     pub pos: Pos,
     pub origin: Origin,
 }
@@ -155,7 +154,7 @@ impl Binding {
     /// One of the bindings Kubernetes creates itself (`system:...` or `cluster-admin`, with the
     /// bootstrapping label), whose grants to Kubernetes' own identities are no finding.
     pub fn is_kubernetes_default(&self) -> bool {
-        self.labels.get(BOOTSTRAP_LABEL.0).map(String::as_str) == Some(BOOTSTRAP_LABEL.1)
+        self.labels.get(BOOTSTRAP_LABEL.0) == Some(BOOTSTRAP_LABEL.1)
             && (self.name == "cluster-admin" || self.name.starts_with("system:"))
     }
 }

@@ -5,8 +5,12 @@
 //! Aliases and merge keys share nodes instead of copying them, and the *expanded* size of every
 //! document is counted and bounded, so a YAML bomb costs nothing but its own bytes and is refused.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
 
+use crate::chars::Shifts;
 use crate::tree::{Document, Kind, Node, Pos, Problem, FLAG_PLAIN};
 use crate::Limits;
 
@@ -22,26 +26,42 @@ struct Frame {
 pub(crate) struct Builder<'l> {
     limits: &'l Limits,
     line_offset: u32,
+    shifts: &'l Shifts,
     nodes: Vec<Node>,
     children: Vec<u32>,
     text: String,
     scratch: Vec<u32>,
     frames: Vec<Frame>,
-    /// Anchor id -> (node, expanded size); `None` while the anchored node is still open.
-    anchors: Vec<Option<(u32, u64)>>,
+    /// Anchors of the current document (anchors never reach across documents): anchor id ->
+    /// its state.
+    anchors: Vec<Anchor>,
     expanded: u64,
     root: Option<u32>,
     warnings: Vec<Problem>,
 }
 
+#[derive(Clone, Copy)]
+enum Anchor {
+    /// Not defined in this document (maybe in an earlier one: out of reach).
+    Unknown,
+    /// Defined by a collection that is still open: an alias to it would contain itself.
+    Open,
+    /// A finished node and its expanded size.
+    Done(u32, u64),
+}
+
+/// Mappings up to this many pairs are checked for duplicate keys without hashing.
+const SMALL_MAP: usize = 16;
+
 /// Why a document could not be built.
 pub(crate) type BuildError = Problem;
 
 impl<'l> Builder<'l> {
-    pub(crate) fn new(limits: &'l Limits, line_offset: u32) -> Self {
+    pub(crate) fn new(limits: &'l Limits, line_offset: u32, shifts: &'l Shifts) -> Self {
         Builder {
             limits,
             line_offset,
+            shifts,
             nodes: Vec::new(),
             children: Vec::new(),
             text: String::new(),
@@ -55,9 +75,15 @@ impl<'l> Builder<'l> {
     }
 
     pub(crate) fn pos(&self, m: &Marker) -> Pos {
+        let (line, col) = (m.line() as u32, m.col() as u32);
+        let col = if self.shifts.is_empty() {
+            col
+        } else {
+            self.shifts.source_col(line, col)
+        };
         Pos {
-            line: (m.line() as u32).saturating_add(self.line_offset),
-            column: m.col() as u32 + 1,
+            line: line.saturating_add(self.line_offset),
+            column: col + 1,
         }
     }
 
@@ -67,6 +93,7 @@ impl<'l> Builder<'l> {
         self.text.clear();
         self.scratch.clear();
         self.frames.clear();
+        self.anchors.clear();
         self.expanded = 0;
         self.root = None;
         self.warnings.clear();
@@ -108,12 +135,12 @@ impl<'l> Builder<'l> {
         Ok(())
     }
 
-    fn set_anchor(&mut self, anchor: usize, value: Option<(u32, u64)>) {
+    fn set_anchor(&mut self, anchor: usize, value: Anchor) {
         if anchor == 0 {
             return;
         }
         if self.anchors.len() <= anchor {
-            self.anchors.resize(anchor + 1, None);
+            self.anchors.resize(anchor + 1, Anchor::Unknown);
         }
         self.anchors[anchor] = value;
     }
@@ -154,15 +181,23 @@ impl<'l> Builder<'l> {
                 let plain = style == ScalarStyle::Plain && !forced_str;
                 let flags = if plain { FLAG_PLAIN } else { 0 };
                 let id = self.add_node(Kind::Scalar, flags, start, value.len() as u32, m);
-                self.set_anchor(anchor, Some((id, 1)));
+                self.set_anchor(anchor, Anchor::Done(id, 1));
                 self.attach(id, 1, m)?;
             }
-            Event::Alias(anchor) => match self.anchors.get(anchor).copied().flatten() {
-                Some((id, size)) => self.attach(id, size, m)?,
-                None => {
+            Event::Alias(anchor) => match self.anchors.get(anchor).copied() {
+                Some(Anchor::Done(id, size)) => self.attach(id, size, m)?,
+                Some(Anchor::Open) => {
                     return Err(Problem {
                         pos: self.pos(m),
                         message: "alias refers to a node that contains it (recursive alias)"
+                            .to_string(),
+                    })
+                }
+                Some(Anchor::Unknown) | None => {
+                    return Err(Problem {
+                        pos: self.pos(m),
+                        message: "alias to an unknown anchor: an anchor applies only within \
+                                  its own document"
                             .to_string(),
                     })
                 }
@@ -183,7 +218,7 @@ impl<'l> Builder<'l> {
                     Kind::Map
                 };
                 let id = self.add_node(kind, 0, 0, 0, m);
-                self.set_anchor(anchor, None);
+                self.set_anchor(anchor, Anchor::Open);
                 self.frames.push(Frame {
                     node: id,
                     kind,
@@ -207,7 +242,7 @@ impl<'l> Builder<'l> {
                 let n = &mut self.nodes[frame.node as usize];
                 n.start = start;
                 n.len = len;
-                self.set_anchor(frame.anchor, Some((frame.node, frame.size)));
+                self.set_anchor(frame.anchor, Anchor::Done(frame.node, frame.size));
                 // The collection's own nodes were counted as they were attached; attach the
                 // collection itself with size 1 and add its contents to the parent's size.
                 self.expanded -= frame.size - 1;
@@ -236,17 +271,36 @@ impl<'l> Builder<'l> {
             .map(|p| (p[0], p[1]))
             .collect();
         let has_merge = pairs.iter().any(|&(k, _)| self.is_merge_key(k));
-        let mut seen: Vec<(&str, u32)> = Vec::with_capacity(pairs.len());
         let mut dups = Vec::new();
-        for &(k, _) in &pairs {
-            if has_merge && self.is_merge_key(k) {
-                continue;
+        // Small mappings (almost all) are searched in place; larger ones through a hash map, so
+        // that a mapping of a million keys costs linear time, not quadratic.
+        if pairs.len() <= SMALL_MAP {
+            let mut seen: Vec<(&str, u32)> = Vec::with_capacity(pairs.len());
+            for &(k, _) in &pairs {
+                if has_merge && self.is_merge_key(k) {
+                    continue;
+                }
+                if let Some(t) = self.key_text(k) {
+                    if let Some(&(_, first)) = seen.iter().find(|(s, _)| *s == t) {
+                        dups.push((k, first, t.to_string()));
+                    } else {
+                        seen.push((t, k));
+                    }
+                }
             }
-            if let Some(t) = self.key_text(k) {
-                if let Some(&(_, first)) = seen.iter().find(|(s, _)| *s == t) {
-                    dups.push((k, first, t.to_string()));
-                } else {
-                    seen.push((t, k));
+        } else {
+            let mut seen: HashMap<&str, u32> = HashMap::with_capacity(pairs.len());
+            for &(k, _) in &pairs {
+                if has_merge && self.is_merge_key(k) {
+                    continue;
+                }
+                if let Some(t) = self.key_text(k) {
+                    match seen.entry(t) {
+                        Entry::Occupied(e) => dups.push((k, *e.get(), t.to_string())),
+                        Entry::Vacant(e) => {
+                            e.insert(k);
+                        }
+                    }
                 }
             }
         }
@@ -300,17 +354,16 @@ impl<'l> Builder<'l> {
                 explicit.push((k, v));
             }
         }
-        let mut keys: Vec<String> = explicit
+        let mut keys: HashSet<&str> = explicit
             .iter()
-            .filter_map(|&(k, _)| self.key_text(k).map(str::to_string))
+            .filter_map(|&(k, _)| self.key_text(k))
             .collect();
         for src in sources {
             let n = self.nodes[src as usize];
             for pair in self.children[n.start as usize..(n.start + n.len) as usize].chunks_exact(2)
             {
                 if let Some(t) = self.key_text(pair[0]) {
-                    if !keys.iter().any(|k| k == t) {
-                        keys.push(t.to_string());
+                    if keys.insert(t) {
                         merged.push((pair[0], pair[1]));
                     }
                 }
@@ -329,10 +382,11 @@ impl<'l> Builder<'l> {
 pub(crate) fn parse_documents(
     text: &str,
     line_offset: u32,
+    shifts: &Shifts,
     limits: &Limits,
 ) -> (Vec<Document>, Option<Problem>) {
     let mut docs = Vec::new();
-    let mut builder = Builder::new(limits, line_offset);
+    let mut builder = Builder::new(limits, line_offset, shifts);
     let mut parser = Parser::new_from_str(text);
     loop {
         match parser.next_event() {

@@ -8,6 +8,7 @@
 //! * [`NodeRef`] reads a tree, resolving plain scalars the way Kubernetes' decoder does.
 
 mod build;
+mod chars;
 mod tree;
 
 pub use tree::{Document, NodeRef, Pos, Problem, ValueType};
@@ -44,6 +45,12 @@ pub struct Chunk {
     pub first_line: u32,
 }
 
+/// Whether a line (or the start of one) is a boundary for [`Splitter`]: a `---` marker or a
+/// `%` directive. A start shorter than four bytes may still become one.
+pub fn may_be_boundary(start: &[u8]) -> bool {
+    start.first() == Some(&b'%') || start.len() < 4 || is_marker(start, b"---")
+}
+
 fn is_marker(line: &[u8], marker: &[u8; 3]) -> bool {
     line.starts_with(marker)
         && line
@@ -51,46 +58,212 @@ fn is_marker(line: &[u8], marker: &[u8; 3]) -> bool {
             .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
-/// Cut a stream at its document-start lines (`---` at column 0). A `---` at column 0 can never be
-/// content in YAML (it is a "forbidden" line inside scalars too), so this needs no parse. Streams
-/// with `%` directives are left whole, since a directive belongs to the document after it.
-pub fn split_documents(text: &str) -> Vec<Chunk> {
-    let bytes = text.as_bytes();
-    let mut chunks = Vec::new();
-    let mut start = 0usize;
-    let mut first_line = 1u32;
-    let mut line_no = 1u32;
-    let mut pos = 0usize;
-    while pos < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i + 1);
-        let line = &bytes[pos..end];
-        if line.first() == Some(&b'%') {
-            return vec![Chunk {
-                start: 0,
-                end: bytes.len(),
-                first_line: 1,
-            }];
+/// The end of the line that starts at `pos` (past its terminator): `\n`, `\r\n` or a bare `\r`,
+/// the three line breaks of YAML, which saphyr counts the same way.
+fn line_end(bytes: &[u8], pos: usize) -> usize {
+    match memchr::memchr2(b'\n', b'\r', &bytes[pos..]) {
+        None => bytes.len(),
+        Some(i) => {
+            let at = pos + i;
+            if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+                at + 2
+            } else {
+                at + 1
+            }
         }
-        if pos > start && is_marker(line, b"---") {
-            chunks.push(Chunk {
-                start,
-                end: pos,
-                first_line,
-            });
-            start = pos;
-            first_line = line_no;
-        }
-        pos = end;
-        line_no += 1;
     }
-    if start < bytes.len() || chunks.is_empty() {
+}
+
+/// A line that is blank or holds only a comment.
+fn is_blank_or_comment(line: &[u8]) -> bool {
+    match line
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    {
+        None => true,
+        Some(b) => *b == b'#',
+    }
+}
+
+/// Cut a stream into documents without parsing it, so that each document is parsed on its own
+/// and a broken one costs only itself, whatever its line ends or directives:
+///
+/// * a `---` line at column 0 starts a document (it can never be content: it is a "forbidden"
+///   line inside scalars too), unless only directives and comments precede it in its piece;
+/// * a `...` line at column 0 ends one (the next line starts a new piece);
+/// * a `%` directive line after a document's content starts the next piece, since a directive
+///   belongs to the document after it;
+/// * `\n`, `\r\n` and bare `\r` all end lines.
+///
+/// Works on bytes, so that a piece with invalid UTF-8 is refused alone ([`parse_chunk`]).
+pub fn split_documents(bytes: &[u8]) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut splitter = Splitter::default();
+    splitter.feed(bytes, 0, true, &mut chunks);
+    if chunks.is_empty() {
         chunks.push(Chunk {
-            start,
+            start: 0,
             end: bytes.len(),
-            first_line,
+            first_line: 1,
         });
     }
     chunks
+}
+
+/// [`split_documents`] for a stream that arrives in parts (a large file, standard input):
+/// [`Splitter::feed`] takes each newly read part and yields the documents it completes, so a
+/// reader can hand them on and drop their bytes.
+#[derive(Clone, Debug)]
+pub struct Splitter {
+    /// Stream offset of the current piece's first byte.
+    start: usize,
+    first_line: u32,
+    /// Stream offset of the next line to read, and its number.
+    pos: usize,
+    line_no: u32,
+    /// The piece so far holds document content (anything but directives, comments, blanks).
+    content: bool,
+    /// The piece so far holds a directive and no content: a `---` completes it.
+    prologue: bool,
+    /// The line at `pos` began in an earlier part whose bytes were dropped (see
+    /// [`Splitter::skip_line`]): it is content, and ends at the next line break.
+    mid_line: bool,
+    /// The piece in progress is refused (too large): it is finished but never yielded.
+    refusing: bool,
+}
+
+impl Default for Splitter {
+    fn default() -> Self {
+        Splitter {
+            start: 0,
+            first_line: 1,
+            pos: 0,
+            line_no: 1,
+            content: false,
+            prologue: false,
+            mid_line: false,
+            refusing: false,
+        }
+    }
+}
+
+impl Splitter {
+    /// Read the complete lines of `buf`, which holds the stream from offset `base` and at least
+    /// up to [`Splitter::position`]. Finished pieces go to `out`, with stream offsets. At `eof`
+    /// the last line counts even without a line break, and the last piece is finished.
+    pub fn feed(&mut self, buf: &[u8], base: usize, eof: bool, out: &mut Vec<Chunk>) {
+        debug_assert!(self.pos >= base);
+        loop {
+            let rel = self.pos - base;
+            if rel >= buf.len() {
+                break;
+            }
+            let Some(end) = complete_line_end(buf, rel, eof) else {
+                break;
+            };
+            let line = &buf[rel..end];
+            let end = base + end;
+            if std::mem::take(&mut self.mid_line) {
+                // The rest of a long line that is content (never a marker).
+                self.content = true;
+            } else if line.first() == Some(&b'%') {
+                if self.content {
+                    self.cut(self.pos, self.line_no, out);
+                    self.content = false;
+                }
+                self.prologue = true;
+            } else if is_marker(line, b"---") {
+                if !self.prologue {
+                    self.cut(self.pos, self.line_no, out);
+                }
+                self.prologue = false;
+                self.content = true;
+            } else if is_marker(line, b"...") {
+                self.cut(end, self.line_no + 1, out);
+                self.content = false;
+                self.prologue = false;
+            } else if !self.content && !is_blank_or_comment(line) {
+                self.content = true;
+            }
+            self.pos = end;
+            self.line_no += 1;
+        }
+        if eof {
+            let end = base + buf.len();
+            let line = self.line_no;
+            self.cut(end, line, out);
+        }
+    }
+
+    fn cut(&mut self, at: usize, line: u32, out: &mut Vec<Chunk>) {
+        if at > self.start && !self.refusing {
+            out.push(Chunk {
+                start: self.start,
+                end: at,
+                first_line: self.first_line,
+            });
+        }
+        self.refusing = false;
+        self.start = at;
+        self.first_line = line;
+    }
+
+    /// Refuse the piece in progress (it is too large): it will end at the next boundary as
+    /// usual but never be yielded, so a reader may drop its bytes as they come.
+    pub fn refuse_current(&mut self) {
+        self.refusing = true;
+    }
+
+    /// Whether the piece in progress is refused.
+    pub fn refusing(&self) -> bool {
+        self.refusing
+    }
+
+    /// End the piece in progress at [`Splitter::position`]: the incomplete line there starts a
+    /// new piece (a reader saw it begin with `---` or `%`, a boundary however it ends).
+    pub fn cut_here(&mut self) {
+        let (at, line) = (self.pos, self.line_no);
+        self.cut(at, line, &mut Vec::new());
+        self.content = false;
+        self.prologue = false;
+    }
+
+    /// Stream offset of the first byte not yet read (the start of an incomplete line).
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Stream offset and first line of the piece in progress.
+    pub fn current(&self) -> (usize, u32) {
+        (self.start, self.first_line)
+    }
+
+    /// The line in progress at [`Splitter::position`] is long and not a marker: consider its
+    /// bytes up to `to` read (the caller drops them) and go on at its end.
+    pub fn skip_line(&mut self, to: usize) {
+        if to > self.pos {
+            self.pos = to;
+            self.mid_line = true;
+        }
+    }
+}
+
+/// The end of the line at `pos` (past its terminator) if the line is complete in `buf`: a `\r`
+/// at the very end may still be followed by `\n`, so it waits for more unless at `eof`.
+fn complete_line_end(buf: &[u8], pos: usize, eof: bool) -> Option<usize> {
+    match memchr::memchr2(b'\n', b'\r', &buf[pos..]) {
+        None => eof.then_some(buf.len()),
+        Some(i) => {
+            let at = pos + i;
+            if buf[at] == b'\n' {
+                Some(at + 1)
+            } else if at + 1 < buf.len() {
+                Some(if buf[at + 1] == b'\n' { at + 2 } else { at + 1 })
+            } else {
+                eof.then_some(at + 1)
+            }
+        }
+    }
 }
 
 /// The outcome of parsing one chunk: its documents, then the error that stopped it, if any.
@@ -99,73 +272,116 @@ pub struct ParsedChunk {
     pub error: Option<Problem>,
 }
 
-/// Parse a chunk of `text` (as cut by [`split_documents`]).
-pub fn parse_chunk(text: &str, chunk: Chunk, limits: &Limits) -> ParsedChunk {
-    let piece = &text[chunk.start..chunk.end];
-    if piece.len() > limits.max_document_bytes {
-        return ParsedChunk {
-            documents: Vec::new(),
-            error: Some(Problem {
-                pos: Pos {
-                    line: chunk.first_line,
-                    column: 1,
-                },
-                message: format!(
-                    "document of {} bytes is larger than the limit of {} bytes; refused",
-                    piece.len(),
-                    limits.max_document_bytes
-                ),
-            }),
-        };
+/// The position just after `bytes` (1-based line and column in characters), counting lines the
+/// way [`split_documents`] and the parser do.
+fn position_after(bytes: &[u8], first_line: u32) -> Pos {
+    let mut line = first_line;
+    let mut line_start = 0;
+    while line_start < bytes.len() {
+        let next = line_end(bytes, line_start);
+        if next == bytes.len() && !matches!(bytes[next - 1], b'\n' | b'\r') {
+            break;
+        }
+        line += 1;
+        line_start = next;
+    }
+    let tail = String::from_utf8_lossy(&bytes[line_start..]);
+    Pos {
+        line,
+        column: tail.chars().count() as u32 + 1,
+    }
+}
+
+fn refused(pos: Pos, message: String) -> ParsedChunk {
+    ParsedChunk {
+        documents: Vec::new(),
+        error: Some(Problem { pos, message }),
+    }
+}
+
+/// Parse a chunk of `bytes` (as cut by [`split_documents`]). Invalid UTF-8 and characters that
+/// Kubernetes' decoders refuse (C0 controls; in YAML also DEL and C1 controls) refuse the
+/// chunk's documents, located at the offending byte.
+pub fn parse_chunk(bytes: &[u8], chunk: Chunk, limits: &Limits) -> ParsedChunk {
+    let raw = &bytes[chunk.start..chunk.end];
+    if raw.len() > limits.max_document_bytes {
+        return refused(
+            Pos {
+                line: chunk.first_line,
+                column: 1,
+            },
+            format!(
+                "document of {} bytes is larger than the limit of {} bytes; refused",
+                raw.len(),
+                limits.max_document_bytes
+            ),
+        );
+    }
+    let piece = match std::str::from_utf8(raw) {
+        Ok(t) => t,
+        Err(e) => {
+            return refused(
+                position_after(&raw[..e.valid_up_to()], chunk.first_line),
+                "not valid UTF-8 text; this document is skipped".to_string(),
+            )
+        }
+    };
+    if let Some((at, c)) = chars::forbidden_control(piece) {
+        return refused(
+            position_after(&raw[..at], chunk.first_line),
+            format!(
+                "control character U+{:04X} is not allowed here (Kubernetes' decoder refuses it); \
+                 this document is skipped",
+                c as u32
+            ),
+        );
     }
     let line_offset = chunk.first_line - 1;
     // saphyr-parser is not known to panic, but a parser bug must cost one document, never the
     // run: contain it and report it where the document starts.
     let attempt = std::panic::catch_unwind(|| {
         let mut patched: Option<String> = None;
+        let mut shifts = chars::Shifts::default();
         for _ in 0..8 {
             let text = patched.as_deref().unwrap_or(piece);
-            let (docs, error) = build::parse_documents(text, line_offset, limits);
-            match error
-                .as_ref()
-                .and_then(|e| reindent_closing_bracket(text, e, line_offset))
-            {
+            let (docs, error) = build::parse_documents(text, line_offset, &shifts, limits);
+            let fixed = error.as_ref().and_then(|e| {
+                reindent_closing_bracket(text, e, line_offset)
+                    .or_else(|| chars::combine_surrogates(text, e, line_offset, &mut shifts))
+            });
+            match fixed {
                 Some(fixed) => patched = Some(fixed),
                 None => return (docs, error),
             }
         }
-        build::parse_documents(patched.as_deref().unwrap_or(piece), line_offset, limits)
+        let text = patched.as_deref().unwrap_or(piece);
+        build::parse_documents(text, line_offset, &shifts, limits)
     });
     match attempt {
         Ok((documents, error)) => {
             // An error found at the end of a piece ("unclosed [") is reported on the piece's
             // last line, not on the next document's `---`.
             let error = error.map(|mut e| {
-                let body = piece.strip_suffix('\n').unwrap_or(piece);
-                let last_line =
-                    chunk.first_line + memchr::memchr_iter(b'\n', body.as_bytes()).count() as u32;
-                if e.pos.line > last_line {
-                    let last_len = body.rsplit('\n').next().map_or(0, |l| l.chars().count());
-                    e.pos = Pos {
-                        line: last_line,
-                        column: last_len as u32 + 1,
-                    };
+                let body = piece
+                    .strip_suffix("\r\n")
+                    .or_else(|| piece.strip_suffix('\n'))
+                    .or_else(|| piece.strip_suffix('\r'))
+                    .unwrap_or(piece);
+                let last = position_after(body.as_bytes(), chunk.first_line);
+                if e.pos.line > last.line {
+                    e.pos = last;
                 }
                 e
             });
             ParsedChunk { documents, error }
         }
-        Err(_) => ParsedChunk {
-            documents: Vec::new(),
-            error: Some(Problem {
-                pos: Pos {
-                    line: chunk.first_line,
-                    column: 1,
-                },
-                message: "internal YAML parser failure on this document; please report it"
-                    .to_string(),
-            }),
-        },
+        Err(_) => refused(
+            Pos {
+                line: chunk.first_line,
+                column: 1,
+            },
+            "internal YAML parser failure on this document; please report it".to_string(),
+        ),
     }
 }
 
@@ -206,8 +422,8 @@ fn reindent_closing_bracket(text: &str, e: &Problem, line_offset: u32) -> Option
 pub fn parse_str(text: &str, limits: &Limits) -> ParsedChunk {
     let mut documents = Vec::new();
     let mut error = None;
-    for chunk in split_documents(text) {
-        let parsed = parse_chunk(text, chunk, limits);
+    for chunk in split_documents(text.as_bytes()) {
+        let parsed = parse_chunk(text.as_bytes(), chunk, limits);
         documents.extend(parsed.documents);
         if error.is_none() {
             error = parsed.error;

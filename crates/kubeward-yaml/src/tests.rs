@@ -29,7 +29,7 @@ fn positions_point_at_keys_and_items() {
 #[test]
 fn split_keeps_absolute_lines() {
     let text = "a: 1\n---\nb: 2\n---\n# only a comment\n---\nc:\n  d: x\n";
-    let chunks = split_documents(text);
+    let chunks = split_documents(text.as_bytes());
     assert_eq!(chunks.len(), 4);
     let parsed = parse_str(text, &Limits::default());
     assert!(parsed.error.is_none());
@@ -48,14 +48,28 @@ fn split_keeps_absolute_lines() {
 fn marker_needs_whitespace_after_it() {
     // `----` and `---x` are content, not document markers.
     let text = "a: |\n  x\n----: 1\n";
-    assert_eq!(split_documents(text).len(), 1);
-    assert_eq!(split_documents("--- !!map\na: 1\n---\n").len(), 2);
+    assert_eq!(split_documents(text.as_bytes()).len(), 1);
+    assert_eq!(split_documents(b"--- !!map\na: 1\n---\n").len(), 2);
 }
 
 #[test]
-fn directives_keep_the_stream_whole() {
+fn a_directive_belongs_to_the_document_after_it() {
+    // The directive starts a piece; its `---` does not cut it again.
     let text = "a: 1\n---\n%YAML 1.2\n---\nb: 2\n";
-    assert_eq!(split_documents(text).len(), 1);
+    let chunks = split_documents(text.as_bytes());
+    assert_eq!(chunks.len(), 3, "{chunks:?}");
+    assert_eq!(
+        &text[chunks[2].start..chunks[2].end],
+        "%YAML 1.2\n---\nb: 2\n"
+    );
+    assert_eq!(chunks[2].first_line, 3);
+    let parsed = parse_str(text, &Limits::default());
+    assert!(parsed.error.is_none(), "{:?}", parsed.error);
+    // `a: 1`, the empty document after the first `---`, and `b: 2`.
+    assert_eq!(parsed.documents.len(), 3);
+    // A stream that starts with a directive is one piece per document as well.
+    let text = "%YAML 1.2\n---\na: 1\n---\nb: 2\n";
+    assert_eq!(split_documents(text.as_bytes()).len(), 2);
 }
 
 #[test]
@@ -153,10 +167,10 @@ fn size_limit_names_the_document_line() {
         max_document_bytes: 20,
         ..Limits::default()
     };
-    let chunks = split_documents(text);
-    let first = parse_chunk(text, chunks[0], &limits);
+    let chunks = split_documents(text.as_bytes());
+    let first = parse_chunk(text.as_bytes(), chunks[0], &limits);
     assert!(first.error.is_none());
-    let second = parse_chunk(text, chunks[1], &limits);
+    let second = parse_chunk(text.as_bytes(), chunks[1], &limits);
     assert_eq!(second.error.unwrap().pos.line, 2);
 }
 
@@ -241,6 +255,43 @@ proptest! {
         }
     }
 
+    /// Feeding a stream in parts, dropping each part's finished pieces, cuts it exactly as
+    /// splitting it whole does, whatever the line ends, markers and directives.
+    #[test]
+    fn feeding_in_parts_matches_splitting_whole(
+        lines in proptest::collection::vec(
+            prop_oneof![
+                Just("---".to_string()), Just("...".to_string()), Just("%YAML 1.2".to_string()),
+                Just("# c".to_string()), Just(String::new()), "[a-z: ]{0,12}",
+            ],
+            0..40,
+        ),
+        ends in proptest::collection::vec(prop_oneof![Just("\n"), Just("\r\n"), Just("\r")], 40),
+        parts in proptest::collection::vec(1usize..16, 1..20),
+    ) {
+        let text: String = lines.iter().zip(&ends).map(|(l, e)| format!("{l}{e}")).collect();
+        let bytes = text.as_bytes();
+        let whole = split_documents(bytes);
+        let mut got = Vec::new();
+        let mut splitter = Splitter::default();
+        let mut fed = 0;
+        let mut k = 0;
+        while fed < bytes.len() {
+            let n = parts[k % parts.len()];
+            k += 1;
+            fed = (fed + n).min(bytes.len());
+            // The reader keeps only what the splitter has not finished.
+            let base = splitter.current().0.min(splitter.position());
+            splitter.feed(&bytes[base..fed], base, false, &mut got);
+        }
+        let base = splitter.current().0.min(splitter.position());
+        splitter.feed(&bytes[base..], base, true, &mut got);
+        if got.is_empty() {
+            got.push(Chunk { start: 0, end: bytes.len(), first_line: 1 });
+        }
+        prop_assert_eq!(got, whole);
+    }
+
     /// Splitting never changes what a clean multi-document stream parses to.
     #[test]
     fn split_matches_whole_stream(values in proptest::collection::vec(0i64..1000, 1..20)) {
@@ -249,5 +300,260 @@ proptest! {
         prop_assert!(parsed.error.is_none());
         let got: Vec<i64> = parsed.documents.iter().map(|d| d.root().get("v").unwrap().as_i64().unwrap()).collect();
         prop_assert_eq!(got, values);
+    }
+}
+
+/// Regression tests for the bad-input campaign (../shared/hostile-inputs, copied into
+/// tests/hostile with their provenance).
+mod hostile {
+    use super::*;
+
+    fn all(text: &[u8]) -> (Vec<Document>, Vec<Problem>) {
+        let mut docs = Vec::new();
+        let mut problems = Vec::new();
+        for chunk in split_documents(text) {
+            let parsed = parse_chunk(text, chunk, &Limits::default());
+            docs.extend(parsed.documents);
+            problems.extend(parsed.error);
+        }
+        (docs, problems)
+    }
+
+    // D01: an alias to an anchor of an earlier document (after `...`, in a `%YAML` stream,
+    // with bare-CR line ends) panicked or bound to an unrelated node of the later document.
+    #[test]
+    fn d01_aliases_never_reach_into_an_earlier_document() {
+        for text in [
+            &b"--- &a [1]\n...\n*a\n"[..],
+            b"--- &a [1]\r--- *a\r",
+            b"%YAML 1.2\n--- &a [1]\n--- *a\n",
+        ] {
+            let (docs, problems) = all(text);
+            assert_eq!(docs.len(), 1, "{:?}", String::from_utf8_lossy(text));
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(
+                problems[0].message.contains("unknown anchor"),
+                "{problems:?}"
+            );
+        }
+        // Within one chunk too (the builder never carries anchors over a document end).
+        let parsed = build::parse_documents(
+            "--- &a [1]\n...\n--- [*a]\n",
+            0,
+            &chars::Shifts::default(),
+            &Limits::default(),
+        );
+        assert_eq!(parsed.0.len(), 1);
+        let e = parsed.1.expect("an error");
+        assert!(e.message.contains("unknown anchor"), "{e:?}");
+        assert_eq!(e.pos, Pos { line: 3, column: 6 });
+    }
+
+    #[test]
+    fn d01_wrong_node_case_reports_the_alias() {
+        let text = include_bytes!("../tests/hostile/D01-wrongnode.yaml");
+        let (docs, problems) = all(text);
+        // The ConfigMap parses; the Pod that aliases its anchor is refused at the alias.
+        assert_eq!(docs.len(), 1, "{problems:?}");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("unknown anchor"));
+        assert_eq!(
+            problems[0].pos,
+            Pos {
+                line: 13,
+                column: 22
+            }
+        );
+    }
+
+    // D03: duplicate-key detection was quadratic (80k keys took 8.6 s).
+    #[test]
+    fn d03_duplicate_keys_are_found_in_linear_time() {
+        let n = 200_000;
+        let mut text = String::from("data:\n");
+        for i in 0..n {
+            text.push_str(&format!("  k{i}: v\n"));
+        }
+        text.push_str("  k7: again\n");
+        let start = std::time::Instant::now();
+        let parsed = parse_str(&text, &Limits::default());
+        let took = start.elapsed();
+        let doc = &parsed.documents[0];
+        assert_eq!(doc.warnings.len(), 1, "{:?}", doc.warnings);
+        assert!(doc.warnings[0].message.contains("\"k7\""));
+        assert_eq!(doc.warnings[0].pos.line, n + 2);
+        // Quadratic was ~50 s for this size; linear is well under a second even in debug.
+        assert!(took.as_secs() < 20, "{took:?}");
+    }
+
+    #[test]
+    fn merge_of_a_large_mapping_is_linear_too() {
+        let mut text = String::from("base: &b\n");
+        for i in 0..50_000 {
+            text.push_str(&format!("  k{i}: v\n"));
+        }
+        text.push_str("obj:\n  <<: *b\n  k3: mine\n");
+        let parsed = parse_str(&text, &Limits::default());
+        let obj = parsed.documents[0].root().get("obj").unwrap();
+        assert_eq!(obj.entries().count(), 50_000);
+        assert_eq!(obj.get("k3").unwrap().as_str(), Some("mine"));
+    }
+
+    // D06: a `%` line or bare-CR line ends turned the stream into one piece, so one broken
+    // document hid every document after it.
+    #[test]
+    fn d06_a_broken_document_costs_only_itself() {
+        let lf = include_bytes!("../tests/hostile/D06-lf-broken-first.yaml");
+        let cr: Vec<u8> = lf
+            .iter()
+            .map(|&b| if b == b'\n' { b'\r' } else { b })
+            .collect();
+        let crlf: Vec<u8> = lf
+            .iter()
+            .flat_map(|&b| {
+                if b == b'\n' {
+                    vec![b'\r', b'\n']
+                } else {
+                    vec![b]
+                }
+            })
+            .collect();
+        let mut directive = b"%YAML 1.2\n---\n".to_vec();
+        directive.extend_from_slice(lf);
+        let (want_docs, want_problems) = all(lf);
+        assert_eq!(want_problems.len(), 1);
+        assert!(!want_docs.is_empty());
+        for (name, text, shift) in [
+            ("cr", cr.as_slice(), 0),
+            ("crlf", crlf.as_slice(), 0),
+            ("directive", directive.as_slice(), 2),
+        ] {
+            let (docs, problems) = all(text);
+            assert_eq!(docs.len(), want_docs.len(), "{name}");
+            assert_eq!(problems.len(), 1, "{name}: {problems:?}");
+            assert_eq!(
+                problems[0].pos.line,
+                want_problems[0].pos.line + shift,
+                "{name}"
+            );
+            let privileged = |d: &Document| {
+                d.root()
+                    .get_path(&["spec", "containers"])
+                    .and_then(|c| c.items().next())
+                    .and_then(|c| c.get_path(&["securityContext", "privileged"]))
+                    .map(|p| p.pos())
+            };
+            let want: Vec<_> = want_docs.iter().filter_map(privileged).collect();
+            let got: Vec<_> = docs.iter().filter_map(privileged).collect();
+            let got: Vec<_> = got
+                .into_iter()
+                .map(|p| Pos {
+                    line: p.line - shift,
+                    column: p.column,
+                })
+                .collect();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn document_end_markers_cut_pieces() {
+        let text = "a: [1\n...\nb: 2\n...\n";
+        let (docs, problems) = all(text.as_bytes());
+        assert_eq!(docs.len(), 1);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(docs[0].root().get("b").unwrap().value_pos().line, 3);
+    }
+
+    // D07: one invalid UTF-8 byte dropped every document of the file.
+    #[test]
+    fn d07_invalid_utf8_costs_only_its_document() {
+        let text = include_bytes!("../tests/hostile/D07-two-docs-one-latin1-byte.yaml");
+        let (docs, problems) = all(text);
+        assert_eq!(docs.len(), 1);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems[0].pos,
+            Pos {
+                line: 9,
+                column: 16
+            }
+        );
+        assert!(problems[0].message.contains("UTF-8"));
+    }
+
+    // D09: JSON with surrogate-pair escapes (any non-BMP character from an ensure_ascii
+    // encoder) was refused.
+    #[test]
+    fn d09_json_surrogate_pairs_are_combined() {
+        let escaped = include_str!("../tests/hostile/D09-pod-ensure-ascii.json");
+        let raw = include_str!("../tests/hostile/D09-pod-raw-utf8.json");
+        let a = parse_str(escaped, &Limits::default());
+        let b = parse_str(raw, &Limits::default());
+        assert!(a.error.is_none(), "{:?}", a.error);
+        let (a, b) = (a.documents[0].root(), b.documents[0].root());
+        assert_eq!(a.to_json(), b.to_json());
+        // Positions are those of the source, after the shortened escapes too.
+        let pos = |r: NodeRef<'_>| {
+            r.get_path(&["spec", "containers"])
+                .and_then(|c| c.items().next())
+                .and_then(|c| c.get_path(&["securityContext", "privileged"]))
+                .map(|p| p.pos())
+                .unwrap()
+        };
+        let col = escaped.find("\"privileged\"").unwrap() as u32 + 1;
+        assert_eq!(
+            pos(a),
+            Pos {
+                line: 1,
+                column: col
+            }
+        );
+    }
+
+    #[test]
+    fn surrogates_in_yaml_scalars_and_lone_surrogates() {
+        let text = "a: \"x\\uD83D\\uDE80y\"\nb: \"\\uDE80\"\nc: 'k'\n";
+        let parsed = parse_str(text, &Limits::default());
+        assert!(parsed.error.is_none(), "{:?}", parsed.error);
+        let r = parsed.documents[0].root();
+        assert_eq!(r.get("a").unwrap().as_str(), Some("x\u{1F680}y"));
+        assert_eq!(r.get("b").unwrap().as_str(), Some("\u{FFFD}"));
+        assert_eq!(r.get("c").unwrap().value_pos(), Pos { line: 3, column: 4 });
+        // Several pairs on one line: later nodes keep their source columns.
+        let text = "{\"a\": \"\\ud83d\\ude80\\ud83d\\ude80\", \"b\": \"\\ud83d\\ude80\", \"c\": 1}";
+        let parsed = parse_str(text, &Limits::default());
+        assert!(parsed.error.is_none(), "{:?}", parsed.error);
+        let r = parsed.documents[0].root();
+        let col = text.find("\"c\"").unwrap() as u32 + 1;
+        assert_eq!(
+            r.get("c").unwrap().pos(),
+            Pos {
+                line: 1,
+                column: col
+            }
+        );
+        assert_eq!(r.get("a").unwrap().as_str(), Some("\u{1F680}\u{1F680}"));
+    }
+
+    // D10: C0 control characters were accepted; Kubernetes' decoders refuse them.
+    #[test]
+    fn d10_control_characters_are_refused_where_kubernetes_refuses_them() {
+        let text = include_bytes!("../tests/hostile/D10-c0.yaml");
+        let (docs, problems) = all(text);
+        assert!(docs.is_empty());
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("U+0007"), "{problems:?}");
+        let at = text.iter().position(|&b| b == 7).unwrap();
+        let line = text[..at].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        assert_eq!(problems[0].pos.line, line);
+        // DEL and C1 controls: refused in YAML, accepted in JSON (as Go's JSON decoder does).
+        assert!(all("a: \"x\u{7f}\"\n".as_bytes()).1.len() == 1);
+        assert!(all("a: \"x\u{85}\"\n".as_bytes()).1.is_empty());
+        assert!(all("a: \"x\u{9b}\"\n".as_bytes()).1.len() == 1);
+        assert!(all("{\"a\": \"x\u{7f}\u{9b}\"}".as_bytes()).1.is_empty());
+        assert!(all("{\"a\": \"x\u{1}\"}".as_bytes()).1.len() == 1);
+        // Tabs and the three line breaks are fine.
+        assert!(all(b"a: 1\t# c\r\nb: 2\rc: 3\n").1.is_empty());
     }
 }

@@ -158,10 +158,18 @@ impl<'a> NodeRef<'a> {
         match self.node().kind {
             Kind::Map => ValueType::Mapping,
             Kind::Seq => ValueType::Sequence,
+            Kind::Scalar if !self.plain() => ValueType::String,
+            Kind::Scalar => self.unquoted_type(),
+        }
+    }
+
+    /// The type a scalar's text would have written without quotes (`"true"` would be a
+    /// boolean): lets a message say "remove the quotes" without quoting the value.
+    pub fn unquoted_type(&self) -> ValueType {
+        match self.node().kind {
+            Kind::Map => ValueType::Mapping,
+            Kind::Seq => ValueType::Sequence,
             Kind::Scalar => {
-                if !self.plain() {
-                    return ValueType::String;
-                }
                 let s = self.raw().unwrap_or("");
                 if is_null_word(s) {
                     ValueType::Null

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, Result};
 use kubeward_controls::{registry, PssVersion, Settings};
-use kubeward_engine::{collect_sources, Engine, FileResult, Loaded, Sink, Source};
+use kubeward_engine::{collect_sources, read_whole, Engine, FileResult, Sink, Source};
 use kubeward_rbac::render::{grant_json, grant_text, scope_json};
 use kubeward_rbac::{load, parse_target, paths, Identity, RbacModel, Request, Scope, SubjectKey};
 use kubeward_report::{reporter, RunInfo};
@@ -59,12 +59,12 @@ fn load_model(input: &RbacInput) -> (RbacModel, usize) {
     let limits = Limits::default();
     let mut objects = Vec::new();
     for source in &sources {
-        let loaded = Loaded::read(source);
-        if let Some(e) = &loaded.error {
+        let loaded = read_whole(source, limits.max_document_bytes);
+        for e in &loaded.errors {
             eprintln!("kubeward: error: {e}");
             errors += 1;
         }
-        let (o, problems) = load::read_chunks(&loaded.name, &loaded.text, &loaded.chunks, &limits);
+        let (o, problems) = load::read_chunks(&loaded.name, &loaded.bytes, &loaded.chunks, &limits);
         for p in problems {
             eprintln!("kubeward: error: {}:{}: {}", loaded.name, p.pos, p.message);
             errors += 1;
