@@ -556,7 +556,10 @@ fn check_line(
             } else {
                 0
             };
-            let mut message = format!("not an audit event: {}", strip_position(&e.to_string()));
+            let mut message = format!(
+                "not an audit event: {}",
+                strip_position(&kubeward_engine::redact::json_error(&e))
+            );
             if cut && e.is_eof() {
                 message.push_str(
                     " (the last line is incomplete: was the file cut while being written?)",

@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod config;
 mod finding;
+pub mod redact;
 mod source;
 
 pub use finding::*;

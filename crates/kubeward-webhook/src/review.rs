@@ -135,8 +135,12 @@ pub fn decode<'a>(body: &'a [u8]) -> Result<Request<'a>, DecodeError> {
             "the body is not an AdmissionReview: expected a JSON object".to_string(),
         ));
     }
-    let review: ReviewIn<'_> = serde_json::from_slice(body)
-        .map_err(|e| DecodeError(format!("the body is not an AdmissionReview: {e}")))?;
+    let review: ReviewIn<'_> = serde_json::from_slice(body).map_err(|e| {
+        DecodeError(format!(
+            "the body is not an AdmissionReview: {}",
+            kubeward_engine::redact::json_error(&e)
+        ))
+    })?;
     match review.api_version.as_deref() {
         Some(API_VERSION) => {}
         Some(other) => {
