@@ -38,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
             .map(|l| l.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u32)
             .collect(),
         skip: false,
+        bracket: Vec::new(),
     };
     let text = String::from_utf8_lossy(data);
     let check = |pos: Pos, what: &str| lines.check(pos, what);
