@@ -11,9 +11,9 @@ use kubeward_yaml::Pos;
 use libfuzzer_sys::fuzz_target;
 
 fn options() -> Options {
-    let ids = kubeward_controls::registry::all()
+    // Every detection `kubeward audit` runs without a config file.
+    let ids = kubeward_audit::run::detections(None)
         .iter()
-        .filter(|c| c.is_audit_detection())
         .map(|c| c.meta().id)
         .collect();
     Options {
