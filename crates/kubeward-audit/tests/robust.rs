@@ -188,3 +188,25 @@ fn lines_over_the_limit_are_errors_and_skipped() {
     );
     assert_eq!(stats.lines, 3);
 }
+
+/// Found by the audit fuzz target (issue 13, D02): a field of the wrong type made the error
+/// quote its value, so a credential in an event printed in `kubeward audit`'s output.
+#[test]
+fn errors_never_quote_the_values_of_an_event() {
+    let lines = [
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"x","stage":"ResponseComplete","requestURI":"/api","verb":"get","user":{"username":"bob"},"responseStatus":{"code":"Sh0rt9-kwS3cr3t"}}"#,
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"x","stage":"ResponseComplete","requestURI":"/api","verb":739184625501,"user":{"username":"bob"}}"#,
+        r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"x","stage":"ResponseComplete","requestURI":"/api","verb":"get","user":{"username":"bob"},"responseStatus":{"code":739184625501.5}}"#,
+    ];
+    let text = lines.join("\n") + "\n";
+    let (out, _) = analyse_text(Options::defaults(), "log", text.as_bytes());
+    assert_eq!(out.errors.len(), 3, "{:?}", out.errors);
+    for e in &out.errors {
+        let m = e.to_string();
+        assert!(m.contains("not an audit event: ") && m.contains("invalid type: "), "{m}");
+        assert!(
+            !m.contains("kwS3cr3t") && !m.contains("Sh0rt9") && !m.contains("739184625501"),
+            "{m}"
+        );
+    }
+}

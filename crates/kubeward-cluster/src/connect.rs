@@ -5,8 +5,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use http::HeaderValue;
+use kube::config::{AuthInfo, KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
+use secrecy::ExposeSecret;
 
 /// How to choose clusters.
 #[derive(Clone, Debug, Default)]
@@ -58,6 +60,15 @@ pub async fn targets(opts: &ConnectOptions) -> Result<Vec<Target>, String> {
         })?;
         return Ok(vec![target(IN_CLUSTER.to_string(), config, opts)]);
     };
+    targets_in(kubeconfig, opts).await
+}
+
+/// [`targets`] for a kubeconfig already read (`opts.kubeconfig` is not looked at): the
+/// contexts `opts` selects, each with its client or the error that kept it from being built.
+pub async fn targets_in(
+    kubeconfig: Kubeconfig,
+    opts: &ConnectOptions,
+) -> Result<Vec<Target>, String> {
     let names: Vec<String> = if opts.all_contexts {
         kubeconfig.contexts.iter().map(|c| c.name.clone()).collect()
     } else {
@@ -109,10 +120,104 @@ fn target(context: String, mut config: Config, opts: &ConnectOptions) -> Target 
     config.connect_timeout = opts.connect_timeout.or(config.connect_timeout);
     config.read_timeout = opts.read_timeout.or(config.read_timeout);
     let server = config.cluster_url.to_string();
-    let client = Client::try_from(config).map_err(|e| format!("cannot build a client: {e}"));
+    let client = match unusable_bearer(&config.auth_info) {
+        Some(why) => Err(format!("cannot build a client: {why}")),
+        None => Client::try_from(config).map_err(|e| format!("cannot build a client: {e}")),
+    };
     Target {
         context,
         server,
         client,
+    }
+}
+
+/// The bearer token kube would send, when it cannot be an HTTP header value (a line break
+/// or a control character in it): kube builds its authorization layer with tower-http's
+/// `AddAuthorization::bearer`, which panics on such a value, so `Client::try_from` would
+/// take the whole run down. The tokens a kubeconfig holds are checked in kube's order of
+/// precedence (an auth provider's token, else basic auth, else the inline token); the
+/// message names the field, never the value.
+fn unusable_bearer(auth: &AuthInfo) -> Option<String> {
+    let bad = |token: &str| HeaderValue::from_str(&format!("Bearer {token}")).is_err();
+    if let Some(provider) = &auth.auth_provider {
+        return ["id-token", "access-token"]
+            .into_iter()
+            .find(|key| provider.config.get(*key).is_some_and(|t| bad(t)))
+            .map(|key| {
+                format!(
+                    "the {key} of the {:?} auth provider is not a valid HTTP header value (a line break or a control character in it?)",
+                    provider.name
+                )
+            });
+    }
+    if auth.username.is_some() && auth.password.is_some() {
+        return None;
+    }
+    auth.token
+        .as_ref()
+        .filter(|t| bad(t.expose_secret()))
+        .map(|_| {
+            "the user's token is not a valid HTTP header value (a line break or a control character in it?)"
+                .to_string()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KUBECONFIG: &str = "\
+apiVersion: v1
+kind: Config
+current-context: dev
+clusters:
+- {name: dev, cluster: {server: \"https://127.0.0.1:6443\"}}
+users:
+- {name: dev, user: {token: TOKEN}}
+contexts:
+- {name: dev, context: {cluster: dev, user: dev}}
+";
+
+    async fn client_of(token: &str) -> Result<Client, String> {
+        let text = KUBECONFIG.replace("TOKEN", token);
+        let kubeconfig = Kubeconfig::from_yaml(&text).expect("a kubeconfig");
+        let mut targets = targets_in(kubeconfig, &ConnectOptions::default())
+            .await
+            .expect("the current context");
+        assert_eq!(targets.len(), 1);
+        targets.remove(0).client
+    }
+
+    /// Found by the kubeconfig fuzz target: a token with a control character made kube's
+    /// client builder panic (exit 101 for `kubeward cluster` and `kubeward rbac`).
+    #[tokio::test]
+    async fn a_token_that_is_not_a_header_value_is_an_error_of_its_context() {
+        for token in [
+            "\"kwS3cr3t-\\x07-tok\"",
+            "\"kwS3cr3t-\\nline\"",
+            "\"kwS3cr3t-\\x7f\"",
+        ] {
+            let err = client_of(token).await.err().expect("refused");
+            assert!(
+                err.contains("token is not a valid HTTP header value"),
+                "{err}"
+            );
+            assert!(!err.contains("kwS3cr3t"), "the token is not quoted: {err}");
+        }
+        assert!(client_of("kwS3cr3t-fine.token_42").await.is_ok());
+    }
+
+    /// Basic auth takes precedence over the token in kube: an unused token is no error.
+    #[tokio::test]
+    async fn an_unused_token_is_not_checked() {
+        let text = KUBECONFIG.replace(
+            "token: TOKEN",
+            "token: \"bad\\x07\", username: admin, password: pw",
+        );
+        let kubeconfig = Kubeconfig::from_yaml(&text).expect("a kubeconfig");
+        let targets = targets_in(kubeconfig, &ConnectOptions::default())
+            .await
+            .expect("the current context");
+        assert!(targets[0].client.is_ok());
     }
 }

@@ -242,7 +242,10 @@ async fn get_json<T: for<'de> Deserialize<'de>>(
     serde_json::from_slice(&reply.body).map_err(|e| {
         (
             Some(reply.status),
-            format!("{path}: the answer is not what the Kubernetes API returns: {e}"),
+            format!(
+                "{path}: the answer is not what the Kubernetes API returns: {}",
+                kubeward_engine::json_error::with_position(&e)
+            ),
         )
     })
 }
@@ -406,7 +409,10 @@ async fn list_kind(
             Err(e) => {
                 let status = KindStatus::Failed {
                     api_version: api_version.to_string(),
-                    error: format!("the list answer is not a Kubernetes list: {e}"),
+                    error: format!(
+                        "the list answer is not a Kubernetes list: {}",
+                        kubeward_engine::json_error::with_position(&e)
+                    ),
                 };
                 return (status, Vec::new(), bytes);
             }

@@ -26,7 +26,7 @@ pub mod owners;
 pub mod render;
 pub mod scan;
 
-pub use connect::{targets, ConnectOptions, Target};
+pub use connect::{targets, targets_in, ConnectOptions, Target};
 pub use fetch::{
     fetch, FetchError, FetchOptions, Fetched, KindReport, KindStatus, Render, Snapshot,
 };

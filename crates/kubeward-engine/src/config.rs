@@ -58,8 +58,10 @@ pub fn parse_window(text: &str) -> Result<std::time::Duration, String> {
         "h" => 3600,
         _ => 0,
     };
-    match number.parse::<u64>() {
-        Ok(n) if n > 0 && scale > 0 => Ok(std::time::Duration::from_secs(n * scale)),
+    // `n * scale` overflows for hours past u64::MAX / 3600: checked, so a huge window is
+    // refused instead of wrapping to a short one (or panicking where overflow is checked).
+    match number.parse::<u64>().map(|n| (n, n.checked_mul(scale))) {
+        Ok((n, Some(secs))) if n > 0 && scale > 0 => Ok(std::time::Duration::from_secs(secs)),
         _ => Err(format!(
             "invalid window {text:?} (expected a positive number of seconds, or e.g. 90s, 5m, 1h)"
         )),
@@ -633,6 +635,26 @@ mod tests {
         assert!(parse("audit:\n  authFailures: {window: 10x}\n").is_err());
         assert_eq!(parse_window("90"), Ok(std::time::Duration::from_secs(90)));
         assert!(parse_window("0s").is_err());
+    }
+
+    /// Found by the config fuzz target: hours past u64::MAX / 3600 overflowed the seconds
+    /// (a panic with overflow checks, a wrapped short window without).
+    #[test]
+    fn windows_too_long_are_refused() {
+        let max = u64::MAX;
+        assert!(parse_window(&format!("{max}h")).is_err());
+        assert!(parse_window(&format!("{}m", max / 60 + 1)).is_err());
+        assert_eq!(
+            parse_window(&format!("{}h", max / 3600)),
+            Ok(std::time::Duration::from_secs(max / 3600 * 3600))
+        );
+        assert_eq!(
+            parse_window(&format!("{max}s")),
+            Ok(std::time::Duration::from_secs(max))
+        );
+        let errors =
+            parse("audit:\n  authFailures: {window: 18446744073709551615h}\n").unwrap_err();
+        assert!(errors[0].message.contains("invalid window"), "{errors:?}");
     }
 
     #[test]

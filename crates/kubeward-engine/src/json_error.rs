@@ -6,6 +6,12 @@
 //! found, and what was expected, which comes from kubeward's own types) and drops the value.
 //! Messages it does not recognise become a generic "invalid value", never the original text.
 
+/// [`describe`] followed by serde's line and column, for callers that do not locate errors
+/// themselves.
+pub fn with_position(e: &serde_json::Error) -> String {
+    format!("{} at line {} column {}", describe(e), e.line(), e.column())
+}
+
 /// The message of a serde_json error with no value from the input and no position (callers
 /// locate errors themselves).
 pub fn describe(e: &serde_json::Error) -> String {

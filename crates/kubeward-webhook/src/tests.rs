@@ -650,3 +650,25 @@ fn logged_errors_stop_before_any_quoted_part() {
     assert_eq!(unquoted("duplicate key `x`"), "duplicate key");
     assert_eq!(unquoted("no quotes"), "no quotes");
 }
+/// Found by the admission fuzz target (issue 13, D02): an envelope field of the wrong type
+/// made the 400 answer (and its log line) quote the value.
+#[test]
+fn decode_errors_never_quote_values() {
+    let bodies: &[&[u8]] = &[
+        br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","operation":"CREATE","dryRun":"kwS3cr3tDry"}}"#,
+        br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","operation":"CREATE","userInfo":{"username":739184625501}}}"#,
+        br#"{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","operation":"CREATE","userInfo":{"groups":"kwS3cr3t"}}}"#,
+    ];
+    for body in bodies {
+        let err = decode(body).unwrap_err();
+        assert!(
+            err.0
+                .starts_with("the body is not an AdmissionReview: invalid type: "),
+            "{err}"
+        );
+        assert!(
+            !err.0.contains("kwS3cr3t") && !err.0.contains("739184625501"),
+            "{err}"
+        );
+    }
+}
