@@ -62,6 +62,7 @@ fuzz_target!(|data: &[u8]| {
             start: 0,
             end: data.len(),
             first_line: 1,
+            part: kubeward_yaml::Part::Document,
         });
     }
     assert_eq!(streamed, chunks, "streamed splitting cuts the same pieces");
