@@ -203,7 +203,10 @@ fn errors_never_quote_the_values_of_an_event() {
     assert_eq!(out.errors.len(), 3, "{:?}", out.errors);
     for e in &out.errors {
         let m = e.to_string();
-        assert!(m.contains("not an audit event: ") && m.contains("invalid type: "), "{m}");
+        assert!(
+            m.contains("not an audit event: ") && m.contains("invalid type: "),
+            "{m}"
+        );
         assert!(
             !m.contains("kwS3cr3t") && !m.contains("Sh0rt9") && !m.contains("739184625501"),
             "{m}"
