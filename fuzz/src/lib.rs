@@ -75,7 +75,11 @@ pub fn canary_exempt(text: &str) -> bool {
             let at = from + i;
             from = at + canary.len();
             let line_start = text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-            let before = &text[line_start..at];
+            // The canary may sit inside a longer token (`DA7391...TABASE_URL`): what
+            // precedes the token decides.
+            let before = text[line_start..at].trim_end_matches(|c: char| {
+                c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+            });
             if matches!(before.chars().last(), Some('&' | '*' | '!')) {
                 return true;
             }
