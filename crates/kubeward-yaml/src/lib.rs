@@ -461,7 +461,7 @@ pub fn parse_chunk(bytes: &[u8], chunk: Chunk, limits: &Limits) -> ParsedChunk {
                 e
             });
             for d in &mut documents {
-                d.clamp_root(last);
+                d.clamp_positions(last);
                 if chunk.part == Part::ListItem {
                     d.take_single_item();
                 }
@@ -536,14 +536,10 @@ pub fn parse_str(text: &str, limits: &Limits) -> ParsedChunk {
 /// first bad byte.
 pub fn decode(bytes: &[u8]) -> Result<&str, Problem> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    std::str::from_utf8(bytes).map_err(|e| {
-        let good = &bytes[..e.valid_up_to()];
-        let line = good.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-        let column = good.iter().rev().take_while(|&&b| b != b'\n').count() as u32 + 1;
-        Problem {
-            pos: Pos { line, column },
-            message: "file is not valid UTF-8 text".to_string(),
-        }
+    std::str::from_utf8(bytes).map_err(|e| Problem {
+        // Lines end as the parser ends them (LF, CRLF, bare CR); columns count characters.
+        pos: position_after(&bytes[..e.valid_up_to()], 1),
+        message: "file is not valid UTF-8 text".to_string(),
     })
 }
 

@@ -563,6 +563,55 @@ mod hostile {
 mod positions {
     use super::*;
 
+    /// The repros of fuzz/README.md: every error, warning and root lies inside the input.
+    #[test]
+    fn fuzz_repros_are_located_inside_the_input() {
+        for text in [
+            "---",
+            "\n?\n? ",
+            "  : {c\n}\u{2}",
+            "  : {\n}",
+            "%Y\u{e9}\u{e9}\u{e9}\0",
+        ] {
+            let widths: Vec<u32> = text.split('\n').map(|l| l.chars().count() as u32).collect();
+            let inside = |p: Pos| {
+                p.line >= 1
+                    && p.column >= 1
+                    && (p.line as usize) <= widths.len()
+                    && p.column <= widths[p.line as usize - 1] + 1
+            };
+            let parsed = parse_str(text, &Limits::default());
+            if let Some(e) = &parsed.error {
+                assert!(inside(e.pos), "{text:?}: error {e:?}");
+            }
+            for d in &parsed.documents {
+                assert!(
+                    inside(d.root().pos()),
+                    "{text:?}: root {:?}",
+                    d.root().pos()
+                );
+                for w in &d.warnings {
+                    assert!(inside(w.pos), "{text:?}: warning {w:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn y04_decode_errors_count_lines_and_characters_as_the_parser_does() {
+        let e = decode(
+            "a: \u{e9}\u{e9}\rb: x\r\nc: \u{e9}"
+                .as_bytes()
+                .iter()
+                .copied()
+                .chain([0xff])
+                .collect::<Vec<u8>>()
+                .as_slice(),
+        )
+        .unwrap_err();
+        assert_eq!(e.pos, Pos { line: 3, column: 5 });
+    }
+
     #[test]
     fn y01_empty_document_at_the_end_is_on_its_own_line() {
         for text in ["---", "a: 1\n---", "---\n", "a: 1\n--- "] {

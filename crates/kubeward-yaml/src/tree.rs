@@ -66,13 +66,21 @@ impl Document {
         }
     }
 
-    /// Place the root no later than `last` (an empty document's null root takes the position
-    /// of its end marker, which may lie past the input).
-    pub(crate) fn clamp_root(&mut self, last: Pos) {
-        let n = &mut self.nodes[self.root as usize];
-        if (n.line, n.column) > (last.line, last.column) {
-            n.line = last.line;
-            n.column = last.column;
+    /// Place every node and warning no later than `last`: a null node that the input ends
+    /// in (`---` alone, `? ` on the last line) takes the position of the end of the stream,
+    /// which may lie on the line after the last.
+    pub(crate) fn clamp_positions(&mut self, last: Pos) {
+        let past = |line: u32, column: u32| (line, column) > (last.line, last.column);
+        for n in &mut self.nodes {
+            if past(n.line, n.column) {
+                n.line = last.line;
+                n.column = last.column;
+            }
+        }
+        for w in &mut self.warnings {
+            if past(w.pos.line, w.pos.column) {
+                w.pos = last;
+            }
         }
     }
 
