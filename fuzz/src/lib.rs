@@ -75,11 +75,12 @@ pub fn canary_exempt(text: &str) -> bool {
             let at = from + i;
             from = at + canary.len();
             let line_start = text[..at].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-            // The canary may sit inside a longer token (`DA7391...TABASE_URL`): what
-            // precedes the token decides.
-            let before = text[line_start..at].trim_end_matches(|c: char| {
-                c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
-            });
+            // A canary inside a longer token (`DA73918462…BASE_URL`) is that token's: start
+            // from the token's beginning.
+            let token_start = text[line_start..at]
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+                .map_or(line_start, |i| line_start + i + 1);
+            let before = &text[line_start..token_start];
             if matches!(before.chars().last(), Some('&' | '*' | '!')) {
                 return true;
             }
