@@ -440,11 +440,7 @@ pub(crate) fn parse_documents(
 
 /// The `n`th line (0-based) of `text`, lines ending at `\n`, `\r\n` or a bare `\r`.
 fn nth_line(text: &str, n: usize) -> Option<&str> {
-    let mut rest = text;
-    for _ in 0..n {
-        let i = rest.find(['\n', '\r'])?;
-        let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
-        rest = &rest[i + skip..];
-    }
-    Some(rest.find(['\n', '\r']).map_or(rest, |i| &rest[..i]))
+    let start = crate::line_start(text.as_bytes(), n)?;
+    let end = crate::line_end(text.as_bytes(), start);
+    Some(text[start..end].trim_end_matches(['\n', '\r']))
 }

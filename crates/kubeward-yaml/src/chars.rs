@@ -199,17 +199,7 @@ fn hex4(bytes: &[u8], at: usize) -> Option<u32> {
 
 /// The byte offset of a 1-based line (within `text`) and a 1-based source column.
 fn offset_of(text: &str, line: u32, column: u32, shifts: &Shifts) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut start = 0;
-    for _ in 1..line {
-        let k = memchr::memchr2(b'\n', b'\r', &bytes[start..])?;
-        let at = start + k;
-        start = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-            at + 2
-        } else {
-            at + 1
-        };
-    }
+    let start = crate::line_start(text.as_bytes(), line.checked_sub(1)? as usize)?;
     // Find the patched column whose source column is the one reported.
     let want = column.checked_sub(1)?;
     text[start..]
@@ -220,22 +210,7 @@ fn offset_of(text: &str, line: u32, column: u32, shifts: &Shifts) -> Option<usiz
 }
 
 fn line_of(text: &str, offset: usize) -> u32 {
-    let bytes = &text.as_bytes()[..offset];
-    let mut line = 1;
-    let mut i = 0;
-    while let Some(k) = memchr::memchr2(b'\n', b'\r', &bytes[i..]) {
-        let at = i + k;
-        i = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-            at + 2
-        } else {
-            at + 1
-        };
-        line += 1;
-        if i >= bytes.len() {
-            break;
-        }
-    }
-    line
+    crate::position_after(&text.as_bytes()[..offset], 1).line
 }
 
 fn line_start_of(text: &str, offset: usize) -> usize {

@@ -77,7 +77,7 @@ fn is_marker(line: &[u8], marker: &[u8; 3]) -> bool {
 
 /// The end of the line that starts at `pos` (past its terminator): `\n`, `\r\n` or a bare `\r`,
 /// the three line breaks of YAML, which saphyr counts the same way.
-fn line_end(bytes: &[u8], pos: usize) -> usize {
+pub(crate) fn line_end(bytes: &[u8], pos: usize) -> usize {
     match memchr::memchr2(b'\n', b'\r', &bytes[pos..]) {
         None => bytes.len(),
         Some(i) => {
@@ -89,6 +89,19 @@ fn line_end(bytes: &[u8], pos: usize) -> usize {
             }
         }
     }
+}
+
+/// The offset where the `n`th line (0-based) starts, if the text has that many line breaks.
+pub(crate) fn line_start(bytes: &[u8], n: usize) -> Option<usize> {
+    let mut start = 0;
+    for _ in 0..n {
+        let next = line_end(bytes, start);
+        if next == start || !matches!(bytes[next - 1], b'\n' | b'\r') {
+            return None;
+        }
+        start = next;
+    }
+    Some(start)
 }
 
 /// A line that is blank or holds only a comment.
@@ -354,7 +367,7 @@ pub struct ParsedChunk {
 
 /// The position just after `bytes` (1-based line and column in characters), counting lines the
 /// way [`split_documents`] and the parser do.
-fn position_after(bytes: &[u8], first_line: u32) -> Pos {
+pub(crate) fn position_after(bytes: &[u8], first_line: u32) -> Pos {
     let mut line = first_line;
     let mut line_start = 0;
     while line_start < bytes.len() {
