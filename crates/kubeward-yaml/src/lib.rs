@@ -78,17 +78,7 @@ fn is_marker(line: &[u8], marker: &[u8; 3]) -> bool {
 /// The end of the line that starts at `pos` (past its terminator): `\n`, `\r\n` or a bare `\r`,
 /// the three line breaks of YAML, which saphyr counts the same way.
 pub(crate) fn line_end(bytes: &[u8], pos: usize) -> usize {
-    match memchr::memchr2(b'\n', b'\r', &bytes[pos..]) {
-        None => bytes.len(),
-        Some(i) => {
-            let at = pos + i;
-            if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-                at + 2
-            } else {
-                at + 1
-            }
-        }
-    }
+    complete_line_end(bytes, pos, true).unwrap_or(bytes.len())
 }
 
 /// The offset where the `n`th line (0-based) starts, if the text has that many line breaks.
