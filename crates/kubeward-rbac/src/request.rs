@@ -187,6 +187,12 @@ pub fn parse_target(text: &str, name: &str) -> Result<Target, String> {
         ));
     }
     let (group, resource) = match qualified.split_once('.') {
+        // ".apps" or "deployments.": both halves are needed (found by fuzzing).
+        Some((resource, group)) if resource.is_empty() || group.is_empty() => {
+            return Err(format!(
+                "invalid resource {text:?} (expected RESOURCE[.GROUP][/SUBRESOURCE], e.g. pods/exec or deployments.apps)"
+            ));
+        }
         Some((resource, group)) => (group.to_string(), resource.to_string()),
         None => {
             let (group, plural, _) = WELL_KNOWN
@@ -221,6 +227,15 @@ mod tests {
                 ..
             } => (group, resource, subresource),
             t => panic!("{t:?}"),
+        }
+    }
+
+    #[test]
+    fn a_group_needs_a_resource_and_a_resource_a_group() {
+        // The fuzzer's input: `who-can get .authorization.k8s.io` became resource "".
+        for text in [".authorization.k8s.io", "deployments.", ".", "./exec"] {
+            let err = parse_target(text, "").unwrap_err();
+            assert!(err.contains("invalid resource"), "{text}: {err}");
         }
     }
 
