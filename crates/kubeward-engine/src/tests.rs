@@ -612,3 +612,78 @@ fn kubectl_lists_are_read_an_item_at_a_time() {
     let expected: Vec<(u32, u32)> = (0..n as u32).map(|i| (3 + 12 * i + 10, 9)).collect();
     assert_eq!(privileged, expected);
 }
+
+/// A `kubectl get -o json` List (Go's `json.MarshalIndent` with four spaces and sorted keys,
+/// as kubectl prints unstructured objects) is read an item at a time too: larger than the
+/// document limit, every object scanned, each finding on the line and column where its field
+/// is in the text.
+#[test]
+fn kubectl_json_lists_are_read_an_item_at_a_time() {
+    use serde::Serialize;
+    let n = 150;
+    let items: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": format!("p{i}"), "namespace": "ns"},
+                "spec": {"containers": [{"name": "c", "image": "nginx:1.27",
+                    "securityContext": {"privileged": true}}]}
+            })
+        })
+        .collect();
+    let list = serde_json::json!({
+        "apiVersion": "v1", "items": items, "kind": "List",
+        "metadata": {"resourceVersion": ""}
+    });
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    list.serialize(&mut serde_json::Serializer::with_formatter(&mut buf, fmt))
+        .unwrap();
+    let text = String::from_utf8(buf).unwrap() + "\n";
+    assert!(text.starts_with("{\n    \"apiVersion\": \"v1\",\n    \"items\": [\n        {\n"));
+    let limits = Limits {
+        max_document_bytes: 4096,
+        ..Limits::default()
+    };
+    assert!(text.len() > 10 * limits.max_document_bytes);
+    let engine = Engine::new(registry::all().to_vec(), Settings::default(), limits);
+    let mut sink = Collect::default();
+    let sources = vec![Source::Text {
+        name: "dump.json".into(),
+        text: Arc::from(text.as_str()),
+    }];
+    let summary = engine.scan(&sources, &mut sink).unwrap();
+    assert_eq!(
+        summary.errors,
+        0,
+        "{:?}",
+        sink.errors().take(3).collect::<Vec<_>>()
+    );
+    assert_eq!(summary.objects, n);
+    // Where `"privileged": true` is in the text, found by reading its lines.
+    let expected: Vec<(u32, u32)> = text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            l.find("\"privileged\"")
+                .map(|c| (i as u32 + 1, c as u32 + 1))
+        })
+        .collect();
+    assert_eq!(expected.len(), n);
+    let got: Vec<(u32, u32)> = sink
+        .findings()
+        .filter(|f| f.control.id == "KW101")
+        .map(|f| (f.pos.line, f.pos.column))
+        .collect();
+    assert_eq!(got, expected);
+    // The same List with one entry broken costs that entry only.
+    let broken = text.replacen("\"name\": \"p7\"", "\"name\": \"p7\" \"x\"", 1);
+    let mut sink = Collect::default();
+    let sources = vec![Source::Text {
+        name: "dump.json".into(),
+        text: Arc::from(broken.as_str()),
+    }];
+    let summary = engine.scan(&sources, &mut sink).unwrap();
+    assert_eq!(summary.errors, 1);
+    assert_eq!(summary.objects, n - 1);
+}

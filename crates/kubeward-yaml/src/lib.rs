@@ -35,7 +35,8 @@ impl Default for Limits {
     }
 }
 
-/// A piece of a YAML stream that starts on a line boundary.
+/// A piece of a YAML stream. It starts on a line boundary, except a [`Part::ListEnvelope`]
+/// after an entry of a JSON List.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chunk {
     /// Byte range in the stream.
@@ -54,11 +55,12 @@ pub enum Part {
     #[default]
     Document,
     /// One entry of the `items` of a `kubectl get -o yaml` List (a `- ` line at column 0 and
-    /// the indented lines under it): parsed alone, so a dump of any size is read an object at
-    /// a time, each at its own lines and columns.
+    /// the indented lines under it), or of a `kubectl get -o json` List (from its `{` line to
+    /// its `}`): parsed alone, so a dump of any size is read an object at a time, each at its
+    /// own lines and columns.
     ListItem,
     /// The rest of such a List (`apiVersion: v1`, `items:`, `kind: List`, `metadata`): no
-    /// object.
+    /// object. After a JSON entry it starts mid-line, at the `,` that follows the entry's `}`.
     ListEnvelope,
 }
 
@@ -167,6 +169,15 @@ enum ListState {
     Header,
     /// `items:` followed: entries start with `- ` at column 0.
     Items,
+    /// The first content line was `{` alone: perhaps `kubectl get -o json`'s List.
+    JsonOpen,
+    /// Then `    "apiVersion": "v1",`.
+    JsonHeader,
+    /// Then `    "items": [`: each entry starts with `        {` and ends with `        }` or
+    /// `        },` (kubectl indents by four spaces and sorts the keys).
+    JsonItems,
+    /// Inside an entry of the items.
+    JsonItem,
     /// Not a List (or its items are over).
     No,
 }
@@ -279,6 +290,26 @@ impl Splitter {
                 self.cut_as(self.pos, self.line_no, Part::ListEnvelope, out);
                 ListState::No
             }
+            ListState::Start if text == b"{" => ListState::JsonOpen,
+            ListState::JsonOpen if text == br#"    "apiVersion": "v1","# => ListState::JsonHeader,
+            ListState::JsonHeader if text == br#"    "items": ["# => {
+                self.part = Part::ListEnvelope;
+                ListState::JsonItems
+            }
+            ListState::JsonItems if text == b"        {" => {
+                self.cut_as(self.pos, self.line_no, Part::ListItem, out);
+                ListState::JsonItem
+            }
+            ListState::JsonItem if text.starts_with(b"         ") => ListState::JsonItem,
+            ListState::JsonItem if text == b"        }" || text == b"        }," => {
+                // The entry ends at its `}`; a `,` after it belongs to the envelope, which
+                // is never parsed: this piece starts mid-line.
+                self.cut_as(self.pos + 9, self.line_no, Part::ListEnvelope, out);
+                ListState::JsonItems
+            }
+            // `    ],` and what follows: the envelope. Anything else (a List laid out another
+            // way, an entry cut short): the piece in progress goes on to the next boundary and
+            // is parsed as a whole, as any document.
             _ => ListState::No,
         };
     }
