@@ -237,7 +237,7 @@ pub struct ClusterArgs {
     #[arg(short = 'n', long, value_name = "NAMESPACE")]
     pub namespace: Option<String>,
 
-    /// Analyse `kubectl get <kinds> -A -o yaml` output offline instead of a live cluster.
+    /// Analyse `kubectl get <kinds> -A -o yaml` (or `-o json`) output offline instead of a live cluster.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["kubeconfig", "context", "all_contexts", "namespace"])]
     pub from_dump: Option<std::path::PathBuf>,
 
