@@ -10,36 +10,36 @@
 //! ([`os::os_of`]) for the ecosystem (`Ubuntu`, `Rocky Linux`, ...), the purl namespace and its
 //! `distro` qualifier.
 
-//T pub mod apk;
+pub mod apk;
 pub mod deb822;
 pub mod debian_copyright;
 pub mod dpkg;
 mod license;
-//T pub mod npm;
+pub mod npm;
 pub mod os;
 mod purl;
-//T pub mod python;
+pub mod python;
 mod read;
-//T pub mod rpm;
-//T pub mod rpm_header;
+pub mod rpm;
+pub mod rpm_header;
 
 use crate::Cataloger;
 
-//T pub use apk::Apk;
+pub use apk::Apk;
 pub use dpkg::Dpkg;
-//T pub use npm::Npm;
+pub use npm::Npm;
 pub use os::Os;
-//T pub use python::Python;
-//T pub use rpm::Rpm;
+pub use python::Python;
+pub use rpm::Rpm;
 
 /// Every cataloger, in the order their packages are listed.
 pub fn all() -> Vec<Box<dyn Cataloger>> {
     vec![
         Box::new(Os),
         Box::new(Dpkg),
-        //T         Box::new(Apk),
-        //T         Box::new(Rpm),
-        //T         Box::new(Python),
-        //T         Box::new(Npm),
+        Box::new(Apk),
+        Box::new(Rpm),
+        Box::new(Python),
+        Box::new(Npm),
     ]
 }
