@@ -11,6 +11,7 @@
 //! The result of cataloguing an image is a [`Catalog`]: the image, its OS, its packages (each
 //! located at the layer, file and line it was read from) and what could not be read.
 
+pub mod catalog;
 pub mod model;
 // To come (helpers): pub mod source; pub mod layers; pub mod catalog;
 

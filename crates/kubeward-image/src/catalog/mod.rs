@@ -1,0 +1,4 @@
+//! The catalogers: each reads one kind of file and says which packages it holds.
+
+mod exec;
+pub mod go;
