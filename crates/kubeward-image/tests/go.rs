@@ -5,6 +5,8 @@
 
 use kubeward_image::catalog::go::GoCataloger;
 use kubeward_image::{Cataloger, Evidence, FileRef, Package};
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -178,14 +180,7 @@ fn catalog(path: &Path) -> Result<Vec<Evidence>, String> {
 }
 
 fn packages(path: &Path) -> Vec<Package> {
-    catalog(path)
-        .unwrap()
-        .into_iter()
-        .map(|e| match e {
-            Evidence::Package(p) => p,
-            other => panic!("unexpected evidence {other:?}"),
-        })
-        .collect()
+    common::only_packages(catalog(path).unwrap())
 }
 
 fn pairs(pkgs: &[Package]) -> BTreeSet<(String, String)> {

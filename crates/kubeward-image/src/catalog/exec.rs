@@ -145,6 +145,20 @@ pub(crate) fn read_prefix(content: &mut dyn Read) -> io::Result<Vec<u8>> {
     Ok(prefix)
 }
 
+/// Fill `buf` as far as the stream goes; the count read (less than `buf.len()` only at the end).
+pub(crate) fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 /// The rest of a file after its prefix, read forward: it knows its offset in the file and can
 /// skip (read and drop) to a later one.
 pub(crate) struct Forward<'a> {

@@ -102,7 +102,7 @@ fn scan(file: &mut Forward<'_>, range: Range) -> io::Result<Option<Found>> {
     let mut chunk = vec![0u8; CHUNK];
     while file.pos() < end {
         let want = (end - file.pos()).min(CHUNK as u64) as usize;
-        let n = read_full(file, &mut chunk[..want])?;
+        let n = exec::read_full(file, &mut chunk[..want])?;
         let hit = memchr::memmem::find_iter(&chunk[..n], MAGIC)
             .find(|i| (*i as u64).is_multiple_of(ALIGN));
         if let Some(i) = hit {
@@ -176,19 +176,6 @@ fn read_uvarint(r: &mut dyn Read) -> io::Result<u64> {
         }
     }
     Err(invalid("a length that overflows 64 bits".to_string()))
-}
-
-fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 fn truncated(e: io::Error) -> io::Error {

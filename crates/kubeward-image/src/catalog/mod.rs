@@ -2,3 +2,4 @@
 
 mod exec;
 pub mod go;
+pub mod rust;
