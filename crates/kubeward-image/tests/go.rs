@@ -280,15 +280,7 @@ fn non_go_truncated_and_random_files_never_panic() {
         vec![]
     );
     // Random bytes, and random bytes behind an ELF header.
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let random: Vec<u8> = (0..1 << 20)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
+    let random = common::random_bytes(1 << 20, 0x2545_f491_4f6c_dd1d);
     assert_eq!(catalog(&write("random", &random)).unwrap(), vec![]);
     let mut elf_random = bytes[..64].to_vec();
     elf_random.extend(&random);

@@ -180,6 +180,12 @@ fn other_binaries_and_damaged_ones() {
     for cut in (start.saturating_sub(64)..start + size).step_by(3) {
         let _ = catalog_bytes(&bytes[..cut]);
     }
+    // Random bytes, and random bytes behind this binary's ELF header.
+    let random = common::random_bytes(1 << 20, 0x5851_f42d_4c95_7f2d);
+    assert_eq!(catalog_bytes(&random).unwrap(), vec![]);
+    let mut elf_random = bytes[..64].to_vec();
+    elf_random.extend(&random);
+    let _ = catalog_bytes(&elf_random);
     // Corrupted JSON inside a valid stream is an error, not a panic: flip bytes of the section.
     let mut damaged = bytes.clone();
     for b in &mut damaged[start + size / 2..start + size - 4] {

@@ -316,18 +316,7 @@ fn purl(path: &str, version: &str) -> String {
         Some((ns, name)) => (Some(ns), name),
         None => (None, path),
     };
-    let Ok(mut p) = packageurl::PackageUrl::new("golang", name) else {
-        return String::new();
-    };
-    if let Some(ns) = namespace {
-        if p.with_namespace(ns).is_err() {
-            return String::new();
-        }
-    }
-    if !version.is_empty() && p.with_version(version).is_err() {
-        return String::new();
-    }
-    p.to_string()
+    super::purl::purl("golang", namespace, name, version, &[])
 }
 
 #[cfg(test)]

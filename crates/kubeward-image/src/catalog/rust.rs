@@ -156,7 +156,7 @@ pub fn packages(info: &VersionInfo, file: &FileRef<'_>) -> Vec<Package> {
                     Source::CratesIo => "crates.io".to_string(),
                     _ => String::new(),
                 },
-                purl: purl(&p.name, &version),
+                purl: super::purl::purl("cargo", None, &p.name, &version, &[]),
                 name: p.name.clone(),
                 version,
                 source_name: None,
@@ -171,16 +171,6 @@ pub fn packages(info: &VersionInfo, file: &FileRef<'_>) -> Vec<Package> {
             }
         })
         .collect()
-}
-
-fn purl(name: &str, version: &str) -> String {
-    let Ok(mut p) = packageurl::PackageUrl::new("cargo", name) else {
-        return String::new();
-    };
-    if p.with_version(version).is_err() {
-        return String::new();
-    }
-    p.to_string()
 }
 
 #[cfg(test)]

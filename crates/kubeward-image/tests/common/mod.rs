@@ -12,3 +12,15 @@ pub fn only_packages(evidence: Vec<Evidence>) -> Vec<Package> {
         })
         .collect()
 }
+
+/// `n` pseudo-random bytes (xorshift64, reproducible from `seed`).
+pub fn random_bytes(n: usize, mut seed: u64) -> Vec<u8> {
+    (0..n)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed as u8
+        })
+        .collect()
+}
