@@ -366,6 +366,15 @@ mod tests {
     }
 
     #[test]
+    fn pre_1_18_pointer_format_is_recognised() {
+        // Go < 1.18: flags bit 1 clear, two pointers follow (not readable forward-only).
+        let mut h = MAGIC.to_vec();
+        h.extend([8, 0]);
+        h.resize(HEADER, 0);
+        assert!(matches!(parse(&mut &h[..]), Ok(Found::PointerFormat)));
+    }
+
+    #[test]
     fn hostile_varints_and_truncation_are_errors() {
         let mut h = MAGIC.to_vec();
         h.extend([8, 2]);
