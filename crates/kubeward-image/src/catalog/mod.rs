@@ -14,6 +14,9 @@ pub mod apk;
 pub mod deb822;
 pub mod debian_copyright;
 pub mod dpkg;
+mod exec;
+pub mod go;
+pub mod java;
 mod license;
 pub mod npm;
 pub mod os;
@@ -22,15 +25,19 @@ pub mod python;
 mod read;
 pub mod rpm;
 pub mod rpm_header;
+pub mod rust;
 
 use crate::Cataloger;
 
 pub use apk::Apk;
 pub use dpkg::Dpkg;
+pub use go::GoCataloger;
+pub use java::JavaCataloger;
 pub use npm::Npm;
 pub use os::Os;
 pub use python::Python;
 pub use rpm::Rpm;
+pub use rust::RustCataloger;
 
 /// Every cataloger, in the order their packages are listed.
 pub fn all() -> Vec<Box<dyn Cataloger>> {
@@ -41,5 +48,8 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(Rpm),
         Box::new(Python),
         Box::new(Npm),
+        Box::new(GoCataloger),
+        Box::new(RustCataloger),
+        Box::new(JavaCataloger),
     ]
 }
