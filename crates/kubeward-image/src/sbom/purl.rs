@@ -31,7 +31,12 @@ pub fn facts(purl: &str) -> Option<PurlFacts> {
     let ty = p.ty().to_ascii_lowercase();
     let ns = p.namespace().map(str::to_string);
     let name = match (ty.as_str(), &ns) {
-        ("golang", Some(ns)) => format!("{ns}/{}", p.name()),
+        // The packageurl crate lowercases Go paths (as the purl spec once said), but module
+        // paths are case-sensitive and OSV writes them as published: take them as written.
+        ("golang", _) => go_path(purl.trim()).unwrap_or_else(|| match &ns {
+            Some(ns) => format!("{ns}/{}", p.name()),
+            None => p.name().to_string(),
+        }),
         ("maven", Some(ns)) => format!("{ns}:{}", p.name()),
         ("npm", Some(ns)) => format!("{ns}/{}", p.name()),
         _ => p.name().to_string(),
@@ -62,6 +67,30 @@ pub fn facts(purl: &str) -> Option<PurlFacts> {
         source_version,
         distro,
     })
+}
+
+/// The module path of a `pkg:golang/...` purl as written, percent-decoded.
+fn go_path(purl: &str) -> Option<String> {
+    let rest = purl.get(..11)?.eq_ignore_ascii_case("pkg:golang/").then(|| &purl[11..])?;
+    let raw = &rest[..rest.find(['@', '?', '#']).unwrap_or(rest.len())];
+    // Percent-decoding (RFC 3986, `%XX`): a few lines, no crate needed.
+    let b = raw.trim_matches('/').as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).and_then(|&c| hex(c)), b.get(i + 2).and_then(|&c| hex(c))) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// OSV's ecosystem for a purl type (and, for distribution packages, its namespace, else the
