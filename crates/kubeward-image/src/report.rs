@@ -278,9 +278,6 @@ impl Report {
                 writeln!(out, "  error: {e}")?;
             }
         }
-        for e in &self.errors {
-            writeln!(out, "{} {e}", paint(sev_style(Severity::High), "error:"))?;
-        }
         let by = self.by_severity();
         let total: usize = by.values().sum();
         let parts: Vec<String> = by

@@ -236,11 +236,13 @@ fn download(client: &reqwest::blocking::Client, url: &str, dest: &Path) -> Resul
     let dir = dest.parent().context("no parent directory")?;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let tmp = dir.join(format!("all.zip.tmp-{}", std::process::id()));
+    // Before the body is read: afterwards the response reports what is left (nothing).
+    let expected = resp.content_length();
     let result = (|| -> Result<u64> {
         let mut f = std::fs::File::create(&tmp)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         let n = std::io::copy(&mut resp, &mut f).context("download interrupted")?;
-        if let Some(len) = resp.content_length() {
+        if let Some(len) = expected {
             if len != n {
                 anyhow::bail!("got {n} bytes of {len}");
             }

@@ -103,13 +103,14 @@ pub fn run(args: ImageArgs) -> Result<u8> {
     let out = open_output(args.output.as_deref())?;
     report.write(args.format, out, color)?;
     if args.format != Format::Text || args.output.is_some() {
-        // The text report already shows them on standard output.
+        // The text report on standard output already shows them.
         for w in &report.warnings {
             eprintln!("kubeward: warning: {w}");
         }
-        for e in &report.errors {
-            eprintln!("kubeward: error: {e}");
-        }
+    }
+    // Errors always go to standard error (the text report counts them).
+    for e in &report.errors {
+        eprintln!("kubeward: error: {e}");
     }
     Ok(report.exit_code())
 }

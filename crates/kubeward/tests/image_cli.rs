@@ -457,7 +457,7 @@ fn every_format_parses_and_names_the_vulnerability() {
     loop {
         match reader.read_event().expect("well-formed XML") {
             quick_xml::events::Event::Eof => break,
-            quick_xml::events::Event::Start(e) if e.name().as_ref() == b"failure" => failures += 1,
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == "failure" => failures += 1,
             _ => {}
         }
     }
