@@ -147,7 +147,7 @@ pub fn today() -> (i32, u32, u32) {
 
 /// Howard Hinnant's `civil_from_days`: a date from days since 1970-01-01. Ten lines of
 /// arithmetic do not warrant a date-time crate for comparing expiry dates.
-fn civil_from_days(z: i64) -> (i32, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);

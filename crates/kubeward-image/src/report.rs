@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
-use anstyle::{AnsiColor, Style};
+use anstyle::Style;
 use kubeward_controls::{Control, PssVersion, Severity};
 use kubeward_engine::{FileResult, InputError, Summary, Warning};
-use kubeward_report::{finding_json, reporter, Format as SharedFormat, RunInfo};
+use kubeward_report::{finding_json, reporter, sev_style, Format as SharedFormat, RunInfo};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -440,15 +440,4 @@ impl Write for SharedBuf {
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
-}
-
-fn sev_style(s: Severity) -> Style {
-    let c = match s {
-        Severity::Critical => AnsiColor::Magenta,
-        Severity::High => AnsiColor::Red,
-        Severity::Medium => AnsiColor::Yellow,
-        Severity::Low => AnsiColor::Cyan,
-        Severity::Info => AnsiColor::White,
-    };
-    Style::new().fg_color(Some(c.into())).bold()
 }

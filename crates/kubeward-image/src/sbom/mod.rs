@@ -194,7 +194,7 @@ pub fn now_rfc3339() -> String {
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
         .unwrap_or_else(time::OffsetDateTime::now_utc)
         .replace_nanosecond(0)
-        .unwrap_or_else(|_| time::OffsetDateTime::UNIX_EPOCH);
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".to_string())
 }

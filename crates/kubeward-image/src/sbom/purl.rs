@@ -71,7 +71,10 @@ pub fn facts(purl: &str) -> Option<PurlFacts> {
 
 /// The module path of a `pkg:golang/...` purl as written, percent-decoded.
 fn go_path(purl: &str) -> Option<String> {
-    let rest = purl.get(..11)?.eq_ignore_ascii_case("pkg:golang/").then(|| &purl[11..])?;
+    let rest = purl
+        .get(..11)?
+        .eq_ignore_ascii_case("pkg:golang/")
+        .then(|| &purl[11..])?;
     let raw = &rest[..rest.find(['@', '?', '#']).unwrap_or(rest.len())];
     // Percent-decoding (RFC 3986, `%XX`): a few lines, no crate needed.
     let b = raw.trim_matches('/').as_bytes();
@@ -79,7 +82,11 @@ fn go_path(purl: &str) -> Option<String> {
     let mut i = 0;
     while i < b.len() {
         let hex = |c: u8| (c as char).to_digit(16);
-        match (b[i], b.get(i + 1).and_then(|&c| hex(c)), b.get(i + 2).and_then(|&c| hex(c))) {
+        match (
+            b[i],
+            b.get(i + 1).and_then(|&c| hex(c)),
+            b.get(i + 2).and_then(|&c| hex(c)),
+        ) {
             (b'%', Some(h), Some(l)) => {
                 out.push((h * 16 + l) as u8);
                 i += 3;
