@@ -9,6 +9,7 @@ pub mod admission;
 pub mod audit;
 pub mod cluster;
 pub mod cross;
+pub mod image;
 pub mod inventory;
 mod meta;
 pub mod node;
@@ -117,6 +118,12 @@ pub trait Control: Sync + Send {
     /// Audit-log detections (the [`audit`] family) describe what `kubeward audit` finds in
     /// API server audit events; they never run on manifests, so the engine leaves them out.
     fn is_audit_detection(&self) -> bool {
+        false
+    }
+
+    /// Image checks (the [`image`] family) describe what `kubeward image` finds inside
+    /// container images; they never run on manifests, so the engine leaves them out.
+    fn is_image_check(&self) -> bool {
         false
     }
 }

@@ -3,8 +3,8 @@
 use std::sync::LazyLock;
 
 use crate::{
-    admission, audit, cluster, cross, node, pss, rbac, rbac_subject, secrets, services, workload,
-    Control,
+    admission, audit, cluster, cross, image, node, pss, rbac, rbac_subject, secrets, services,
+    workload, Control,
 };
 
 /// The Pod Security Standards controls.
@@ -44,6 +44,7 @@ static ALL: LazyLock<Vec<&'static dyn Control>> = LazyLock::new(|| {
         node::CONTROLS,
         audit::CONTROLS,
         cluster::CONTROLS,
+        image::CONTROLS,
     ]
     .into_iter()
     .flatten()

@@ -31,6 +31,20 @@ pub struct Config {
     pub exclude: Vec<Exclusion>,
     /// The `audit:` section, for `kubeward audit`.
     pub audit: AuditConfig,
+    /// The `licenses:` section: the licence policy of `kubeward image` (docs/image.md).
+    pub licenses: LicensePolicy,
+}
+
+/// `licenses: {deny: [...], allow: [...]}`: SPDX licence IDs. A package whose declared licence
+/// expression cannot be satisfied without a denied licence, or (with an allow list) cannot be
+/// satisfied with allowed licences only, is a finding of `kubeward image`. The IDs are
+/// checked against the SPDX licence list where they are used (kubeward-image), with `pos`.
+#[derive(Clone, Debug, Default)]
+pub struct LicensePolicy {
+    pub deny: Vec<String>,
+    pub allow: Vec<String>,
+    /// Where the section is written.
+    pub pos: Option<Pos>,
 }
 
 /// The `audit:` section: settings of `kubeward audit` (docs/audit.md).
@@ -76,6 +90,9 @@ pub struct Exclusion {
     pub kinds: Vec<GlobMatcher>,
     pub names: Vec<GlobMatcher>,
     pub controls: Vec<&'static str>,
+    /// Vulnerability IDs (OSV, CVE, GHSA; an alias matches too) for `kubeward image`: an
+    /// exclusion that lists some applies to image findings of those vulnerabilities only.
+    pub vulnerabilities: Vec<String>,
     pub reason: String,
     /// (year, month, day)
     pub expires: Option<(i32, u32, u32)>,
@@ -88,7 +105,23 @@ impl Exclusion {
         self.expires.is_some_and(|e| e < today)
     }
 
+    /// Whether it suppresses `f`, a finding that is not about a vulnerability.
     pub fn matches(&self, f: &Finding) -> bool {
+        self.vulnerabilities.is_empty() && self.matches_selectors(f)
+    }
+
+    /// For a finding about a vulnerability known by `ids` (its ID and aliases): the selectors
+    /// match, and the exclusion lists none of the IDs or one of them.
+    pub fn matches_vulnerability(&self, f: &Finding, ids: &[&str]) -> bool {
+        (self.vulnerabilities.is_empty()
+            || self
+                .vulnerabilities
+                .iter()
+                .any(|v| ids.iter().any(|id| id.eq_ignore_ascii_case(v))))
+            && self.matches_selectors(f)
+    }
+
+    fn matches_selectors(&self, f: &Finding) -> bool {
         let any = |globs: &[GlobMatcher], value: &str| {
             globs.is_empty() || globs.iter().any(|g| g.is_match(value))
         };
@@ -114,7 +147,7 @@ pub fn today() -> (i32, u32, u32) {
 
 /// Howard Hinnant's `civil_from_days`: a date from days since 1970-01-01. Ten lines of
 /// arithmetic do not warrant a date-time crate for comparing expiry dates.
-fn civil_from_days(z: i64) -> (i32, u32, u32) {
+pub fn civil_from_days(z: i64) -> (i32, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -301,6 +334,7 @@ impl Reader {
             kinds: Vec::new(),
             names: Vec::new(),
             controls: Vec::new(),
+            vulnerabilities: Vec::new(),
             reason: String::new(),
             expires: None,
             pos: node.value_pos(),
@@ -312,6 +346,7 @@ impl Reader {
                 "kinds" => x.kinds = self.globs(value, "kinds"),
                 "names" => x.names = self.globs(value, "names"),
                 "controls" => x.controls = self.control_ids(value, "controls"),
+                "vulnerabilities" => x.vulnerabilities = self.strings(value, "vulnerabilities"),
                 "reason" => x.reason = value.as_str().unwrap_or("").trim().to_string(),
                 "expires" => match value.scalar_text().and_then(parse_date) {
                     Some(d) => x.expires = Some(d),
@@ -319,7 +354,7 @@ impl Reader {
                 },
                 other => self.err(
                     value,
-                    format!("unknown key {other:?} in an exclusion (known: paths, namespaces, kinds, names, controls, reason, expires)"),
+                    format!("unknown key {other:?} in an exclusion (known: paths, namespaces, kinds, names, controls, vulnerabilities, reason, expires)"),
                 ),
             }
         }
@@ -328,6 +363,24 @@ impl Reader {
             return None;
         }
         Some(x)
+    }
+
+    fn licenses(&mut self, node: NodeRef<'_>) -> LicensePolicy {
+        let mut l = LicensePolicy {
+            pos: Some(node.value_pos()),
+            ..LicensePolicy::default()
+        };
+        for (key, value) in self.map(node, "licenses") {
+            match key {
+                "deny" => l.deny = self.strings(value, "licenses.deny"),
+                "allow" => l.allow = self.strings(value, "licenses.allow"),
+                other => self.err(
+                    value,
+                    format!("unknown key {other:?} in `licenses` (known: deny, allow)"),
+                ),
+            }
+        }
+        l
     }
 
     fn audit(&mut self, node: NodeRef<'_>) -> AuditConfig {
@@ -487,11 +540,12 @@ impl Config {
                     }
                 }
                 "audit" => cfg.audit = r.audit(value),
+                "licenses" => cfg.licenses = r.licenses(value),
                 other => r.err(
                     value,
                     format!(
                         "unknown key {other:?} (known: failOn, frameworks, pssVersion, controls, severity, \
-                         allowedRegistries, requireImagePullAlways, exclude, audit)"
+                         allowedRegistries, requireImagePullAlways, exclude, audit, licenses)"
                     ),
                 ),
             }
@@ -540,12 +594,22 @@ exclude: []
 #    paths: ["vendor/**"]
 #    reason: "node agents need the API token"
 #    expires: 2027-06-30
+#  - vulnerabilities: [CVE-2019-10906]   # kubeward image: by OSV/CVE/GHSA ID
+#    names: ["registry.example.com/team/*"]
+#    reason: "sandboxed templates only; upgrade tracked in TEAM-42"
+#    expires: 2027-01-31
 
 # kubeward audit (docs/audit.md): a burst is this many 401/403 answers to one user or
 # address within the window; trusted users are treated like system components.
 # audit:
 #   authFailures: {threshold: 10, window: 60s}
 #   trustedUsers: ["system:serviceaccount:argocd:*"]
+
+# kubeward image (docs/image.md): packages whose declared licence needs a denied licence,
+# or (with an allow list) is not satisfied by allowed licences only, are findings.
+# licenses:
+#   deny: [AGPL-3.0-only, AGPL-3.0-or-later]
+#   allow: [MIT, Apache-2.0, BSD-3-Clause]
 "#;
 
 #[cfg(test)]
@@ -603,6 +667,23 @@ mod tests {
         assert!(parse("requireImagePullAlways: maybe\n").is_err());
         assert!(parse("severity:\n  KW101: huge\n").is_err());
         assert!(parse("- a\n").is_err());
+    }
+
+    #[test]
+    fn vulnerability_exclusions_and_licence_policy() {
+        let cfg = parse(
+            "exclude:\n- vulnerabilities: [CVE-2019-10906]\n  reason: sandboxed\n  expires: 2027-01-31\nlicenses:\n  deny: [AGPL-3.0-only]\n  allow: [MIT, Apache-2.0]\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.exclude[0].vulnerabilities, vec!["CVE-2019-10906"]);
+        assert_eq!(cfg.licenses.deny, vec!["AGPL-3.0-only"]);
+        assert_eq!(cfg.licenses.allow, vec!["MIT", "Apache-2.0"]);
+        assert_eq!(cfg.licenses.pos.unwrap().line, 6);
+        let errors = parse("licenses:\n  denied: [MIT]\n").unwrap_err();
+        assert!(errors[0]
+            .message
+            .contains("unknown key \"denied\" in `licenses`"));
+        assert_eq!(errors[0].pos.unwrap().line, 2);
     }
 
     #[test]

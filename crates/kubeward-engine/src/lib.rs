@@ -168,7 +168,9 @@ impl Engine {
         let (cross, controls): (Vec<&'static dyn Control>, Vec<_>) = controls
             .into_iter()
             // Audit detections run over audit events (`kubeward audit`), never over manifests.
-            .filter(|c| applies(c.meta(), &settings) && !c.is_audit_detection())
+            .filter(|c| {
+                applies(c.meta(), &settings) && !c.is_audit_detection() && !c.is_image_check()
+            })
             .partition(|c| c.is_cross_object());
         let policy = Policy {
             today: config::today(),

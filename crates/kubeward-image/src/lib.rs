@@ -10,10 +10,23 @@
 //!
 //! The result of cataloguing an image is a [`Catalog`]: the image, its OS, its packages (each
 //! located at the layer, file and line it was read from) and what could not be read.
+//!
+//! From a catalog on:
+//! * [`sbom`]: CycloneDX 1.6 and SPDX 2.3 JSON out, and CycloneDX / SPDX JSON SBOMs read back
+//!   as a catalog (an SBOM can stand in for an image).
+//! * [`vulns`]: the catalog matched against the vulnerability database (kubeward-vulndb).
+//! * [`licenses`]: the licence policy of `.kubeward.yaml`.
+//! * [`findings`]: both as engine findings (controls KW1101, KW1102), with exclusions.
+//! * [`report`]: the `kubeward image` report in every format.
 
 pub mod catalog;
+pub mod findings;
+pub mod licenses;
 pub mod model;
-// To come (helpers): pub mod source; pub mod layers;
+pub mod report;
+pub mod sbom;
+pub mod vulns;
+// To come (helper): pub mod source; pub mod layers;
 
 pub use model::{
     Catalog, CatalogError, Evidence, FileRef, ImageInfo, LayerInfo, Location, Note, OsRelease,

@@ -17,7 +17,7 @@ use kubeward_engine::{Finding, Sink, Summary};
 pub use json::{finding_json, JsonReporter, SCHEMA_VERSION};
 pub use junit::JunitReporter;
 pub use sarif::{file_uri, level as sarif_level, security_severity, SarifReporter};
-pub use text::TextReporter;
+pub use text::{sev_style, TextReporter};
 
 /// The output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,7 +18,8 @@ pub struct TextReporter {
     objects_with_findings: usize,
 }
 
-fn sev_style(s: Severity) -> Style {
+/// The colour of a severity in text reports (shared by the commands with their own text).
+pub fn sev_style(s: Severity) -> Style {
     let c = match s {
         Severity::Critical => AnsiColor::Magenta,
         Severity::High => AnsiColor::Red,

@@ -49,7 +49,13 @@ pub struct ImportReport {
     pub sources: Vec<SourceStatus>,
     pub errors: Vec<RecordError>,
     pub unsupported_ecosystems: BTreeMap<String, usize>,
+    /// For each unsupported ecosystem, the first records (their source, as in
+    /// [`RecordError::source`]) that name it, at most [`UNSUPPORTED_NAMED`] per ecosystem.
+    pub unsupported_records: BTreeMap<String, Vec<String>>,
 }
+
+/// How many records per unsupported ecosystem an import names.
+pub const UNSUPPORTED_NAMED: usize = 10;
 
 /// An error that stops an import or an open (a record-level error does not: see [`ImportReport`]).
 #[derive(Debug)]
@@ -244,6 +250,14 @@ impl Importer {
         }
         let (compiled, unsupported) = matching::compile(&record);
         for u in unsupported {
+            let named = self
+                .report
+                .unsupported_records
+                .entry(u.0.clone())
+                .or_default();
+            if named.len() < UNSUPPORTED_NAMED && named.last().map(String::as_str) != Some(source) {
+                named.push(source.to_string());
+            }
             *self.report.unsupported_ecosystems.entry(u.0).or_default() += 1;
         }
         let idx = self.body.vulns.len() as u32;

@@ -53,6 +53,160 @@ pub enum Command {
     Audit(AuditArgs),
     /// Scan a live cluster through its API, or a `kubectl get -A -o yaml` dump (docs/cluster.md).
     Cluster(ClusterArgs),
+    /// What container images hold (SBOM) and which known vulnerabilities they carry
+    /// (docs/image.md).
+    Image(ImageArgs),
+    /// The offline vulnerability database: import OSV exports, show its status, update it.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
+}
+
+fn parse_image_format(s: &str) -> Result<kubeward_image::report::Format, String> {
+    s.parse()
+}
+
+/// A maximum age: `7d`, `12h`, `30m`, `90s`.
+fn parse_age(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("invalid age {s:?} (expected e.g. 7d, 12h, 30m)");
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let n: u64 = s[..split].parse().map_err(|_| bad())?;
+    let scale = match &s[split..] {
+        "d" => 86_400,
+        "h" => 3600,
+        "m" => 60,
+        "s" | "" => 1,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(scale)
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(bad)
+}
+
+/// Where the vulnerability database lives.
+#[derive(Args, Debug)]
+pub struct DbLocation {
+    /// The database directory [default: the user's data directory, e.g.
+    /// $XDG_DATA_HOME/kubeward/db or ~/.local/share/kubeward/db].
+    #[arg(long, value_name = "DIR")]
+    pub db: Option<std::path::PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DbCommand {
+    /// Import OSV data: `<ECOSYSTEM>/all.zip` exports, record files (.json, .yaml) or
+    /// directories of them; replaces what the database held.
+    Import {
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<std::path::PathBuf>,
+        #[command(flatten)]
+        location: DbLocation,
+    },
+    /// The imported sources: record counts, newest `modified`, when imported.
+    Status {
+        /// text or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+        format: String,
+        #[command(flatten)]
+        location: DbLocation,
+    },
+    /// Download the OSV exports (`<MIRROR>/<ECOSYSTEM>/all.zip`) over HTTPS and import them.
+    Update {
+        /// The export mirror.
+        #[arg(
+            long,
+            default_value = "https://osv-vulnerabilities.storage.googleapis.com",
+            value_name = "URL"
+        )]
+        mirror: String,
+        /// Ecosystems to download, repeat or separate with commas (e.g. PyPI, Go, Debian)
+        /// [default: those already imported].
+        #[arg(long, value_delimiter = ',', value_name = "ECOSYSTEM")]
+        ecosystem: Vec<String>,
+        /// Also trust the CA certificates (PEM) of FILE, for a private mirror.
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<std::path::PathBuf>,
+        /// Time limit of the whole download of one export.
+        #[arg(long, default_value = "10m", value_parser = parse_duration, value_name = "DURATION")]
+        timeout: std::time::Duration,
+        #[command(flatten)]
+        location: DbLocation,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct ImageArgs {
+    /// Images: a registry reference, an OCI layout or root filesystem directory, a `docker
+    /// save` tarball, or a CycloneDX / SPDX JSON SBOM file.
+    #[arg(required = true, value_name = "REF|PATH")]
+    pub inputs: Vec<String>,
+
+    /// Output format: text, json, sarif, junit, cyclonedx (1.6 JSON) or spdx (2.3 JSON);
+    /// the SBOM formats take one input.
+    #[arg(short, long, default_value = "text", value_parser = parse_image_format)]
+    pub format: kubeward_image::report::Format,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub location: DbLocation,
+
+    /// Warn when the database was imported longer ago than this (7d, 12h).
+    #[arg(long, default_value = "7d", value_parser = parse_age, value_name = "AGE")]
+    pub db_max_age: std::time::Duration,
+
+    /// Leave out vulnerabilities that have no fixed version yet.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+
+    /// Report only vulnerabilities of these severities (critical, high, medium, low, info);
+    /// repeat or separate with commas [default: all].
+    #[arg(long, value_delimiter = ',', value_parser = parse_severity, value_name = "SEVERITY")]
+    pub severity: Vec<Severity>,
+
+    /// Exit with 1 when a finding has this severity or higher [default: low, or the config
+    /// file's failOn].
+    #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+
+    /// The platform to pick from a multi-platform image.
+    #[arg(long, default_value = "linux/amd64", value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: String,
+
+    /// Registry credentials (a Docker config.json) [default: ~/.docker/config.json].
+    #[arg(long, value_name = "FILE")]
+    pub registry_config: Option<std::path::PathBuf>,
+
+    /// Also trust the CA certificates (PEM) of FILE for registries.
+    #[arg(long, value_name = "FILE")]
+    pub registry_ca: Option<std::path::PathBuf>,
+
+    /// Use plain HTTP for this registry host (loopback tests only); repeat for more.
+    #[arg(long, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+
+    /// Where pulled layers are cached by digest [default: the user's cache directory].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
+
+    /// Never use the network: registry references fail unless cached.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// The config file [default: .kubeward.yaml in the working directory or the nearest parent].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Use no config file, even if one is found.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 fn parse_benchmark(s: &str) -> Result<kubeward_controls::node::benchmark::Benchmark, String> {

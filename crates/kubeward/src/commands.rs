@@ -29,11 +29,13 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Rbac { command } => crate::rbac::run(command),
         Command::Audit(args) => audit(args),
         Command::Cluster(args) => crate::cluster::run(args),
+        Command::Image(args) => crate::image::run(args),
+        Command::Db { command } => crate::db::run(command),
     }
 }
 
 /// Colour only on a terminal (and not with NO_COLOR), unless asked.
-fn use_color(choice: ColorChoice, output: Option<&std::path::Path>) -> bool {
+pub(crate) fn use_color(choice: ColorChoice, output: Option<&std::path::Path>) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -46,7 +48,7 @@ fn use_color(choice: ColorChoice, output: Option<&std::path::Path>) -> bool {
 }
 
 /// `--output FILE`, or standard output.
-fn open_output(output: Option<&std::path::Path>) -> Result<Box<dyn Write>> {
+pub(crate) fn open_output(output: Option<&std::path::Path>) -> Result<Box<dyn Write>> {
     Ok(match output {
         Some(path) => Box::new(io::BufWriter::new(
             std::fs::File::create(path)
@@ -189,7 +191,10 @@ fn init(path: &std::path::Path) -> Result<u8> {
 
 /// The config file the scan uses: `--config`, else the nearest `.kubeward.yaml` upward.
 /// Its problems are usage errors: a scan under a policy other than the one written is wrong.
-fn load_config(no_config: bool, config: Option<&std::path::Path>) -> Result<Option<Config>, u8> {
+pub(crate) fn load_config(
+    no_config: bool,
+    config: Option<&std::path::Path>,
+) -> Result<Option<Config>, u8> {
     if no_config {
         return Ok(None);
     }

@@ -34,6 +34,8 @@ pub(crate) fn release_freed_memory_at_once() -> bool {
 mod cli;
 mod cluster;
 mod commands;
+mod db;
+mod image;
 mod rbac;
 
 use std::process::ExitCode;

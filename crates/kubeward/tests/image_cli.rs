@@ -1,0 +1,874 @@
+//! `kubeward image` and `kubeward db` as a user runs them, on the real OSV exports of
+//! `../shared/vulndata` (Go vulndb, PyPI advisory database). The expected findings come from
+//! the records themselves, read here with `zip` and `serde_json`, never from kubeward.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::{json, Value};
+
+fn kubeward() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kubeward"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn run(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = kubeward().args(args).current_dir(dir).output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `../shared/vulndata/osv` (or `$KUBEWARD_SHARED/vulndata/osv`): the tests need it and fail
+/// saying so when it is missing.
+fn osv_dir() -> PathBuf {
+    let dir = std::env::var_os("KUBEWARD_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"))
+        .join("vulndata/osv");
+    assert!(
+        dir.join("PyPI/all.zip").is_file() && dir.join("Go/all.zip").is_file(),
+        "the shared OSV exports are missing at {} (set KUBEWARD_SHARED to the shared folder)",
+        dir.display()
+    );
+    dir
+}
+
+/// One store with both exports imported (by `kubeward db import`), shared by the tests.
+fn db() -> &'static Path {
+    static DB: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let osv = osv_dir();
+        let (code, out, err) = run(
+            &[
+                "db",
+                "import",
+                "--db",
+                dir.path().to_str().unwrap(),
+                osv.join("PyPI/all.zip").to_str().unwrap(),
+                osv.join("Go/all.zip").to_str().unwrap(),
+            ],
+            dir.path(),
+        );
+        assert_eq!(code, 0, "{out}{err}");
+        dir
+    })
+    .path()
+}
+
+/// Every record of an export, parsed here.
+fn records(eco: &str) -> Vec<Value> {
+    let f = std::fs::File::open(osv_dir().join(eco).join("all.zip")).unwrap();
+    let mut z = zip::ZipArchive::new(f).unwrap();
+    (0..z.len())
+        .map(|i| {
+            let mut s = String::new();
+            z.by_index(i).unwrap().read_to_string(&mut s).unwrap();
+            serde_json::from_str(&s).unwrap()
+        })
+        .collect()
+}
+
+/// `1.3.1-0.2019...` as ((1, 3, 1), false: a pre-release sorts before its release).
+fn semver(v: &str) -> ((u64, u64, u64), bool) {
+    let (core, pre) = match v.split_once('-') {
+        Some((c, _)) => (c, true),
+        None => (v, false),
+    };
+    let n: Vec<u64> = core.split('.').map(|p| p.parse().unwrap()).collect();
+    ((n[0], n[1], n[2]), !pre)
+}
+
+/// The records affecting `name` at `version`, with their fixed versions: PyPI by the record's
+/// explicit `versions` list, Go by its SEMVER `introduced`/`fixed` events (plain versions).
+fn expected(eco: &str, name: &str, version: &str) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for r in records(eco) {
+        if r.get("withdrawn").is_some() {
+            continue;
+        }
+        for a in r["affected"].as_array().unwrap() {
+            if a["package"]["name"].as_str().unwrap().to_lowercase() != name.to_lowercase() {
+                continue;
+            }
+            let fixed: Vec<String> = a["ranges"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|r| r["events"].as_array().unwrap())
+                .filter_map(|e| e["fixed"].as_str().map(str::to_string))
+                .collect();
+            let hit = if eco == "PyPI" {
+                a["versions"]
+                    .as_array()
+                    .is_some_and(|v| v.iter().any(|x| x == version))
+            } else {
+                let v = semver(version);
+                a["ranges"].as_array().unwrap().iter().any(|range| {
+                    let mut affected = false;
+                    for e in range["events"].as_array().unwrap() {
+                        if let Some(i) = e["introduced"].as_str() {
+                            if i == "0" || semver(i) <= v {
+                                affected = true;
+                            }
+                        }
+                        if let Some(f) = e["fixed"].as_str() {
+                            if semver(f) <= v {
+                                affected = false;
+                            }
+                        }
+                    }
+                    affected
+                })
+            };
+            if hit {
+                out.insert(r["id"].as_str().unwrap().to_string(), fixed);
+            }
+        }
+    }
+    out
+}
+
+/// An SBOM (CycloneDX 1.6, as another tool would write it) listing packages the data marks
+/// vulnerable: Jinja2 2.10 and elixir 0.7.1 (PyPI, the latter without a fix), gin v1.6.0 (Go),
+/// and one package no record names.
+const SBOM: &str = r#"{
+  "bomFormat": "CycloneDX",
+  "specVersion": "1.6",
+  "version": 1,
+  "metadata": {"component": {"type": "container", "name": "registry.example.com/team/app:1.2"}},
+  "components": [
+    {"type": "library", "name": "Jinja2", "version": "2.10", "purl": "pkg:pypi/jinja2@2.10",
+     "licenses": [{"license": {"id": "BSD-3-Clause"}}]},
+    {"type": "library", "name": "Elixir", "version": "0.7.1", "purl": "pkg:pypi/elixir@0.7.1"},
+    {"type": "library", "name": "github.com/gin-gonic/gin", "version": "v1.6.0",
+     "purl": "pkg:golang/github.com/gin-gonic/gin@v1.6.0", "licenses": [{"expression": "MIT"}]},
+    {"type": "library", "name": "kubeward-clean", "version": "1.0.0", "purl": "pkg:pypi/kubeward-clean@1.0.0"}
+  ]
+}
+"#;
+
+/// A working directory with the SBOM (and no config file above it: `--no-config` is not used so
+/// that the config tests exercise discovery).
+fn workdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("sbom.cdx.json"), SBOM).unwrap();
+    dir
+}
+
+fn image(dir: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec![
+        "image",
+        "sbom.cdx.json",
+        "--db",
+        db().to_str().unwrap(),
+        "--db-max-age",
+        "100000d",
+    ];
+    args.extend_from_slice(extra);
+    run(&args, dir)
+}
+
+fn json_report(dir: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = image(dir, &args);
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}")),
+        err,
+    )
+}
+
+/// Finding ID -> (its IDs and aliases, fixed version, package name).
+fn by_id(report: &Value) -> BTreeMap<String, (BTreeSet<String>, Value, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "KW1101")
+        .map(|f| {
+            let v = &f["vulnerability"];
+            let mut ids: BTreeSet<String> = v["aliases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect();
+            ids.insert(v["id"].as_str().unwrap().to_string());
+            (
+                v["id"].as_str().unwrap().to_string(),
+                (
+                    ids,
+                    v["fixed"].clone(),
+                    f["package"]["name"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn findings_are_the_records_that_affect_the_packages() {
+    let dir = workdir();
+    let (code, report, err) = json_report(dir.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    let found = by_id(&report);
+    for (eco, name, version) in [
+        ("PyPI", "jinja2", "2.10"),
+        ("PyPI", "elixir", "0.7.1"),
+        ("Go", "github.com/gin-gonic/gin", "1.6.0"),
+    ] {
+        let want = expected(eco, name, version);
+        assert!(!want.is_empty(), "{name} {version}: the data names it");
+        for (id, fixed) in &want {
+            let (fid, (_, got_fixed, _)) = found
+                .iter()
+                .find(|(_, (ids, _, _))| ids.contains(id))
+                .unwrap_or_else(|| panic!("{id} ({name} {version}) not reported: {found:#?}"));
+            let got: Vec<&str> = got_fixed
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            for f in fixed
+                .iter()
+                .filter(|f| !f.chars().all(|c| c.is_ascii_hexdigit()))
+            {
+                // (GIT commit hashes are not versions)
+                assert!(got.contains(&f.as_str()), "{fid}: fixed {f} not in {got:?}");
+            }
+        }
+        let reported: Vec<&String> = found
+            .iter()
+            .filter(|(_, (_, _, pkg))| pkg.to_lowercase() == name)
+            .map(|(id, _)| id)
+            .collect();
+        for id in reported {
+            assert!(
+                found[id].0.iter().any(|a| want.contains_key(a)),
+                "{id} reported for {name} {version} but no record says so"
+            );
+        }
+    }
+    // Located at the package's component in the SBOM, named by the image.
+    let jinja = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["vulnerability"]["id"] == "PYSEC-2019-217")
+        .unwrap();
+    assert_eq!(jinja["image"], "registry.example.com/team/app:1.2");
+    assert_eq!(jinja["location"]["file"], "sbom.cdx.json");
+    assert_eq!(jinja["location"]["line"], 7);
+    assert!(jinja["message"]
+        .as_str()
+        .unwrap()
+        .contains("fixed in 2.10.1"));
+    assert!(report["warnings"].as_array().unwrap().is_empty());
+    // Nothing for the clean package, and unfixed ones say so.
+    assert!(!found.values().any(|(_, _, p)| p == "kubeward-clean"));
+    let elixir = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["package"]["name"] == "elixir")
+        .unwrap();
+    assert!(elixir["message"].as_str().unwrap().contains("no fix yet"));
+}
+
+#[test]
+fn ignore_unfixed_and_severity_filters() {
+    let dir = workdir();
+    let (_, all, _) = json_report(dir.path(), &[]);
+    let (_, fixed_only, _) = json_report(dir.path(), &["--ignore-unfixed"]);
+    let unfixed = |r: &Value| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["vulnerability"]["fixed"].as_array().unwrap().is_empty())
+            .count()
+    };
+    assert!(unfixed(&all) > 0);
+    assert_eq!(unfixed(&fixed_only), 0);
+    assert_eq!(
+        fixed_only["findings"].as_array().unwrap().len(),
+        all["findings"].as_array().unwrap().len() - unfixed(&all)
+    );
+    // None of these records rates a severity: all are medium, so a critical filter leaves none.
+    let (code, crit, _) = json_report(dir.path(), &["--severity", "critical"]);
+    assert_eq!(crit["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn exit_codes() {
+    let dir = workdir();
+    assert_eq!(image(dir.path(), &[]).0, 1);
+    assert_eq!(image(dir.path(), &["--fail-on", "high"]).0, 0);
+    // A missing input: exit 2, after reporting the readable one.
+    let (code, out, err) = run(
+        &[
+            "image",
+            "missing.cdx.json",
+            "sbom.cdx.json",
+            "--db",
+            db().to_str().unwrap(),
+            "--db-max-age",
+            "100000d",
+            "-f",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(!report["findings"].as_array().unwrap().is_empty());
+    assert!(err.contains("missing.cdx.json"), "{err}");
+    // A broken SBOM is named, its content never quoted.
+    std::fs::write(
+        dir.path().join("bad.cdx.json"),
+        "{\"bomFormat\": \"CycloneDX\", \"components\": [ hunter2",
+    )
+    .unwrap();
+    let (code, _, err) = run(
+        &["image", "bad.cdx.json", "--db", db().to_str().unwrap()],
+        dir.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("bad.cdx.json: not JSON"), "{err}");
+    assert!(!err.contains("hunter2"));
+    // No database: an input error for a vulnerability scan.
+    let empty = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(
+        &[
+            "image",
+            "sbom.cdx.json",
+            "--db",
+            empty.path().to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("no vulnerability data imported yet"), "{err}");
+}
+
+#[test]
+fn stale_database_warns_in_every_format() {
+    let dir = workdir();
+    // The PyPI export's newest record is from 2024-10-10: older than 7 days.
+    let db = db().to_str().unwrap();
+    let base = ["image", "sbom.cdx.json", "--db", db, "--db-max-age", "7d"];
+    let with = |format: &str| {
+        let mut a = base.to_vec();
+        a.extend(["--format", format]);
+        let (_, out, err) = run(&a, dir.path());
+        (out, err)
+    };
+    let needle = "vulnerability data PyPI is";
+    let (text, _) = with("text");
+    assert!(text.contains(needle), "{text}");
+    let (json, err) = with("json");
+    assert!(err.contains(needle));
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert!(v["warnings"][0].as_str().unwrap().contains(needle));
+    assert_eq!(v["database"]["stale"], true);
+    let (sarif, _) = with("sarif");
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let notes = &v["runs"][0]["invocations"][0]["toolExecutionNotifications"];
+    assert!(notes.as_array().unwrap().iter().any(
+        |n| n["level"] == "warning" && n["message"]["text"].as_str().unwrap().contains(needle)
+    ));
+    let (junit, _) = with("junit");
+    assert!(junit.contains("<property name=\"warning\" value=\"vulnerability data PyPI is"));
+    let (cdx, _) = with("cyclonedx");
+    let v: Value = serde_json::from_str(&cdx).unwrap();
+    assert!(v["metadata"]["properties"][0]["value"]
+        .as_str()
+        .unwrap()
+        .contains(needle));
+    let (spdx, _) = with("spdx");
+    let v: Value = serde_json::from_str(&spdx).unwrap();
+    assert!(v["creationInfo"]["comment"]
+        .as_str()
+        .unwrap()
+        .contains(needle));
+    // Go's records carry no date (0001-01-01): its age is the import's, fresh.
+    assert!(!text.contains("vulnerability data Go is"));
+}
+
+fn sarif_errors(doc: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(include_str!(
+        "../../kubeward-report/schema/sarif-schema-2.1.0.json"
+    ))
+    .unwrap();
+    let v = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .build(&schema)
+        .unwrap();
+    v.iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn every_format_parses_and_names_the_vulnerability() {
+    let dir = workdir();
+    let id = "PYSEC-2019-217";
+    let (_, text, _) = image(dir.path(), &[]);
+    assert!(text.contains(id) && text.contains("KW1101"), "{text}");
+    let (_, json, _) = image(dir.path(), &["-f", "json"]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["kind"], "image");
+    assert_eq!(v["images"][0]["packages"].as_array().unwrap().len(), 4);
+    let (_, sarif, _) = image(dir.path(), &["-f", "sarif"]);
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let errors = sarif_errors(&v);
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert!(results
+        .iter()
+        .any(|r| r["message"]["text"].as_str().unwrap().contains(id)));
+    let fps: BTreeSet<&str> = results
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["kubewardFinding/v1"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        fps.len(),
+        results.len(),
+        "one fingerprint per vulnerability"
+    );
+    let (_, junit, _) = image(dir.path(), &["-f", "junit"]);
+    let mut reader = quick_xml::Reader::from_str(&junit);
+    let mut failures = 0;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Eof => break,
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == "failure" => failures += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(failures, results.len());
+    assert!(junit.contains(id));
+    let (_, cdx, _) = image(dir.path(), &["-f", "cyclonedx"]);
+    let v: Value = serde_json::from_str(&cdx).unwrap();
+    assert_eq!(v["specVersion"], "1.6");
+    assert!(v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["id"] == id));
+    let (_, spdx, _) = image(dir.path(), &["-f", "spdx"]);
+    let v: Value = serde_json::from_str(&spdx).unwrap();
+    assert_eq!(v["spdxVersion"], "SPDX-2.3");
+    assert!(spdx.contains(&format!("https://osv.dev/vulnerability/{id}")));
+    // An SBOM format takes one input.
+    let (code, _, err) = run(
+        &[
+            "image",
+            "sbom.cdx.json",
+            "sbom.cdx.json",
+            "-f",
+            "spdx",
+            "--db",
+            db().to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("one input"), "{err}");
+}
+
+#[test]
+fn suppressions_by_vulnerability_id_with_reason_and_expiry() {
+    let dir = workdir();
+    std::fs::write(
+        dir.path().join(".kubeward.yaml"),
+        "exclude:\n\
+         - vulnerabilities: [CVE-2019-10906]\n  reason: sandboxed templates only\n  expires: 2999-01-31\n\
+         - vulnerabilities: [PYSEC-2021-66]\n  reason: old decision\n  expires: 2020-01-31\n\
+         - vulnerabilities: [CVE-1999-0001]\n  reason: gone long ago\n\
+         licenses:\n  deny: [BSD-3-Clause]\n",
+    )
+    .unwrap();
+    let (_, v, err) = json_report(dir.path(), &[]);
+    let find = |id: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["vulnerability"]["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    // By alias (the CVE of PYSEC-2019-217), with its reason.
+    assert_eq!(find("PYSEC-2019-217")["suppressed"]["by"], "config");
+    assert_eq!(
+        find("PYSEC-2019-217")["suppressed"]["reason"],
+        "sandboxed templates only"
+    );
+    // Expired: reported again, and said.
+    assert!(find("PYSEC-2021-66").get("suppressed").is_none());
+    let warnings: Vec<&str> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w.as_str().unwrap())
+        .collect();
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w
+                .contains(":5: exclusion of PYSEC-2021-66 (old decision) expired on 2020-01-31")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("exclusion of CVE-1999-0001 (gone long ago) matched no finding")),
+        "{warnings:?}"
+    );
+    assert!(err.contains("expired on 2020-01-31"));
+    assert_eq!(v["summary"]["suppressed"], 1);
+    // The licence policy: Jinja2's BSD-3-Clause is denied.
+    let lic: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "KW1102")
+        .collect();
+    assert_eq!(lic.len(), 1);
+    assert_eq!(lic[0]["package"]["name"], "jinja2");
+    // An unknown licence ID in the policy is a config error.
+    std::fs::write(
+        dir.path().join(".kubeward.yaml"),
+        "licenses:\n  deny: [NotALicence]\n",
+    )
+    .unwrap();
+    let (code, _, err) = image(dir.path(), &[]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("\"NotALicence\" is not an SPDX licence ID"),
+        "{err}"
+    );
+}
+
+#[test]
+fn import_names_bad_records_and_imports_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let recs = dir.path().join("records");
+    std::fs::create_dir(&recs).unwrap();
+    // A real record, a malformed one, and one of an ecosystem nobody matches.
+    let good = records("PyPI")
+        .into_iter()
+        .find(|r| r["id"] == "PYSEC-2019-217")
+        .unwrap();
+    std::fs::write(recs.join("PYSEC-2019-217.json"), good.to_string()).unwrap();
+    std::fs::write(
+        recs.join("BROKEN-1.json"),
+        "{\"id\": \"BROKEN-1\", \"modified\": ",
+    )
+    .unwrap();
+    let alien = json!({"id": "ALIEN-1", "modified": "2024-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "NotAnEcosystem", "name": "x"}, "versions": ["1"]}]});
+    std::fs::write(recs.join("ALIEN-1.json"), alien.to_string()).unwrap();
+    let store = dir.path().join("db");
+    let (code, out, err) = run(
+        &[
+            "db",
+            "import",
+            "--db",
+            store.to_str().unwrap(),
+            recs.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("BROKEN-1.json"), "{err}");
+    assert!(
+        err.contains("\"NotAnEcosystem\" is not supported") && err.contains("ALIEN-1.json"),
+        "{err}"
+    );
+    let (code, status, _) = run(
+        &[
+            "db",
+            "status",
+            "--db",
+            store.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0);
+    let s: Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(
+        s["sources"][0]["records"], 2,
+        "the good and the alien record"
+    );
+    // The good record still matches.
+    std::fs::write(dir.path().join("sbom.cdx.json"), SBOM).unwrap();
+    let (_, out, _) = run(
+        &[
+            "image",
+            "sbom.cdx.json",
+            "--db",
+            store.to_str().unwrap(),
+            "-f",
+            "json",
+            "--db-max-age",
+            "100000d",
+        ],
+        dir.path(),
+    );
+    assert!(out.contains("PYSEC-2019-217"));
+}
+
+#[test]
+fn status_counts_the_imported_records() {
+    let (code, out, err) = run(
+        &[
+            "db",
+            "status",
+            "--db",
+            db().to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        db(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let s: Value = serde_json::from_str(&out).unwrap();
+    for (eco, name) in [("PyPI", "PyPI"), ("Go", "Go")] {
+        let src = s["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == name)
+            .unwrap();
+        assert_eq!(
+            src["records"].as_u64().unwrap() as usize,
+            records(eco).len()
+        );
+    }
+    let (_, text, _) = run(&["db", "status", "--db", db().to_str().unwrap()], db());
+    assert!(
+        text.contains("PyPI") && text.contains("2024-10-10"),
+        "{text}"
+    );
+}
+
+/// A small HTTPS server standing in for OSV's export bucket
+/// (`https://osv-vulnerabilities.storage.googleapis.com/<ECOSYSTEM>/all.zip`): it serves the
+/// shared exports at the same paths, with a certificate from a test CA (made by `kubeward
+/// cert`), over rustls. Anything else is a 404.
+struct Mirror {
+    port: u16,
+    ca: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+fn mirror() -> Mirror {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(
+        &[
+            "cert",
+            "--name",
+            "127.0.0.1",
+            "--out-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{err}");
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(dir.path().join("tls.crt"))
+            .unwrap()
+            .map(|c| c.unwrap())
+            .collect();
+    let key = PrivateKeyDer::from_pem_file(dir.path().join("tls.key")).unwrap();
+    let config = std::sync::Arc::new(
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let osv = osv_dir();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let config = config.clone();
+            let osv = osv.clone();
+            std::thread::spawn(move || {
+                let conn = rustls::ServerConnection::new(config).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, tcp);
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if tls.read(&mut byte).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head);
+                let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let file = match path.strip_suffix("/all.zip") {
+                    Some(eco) if ["/PyPI", "/Go"].contains(&eco) => {
+                        std::fs::read(osv.join(&eco[1..]).join("all.zip")).ok()
+                    }
+                    _ => None,
+                };
+                let _ = match file {
+                    Some(body) => tls
+                        .write_all(
+                            format!(
+                                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/zip\r\nConnection: close\r\n\r\n",
+                                body.len()
+                            )
+                            .as_bytes(),
+                        )
+                        .and_then(|_| tls.write_all(&body)),
+                    None => tls.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    ),
+                };
+                let _ = tls.flush();
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            });
+        }
+    });
+    Mirror {
+        port,
+        ca: dir.path().join("ca.crt"),
+        _dir: dir,
+    }
+}
+
+#[test]
+fn update_downloads_over_https_and_replaces_atomically() {
+    let m = mirror();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("db");
+    let url = format!("https://127.0.0.1:{}", m.port);
+    let (code, out, err) = run(
+        &[
+            "db",
+            "update",
+            "--db",
+            store.to_str().unwrap(),
+            "--mirror",
+            &url,
+            "--ecosystem",
+            "PyPI",
+            "--ca-file",
+            m.ca.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let downloaded = store.join("downloads/PyPI/all.zip");
+    assert_eq!(
+        std::fs::read(&downloaded).unwrap(),
+        std::fs::read(osv_dir().join("PyPI/all.zip")).unwrap()
+    );
+    let status = |store: &Path| -> Value {
+        let (_, out, _) = run(
+            &[
+                "db",
+                "status",
+                "--db",
+                store.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+            dir.path(),
+        );
+        serde_json::from_str(&out).unwrap()
+    };
+    assert_eq!(
+        status(&store)["sources"][0]["records"].as_u64().unwrap() as usize,
+        records("PyPI").len()
+    );
+    // Without the CA the mirror is not trusted: nothing changes.
+    let (code, _, err) = run(
+        &[
+            "db",
+            "update",
+            "--db",
+            store.to_str().unwrap(),
+            "--mirror",
+            &url,
+            "--ecosystem",
+            "Go",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("/Go/all.zip"), "{err}");
+    // A missing export (404) fails alone; the ecosystems in use are updated again.
+    let (code, _, err) = run(
+        &[
+            "db",
+            "update",
+            "--db",
+            store.to_str().unwrap(),
+            "--mirror",
+            &url,
+            "--ecosystem",
+            "PyPI,npm",
+            "--ca-file",
+            m.ca.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("/npm/all.zip: the server answered 404"),
+        "{err}"
+    );
+    let s = status(&store);
+    assert_eq!(s["sources"].as_array().unwrap().len(), 1);
+    assert!(!store.join("downloads/npm").join("all.zip").exists());
+    // No temporary files left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(store.join("downloads/PyPI"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name() != "all.zip")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // Plain HTTP mirrors are refused.
+    let (code, _, err) = run(
+        &[
+            "db",
+            "update",
+            "--db",
+            store.to_str().unwrap(),
+            "--mirror",
+            "http://127.0.0.1:1",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("only https://"), "{err}");
+}
