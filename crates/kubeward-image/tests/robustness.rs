@@ -59,7 +59,10 @@ fn feed(c: &dyn Cataloger, path: &str, bytes: &[u8]) {
 #[test]
 fn catalog_all_lists_the_catalogers() {
     let names: Vec<_> = all().iter().map(|c| c.name()).collect();
-    assert_eq!(names, ["os", "dpkg", "apk", "rpm", "python", "npm"]);
+    assert_eq!(
+        names,
+        ["os", "dpkg", "apk", "rpm", "python", "npm", "go", "rust", "java"]
+    );
 }
 
 #[test]
