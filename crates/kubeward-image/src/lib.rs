@@ -20,18 +20,22 @@
 //! * [`report`]: the `kubeward image` report in every format.
 
 pub mod catalog;
+pub mod digest;
 pub mod findings;
+pub mod layers;
 pub mod licenses;
 pub mod model;
 pub mod report;
 pub mod sbom;
+pub mod source;
+mod targuard;
 pub mod vulns;
-// To come (helper): pub mod source; pub mod layers;
 
 pub use model::{
     Catalog, CatalogError, Evidence, FileRef, ImageInfo, LayerInfo, Location, Note, OsRelease,
     Package,
 };
+pub use source::{open, Image, Platform, RegistryOptions, SourceSpec};
 
 /// A cataloger: reads the files it wants and says what packages (or licence evidence) they hold.
 ///
@@ -59,4 +63,97 @@ pub trait Cataloger: Send + Sync {
     /// After the walk: adjust the packages this cataloger found, given all surviving evidence
     /// (e.g. dpkg joins `usr/share/doc/<pkg>/copyright` licences to its packages).
     fn finish(&self, _packages: &mut [Package], _evidence: &[(Location, Evidence)]) {}
+}
+
+/// Catalogues an opened image: the layered walk ([`layers::walk`]) with `catalogers`, then each
+/// cataloger's [`Cataloger::finish`] over its own surviving evidence, `Evidence::Os` into
+/// [`Catalog::os`] (`etc/os-release` before `usr/lib/os-release`), notes, and the packages
+/// sorted (ecosystem, name, version, location). What could not be read is in
+/// [`Catalog::errors`]; the rest of the image is catalogued all the same.
+pub fn scan(image: &Image, catalogers: &[&dyn Cataloger]) -> Catalog {
+    let walked = layers::walk(image, catalogers);
+    let mut by_cat: Vec<Vec<(Location, Evidence)>> = vec![Vec::new(); catalogers.len()];
+    for (c, loc, ev) in walked.found {
+        by_cat[c].push((loc, ev));
+    }
+    let mut packages = Vec::new();
+    let mut notes = image.notes.clone();
+    let mut errors = walked.errors;
+    let mut os: Option<(u8, OsRelease)> = None;
+    for (c, evidence) in by_cat.into_iter().enumerate() {
+        let cat = catalogers[c];
+        let mut mine: Vec<Package> = evidence
+            .iter()
+            .filter_map(|(loc, ev)| match ev {
+                Evidence::Package(p) => {
+                    let mut p = p.clone();
+                    p.location = loc.clone();
+                    if p.found_by.is_empty() {
+                        p.found_by = cat.name().to_string();
+                    }
+                    Some(p)
+                }
+                _ => None,
+            })
+            .collect();
+        let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cat.finish(&mut mine, &evidence)
+        }));
+        if finished.is_err() {
+            errors.push(CatalogError {
+                image: image.info.name.clone(),
+                layer: None,
+                path: None,
+                message: format!("{}: the cataloger panicked in finish", cat.name()),
+            });
+        }
+        packages.extend(mine);
+        for (loc, ev) in evidence {
+            match ev {
+                Evidence::Os(o) => {
+                    let rank = match loc.path.as_str() {
+                        "etc/os-release" => 0,
+                        "usr/lib/os-release" => 1,
+                        _ => 2,
+                    };
+                    if os.as_ref().is_none_or(|(r, _)| rank < *r) {
+                        os = Some((rank, o));
+                    }
+                }
+                Evidence::Note(message) => notes.push(Note {
+                    path: Some(loc.path),
+                    message,
+                }),
+                Evidence::Package(_) | Evidence::License { .. } => {}
+            }
+        }
+    }
+    sbom::sort_packages(&mut packages);
+    Catalog {
+        image: image.info.clone(),
+        os: os.map(|(_, o)| o),
+        packages,
+        notes,
+        errors,
+    }
+}
+
+/// Opens `spec` and catalogues it: an image that cannot be opened gives a catalog with that
+/// error alone.
+pub fn scan_spec(
+    spec: &SourceSpec,
+    options: &RegistryOptions,
+    catalogers: &[&dyn Cataloger],
+) -> Catalog {
+    match open(spec, options) {
+        Ok(image) => scan(&image, catalogers),
+        Err(e) => Catalog {
+            image: ImageInfo {
+                name: spec.name(),
+                ..Default::default()
+            },
+            errors: vec![e],
+            ..Default::default()
+        },
+    }
 }

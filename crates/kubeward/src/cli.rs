@@ -172,9 +172,10 @@ pub struct ImageArgs {
     #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
 
-    /// The platform to pick from a multi-platform image.
-    #[arg(long, default_value = "linux/amd64", value_name = "OS/ARCH[/VARIANT]")]
-    pub platform: String,
+    /// The platform to pick from a multi-platform image [default: linux/amd64; a
+    /// single-platform image is taken whatever its platform].
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
 
     /// Registry credentials (a Docker config.json) [default: ~/.docker/config.json].
     #[arg(long, value_name = "FILE")]
@@ -188,11 +189,13 @@ pub struct ImageArgs {
     #[arg(long, value_name = "HOST")]
     pub insecure_registry: Vec<String>,
 
-    /// Where pulled layers are cached by digest [default: the user's cache directory].
+    /// Where pulled layers are cached by digest [default: $XDG_CACHE_HOME/kubeward/blobs or
+    /// ~/.cache/kubeward/blobs].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<std::path::PathBuf>,
 
-    /// Never use the network: registry references fail unless cached.
+    /// Never use the network: a registry reference is an input error (copy the image to an OCI
+    /// layout or a tarball with skopeo first).
     #[arg(long)]
     pub offline: bool,
 

@@ -289,24 +289,34 @@ fn catalog_of(input: &str, args: &ImageArgs) -> Result<Catalog, String> {
     catalog_image(input, args)
 }
 
-/// CALL POINT for `kubeward_image::scan` (the image sources and layered walk, built on another
-/// branch of issue 14): a registry reference, an OCI layout, a `docker save` tarball or a root
-/// filesystem directory becomes a `Catalog` there, with `--platform`, `--registry-config`,
-/// `--registry-ca`, `--insecure-registry`, `--cache-dir` and `--offline` passed through. Until
-/// it is wired, an image input is an input error that says so (exit 2), never a silent pass.
+/// An image input (registry reference, OCI layout, `docker save` tarball, root filesystem
+/// directory) through the image sources and the layered walk with every cataloger. An image
+/// that cannot be opened is an input error; one whose layers are partly unreadable is a
+/// catalog whose `errors` say which (the rest of it is judged all the same).
 fn catalog_image(input: &str, args: &ImageArgs) -> Result<Catalog, String> {
-    let _ = (
-        &args.platform,
-        &args.registry_config,
-        &args.registry_ca,
-        &args.insecure_registry,
-        &args.cache_dir,
-        args.offline,
-    );
-    let what = if Path::new(input).exists() {
-        "not a CycloneDX or SPDX JSON SBOM, and reading images from files is not wired into this build yet"
-    } else {
-        "reading images from registries is not wired into this build yet (pass an SBOM file)"
+    use kubeward_image::{RegistryOptions, SourceSpec};
+    let spec = SourceSpec::parse(input);
+    if args.offline && matches!(spec, SourceSpec::Registry(_)) {
+        return Err(format!(
+            "{input}: a registry reference needs the network, and --offline is given (copy the image to an OCI layout with `skopeo copy docker://REF oci:DIR` and scan DIR)"
+        ));
+    }
+    let platform = match &args.platform {
+        Some(p) => Some(p.parse().map_err(|e| format!("--platform {p}: {e}"))?),
+        None => None,
     };
-    Err(format!("{input}: {what}"))
+    let options = RegistryOptions {
+        config_path: args.registry_config.clone(),
+        ca_file: args.registry_ca.clone(),
+        insecure_hosts: args.insecure_registry.clone(),
+        cache_dir: args
+            .cache_dir
+            .clone()
+            .or_else(|| dirs::cache_dir().map(|d| d.join("kubeward").join("blobs"))),
+        platform,
+    };
+    let image = kubeward_image::open(&spec, &options).map_err(|e| e.to_string())?;
+    let catalogers = kubeward_image::catalog::all();
+    let refs: Vec<&dyn kubeward_image::Cataloger> = catalogers.iter().map(|c| c.as_ref()).collect();
+    Ok(kubeward_image::scan(&image, &refs))
 }

@@ -116,13 +116,14 @@ fn category(e: &serde_json::Error) -> &'static str {
     }
 }
 
-/// The catalog order: ecosystem, name, version, location.
+/// The catalog order: ecosystem, name, version, location (layer, path, line).
 pub fn sort_packages(packages: &mut [Package]) {
     packages.sort_by(|a, b| {
         (
             &a.ecosystem,
             &a.name,
             &a.version,
+            &a.location.layer,
             &a.location.path,
             a.location.line,
         )
@@ -130,6 +131,7 @@ pub fn sort_packages(packages: &mut [Package]) {
                 &b.ecosystem,
                 &b.name,
                 &b.version,
+                &b.location.layer,
                 &b.location.path,
                 b.location.line,
             ))
