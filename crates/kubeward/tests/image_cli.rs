@@ -872,3 +872,266 @@ fn update_downloads_over_https_and_replaces_atomically() {
     assert_eq!(code, 2);
     assert!(err.contains("only https://"), "{err}");
 }
+
+/// A tool the image tests build with (Debian's package of that name): the test fails naming
+/// the package when it is missing, as `.ci/run` installs it.
+fn tool(program: &str, args: &[&str], package: &str) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} ({package}, installed by .ci/run): {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn pip_install(site: &Path, requirement: &str) {
+    tool(
+        "python3",
+        &[
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-compile",
+            "--no-deps",
+            "--target",
+            site.to_str().unwrap(),
+            requirement,
+        ],
+        "python3-pip",
+    );
+}
+
+const SITE: &str = "usr/lib/python3/site-packages";
+
+/// An OCI layout (`layout:t`) built with umoci in two layers: the first installs Jinja2 2.10
+/// with pip; the second removes it (a real whiteout) and installs Jinja2 2.10.1 (the fix of one
+/// of 2.10's advisories). Returns the digests of the two layers, in order, read from the
+/// manifest here.
+fn two_layer_image(work: &Path) -> (PathBuf, Vec<String>) {
+    let layout = work.join("layout");
+    let bundle = work.join("bundle");
+    let image = format!("{}:t", layout.display());
+    tool(
+        "umoci",
+        &["init", "--layout", layout.to_str().unwrap()],
+        "umoci",
+    );
+    tool("umoci", &["new", "--image", &image], "umoci");
+    tool(
+        "umoci",
+        &["unpack", "--image", &image, bundle.to_str().unwrap()],
+        "umoci",
+    );
+    let root = bundle.join("rootfs");
+    let repack = || {
+        tool(
+            "umoci",
+            &[
+                "repack",
+                "--refresh-bundle",
+                "--image",
+                &image,
+                bundle.to_str().unwrap(),
+            ],
+            "umoci",
+        )
+    };
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(
+        root.join("etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\nPRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\n",
+    )
+    .unwrap();
+    pip_install(&root.join(SITE), "jinja2==2.10");
+    assert!(root
+        .join(SITE)
+        .join("Jinja2-2.10.dist-info/METADATA")
+        .is_file());
+    repack();
+    std::fs::remove_dir_all(root.join(SITE).join("Jinja2-2.10.dist-info")).unwrap();
+    std::fs::remove_dir_all(root.join(SITE).join("jinja2")).unwrap();
+    pip_install(&root.join(SITE), "jinja2==2.10.1");
+    repack();
+    // The manifest of tag t, as the OCI image spec lays it out.
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let blob = |digest: &str| -> Value {
+        let (alg, hex) = digest.split_once(':').unwrap();
+        serde_json::from_slice(&std::fs::read(layout.join("blobs").join(alg).join(hex)).unwrap())
+            .unwrap()
+    };
+    let manifest = blob(index["manifests"][0]["digest"].as_str().unwrap());
+    let layers = manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap().to_string())
+        .collect();
+    (layout, layers)
+}
+
+/// Findings of one image input, as (vulnerability ID and aliases, package, version, file).
+fn image_findings(dir: &Path, input: &str) -> (i32, Value, String) {
+    let (code, out, err) = run(
+        &[
+            "image",
+            input,
+            "--db",
+            db().to_str().unwrap(),
+            "--db-max-age",
+            "100000d",
+            "--offline",
+            "-f",
+            "json",
+        ],
+        dir,
+    );
+    (
+        code,
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}")),
+        err,
+    )
+}
+
+/// A real image, built with umoci and converted with skopeo: the findings are exactly the
+/// records that affect the Jinja2 of the final layer (2.10.1; the 2.10 of the first layer is
+/// whited out), located at its METADATA in the second layer, the same for the OCI layout, the
+/// docker-archive tarball and the unpacked root filesystem.
+#[test]
+fn image_layers_are_scanned_as_the_runtime_sees_them() {
+    let work = tempfile::tempdir().unwrap();
+    let (layout, layers) = two_layer_image(work.path());
+    assert_eq!(layers.len(), 2);
+    let archive = work.path().join("image.tar");
+    tool(
+        "skopeo",
+        &[
+            "copy",
+            "--quiet",
+            &format!("oci:{}:t", layout.display()),
+            &format!("docker-archive:{}:example/app:t", archive.display()),
+        ],
+        "skopeo",
+    );
+    let want = expected("PyPI", "jinja2", "2.10.1");
+    let old = expected("PyPI", "jinja2", "2.10");
+    assert!(!want.is_empty(), "the data names Jinja2 2.10.1");
+    assert!(
+        old.keys().any(|k| !want.contains_key(k)),
+        "2.10.1 fixes one of 2.10's advisories"
+    );
+    let metadata = format!("{SITE}/Jinja2-2.10.1.dist-info/METADATA");
+    for (input, layered) in [
+        (format!("oci:{}:t", layout.display()), true),
+        (format!("docker-archive:{}", archive.display()), true),
+        (
+            work.path().join("bundle/rootfs").display().to_string(),
+            false,
+        ),
+    ] {
+        let (code, report, err) = image_findings(work.path(), &input);
+        assert_eq!(code, 1, "{input}: {err}");
+        let found = by_id(&report);
+        let got: BTreeSet<&String> = found.keys().collect();
+        // Each finding is one record (aliases merged): the same set of records either way.
+        for id in want.keys() {
+            assert!(
+                found.values().any(|(ids, _, _)| ids.contains(id)),
+                "{input}: {id} not reported: {got:?}"
+            );
+        }
+        for (id, (ids, _, pkg)) in &found {
+            assert_eq!(pkg.to_lowercase(), "jinja2", "{input}: {id}");
+            assert!(
+                ids.iter().any(|a| want.contains_key(a)),
+                "{input}: {id} reported, but no record affects Jinja2 2.10.1 (the whited-out 2.10?)"
+            );
+        }
+        for f in report["findings"].as_array().unwrap() {
+            assert_eq!(f["package"]["version"], "2.10.1", "{input}");
+            assert_eq!(f["location"]["file"], metadata.as_str(), "{input}: {f}");
+            if layered {
+                // docker-archive layers are the uncompressed tars: their digests differ from
+                // the OCI layout's gzip blobs, so only the OCI layout names the manifest's.
+                if input.starts_with("oci:") {
+                    assert_eq!(
+                        f["package"]["location"]["layer"],
+                        layers[1].as_str(),
+                        "{input}: the second layer: {f}"
+                    );
+                    assert!(f["message"].as_str().unwrap().contains(&layers[1]));
+                }
+                assert!(
+                    !f["message"].as_str().unwrap().contains(&layers[0]),
+                    "{input}: not the first layer: {f}"
+                );
+            }
+        }
+        assert_eq!(report["errors"], json!([]), "{report}");
+        assert_eq!(report["images"][0]["errors"], json!([]), "{report}");
+        assert_eq!(report["images"][0]["os"]["id"], "debian");
+    }
+}
+
+/// `--offline` refuses a registry reference before any connection, naming the way round it;
+/// an unreachable registry and a missing layout are input errors naming the input (exit 2).
+#[test]
+fn image_inputs_that_cannot_be_read_exit_2_naming_them() {
+    let dir = workdir();
+    let (code, out, err) = run(
+        &[
+            "image",
+            "docker://127.0.0.1:9/team/app:1.2",
+            "--db",
+            db().to_str().unwrap(),
+            "--db-max-age",
+            "100000d",
+            "--offline",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("127.0.0.1:9/team/app:1.2") && err.contains("--offline"),
+        "{err}"
+    );
+    // A registry that refuses the connection (port 9, discard, is not served on loopback).
+    let (code, out, err) = run(
+        &[
+            "image",
+            "127.0.0.1:9/team/app:1.2",
+            "sbom.cdx.json",
+            "--db",
+            db().to_str().unwrap(),
+            "--db-max-age",
+            "100000d",
+            "--insecure-registry",
+            "127.0.0.1:9",
+            "-f",
+            "json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("127.0.0.1:9/team/app:1.2"), "{err}");
+    // The readable input is reported all the same.
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert!(!by_id(&report).is_empty(), "{report}");
+    let (code, _, err) = run(
+        &[
+            "image",
+            "oci:missing-layout:t",
+            "--db",
+            db().to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("missing-layout"), "{err}");
+}
