@@ -132,6 +132,23 @@ pub struct FileResult {
     /// Objects of this result that fail at least one control of each scored framework (in
     /// [`SCORED`] order), counted by the engine as it evaluates them.
     pub failing_objects: [u32; SCORED.len()],
+    /// The containers' images, when the policy asks for them ([`crate::Policy::collect_images`]).
+    pub images: Vec<ImageUse>,
+}
+
+/// One container's image, for `scan --images`: the reference as written, and where (the
+/// `image:` field of the container, its object, and the object's ignore annotations, so that
+/// the image's findings attached there are judged like the object's own).
+#[derive(Clone, Debug)]
+pub struct ImageUse {
+    pub image: String,
+    pub container: String,
+    pub object: Arc<ObjectId>,
+    pub file: Arc<str>,
+    pub pos: Pos,
+    /// `spec.template.spec.containers[0].image`.
+    pub path: FieldPath,
+    pub ignores: Vec<(&'static str, String)>,
 }
 
 /// The frameworks a scan scores, in the order of [`Summary::frameworks`].
@@ -156,6 +173,7 @@ impl FileResult {
             warnings: Vec::new(),
             facts: Vec::new(),
             failing_objects: [0; SCORED.len()],
+            images: Vec::new(),
         }
     }
 }

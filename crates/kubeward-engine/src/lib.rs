@@ -85,6 +85,8 @@ pub struct Policy {
     /// Objects reported on another object of the scan, so not evaluated nor counted: the Pods,
     /// ReplicaSets and Jobs whose owner is in the scan (`kubeward cluster --from-dump`).
     pub covered: HashSet<ObjectId>,
+    /// Collect every container's image into [`FileResult::images`] (`scan --images`).
+    pub collect_images: bool,
 }
 
 /// The annotation that suppresses findings on an object: `"KW101: reason; KW205: reason"`.
@@ -237,7 +239,10 @@ impl Engine {
     }
 
     /// Decide a finding's severity and whether something suppresses it.
-    fn judge(&self, f: &mut Finding, ignores: &[(&'static str, String)]) {
+    /// Apply the policy to a finding made outside the engine (an image's finding attached to a
+    /// container by `scan --images`): severity override, the object's ignore annotations, the
+    /// config file's exclusions, the baseline.
+    pub fn judge(&self, f: &mut Finding, ignores: &[(&'static str, String)]) {
         if let Some(s) = self.policy.severity.get(f.control.id) {
             f.severity = *s;
         }
@@ -545,6 +550,9 @@ impl Engine {
             pod: object.pod(),
             object,
         };
+        if self.policy.collect_images {
+            collect_images(&target, file, &ignores, &mut || id_of(&target.object), out);
+        }
         let mut fact_at = None;
         if !self.cross.is_empty() {
             if let Some(mut fact) = Fact::of(&target, file, || id_of(&target.object)) {
@@ -582,6 +590,36 @@ impl Engine {
         if let Some(fact) = fact_at.and_then(|i| out.facts.get_mut(i)) {
             fact.failed = failed;
         }
+    }
+}
+
+/// Every container's `image:` (a string, not blank) with where it is.
+fn collect_images(
+    target: &Target<'_>,
+    file: &Arc<str>,
+    ignores: &[(&'static str, String)],
+    id: &mut dyn FnMut() -> Arc<kubeward_model::ObjectId>,
+    out: &mut FileResult,
+) {
+    let Some(pod) = &target.pod else {
+        return;
+    };
+    for c in pod.containers() {
+        let Some(node) = c.node.get("image") else {
+            continue;
+        };
+        let Some(image) = node.as_str().map(str::trim).filter(|s| !s.is_empty()) else {
+            continue;
+        };
+        out.images.push(finding::ImageUse {
+            image: image.to_string(),
+            container: c.name.to_string(),
+            object: id(),
+            file: file.clone(),
+            pos: node.pos(),
+            path: c.path.key("image"),
+            ignores: ignores.to_vec(),
+        });
     }
 }
 

@@ -185,3 +185,33 @@ pub fn findings(
     }
     out
 }
+
+/// An image's finding attached to a container that runs the image (`scan --images`): located
+/// at the container's `image:` field, about the workload, with the package, its file in the
+/// image and the vulnerability in the message. The field path is the `image:` field's with
+/// the image finding's own path after it (`...containers[0].image.packages['jinja2@2.10']
+/// .vulnerabilities.PYSEC-2019-217`), so that baselines and SARIF fingerprints tell the
+/// vulnerabilities of one container apart. A suppression the image's judgement made (an
+/// exclusion by vulnerability ID) is kept; the caller applies the workload's own policy.
+pub fn attach(f: &ImageFinding, at: &kubeward_engine::ImageUse) -> Finding {
+    let p = &f.package;
+    let mut path = at.path.key("packages").key(&package_key(p));
+    path = match &f.vulnerability {
+        Some(v) => path.key("vulnerabilities").key(&v.id),
+        None => path.key("license"),
+    };
+    let line = p.location.line.map(|l| format!(":{l}")).unwrap_or_default();
+    Finding {
+        control: f.finding.control,
+        severity: f.finding.severity,
+        object: at.object.clone(),
+        file: at.file.clone(),
+        pos: at.pos,
+        path,
+        message: format!(
+            "image {} (container {}): {} [at {}{line}]",
+            at.image, at.container, f.finding.message, p.location.path
+        ),
+        suppressed: f.finding.suppressed.clone(),
+    }
+}

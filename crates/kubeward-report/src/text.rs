@@ -15,7 +15,10 @@ pub struct TextReporter {
     out: Box<dyn Write>,
     color: bool,
     current_file: Option<Arc<str>>,
-    objects_with_findings: usize,
+    /// Objects (by file and identity) with an unsuppressed finding: a set, not a count of
+    /// runs, because findings of one object can come in more than one result (the image
+    /// findings `scan --images` attaches after the scan).
+    objects_with_findings: std::collections::HashSet<(Arc<str>, Arc<kubeward_model::ObjectId>)>,
 }
 
 /// The colour of a severity in text reports (shared by the commands with their own text).
@@ -36,7 +39,7 @@ impl TextReporter {
             out,
             color,
             current_file: None,
-            objects_with_findings: 0,
+            objects_with_findings: Default::default(),
         }
     }
 
@@ -81,7 +84,8 @@ impl Sink for TextReporter {
         let mut last_object = None;
         for f in r.findings.iter().filter(|f| f.suppressed.is_none()) {
             if last_object != Some(Arc::as_ptr(&f.object)) {
-                self.objects_with_findings += 1;
+                self.objects_with_findings
+                    .insert((r.file.clone(), f.object.clone()));
                 last_object = Some(Arc::as_ptr(&f.object));
             }
         }
@@ -178,7 +182,7 @@ impl Reporter for TextReporter {
                 "{} ({}) in {} of {} objects, {files}",
                 plural(n, "finding", "findings"),
                 parts.join(", "),
-                self.objects_with_findings,
+                self.objects_with_findings.len(),
                 s.objects
             )
         };

@@ -135,6 +135,37 @@ pub enum DbCommand {
     },
 }
 
+/// Where images come from and how they are pulled (`kubeward image`, `scan --images`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ImageSourceArgs {
+    /// The platform to pick from a multi-platform image [default: linux/amd64; a
+    /// single-platform image is taken whatever its platform].
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+
+    /// Registry credentials (a Docker config.json) [default: ~/.docker/config.json].
+    #[arg(long, value_name = "FILE")]
+    pub registry_config: Option<std::path::PathBuf>,
+
+    /// Also trust the CA certificates (PEM) of FILE for registries.
+    #[arg(long, value_name = "FILE")]
+    pub registry_ca: Option<std::path::PathBuf>,
+
+    /// Use plain HTTP for this registry host (loopback tests only); repeat for more.
+    #[arg(long, value_name = "HOST")]
+    pub insecure_registry: Vec<String>,
+
+    /// Where pulled layers are cached by digest [default: $XDG_CACHE_HOME/kubeward/blobs or
+    /// ~/.cache/kubeward/blobs].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<std::path::PathBuf>,
+
+    /// Never use the network: a registry reference is an input error (copy the image to an OCI
+    /// layout or a tarball with skopeo first).
+    #[arg(long)]
+    pub offline: bool,
+}
+
 #[derive(Args, Debug)]
 pub struct ImageArgs {
     /// Images: a registry reference, an OCI layout or root filesystem directory, a `docker
@@ -172,32 +203,8 @@ pub struct ImageArgs {
     #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
 
-    /// The platform to pick from a multi-platform image [default: linux/amd64; a
-    /// single-platform image is taken whatever its platform].
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
-    pub platform: Option<String>,
-
-    /// Registry credentials (a Docker config.json) [default: ~/.docker/config.json].
-    #[arg(long, value_name = "FILE")]
-    pub registry_config: Option<std::path::PathBuf>,
-
-    /// Also trust the CA certificates (PEM) of FILE for registries.
-    #[arg(long, value_name = "FILE")]
-    pub registry_ca: Option<std::path::PathBuf>,
-
-    /// Use plain HTTP for this registry host (loopback tests only); repeat for more.
-    #[arg(long, value_name = "HOST")]
-    pub insecure_registry: Vec<String>,
-
-    /// Where pulled layers are cached by digest [default: $XDG_CACHE_HOME/kubeward/blobs or
-    /// ~/.cache/kubeward/blobs].
-    #[arg(long, value_name = "DIR")]
-    pub cache_dir: Option<std::path::PathBuf>,
-
-    /// Never use the network: a registry reference is an input error (copy the image to an OCI
-    /// layout or a tarball with skopeo first).
-    #[arg(long)]
-    pub offline: bool,
+    #[command(flatten)]
+    pub source: ImageSourceArgs,
 
     /// The config file [default: .kubeward.yaml in the working directory or the nearest parent].
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
@@ -600,6 +607,32 @@ pub struct ScanArgs {
     /// Parse and load only, run no control (for benchmarks).
     #[arg(long, hide = true)]
     pub parse_only: bool,
+
+    /// Also scan every distinct image the containers name (each pulled once, --image-jobs at a
+    /// time) against the vulnerability database, and report its findings at each container's
+    /// `image:` field (docs/image.md).
+    #[arg(long, help_heading = "Images")]
+    pub images: bool,
+
+    /// How many images are pulled and scanned at once with --images.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "Images")]
+    pub image_jobs: u16,
+
+    /// The vulnerability database directory for --images [default: the user's data directory,
+    /// e.g. ~/.local/share/kubeward/db].
+    #[arg(long = "db", value_name = "DIR", help_heading = "Images")]
+    pub image_db: Option<std::path::PathBuf>,
+
+    /// With --images: warn when the database was imported longer ago than this (7d, 12h).
+    #[arg(long, default_value = "7d", value_parser = parse_age, value_name = "AGE", help_heading = "Images")]
+    pub db_max_age: std::time::Duration,
+
+    /// With --images: leave out vulnerabilities that have no fixed version yet.
+    #[arg(long, help_heading = "Images")]
+    pub ignore_unfixed: bool,
+
+    #[command(flatten, next_help_heading = "Images")]
+    pub image_source: ImageSourceArgs,
 }
 
 #[derive(Args, Debug)]

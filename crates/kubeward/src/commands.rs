@@ -248,16 +248,19 @@ fn framework_name(f: Framework) -> &'static str {
 }
 
 /// Shows progress on long scans, on a terminal only.
+/// Also keeps the containers' images for `--images`.
 struct Progress<'a> {
     inner: &'a mut dyn Reporter,
     bar: Option<indicatif::ProgressBar>,
+    images: Vec<kubeward_engine::ImageUse>,
 }
 
 impl Sink for Progress<'_> {
-    fn file(&mut self, r: FileResult) -> io::Result<()> {
+    fn file(&mut self, mut r: FileResult) -> io::Result<()> {
         if let Some(bar) = &self.bar {
             bar.inc(r.bytes);
         }
+        self.images.append(&mut r.images);
         self.inner.file(r)
     }
 }
@@ -316,6 +319,7 @@ pub(crate) fn scan_with(
         show_suppressed: args.show_suppressed,
         today: config::today(),
         covered,
+        collect_images: args.images,
         ..Policy::default()
     };
     if let Some(cfg) = &cfg {
@@ -395,6 +399,7 @@ pub(crate) fn scan_with(
         let mut sink = Progress {
             inner: rep.as_mut(),
             bar: bar.clone(),
+            images: Vec::new(),
         };
         let mut before = kubeward_engine::Summary::new(0);
         for r in early {
@@ -404,6 +409,19 @@ pub(crate) fn scan_with(
         summary = engine.scan(sources, &mut sink)?;
         summary.errors += before.errors;
         summary.warnings += before.warnings;
+        if args.images {
+            if let Some(bar) = &bar {
+                bar.set_message("scanning images");
+            }
+            let uses = std::mem::take(&mut sink.images);
+            for mut r in crate::image::scan_images(uses, args, cfg.as_ref(), &engine) {
+                summary.add(&r);
+                if !args.show_suppressed {
+                    r.findings.retain(|f| f.suppressed.is_none());
+                }
+                sink.file(r)?;
+            }
+        }
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();

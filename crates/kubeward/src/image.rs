@@ -8,13 +8,17 @@ use std::path::Path;
 use anyhow::Result;
 use kubeward_controls::Severity;
 use kubeward_engine::config::{self, Config, Exclusion};
-use kubeward_image::findings::{self, Options};
+use std::sync::Arc;
+
+use kubeward_engine::{FileResult, ImageUse, InputError, Warning};
+use kubeward_image::findings::{self, ImageFinding, Options};
 use kubeward_image::licenses::LicensePolicy;
 use kubeward_image::report::{DatabaseInfo, Format, ImageResult, Report, Settings};
 use kubeward_image::{sbom, vulns, Catalog, Note};
 use kubeward_vulndb::{Database, StoreError};
+use kubeward_yaml::Pos;
 
-use crate::cli::ImageArgs;
+use crate::cli::{ImageArgs, ImageSourceArgs, ScanArgs};
 use crate::commands::{load_config, open_output, use_color};
 
 /// The largest SBOM file read.
@@ -286,16 +290,23 @@ fn catalog_of(input: &str, args: &ImageArgs) -> Result<Catalog, String> {
             }
         }
     }
-    catalog_image(input, args)
+    catalog_image(input, &args.source)
 }
 
 /// An image input (registry reference, OCI layout, `docker save` tarball, root filesystem
 /// directory) through the image sources and the layered walk with every cataloger. An image
 /// that cannot be opened is an input error; one whose layers are partly unreadable is a
 /// catalog whose `errors` say which (the rest of it is judged all the same).
-fn catalog_image(input: &str, args: &ImageArgs) -> Result<Catalog, String> {
+fn catalog_image(input: &str, args: &ImageSourceArgs) -> Result<Catalog, String> {
+    catalog_spec(input, kubeward_image::SourceSpec::parse(input), args)
+}
+
+fn catalog_spec(
+    input: &str,
+    spec: kubeward_image::SourceSpec,
+    args: &ImageSourceArgs,
+) -> Result<Catalog, String> {
     use kubeward_image::{RegistryOptions, SourceSpec};
-    let spec = SourceSpec::parse(input);
     if args.offline && matches!(spec, SourceSpec::Registry(_)) {
         return Err(format!(
             "{input}: a registry reference needs the network, and --offline is given (copy the image to an OCI layout with `skopeo copy docker://REF oci:DIR` and scan DIR)"
@@ -319,4 +330,160 @@ fn catalog_image(input: &str, args: &ImageArgs) -> Result<Catalog, String> {
     let catalogers = kubeward_image::catalog::all();
     let refs: Vec<&dyn kubeward_image::Cataloger> = catalogers.iter().map(|c| c.as_ref()).collect();
     Ok(kubeward_image::scan(&image, &refs))
+}
+
+/// `scan --images` (and `cluster --images`): every distinct image the containers name,
+/// catalogued and matched once each, `--image-jobs` at a time (memory is bounded by that, not
+/// by the number of images: a worker keeps only the findings of its image), and its findings
+/// attached to every container that runs it, at the container's `image:` field and judged by
+/// the workload's policy (ignore annotations, exclusions, baseline) as well as the image's
+/// (exclusions by vulnerability ID). An image that cannot be scanned is an input error at each
+/// `image:` field that names it. One result per manifest file, in the order of first use.
+pub(crate) fn scan_images(
+    uses: Vec<ImageUse>,
+    args: &ScanArgs,
+    cfg: Option<&Config>,
+    engine: &kubeward_engine::Engine,
+) -> Vec<FileResult> {
+    let mut extra: Vec<FileResult> = Vec::new();
+    let location = crate::cli::DbLocation {
+        db: args.image_db.clone(),
+    };
+    let db = crate::db::dir(&location)
+        .map_err(|e| (String::from("--db"), e.to_string()))
+        .and_then(|dir| {
+            Database::open(&dir)
+                .map(|db| (dir.clone(), db))
+                .map_err(|e| (dir.display().to_string(), e.to_string()))
+        });
+    let (dir, db) = match db {
+        Ok(x) => x,
+        Err((file, message)) => {
+            let file: Arc<str> = Arc::from(file.as_str());
+            let mut r = FileResult::new(file.clone());
+            r.errors.push(InputError::file(
+                &file,
+                format!("{message}: --images needs the vulnerability database (`kubeward db import` or `kubeward db update`)"),
+            ));
+            return vec![r];
+        }
+    };
+    let mut warnings = Vec::new();
+    database_info(&dir, &db, args.db_max_age, &mut warnings);
+    if !warnings.is_empty() {
+        let file: Arc<str> = Arc::from(dir.display().to_string().as_str());
+        let mut r = FileResult::new(file.clone());
+        for message in warnings {
+            r.warnings.push(Warning {
+                file: file.clone(),
+                pos: Pos { line: 1, column: 1 },
+                message,
+            });
+        }
+        extra.push(r);
+    }
+    let licenses = license_policy(cfg).unwrap_or_default();
+    let exclusions: &[Exclusion] = cfg.map_or(&[], |c| &c.exclude);
+    let opts = Options {
+        ignore_unfixed: args.ignore_unfixed,
+        severities: Vec::new(),
+        exclusions,
+        severity: cfg
+            .map(|c| c.severity.iter().copied().collect())
+            .unwrap_or_default(),
+        disabled: cfg.map(|c| c.disable.clone()).unwrap_or_default(),
+        licenses,
+        today: config::today(),
+    };
+
+    // Each distinct reference once, in the order of first use.
+    let mut distinct: Vec<&str> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for u in &uses {
+        if seen.insert(u.image.as_str()) {
+            distinct.push(u.image.as_str());
+        }
+    }
+    type Outcome = Result<Vec<ImageFinding>, Vec<String>>;
+    let outcomes: Vec<std::sync::Mutex<Option<Outcome>>> =
+        distinct.iter().map(|_| Default::default()).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = usize::from(args.image_jobs).clamp(1, distinct.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(image) = distinct.get(i) else {
+                    break;
+                };
+                let spec = kubeward_image::SourceSpec::Registry(image.to_string());
+                let outcome = match catalog_spec(image, spec, &args.image_source) {
+                    Err(e) => Err(vec![e]),
+                    Ok(catalog) => {
+                        let errors: Vec<String> =
+                            catalog.errors.iter().map(|e| e.to_string()).collect();
+                        let mut used = vec![false; exclusions.len()];
+                        let result = judge(catalog, image, Some(&db), &opts, &mut used);
+                        if errors.is_empty() {
+                            Ok(result.findings)
+                        } else {
+                            Err(errors)
+                        }
+                    }
+                };
+                if let Ok(mut slot) = outcomes[i].lock() {
+                    *slot = Some(outcome);
+                }
+            });
+        }
+    });
+    let outcomes: std::collections::HashMap<&str, Outcome> = distinct
+        .iter()
+        .zip(outcomes)
+        .filter_map(|(image, m)| Some((*image, m.into_inner().ok()??)))
+        .collect();
+
+    let mut by_file: Vec<FileResult> = Vec::new();
+    let mut index: std::collections::HashMap<Arc<str>, usize> = Default::default();
+    for u in &uses {
+        let i = *index.entry(u.file.clone()).or_insert_with(|| {
+            by_file.push(FileResult::new(u.file.clone()));
+            by_file.len() - 1
+        });
+        let r = &mut by_file[i];
+        match outcomes.get(u.image.as_str()) {
+            Some(Ok(found)) => {
+                for f in found {
+                    let mut f = findings::attach(f, u);
+                    if f.suppressed.is_none() {
+                        engine.judge(&mut f, &u.ignores);
+                    }
+                    r.findings.push(f);
+                }
+            }
+            Some(Err(errors)) => {
+                for e in errors {
+                    let mut err =
+                        InputError::at(&u.file, u.pos, &format!("image {}: {e}", u.image));
+                    err.object = Some(u.object.clone());
+                    r.errors.push(err);
+                }
+            }
+            None => {
+                let mut err = InputError::at(
+                    &u.file,
+                    u.pos,
+                    &format!("image {}: its scan did not finish", u.image),
+                );
+                err.object = Some(u.object.clone());
+                r.errors.push(err);
+            }
+        }
+    }
+    for r in &mut by_file {
+        r.findings
+            .sort_by(|a, b| (a.pos.line, a.pos.column).cmp(&(b.pos.line, b.pos.column)));
+    }
+    extra.extend(by_file);
+    extra
 }

@@ -1135,3 +1135,229 @@ fn image_inputs_that_cannot_be_read_exit_2_naming_them() {
     assert_eq!(code, 2);
     assert!(err.contains("missing-layout"), "{err}");
 }
+
+/// Debian's `docker-registry` (Distribution v2) on a free loopback port, plain HTTP (the
+/// test passes `--insecure-registry` for it), request logging on; killed on drop.
+struct Registry {
+    child: std::process::Child,
+    host: String,
+    log: PathBuf,
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_registry(dir: &Path) -> Registry {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let storage = dir.join("storage");
+    std::fs::create_dir_all(&storage).unwrap();
+    let cfg = dir.join("registry.yml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n  secret: test-secret\n",
+            storage.display()
+        ),
+    )
+    .unwrap();
+    let log = dir.join("registry.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&cfg)
+        .stdin(std::process::Stdio::null())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .spawn()
+        .expect("docker-registry (Debian's docker-registry package; .ci/run installs it)");
+    let reg = Registry {
+        child,
+        host: format!("127.0.0.1:{port}"),
+        log,
+    };
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "the registry did not start: {}",
+            std::fs::read_to_string(&reg.log).unwrap_or_default()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    reg
+}
+
+/// (line, column) of each `image:` key whose value is `image`, 1-based, found here in the
+/// text (not by kubeward): findings point at the key of the offending field, as every
+/// control's do.
+fn image_field_positions(text: &str, image: &str) -> Vec<(u64, u64)> {
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let key = l.find("image: ")?;
+            (l[key + "image: ".len()..].trim() == image).then_some((i as u64 + 1, key as u64 + 1))
+        })
+        .collect()
+}
+
+/// `scan --images`: the images the workloads name are pulled from a real registry (each
+/// once), matched, and their findings reported at every container's `image:` field; an ignore
+/// annotation on a workload suppresses them there; an image the registry does not have is an
+/// input error at its field (exit 2) and the rest is reported.
+#[test]
+fn scan_images_attaches_findings_to_each_container() {
+    let work = tempfile::tempdir().unwrap();
+    let (layout, _) = two_layer_image(work.path());
+    let reg = start_registry(work.path());
+    let app = format!("{}/team/app:t", reg.host);
+    let missing = format!("{}/team/missing:1", reg.host);
+    tool(
+        "skopeo",
+        &[
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+            &format!("oci:{}:t", layout.display()),
+            &format!("docker://{app}"),
+        ],
+        "skopeo",
+    );
+    let manifest = format!(
+        r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {{app: web}}
+  template:
+    metadata:
+      labels: {{app: web}}
+    spec:
+      initContainers:
+      - name: init
+        image: {app}
+      containers:
+      - name: web
+        image: {app}
+      - name: sidecar
+        image: {missing}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: debug
+  namespace: shop
+  annotations:
+    kubeward.io/ignore: "KW1101: a debugging pod, deleted after use"
+spec:
+  containers:
+  - name: debug
+    image: {app}
+"#
+    );
+    std::fs::write(work.path().join("app.yaml"), &manifest).unwrap();
+    let cache = work.path().join("cache");
+    let scan = |format: &str| {
+        run(
+            &[
+                "scan",
+                "app.yaml",
+                "--no-config",
+                "--images",
+                "--db",
+                db().to_str().unwrap(),
+                "--db-max-age",
+                "100000d",
+                "--insecure-registry",
+                &reg.host,
+                "--cache-dir",
+                cache.to_str().unwrap(),
+                "-f",
+                format,
+            ],
+            work.path(),
+        )
+    };
+    let (code, out, err) = scan("json");
+    assert_eq!(code, 2, "the missing image is an input error: {err}");
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let want = expected("PyPI", "jinja2", "2.10.1");
+    let positions = image_field_positions(&manifest, &app);
+    assert_eq!(positions.len(), 3);
+    let findings: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "KW1101")
+        .collect();
+    // The Deployment's two containers each carry every record of Jinja2 2.10.1, at their
+    // `image:` field; the annotated Pod none (suppressed).
+    for (container, &(line, column)) in ["init", "web"].iter().zip(&positions[..2]) {
+        let here: Vec<&&Value> = findings
+            .iter()
+            .filter(|f| f["location"]["line"] == line)
+            .collect();
+        assert_eq!(here.len(), want.len(), "{container}: {here:#?}");
+        for f in &here {
+            assert_eq!(f["location"]["column"], column, "{f}");
+            assert_eq!(f["location"]["file"], "app.yaml");
+            assert_eq!(f["object"]["kind"], "Deployment");
+            assert_eq!(f["object"]["name"], "web");
+            let message = f["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("container {container}"))
+                    && message.contains("Jinja2 2.10.1")
+                    && message.contains("Jinja2-2.10.1.dist-info/METADATA"),
+                "{message}"
+            );
+            assert!(
+                want.keys().any(|id| message.contains(id.as_str())),
+                "{message}: not a record of Jinja2 2.10.1"
+            );
+            let path = f["location"]["path"].as_str().unwrap();
+            let prefix = if *container == "init" {
+                "spec.template.spec.initContainers[0].image"
+            } else {
+                "spec.template.spec.containers[0].image"
+            };
+            assert!(path.starts_with(prefix), "{path}");
+        }
+    }
+    assert!(
+        !findings.iter().any(|f| f["object"]["name"] == "debug"),
+        "the ignore annotation suppresses the debug pod's image findings"
+    );
+    assert!(report["summary"]["suppressed"].as_u64().unwrap() >= want.len() as u64);
+    // The missing image: an error at the sidecar's field.
+    let sidecar = image_field_positions(&manifest, &missing)[0];
+    let errors = report["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["line"] == sidecar.0
+                && e["message"].as_str().unwrap().contains("team/missing:1")),
+        "{errors:#?}"
+    );
+    // Each distinct image pulled once: one manifest request for app:t.
+    let log = std::fs::read_to_string(&reg.log).unwrap();
+    let manifest_gets = log
+        .lines()
+        .filter(|l| l.contains("GET /v2/team/app/manifests/t"))
+        .count();
+    assert_eq!(manifest_gets, 1, "{log}");
+    // The text report counts each object once, though its image findings come after its own.
+    let (code, text, err) = scan("text");
+    assert_eq!(code, 2, "{err}");
+    assert!(text.contains(" in 2 of 2 objects, 1 file"), "{text}");
+    assert_eq!(text.matches("KW1101").count(), 2 * want.len(), "{text}");
+}
