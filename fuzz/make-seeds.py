@@ -328,6 +328,57 @@ for p in files(f"{ROOT}/crates/kubeward-controls/fixtures/KW92?/*.yaml"):
     except Exception:
         pass
 
+# --- images and vulnerability data (kubeward-image, kubeward-vulndb) ---------------------
+# versions: two versions separated by NUL, from OSV's ordering fixtures (tests/data/versions).
+VDIR = f"{ROOT}/crates/kubeward-vulndb/tests/data/versions"
+for p in files(f"{VDIR}/*-versions.txt"):
+    pairs = []
+    for line in read(p).decode("utf-8", "replace").splitlines():
+        for op in (" < ", " = ", " > "):
+            if op in line:
+                a, b = line.split(op, 1)
+                pairs.append((a.strip(), b.strip()))
+                break
+    for a, b in pairs[:: max(1, len(pairs) // 40)]:
+        put("versions", f"{a}\0{b}")
+# osv: a format byte (even: JSON, odd: YAML) and a record.
+for p in files(f"{ROOT}/crates/kubeward-vulndb/tests/data/osv/**/*.json") + files(
+    f"{ROOT}/crates/kubeward-image/tests/data/osv/*.json"
+):
+    data = read(p)
+    put("osv", b"\x00" + data)
+    try:
+        put("osv", b"\x01" + yaml.safe_dump(json.loads(data)).encode())
+    except Exception:
+        pass
+# image_metadata: a byte choosing the file (0xff: an SBOM; else the index into PATHS of
+# fuzz_targets/image_metadata.rs) and its content.
+for p in files(f"{ROOT}/crates/kubeward-image/tests/data/sbom/*.json"):
+    put("image_metadata", b"\xff" + read(p))
+for p in files(f"{ROOT}/crates/kubeward-image/tests/data/apk/*.installed"):
+    put("image_metadata", b"\x02" + read(p))
+if os.path.isfile("/var/lib/dpkg/status"):
+    status = read("/var/lib/dpkg/status")
+    put("image_metadata", b"\x00" + status[: MAX - 1].rsplit(b"\n\n", 1)[0] + b"\n")
+put("image_metadata", b"\x01Package: base-files\nStatus: install ok installed\nVersion: 12.4+deb12u5\nArchitecture: amd64\nSource: base-files (12.4)\n")
+put("image_metadata", b"\x04PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n")
+put("image_metadata", b"\x05Metadata-Version: 2.1\nName: Jinja2\nVersion: 2.10\nLicense: BSD\nClassifier: License :: OSI Approved :: BSD License\n\nbody\n")
+put("image_metadata", b"\x06Metadata-Version: 1.0\nName: six\nVersion: 1.16.0\nLicense-Expression: MIT\n")
+put("image_metadata", b'\x07{"name": "@scope/pkg", "version": "1.2.3", "license": "(MIT OR Apache-2.0)"}')
+import io
+import zipfile
+
+_jar = io.BytesIO()
+with zipfile.ZipFile(_jar, "w") as z:
+    z.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\nImplementation-Title: app\r\nImplementation-Version: 1.0\r\n")
+    z.writestr("META-INF/maven/org.example/app/pom.properties", "groupId=org.example\nartifactId=app\nversion=1.0\n")
+    _inner = io.BytesIO()
+    with zipfile.ZipFile(_inner, "w") as zi:
+        zi.writestr("META-INF/maven/org.apache.commons/commons-lang3/pom.properties", "groupId=org.apache.commons\nartifactId=commons-lang3\nversion=3.12.0\n")
+    z.writestr("BOOT-INF/lib/commons-lang3-3.12.0.jar", _inner.getvalue())
+put("image_metadata", b"\x09" + _jar.getvalue())
+put("image_metadata", b"\x0aFormat: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\nFiles: *\nLicense: GPL-2+\n")
+
 for t in sorted(os.listdir(OUT)):
     n = len(os.listdir(os.path.join(OUT, t)))
     print(f"{t}: {n} seeds")

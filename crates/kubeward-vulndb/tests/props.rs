@@ -5,14 +5,7 @@ use kubeward_vulndb::version::Scheme;
 use proptest::prelude::*;
 use std::cmp::Ordering;
 
-const SCHEMES: [Scheme; 6] = [
-    Scheme::Dpkg,
-    Scheme::Rpm,
-    Scheme::Apk,
-    Scheme::Pep440,
-    Scheme::SemVer,
-    Scheme::Maven,
-];
+const SCHEMES: [Scheme; 6] = Scheme::ALL;
 
 /// Short versions from a small alphabet, so that random triples share prefixes and hit the rules.
 fn version() -> impl Strategy<Value = String> {

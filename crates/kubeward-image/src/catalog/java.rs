@@ -28,8 +28,12 @@ const MEMORY_SPOOL: u64 = 16 << 20;
 const MAX_NESTED: u64 = 256 << 20;
 const MAX_INFLATED: u64 = 1 << 30;
 const MAX_TEXT: u64 = 1 << 20;
-/// The zip crate holds the central directory in memory: a bound on entries bounds it.
-const MAX_ENTRIES: usize = 500_000;
+/// The zip crate holds each open archive's central directory in memory (a few hundred bytes
+/// per entry), and nested archives stay open under their parent: one budget of entries for a
+/// file and everything nested in it bounds that memory (about 100 MB). Checked against the
+/// count the archive declares before the zip crate parses its directory. Real archives are far
+/// below it (a Spring Boot fat jar: some thousands of entries, its nested jars included).
+const MAX_ENTRIES: u64 = 200_000;
 
 /// The Java archive cataloger.
 #[derive(Debug, Default, Clone, Copy)]
@@ -45,15 +49,25 @@ impl crate::Cataloger for JavaCataloger {
     }
 
     fn read(&self, file: &FileRef<'_>, content: &mut dyn Read) -> Result<Vec<Evidence>, String> {
-        let spooled = spool(content, MAX_SIZE).map_err(|e| format!("reading the archive: {e}"))?;
-        let mut walk = Walk {
-            file,
-            budget: MAX_INFLATED,
-            out: Vec::new(),
-        };
-        walk.archive(spooled, 0)?;
-        Ok(walk.out)
+        read_archive(file, content, MAX_ENTRIES)
     }
+}
+
+/// One file's archive and those nested in it, with `entries` central-directory entries to read.
+fn read_archive(
+    file: &FileRef<'_>,
+    content: &mut dyn Read,
+    entries: u64,
+) -> Result<Vec<Evidence>, String> {
+    let spooled = spool(content, MAX_SIZE).map_err(|e| format!("reading the archive: {e}"))?;
+    let mut walk = Walk {
+        file,
+        budget: MAX_INFLATED,
+        entries,
+        out: Vec::new(),
+    };
+    walk.archive(spooled, 0)?;
+    Ok(walk.out)
 }
 
 fn is_archive_name(path: &str) -> bool {
@@ -112,6 +126,8 @@ struct Walk<'a, 'f> {
     file: &'a FileRef<'f>,
     /// What may still be inflated.
     budget: u64,
+    /// Central-directory entries that may still be parsed ([`MAX_ENTRIES`]).
+    entries: u64,
     out: Vec<Evidence>,
 }
 
@@ -126,12 +142,26 @@ struct Entries {
 }
 
 impl Walk<'_, '_> {
-    fn archive(&mut self, reader: Spool, depth: u32) -> Result<(), String> {
+    fn archive(&mut self, mut reader: Spool, depth: u32) -> Result<(), String> {
+        let declared = declared_entries(&mut reader)
+            .map_err(|e| format!("reading the archive: {e}"))?
+            .ok_or("not a readable zip archive (no end of central directory record)")?;
+        if declared > self.entries {
+            return Err(format!(
+                "{declared} entries declared, more than the {} left of the {MAX_ENTRIES} read per file",
+                self.entries
+            ));
+        }
         let mut zip = zip::ZipArchive::new(reader)
             .map_err(|e| format!("not a readable zip archive ({e})"))?;
-        if zip.len() > MAX_ENTRIES {
-            return Err(format!("{} entries (more than {MAX_ENTRIES})", zip.len()));
+        let n = zip.len() as u64;
+        if n > self.entries {
+            return Err(format!(
+                "{n} entries, more than the {} left of the {MAX_ENTRIES} read per file",
+                self.entries
+            ));
         }
+        self.entries -= n.max(declared);
         let entries = classify(&zip, depth);
         let mut found = false;
         for (i, g, a) in &entries.properties {
@@ -266,6 +296,59 @@ fn classify(zip: &zip::ZipArchive<Spool>, depth: u32) -> Entries {
         }
     }
     e
+}
+
+/// The number of entries an archive's end of central directory record declares (the zip64
+/// record's when the classic one says 0xFFFF), `None` when there is no such record. Read by
+/// hand because the zip crate parses (and allocates for) the whole directory before it says
+/// how many entries there are. As the zip crate does, the record is the last `PK\x05\x06`
+/// in the final 64 KiB + 22 bytes (the largest comment and the record).
+fn declared_entries<R: Read + Seek>(r: &mut R) -> io::Result<Option<u64>> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    let len = r.seek(SeekFrom::End(0))?;
+    let tail_len = len.min(65_535 + 22);
+    let start = len - tail_len;
+    r.seek(SeekFrom::Start(start))?;
+    let mut tail = vec![0u8; tail_len as usize];
+    r.read_exact(&mut tail)?;
+    r.seek(SeekFrom::Start(0))?;
+    let Some(at) = (0..tail.len().saturating_sub(21))
+        .rev()
+        .find(|&i| &tail[i..i + 4] == EOCD)
+    else {
+        return Ok(None);
+    };
+    let total = u16::from_le_bytes([tail[at + 10], tail[at + 11]]);
+    if total != 0xFFFF {
+        return Ok(Some(u64::from(total)));
+    }
+    // Zip64: the locator is the 20 bytes before the classic record; it gives the offset of the
+    // zip64 end of central directory record, whose entry count is at byte 32.
+    let locator = start + at as u64;
+    if locator < 20 {
+        return Ok(Some(u64::from(total)));
+    }
+    let mut loc = [0u8; 20];
+    r.seek(SeekFrom::Start(locator - 20))?;
+    r.read_exact(&mut loc)?;
+    if &loc[..4] != b"PK\x06\x07" {
+        r.seek(SeekFrom::Start(0))?;
+        return Ok(Some(u64::from(total)));
+    }
+    let mut off = [0u8; 8];
+    off.copy_from_slice(&loc[8..16]);
+    let record = u64::from_le_bytes(off);
+    let mut rec = [0u8; 40];
+    let read = r
+        .seek(SeekFrom::Start(record))
+        .and_then(|_| r.read_exact(&mut rec));
+    r.seek(SeekFrom::Start(0))?;
+    if read.is_err() || &rec[..4] != b"PK\x06\x06" {
+        return Ok(Some(u64::from(total)));
+    }
+    let mut n = [0u8; 8];
+    n.copy_from_slice(&rec[32..40]);
+    Ok(Some(u64::from_le_bytes(n)))
 }
 
 /// `pom.properties` (Java properties as Maven writes them: `key=value` lines, `#` comments).
@@ -543,6 +626,118 @@ mod tests {
         assert_eq!(
             pom_license("<!DOCTYPE x [<!ENTITY a \"aaaa\">]><project/>"),
             None
+        );
+    }
+
+    fn jar(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for (name, data) in entries {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(data).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    const FILE: FileRef<'static> = FileRef {
+        path: "app.jar",
+        layer: None,
+        size: 0,
+        mode: 0o644,
+    };
+
+    #[test]
+    fn declared_entries_classic_and_zip64_agree_with_the_zip_crate() {
+        let small = jar(&[("a", b"1"), ("b", b"2"), ("c", b"3")]);
+        assert_eq!(declared_entries(&mut Cursor::new(&small)).unwrap(), Some(3));
+        // More than 65,535 entries: the zip crate writes a zip64 record.
+        let names: Vec<String> = (0..70_000).map(|i| format!("e{i}")).collect();
+        let many: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b""[..])).collect();
+        let big = jar(&many);
+        assert_eq!(
+            declared_entries(&mut Cursor::new(&big)).unwrap(),
+            Some(70_000)
+        );
+        assert_eq!(
+            zip::ZipArchive::new(Cursor::new(&big)).unwrap().len(),
+            70_000
+        );
+        assert_eq!(
+            declared_entries(&mut Cursor::new(b"not a zip")).unwrap(),
+            None
+        );
+        assert_eq!(declared_entries(&mut Cursor::new(b"")).unwrap(), None);
+    }
+
+    /// A 96-byte file whose zip64 record declares 2^40 entries: refused before the zip crate
+    /// parses (and allocates for) a directory that size.
+    #[test]
+    fn a_huge_declared_count_is_refused_before_parsing() {
+        let mut z = Vec::new();
+        // Zip64 end of central directory record at 0.
+        z.extend_from_slice(b"PK\x06\x06");
+        z.extend_from_slice(&44u64.to_le_bytes()); // size of the rest
+        z.extend_from_slice(&[45, 0, 45, 0]); // versions
+        z.extend_from_slice(&[0; 8]); // disk numbers
+        z.extend_from_slice(&(1u64 << 40).to_le_bytes()); // entries on this disk
+        z.extend_from_slice(&(1u64 << 40).to_le_bytes()); // entries in total
+        z.extend_from_slice(&[0; 16]); // directory size and offset
+                                       // Locator, pointing at it.
+        z.extend_from_slice(b"PK\x06\x07");
+        z.extend_from_slice(&[0; 4]);
+        z.extend_from_slice(&0u64.to_le_bytes());
+        z.extend_from_slice(&1u32.to_le_bytes());
+        // Classic record: 0xFFFF entries, "see zip64".
+        z.extend_from_slice(b"PK\x05\x06");
+        z.extend_from_slice(&[0; 4]);
+        z.extend_from_slice(&[0xFF; 4]);
+        z.extend_from_slice(&[0xFF; 8]);
+        z.extend_from_slice(&[0; 2]);
+        assert_eq!(
+            declared_entries(&mut Cursor::new(&z)).unwrap(),
+            Some(1 << 40)
+        );
+        let err = read_archive(&FILE, &mut &z[..], MAX_ENTRIES).unwrap_err();
+        assert!(err.contains("1099511627776 entries declared"), "{err}");
+    }
+
+    /// The entry budget spans a file and the archives nested in it.
+    #[test]
+    fn the_entry_budget_spans_nested_archives() {
+        let props = b"groupId=org.example\nartifactId=inner\nversion=1.0\n";
+        let inner = jar(&[
+            ("META-INF/maven/org.example/inner/pom.properties", props),
+            ("x1", b""),
+            ("x2", b""),
+            ("x3", b""),
+            ("x4", b""),
+        ]);
+        let outer = jar(&[
+            (
+                "META-INF/maven/org.example/outer/pom.properties",
+                b"groupId=org.example\nartifactId=outer\nversion=2.0\n",
+            ),
+            ("BOOT-INF/lib/inner.jar", &inner),
+        ]);
+        let names = |ev: &[Evidence]| -> Vec<String> {
+            ev.iter()
+                .filter_map(|e| match e {
+                    Evidence::Package(p) => Some(p.name.clone()),
+                    _ => None,
+                })
+                .collect()
+        };
+        // 7 entries: both read.
+        let all = read_archive(&FILE, &mut &outer[..], 7).unwrap();
+        assert_eq!(names(&all), ["org.example:outer", "org.example:inner"]);
+        // 6: the outer one (2 entries) leaves 4, fewer than the nested archive's 5.
+        let some = read_archive(&FILE, &mut &outer[..], 6).unwrap();
+        assert_eq!(names(&some), ["org.example:outer"]);
+        assert!(
+            some.iter().any(|e| matches!(e, Evidence::Note(n)
+                if n.contains("BOOT-INF/lib/inner.jar") && n.contains("5 entries declared"))),
+            "{some:?}"
         );
     }
 

@@ -30,6 +30,16 @@ pub enum Scheme {
 }
 
 impl Scheme {
+    /// Every scheme.
+    pub const ALL: [Scheme; 6] = [
+        Scheme::Dpkg,
+        Scheme::Rpm,
+        Scheme::Apk,
+        Scheme::Pep440,
+        Scheme::SemVer,
+        Scheme::Maven,
+    ];
+
     /// Compare two versions in this scheme.
     pub fn compare(self, a: &str, b: &str) -> Ordering {
         match self {
