@@ -10,14 +10,7 @@ use kubeward_fuzz::text_of;
 use kubeward_vulndb::Scheme;
 use libfuzzer_sys::fuzz_target;
 
-const SCHEMES: [Scheme; 6] = [
-    Scheme::Dpkg,
-    Scheme::Rpm,
-    Scheme::Apk,
-    Scheme::Pep440,
-    Scheme::SemVer,
-    Scheme::Maven,
-];
+const SCHEMES: [Scheme; 6] = Scheme::ALL;
 
 fuzz_target!(|data: &[u8]| {
     let text = text_of(data);

@@ -593,7 +593,10 @@ impl Engine {
     }
 }
 
-/// Every container's `image:` (a string, not blank) with where it is.
+/// Every container's `image:` (a string, not blank) with where it is. For a Pod read from a
+/// cluster, the image the container actually runs when its status says so: the `imageID`
+/// digest reference (`repo@sha256:...`, without the runtime's `docker-pullable://` prefix),
+/// since a tag may have moved since the pod pulled it.
 fn collect_images(
     target: &Target<'_>,
     file: &Arc<str>,
@@ -611,6 +614,7 @@ fn collect_images(
         let Some(image) = node.as_str().map(str::trim).filter(|s| !s.is_empty()) else {
             continue;
         };
+        let image = running_image(target, c.kind, c.name).unwrap_or(image);
         out.images.push(finding::ImageUse {
             image: image.to_string(),
             container: c.name.to_string(),
@@ -621,6 +625,36 @@ fn collect_images(
             ignores: ignores.to_vec(),
         });
     }
+}
+
+/// The digest reference a Pod's status gives for container `name` (`status.containerStatuses`,
+/// `initContainerStatuses` or `ephemeralContainerStatuses`, as `kind` says), if it is one.
+fn running_image<'t>(
+    target: &Target<'t>,
+    kind: kubeward_model::ContainerKind,
+    name: &str,
+) -> Option<&'t str> {
+    use kubeward_model::ContainerKind;
+    if target.object.kind != "Pod" {
+        return None;
+    }
+    let field = match kind {
+        ContainerKind::Container => "containerStatuses",
+        ContainerKind::InitContainer => "initContainerStatuses",
+        ContainerKind::EphemeralContainer => "ephemeralContainerStatuses",
+    };
+    let statuses = target.object.root.get("status")?.get(field)?;
+    let status = statuses
+        .items()
+        .find(|s| s.get("name").and_then(|n| n.as_str()) == Some(name))?;
+    let id = status.get("imageID")?.as_str()?.trim();
+    let id = id.strip_prefix("docker-pullable://").unwrap_or(id);
+    let (repo, digest) = id.split_once("@sha256:")?;
+    (!repo.is_empty()
+        && !repo.contains("://")
+        && digest.len() == 64
+        && digest.bytes().all(|b| b.is_ascii_hexdigit()))
+    .then_some(id)
 }
 
 /// Cut units into groups of at most [`GROUP`] full windows of documents: [`GROUP`] units of a

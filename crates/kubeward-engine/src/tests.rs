@@ -687,3 +687,67 @@ fn kubectl_json_lists_are_read_an_item_at_a_time() {
     assert_eq!(summary.errors, 1);
     assert_eq!(summary.objects, n - 1);
 }
+
+/// `collect_images`: every container kind's image with the position of its `image:` key; a
+/// Pod's running digest (status `imageID`) wins over its tag; blank images are left out.
+#[test]
+fn images_are_collected_with_their_fields() {
+    let digest = "a".repeat(64);
+    let text = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: ns}}\nspec:\n  initContainers:\n  - name: i\n    image: busybox:1.36\n  containers:\n  - name: c\n    image: nginx:1.25\n  - name: blank\n    image: ' '\nstatus:\n  containerStatuses:\n  - name: c\n    imageID: docker-pullable://docker.io/library/nginx@sha256:{digest}\n  initContainerStatuses:\n  - name: i\n    imageID: 'containerd://not-a-digest'\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: registry.example.com/web:2\n"
+    );
+    let sources = vec![Source::Text {
+        name: "s.yaml".into(),
+        text: Arc::from(text.as_str()),
+    }];
+    let collecting = engine().with_policy(Policy {
+        collect_images: true,
+        ..Policy::default()
+    });
+    let mut sink = Collect::default();
+    collecting.scan(&sources, &mut sink).unwrap();
+    let uses: Vec<(String, u32, u32, String, String)> = sink
+        .results
+        .iter()
+        .flat_map(|r| &r.images)
+        .map(|u| {
+            (
+                u.image.clone(),
+                u.pos.line,
+                u.pos.column,
+                u.path.as_str().to_string(),
+                u.object.kind.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        uses,
+        [
+            (
+                format!("docker.io/library/nginx@sha256:{digest}"),
+                10,
+                5,
+                "spec.containers[0].image".to_string(),
+                "Pod".to_string()
+            ),
+            (
+                "busybox:1.36".to_string(),
+                7,
+                5,
+                "spec.initContainers[0].image".to_string(),
+                "Pod".to_string()
+            ),
+            (
+                "registry.example.com/web:2".to_string(),
+                29,
+                9,
+                "spec.template.spec.containers[0].image".to_string(),
+                "Deployment".to_string()
+            ),
+        ]
+    );
+    // Off by default: nothing collected.
+    let mut sink = Collect::default();
+    engine().scan(&sources, &mut sink).unwrap();
+    assert!(sink.results.iter().all(|r| r.images.is_empty()));
+}
