@@ -135,23 +135,8 @@ measure "small files (databases)" "oci:$S"
 measure "small files --read-all" "oci:$S" --read-all
 
 # A registry on loopback: cold and warm pulls.
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$WORK/registry"
-cat >"$WORK/registry/config.yml" <<YML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $WORK/registry/storage
-http:
-  addr: 127.0.0.1:$PORT
-  secret: bench
-YML
-docker-registry serve "$WORK/registry/config.yml" >"$WORK/registry/log" 2>&1 &
-REG=$!
-trap 'kill $REG 2>/dev/null || true' EXIT
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+. bench/registry.sh
+start_registry "$WORK/registry"
 skopeo --insecure-policy copy --dest-tls-verify=false "oci:$L:t" "docker://127.0.0.1:$PORT/bench/img:t" >/dev/null
 echo '{}' >"$WORK/registry/empty.json"
 rm -rf "$WORK/registry/cache"

@@ -41,7 +41,12 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
-        versions.extend(["0".to_string(), "1.0.0".into(), "v1.2.3-rc.1".into(), "1:2.3-4".into()]);
+        versions.extend([
+            "0".to_string(),
+            "1.0.0".into(),
+            "v1.2.3-rc.1".into(),
+            "1:2.3-4".into(),
+        ]);
         for v in &versions {
             if let Ok(Some(_)) = affected_by(&record, &PackageQuery::new(eco, name, v)) {
                 assert!(record.withdrawn.is_none(), "a withdrawn record matched");

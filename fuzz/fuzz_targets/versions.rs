@@ -19,7 +19,11 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(s.compare(a, a), Ordering::Equal, "{s:?}: {a:?} != itself");
         let ab = s.compare(a, b);
         let ba = s.compare(b, a);
-        assert_eq!(ab, ba.reverse(), "{s:?}: {a:?} vs {b:?} is not antisymmetric");
+        assert_eq!(
+            ab,
+            ba.reverse(),
+            "{s:?}: {a:?} vs {b:?} is not antisymmetric"
+        );
         assert_eq!(
             s.prepare(a).cmp_str(b),
             ab,
