@@ -14,12 +14,19 @@ use serde_json::{Map, Value};
 pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 
 /// Remove what no control reads and what must not be held: `metadata.managedFields`,
-/// `status`, and the last-applied annotation (for a Secret it holds the values).
+/// `status`, and the last-applied annotation (for a Secret it holds the values). A Pod keeps
+/// of its status only the image each container runs (`name` and `imageID` of its container
+/// statuses): `--images` scans that digest rather than a tag that may have moved.
 pub fn strip(object: &mut Value) {
     let Some(o) = object.as_object_mut() else {
         return;
     };
-    o.remove("status");
+    let status = o.remove("status");
+    if o.get("kind").and_then(Value::as_str) == Some("Pod") {
+        if let Some(kept) = status.as_ref().and_then(running_images) {
+            o.insert("status".into(), kept);
+        }
+    }
     if let Some(meta) = o.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("managedFields");
         let empty = match meta.get_mut("annotations").and_then(Value::as_object_mut) {
@@ -33,6 +40,33 @@ pub fn strip(object: &mut Value) {
             meta.remove("annotations");
         }
     }
+}
+
+/// `{containerStatuses: [{name, imageID}], ...}` of a Pod's status, for the statuses that name
+/// both; `None` when none does.
+fn running_images(status: &Value) -> Option<Value> {
+    let mut kept = Map::new();
+    for field in [
+        "containerStatuses",
+        "initContainerStatuses",
+        "ephemeralContainerStatuses",
+    ] {
+        let list: Vec<Value> = status
+            .get(field)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| {
+                let name = s.get("name")?.as_str()?;
+                let id = s.get("imageID")?.as_str().filter(|i| !i.is_empty())?;
+                Some(serde_json::json!({"name": name, "imageID": id}))
+            })
+            .collect();
+        if !list.is_empty() {
+            kept.insert(field.into(), Value::Array(list));
+        }
+    }
+    (!kept.is_empty()).then_some(Value::Object(kept))
 }
 
 /// Keep only what `PartialObjectMetadata` holds (for metadata-only kinds), under the kind's
@@ -248,6 +282,27 @@ mod tests {
             v,
             json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}})
         );
+    }
+
+    #[test]
+    fn strip_keeps_the_running_images_of_a_pod_only() {
+        let mut v = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "status": {"phase": "Running", "podIP": "10.0.0.1",
+                "containerStatuses": [
+                    {"name": "c", "image": "nginx:1.25", "imageID": "docker-pullable://nginx@sha256:ab", "ready": true},
+                    {"name": "waiting", "image": "x", "imageID": ""}],
+                "initContainerStatuses": [{"name": "i", "imageID": "busybox@sha256:cd"}]}});
+        strip(&mut v);
+        assert_eq!(
+            v,
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+                "status": {"containerStatuses": [{"name": "c", "imageID": "docker-pullable://nginx@sha256:ab"}],
+                    "initContainerStatuses": [{"name": "i", "imageID": "busybox@sha256:cd"}]}})
+        );
+        let mut pending =
+            json!({"kind": "Pod", "metadata": {"name": "p"}, "status": {"phase": "Pending"}});
+        strip(&mut pending);
+        assert_eq!(pending, json!({"kind": "Pod", "metadata": {"name": "p"}}));
     }
 
     /// Whatever the values, the engine's parser reads back exactly what was written.

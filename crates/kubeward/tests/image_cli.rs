@@ -1361,3 +1361,157 @@ spec:
     assert!(text.contains(" in 2 of 2 objects, 1 file"), "{text}");
     assert_eq!(text.matches("KW1101").count(), 2 * want.len(), "{text}");
 }
+
+/// An OCI layout (`clean:t`) of one umoci layer holding only an os-release: no package.
+fn clean_image(work: &Path) -> PathBuf {
+    let layout = work.join("clean");
+    let bundle = work.join("clean-bundle");
+    let image = format!("{}:t", layout.display());
+    tool(
+        "umoci",
+        &["init", "--layout", layout.to_str().unwrap()],
+        "umoci",
+    );
+    tool("umoci", &["new", "--image", &image], "umoci");
+    tool(
+        "umoci",
+        &["unpack", "--image", &image, bundle.to_str().unwrap()],
+        "umoci",
+    );
+    std::fs::create_dir_all(bundle.join("rootfs/etc")).unwrap();
+    std::fs::write(
+        bundle.join("rootfs/etc/os-release"),
+        "ID=debian\nVERSION_ID=\"12\"\n",
+    )
+    .unwrap();
+    tool(
+        "umoci",
+        &[
+            "repack",
+            "--refresh-bundle",
+            "--image",
+            &image,
+            bundle.to_str().unwrap(),
+        ],
+        "umoci",
+    );
+    layout
+}
+
+/// `cluster --images` against the test API server: a Pod whose tag (`app:moved`) now names a
+/// clean image, but whose status says its container runs the vulnerable image's digest, is
+/// reported with the vulnerable image's findings: the running digest is what is scanned.
+#[test]
+fn cluster_images_scans_the_digest_a_pod_runs() {
+    let work = tempfile::tempdir().unwrap();
+    let (layout, _) = two_layer_image(work.path());
+    let clean = clean_image(work.path());
+    let reg = start_registry(work.path());
+    let push = |from: String, to: String| {
+        tool(
+            "skopeo",
+            &[
+                "copy",
+                "--quiet",
+                "--dest-tls-verify=false",
+                &from,
+                &format!("docker://{to}"),
+            ],
+            "skopeo",
+        )
+    };
+    let vulnerable = format!("{}/team/app:t", reg.host);
+    let moved = format!("{}/team/app:moved", reg.host);
+    push(format!("oci:{}:t", layout.display()), vulnerable.clone());
+    push(format!("oci:{}:t", clean.display()), moved.clone());
+    let inspect: Value = serde_json::from_str(&tool(
+        "skopeo",
+        &[
+            "inspect",
+            "--tls-verify=false",
+            &format!("docker://{vulnerable}"),
+        ],
+        "skopeo",
+    ))
+    .unwrap();
+    let digest = inspect["Digest"].as_str().unwrap().to_string();
+    let running = format!("{}/team/app@{digest}", reg.host);
+
+    let cluster = kubeward_testkit::TestCluster::start();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        cluster
+            .create_yaml("apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n")
+            .await;
+        cluster.wait_for_default_service_account("shop").await;
+        cluster
+            .create_yaml(&format!(
+                "apiVersion: v1\nkind: Pod\nmetadata: {{name: web, namespace: shop}}\nspec:\n  containers:\n  - name: web\n    image: {moved}\n"
+            ))
+            .await;
+        // No kubelet here: the status a kubelet would write after pulling the tag, when it
+        // still named the vulnerable image.
+        let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
+            kube::Api::namespaced(cluster.kube_client().await, "shop");
+        pods.patch_status(
+            "web",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(json!({"status": {"containerStatuses": [{
+                "name": "web", "image": moved, "imageID": format!("docker-pullable://{running}"),
+                "ready": true, "restartCount": 0, "state": {"running": {}}
+            }]}})),
+        )
+        .await
+        .unwrap();
+    });
+    let admin = cluster.admin_kubeconfig();
+    let cache = work.path().join("cache");
+    let (code, out, err) = run(
+        &[
+            "cluster",
+            "--no-config",
+            "--kubeconfig",
+            admin.to_str().unwrap(),
+            "--images",
+            "--db",
+            db().to_str().unwrap(),
+            "--db-max-age",
+            "100000d",
+            "--insecure-registry",
+            &reg.host,
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "-f",
+            "json",
+        ],
+        work.path(),
+    );
+    let report: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    assert_eq!(code, 1, "{err}\n{}", report["errors"]);
+    let want = expected("PyPI", "jinja2", "2.10.1");
+    let found: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "KW1101")
+        .collect();
+    assert_eq!(found.len(), want.len(), "{found:#?}");
+    for f in &found {
+        assert_eq!(f["object"]["kind"], "Pod");
+        assert_eq!(f["object"]["name"], "web");
+        assert_eq!(f["location"]["file"], "cluster/admin@local/Pod/shop/web");
+        assert!(f["location"]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("spec.containers[0].image."));
+        let message = f["message"].as_str().unwrap();
+        assert!(message.contains(&running), "{message}");
+        assert!(
+            want.keys().any(|id| message.contains(id.as_str())),
+            "{message}"
+        );
+    }
+    // The tag itself was never pulled: one manifest request, by digest.
+    let log = std::fs::read_to_string(&reg.log).unwrap();
+    assert!(!log.contains("GET /v2/team/app/manifests/moved"), "{log}");
+}
