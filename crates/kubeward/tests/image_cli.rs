@@ -909,13 +909,33 @@ fn pip_install(site: &Path, requirement: &str) {
 
 const SITE: &str = "usr/lib/python3/site-packages";
 
-/// An OCI layout (`layout:t`) built with umoci in two layers: the first installs Jinja2 2.10
-/// with pip; the second removes it (a real whiteout) and installs Jinja2 2.10.1 (the fix of one
-/// of 2.10's advisories). Returns the digests of the two layers, in order, read from the
-/// manifest here.
-fn two_layer_image(work: &Path) -> (PathBuf, Vec<String>) {
-    let layout = work.join("layout");
-    let bundle = work.join("bundle");
+/// An empty image `DIR:t` made with `umoci init` + `new`, unpacked into a bundle whose
+/// `root` is changed and then `repack`ed as a new layer.
+struct Bundle {
+    image: String,
+    dir: PathBuf,
+    root: PathBuf,
+}
+
+impl Bundle {
+    fn repack(&self) {
+        tool(
+            "umoci",
+            &[
+                "repack",
+                "--refresh-bundle",
+                "--image",
+                &self.image,
+                self.dir.to_str().unwrap(),
+            ],
+            "umoci",
+        );
+    }
+}
+
+fn umoci_image(work: &Path, name: &str) -> (PathBuf, Bundle) {
+    let layout = work.join(name);
+    let dir = work.join(format!("{name}-bundle"));
     let image = format!("{}:t", layout.display());
     tool(
         "umoci",
@@ -925,23 +945,21 @@ fn two_layer_image(work: &Path) -> (PathBuf, Vec<String>) {
     tool("umoci", &["new", "--image", &image], "umoci");
     tool(
         "umoci",
-        &["unpack", "--image", &image, bundle.to_str().unwrap()],
+        &["unpack", "--image", &image, dir.to_str().unwrap()],
         "umoci",
     );
-    let root = bundle.join("rootfs");
-    let repack = || {
-        tool(
-            "umoci",
-            &[
-                "repack",
-                "--refresh-bundle",
-                "--image",
-                &image,
-                bundle.to_str().unwrap(),
-            ],
-            "umoci",
-        )
-    };
+    let root = dir.join("rootfs");
+    (layout, Bundle { image, dir, root })
+}
+
+/// An OCI layout (`layout:t`) built with umoci in two layers: the first installs Jinja2 2.10
+/// with pip; the second removes it (a real whiteout) and installs Jinja2 2.10.1 (the fix of one
+/// of 2.10's advisories). Returns the digests of the two layers, in order, read from the
+/// manifest here.
+fn two_layer_image(work: &Path) -> (PathBuf, Vec<String>) {
+    let (layout, bundle) = umoci_image(work, "layout");
+    let root = bundle.root.clone();
+    let repack = || bundle.repack();
     std::fs::create_dir_all(root.join("etc")).unwrap();
     std::fs::write(
         root.join("etc/os-release"),
@@ -1031,7 +1049,10 @@ fn image_layers_are_scanned_as_the_runtime_sees_them() {
         (format!("oci:{}:t", layout.display()), true),
         (format!("docker-archive:{}", archive.display()), true),
         (
-            work.path().join("bundle/rootfs").display().to_string(),
+            work.path()
+                .join("layout-bundle/rootfs")
+                .display()
+                .to_string(),
             false,
         ),
     ] {
@@ -1364,37 +1385,14 @@ spec:
 
 /// An OCI layout (`clean:t`) of one umoci layer holding only an os-release: no package.
 fn clean_image(work: &Path) -> PathBuf {
-    let layout = work.join("clean");
-    let bundle = work.join("clean-bundle");
-    let image = format!("{}:t", layout.display());
-    tool(
-        "umoci",
-        &["init", "--layout", layout.to_str().unwrap()],
-        "umoci",
-    );
-    tool("umoci", &["new", "--image", &image], "umoci");
-    tool(
-        "umoci",
-        &["unpack", "--image", &image, bundle.to_str().unwrap()],
-        "umoci",
-    );
-    std::fs::create_dir_all(bundle.join("rootfs/etc")).unwrap();
+    let (layout, bundle) = umoci_image(work, "clean");
+    std::fs::create_dir_all(bundle.root.join("etc")).unwrap();
     std::fs::write(
-        bundle.join("rootfs/etc/os-release"),
+        bundle.root.join("etc/os-release"),
         "ID=debian\nVERSION_ID=\"12\"\n",
     )
     .unwrap();
-    tool(
-        "umoci",
-        &[
-            "repack",
-            "--refresh-bundle",
-            "--image",
-            &image,
-            bundle.to_str().unwrap(),
-        ],
-        "umoci",
-    );
+    bundle.repack();
     layout
 }
 
