@@ -128,6 +128,51 @@ impl std::fmt::Display for DecodeError {
     }
 }
 
+/// A value of the request quoted in an error only when it has the form of what it stands for
+/// (an apiVersion, a kind name): anything else may be a credential, and is named by its length.
+fn shown(value: &str, form: fn(&str) -> bool) -> String {
+    if form(value) {
+        format!("{value:?}")
+    } else {
+        format!(
+            "(a string of {} characters, not shown)",
+            value.chars().count()
+        )
+    }
+}
+
+/// `admission.k8s.io/v1beta1`, `v1`: an optional DNS-style group, then `v<digits>` with an
+/// optional `alpha<digits>` or `beta<digits>`.
+fn is_api_version(s: &str) -> bool {
+    let (group, version) = s.rsplit_once('/').unwrap_or(("", s));
+    let group_ok = group.len() <= 253
+        && group.split('.').all(|l| {
+            !l.is_empty()
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+        || group.is_empty() && !s.contains('/');
+    let Some(rest) = version.strip_prefix('v') else {
+        return false;
+    };
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let tail = &rest[digits..];
+    let tail_ok = tail.is_empty()
+        || ["alpha", "beta"].iter().any(|p| {
+            tail.strip_prefix(p)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        });
+    group_ok && digits > 0 && tail_ok
+}
+
+/// `ConversionReview`: an upper-case letter, then letters only, at most 63.
+fn is_kind_name(s: &str) -> bool {
+    let mut b = s.bytes();
+    b.next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.len() <= 63
+        && b.all(|c| c.is_ascii_alphabetic())
+}
+
 /// Decode an AdmissionReview request body.
 pub fn decode<'a>(body: &'a [u8]) -> Result<Request<'a>, DecodeError> {
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
@@ -148,8 +193,9 @@ pub fn decode<'a>(body: &'a [u8]) -> Result<Request<'a>, DecodeError> {
         Some(API_VERSION) => {}
         Some(other) => {
             return Err(DecodeError(format!(
-                "apiVersion {other:?} is not supported: kubeward accepts {API_VERSION} \
-                 (set admissionReviewVersions: [v1] in the webhook configuration)"
+                "apiVersion {} is not supported: kubeward accepts {API_VERSION} \
+                 (set admissionReviewVersions: [v1] in the webhook configuration)",
+                shown(other, is_api_version)
             )))
         }
         None => {
@@ -162,7 +208,8 @@ pub fn decode<'a>(body: &'a [u8]) -> Result<Request<'a>, DecodeError> {
         Some(KIND) => {}
         Some(other) => {
             return Err(DecodeError(format!(
-                "kind {other:?} is not supported: expected {KIND}"
+                "kind {} is not supported: expected {KIND}",
+                shown(other, is_kind_name)
             )))
         }
         None => return Err(DecodeError(format!("kind is missing (expected {KIND})"))),

@@ -672,3 +672,37 @@ fn decode_errors_never_quote_values() {
         );
     }
 }
+
+/// Found by the `admission` fuzz target's 30-minute run: a decode error quoted the request's
+/// `apiVersion` (and would have its `kind`) verbatim, so a credential put there reached the
+/// response and the log. Values are quoted only when they have the form of an apiVersion or a
+/// kind name.
+#[test]
+fn decode_errors_quote_only_values_of_the_expected_form() {
+    let err = |body: &str| crate::review::decode(body.as_bytes()).err().unwrap().0;
+    let crash = "itemt+issionReviadd: [ALL]------kwS3cr3t---ew";
+    let e = err(&format!(r#"{{"apiVersion":"{crash}","request":{{}}}}"#));
+    assert!(!e.contains("kwS3cr3t"), "{e}");
+    assert!(
+        e.contains(&format!(
+            "(a string of {} characters, not shown)",
+            crash.len()
+        )),
+        "{e}"
+    );
+    for secret in ["kwS3cr3t", "v1/AKIAIOSFODNN7EXAMPLE", "ghp_abc/v1"] {
+        let e = err(&format!(
+            r#"{{"apiVersion":"{secret}","kind":"AdmissionReview"}}"#
+        ));
+        assert!(!e.contains(secret), "{e}");
+    }
+    let e = err(r#"{"apiVersion":"admission.k8s.io/v1","kind":"kwS3cr3t"}"#);
+    assert!(!e.contains("kwS3cr3t") && e.contains("not shown"), "{e}");
+    // What a misconfigured webhook sends is still named.
+    let e = err(r#"{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview"}"#);
+    assert!(e.contains("\"admission.k8s.io/v1beta1\""), "{e}");
+    let e = err(r#"{"apiVersion":"v2alpha1","kind":"AdmissionReview"}"#);
+    assert!(e.contains("\"v2alpha1\""), "{e}");
+    let e = err(r#"{"apiVersion":"admission.k8s.io/v1","kind":"ConversionReview"}"#);
+    assert!(e.contains("\"ConversionReview\""), "{e}");
+}
