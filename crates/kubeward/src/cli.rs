@@ -203,6 +203,11 @@ pub struct ImageArgs {
     #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
 
+    /// A previous JSON report of `kubeward image`: its findings are accepted, only new ones
+    /// are reported and fail.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub source: ImageSourceArgs,
 

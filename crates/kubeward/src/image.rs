@@ -57,6 +57,19 @@ pub fn run(args: ImageArgs) -> Result<u8> {
         .or(cfg.as_ref().and_then(|c| c.fail_on))
         .unwrap_or(Severity::Low);
 
+    let baseline = match &args.baseline {
+        None => None,
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the baseline: {e}"))
+            .and_then(|text| kubeward_engine::baseline::fingerprints(&text))
+        {
+            Ok(set) => Some((set, path.display().to_string())),
+            Err(e) => {
+                eprintln!("kubeward: error: {}: {e}", path.display());
+                return Ok(2);
+            }
+        },
+    };
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
     let db_dir = crate::db::dir(&args.location)?;
@@ -87,7 +100,18 @@ pub fn run(args: ImageArgs) -> Result<u8> {
             }
         };
         errors.extend(catalog.errors.iter().map(|e| e.to_string()));
-        images.push(judge(catalog, input, db.as_ref(), &opts, &mut used));
+        let mut result = judge(catalog, input, db.as_ref(), &opts, &mut used);
+        if let Some((set, name)) = &baseline {
+            for f in &mut result.findings {
+                if f.finding.suppressed.is_none() && set.contains(&f.finding.fingerprint()) {
+                    f.finding.suppressed = Some(kubeward_engine::Suppression {
+                        by: kubeward_engine::SuppressedBy::Baseline,
+                        reason: format!("in baseline {name}"),
+                    });
+                }
+            }
+        }
+        images.push(result);
     }
     warnings.extend(exclusion_warnings(cfg.as_ref(), today, &used));
 

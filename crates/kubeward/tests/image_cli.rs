@@ -1513,3 +1513,78 @@ fn cluster_images_scans_the_digest_a_pod_runs() {
     let log = std::fs::read_to_string(&reg.log).unwrap();
     assert!(!log.contains("GET /v2/team/app/manifests/moved"), "{log}");
 }
+
+/// `--baseline`: the findings of an earlier report are accepted (suppressed, counted, never
+/// failing), new ones are reported; an unreadable baseline is a usage error.
+#[test]
+fn image_baseline_accepts_the_findings_of_an_earlier_report() {
+    let dir = workdir();
+    // The earlier report: the same SBOM without Elixir.
+    let sbom: Value = serde_json::from_str(SBOM).unwrap();
+    let mut earlier = sbom.clone();
+    earlier["components"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|c| c["name"] != "Elixir");
+    std::fs::write(
+        dir.path().join("earlier.cdx.json"),
+        serde_json::to_string_pretty(&earlier).unwrap(),
+    )
+    .unwrap();
+    let args = |input: &'static str| {
+        [
+            "image",
+            input,
+            "--db",
+            db().to_str().unwrap(),
+            "--db-max-age",
+            "100000d",
+            "-f",
+            "json",
+        ]
+        .map(str::to_string)
+        .to_vec()
+    };
+    let run_args = |v: Vec<String>| {
+        let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+        run(&refs, dir.path())
+    };
+    let (code, out, _) = run_args(args("earlier.cdx.json"));
+    assert_eq!(code, 1);
+    std::fs::write(dir.path().join("baseline.json"), &out).unwrap();
+    let before: Value = serde_json::from_str(&out).unwrap();
+    let accepted = before["findings"].as_array().unwrap().len();
+    assert!(accepted > 0);
+
+    let mut with = args("sbom.cdx.json");
+    with.extend(["--baseline".to_string(), "baseline.json".to_string()]);
+    let (code, out, err) = run_args(with.clone());
+    assert_eq!(code, 1, "Elixir's findings are new: {err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let active: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f.get("suppressed").is_none_or(Value::is_null))
+        .collect();
+    assert!(!active.is_empty());
+    for f in &active {
+        assert_eq!(f["package"]["name"], "elixir", "{f}");
+    }
+    assert_eq!(
+        report["summary"]["suppressed"].as_u64().unwrap() as usize,
+        accepted,
+        "{}",
+        report["summary"]
+    );
+    // From the full report, nothing is new.
+    let (_, full, _) = run_args(args("sbom.cdx.json"));
+    std::fs::write(dir.path().join("baseline.json"), &full).unwrap();
+    let (code, _, err) = run_args(with.clone());
+    assert_eq!(code, 0, "{err}");
+    // A baseline that is not a report: exit 2 naming it.
+    std::fs::write(dir.path().join("baseline.json"), "[1,").unwrap();
+    let (code, _, err) = run_args(with);
+    assert_eq!(code, 2);
+    assert!(err.contains("baseline.json"), "{err}");
+}
