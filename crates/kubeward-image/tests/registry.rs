@@ -36,6 +36,17 @@ fn free_port() -> u16 {
 }
 
 fn start_registry(dir: &Path, tls: Option<(&Path, &Path)>, htpasswd: Option<&Path>) -> Registry {
+    let auth = htpasswd.map(|h| {
+        format!(
+            "auth:\n  htpasswd:\n    realm: kubeward-test\n    path: {}\n",
+            h.display()
+        )
+    });
+    start_registry_with(dir, tls, auth)
+}
+
+/// The registry with `auth` (the YAML of its `auth:` section) as its authentication.
+fn start_registry_with(dir: &Path, tls: Option<(&Path, &Path)>, auth: Option<String>) -> Registry {
     let port = free_port();
     let storage = dir.join("storage");
     std::fs::create_dir_all(&storage).unwrap();
@@ -50,11 +61,8 @@ fn start_registry(dir: &Path, tls: Option<(&Path, &Path)>, htpasswd: Option<&Pat
             key.display()
         );
     }
-    if let Some(h) = htpasswd {
-        cfg += &format!(
-            "auth:\n  htpasswd:\n    realm: kubeward-test\n    path: {}\n",
-            h.display()
-        );
+    if let Some(auth) = auth {
+        cfg += &auth;
     }
     let cfg_path = dir.join("config.yml");
     std::fs::write(&cfg_path, cfg).unwrap();
@@ -113,21 +121,8 @@ fn make_certs(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
 }
 
 fn base64(b: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::new();
-    for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16
-            | (*c.get(1).unwrap_or(&0) as u32) << 8
-            | *c.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= c.len() {
-                s.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(b)
 }
 
 fn docker_config(dir: &Path, name: &str, host: &str, user: &str, pass: &str) -> PathBuf {
@@ -429,4 +424,170 @@ fn plain_http_only_for_insecure_hosts() {
     });
     assert!(cat.errors.is_empty(), "{:?}", cat.errors);
     assert_eq!(presented(&cat).len(), 3);
+}
+
+/// A token server standing in for the registry's authorization service (Docker's token
+/// authentication specification: the registry answers 401 with a `Bearer realm=...` challenge,
+/// the client fetches a JWT from the realm, with Basic credentials when it has them, and
+/// retries with it). No real token server is packaged in Debian; this one speaks the protocol
+/// over a real socket and signs real ES256 JWTs with a key whose certificate the registry
+/// trusts (`rootcertbundle`). It grants the scopes asked to `user`:`pass` and refuses the rest.
+struct TokenServer {
+    port: u16,
+    /// Each token request: (its query, whether it carried the right Basic credentials).
+    requests: std::sync::Arc<std::sync::Mutex<Vec<(String, bool)>>>,
+}
+
+const ISSUER: &str = "kubeward-test-issuer";
+const SERVICE: &str = "kubeward-test-registry";
+
+fn start_token_server(dir: &Path, user: &str, pass: &str) -> (TokenServer, PathBuf) {
+    use base64::Engine;
+    use ring::signature::{EcdsaKeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "kubeward test token signer");
+    let cert = params.self_signed(&key).unwrap();
+    let bundle = dir.join("token-signer.crt");
+    std::fs::write(&bundle, cert.pem()).unwrap();
+    let rng = ring::rand::SystemRandom::new();
+    let signer =
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &key.serialize_der(), &rng)
+            .unwrap();
+    let x5c = base64::engine::general_purpose::STANDARD.encode(cert.der());
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    let expected = format!("Basic {}", base64(format!("{user}:{pass}").as_bytes()));
+    std::thread::spawn(move || {
+        let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                match std::io::Read::read(&mut stream, &mut byte) {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
+                }
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let target = head.split_whitespace().nth(1).unwrap_or("").to_string();
+            let query = target.split_once('?').map_or("", |(_, q)| q).to_string();
+            let authorized = head.lines().any(|l| {
+                l.split_once(':').is_some_and(|(k, v)| {
+                    k.eq_ignore_ascii_case("authorization") && v.trim() == expected
+                })
+            });
+            seen.lock().unwrap().push((query.clone(), authorized));
+            let response = if authorized {
+                let access: Vec<serde_json::Value> = query
+                    .split('&')
+                    .filter_map(|kv| kv.strip_prefix("scope="))
+                    .map(|v| {
+                        v.replace("%3A", ":")
+                            .replace("%2C", ",")
+                            .replace("%2F", "/")
+                    })
+                    .filter_map(|scope| {
+                        let mut parts = scope.splitn(3, ':');
+                        let (kind, name, actions) = (parts.next()?, parts.next()?, parts.next()?);
+                        Some(serde_json::json!({"type": kind, "name": name,
+                            "actions": actions.split(',').collect::<Vec<_>>()}))
+                    })
+                    .collect();
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_secs();
+                let header = serde_json::json!({"alg": "ES256", "typ": "JWT", "x5c": [x5c]});
+                let claims = serde_json::json!({"iss": ISSUER, "sub": "kw-user", "aud": SERVICE,
+                    "exp": now + 300, "nbf": now - 10, "iat": now, "jti": format!("{now}-{}", seen.lock().unwrap().len()),
+                    "access": access});
+                let signing_input = format!(
+                    "{}.{}",
+                    b64url.encode(header.to_string()),
+                    b64url.encode(claims.to_string())
+                );
+                let signature = signer.sign(&rng, signing_input.as_bytes()).unwrap();
+                let token = format!("{signing_input}.{}", b64url.encode(signature.as_ref()));
+                let body =
+                    serde_json::json!({"token": token, "access_token": token, "expires_in": 300})
+                        .to_string();
+                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+            } else {
+                let body =
+                    r#"{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}"#;
+                format!("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+            };
+            let _ = std::io::Write::write_all(&mut stream, response.as_bytes());
+        }
+    });
+    (TokenServer { port, requests }, bundle)
+}
+
+/// Bearer-token authentication: the registry delegates to a token server; skopeo pushes with
+/// credentials, and the crate pulls with the Docker config's credentials (sent to the token
+/// server, whose JWT the registry accepts). Without credentials, or with wrong ones, the pull
+/// is an error naming the image; the rest of the work goes on.
+#[test]
+fn registry_with_bearer_token_auth() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (tokens, bundle) = start_token_server(d, "kw-user", "kw-pass");
+    let auth = format!(
+        "auth:\n  token:\n    realm: http://127.0.0.1:{}/token\n    service: {SERVICE}\n    issuer: {ISSUER}\n    rootcertbundle: {}\n",
+        tokens.port,
+        bundle.display()
+    );
+    let reg = start_registry_with(d, None, Some(auth));
+    let host = format!("127.0.0.1:{}", reg.port);
+    let layout = d.join("layout");
+    make_layout(&layout);
+    skopeo(&[
+        "copy",
+        "--dest-tls-verify=false",
+        "--dest-creds",
+        "kw-user:kw-pass",
+        &format!("oci:{}:single", layout.display()),
+        &format!("docker://{host}/kw/single:v1"),
+    ]);
+    let reference = format!("{host}/kw/single:v1");
+    let pushes = tokens.requests.lock().unwrap().len();
+    assert!(pushes > 0, "skopeo went through the token server");
+
+    let opts = |config: PathBuf, cache: &str| RegistryOptions {
+        config_path: Some(config),
+        insecure_hosts: vec![host.clone()],
+        cache_dir: Some(d.join(cache)),
+        ..Default::default()
+    };
+    let good = docker_config(d, "good.json", &host, "kw-user", "kw-pass");
+    let cat = pull(&reference, &opts(good, "cache-good"));
+    assert!(cat.errors.is_empty(), "{:?}", cat.errors);
+    assert_eq!(
+        presented(&cat).keys().cloned().collect::<Vec<_>>(),
+        ["one", "three", "two"]
+    );
+    let ours: Vec<(String, bool)> = tokens.requests.lock().unwrap()[pushes..].to_vec();
+    assert!(
+        ours.iter()
+            .any(|(q, ok)| *ok && q.contains("kw%2Fsingle") || *ok && q.contains("kw/single")),
+        "the pull asked the token server for the repository's scope with the credentials: {ours:?}"
+    );
+
+    // Wrong credentials and none: refused by the token server, an error naming the image.
+    let bad = docker_config(d, "bad.json", &host, "kw-user", "wrong");
+    let empty = d.join("empty.json");
+    std::fs::write(&empty, "{}").unwrap();
+    for (config, cache) in [(bad, "cache-bad"), (empty, "cache-anon")] {
+        let cat = pull(&reference, &opts(config, cache));
+        assert_eq!(cat.errors.len(), 1, "{:?}", cat.errors);
+        let e = cat.errors[0].to_string();
+        assert!(e.contains("kw/single"), "{e}");
+        assert!(presented(&cat).is_empty());
+    }
 }
