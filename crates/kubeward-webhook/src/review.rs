@@ -151,10 +151,12 @@ fn is_api_version(s: &str) -> bool {
     };
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     let tail = &rest[digits..];
+    // At most 3 digits each: a longer number could be a PIN (the third crash of the run).
     let tail_ok = tail.is_empty()
         || ["alpha", "beta"].iter().any(|p| {
-            tail.strip_prefix(p)
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            tail.strip_prefix(p).is_some_and(|n| {
+                (1..=3).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit())
+            })
         });
     (1..=3).contains(&digits) && tail_ok
 }

@@ -696,6 +696,8 @@ fn decode_errors_quote_only_values_of_the_expected_form() {
         "ghp_abc/v1",
         // The second crash of the same run: a PIN-like number in a DNS label of the group.
         "0ad---mivv8uid888ixxxxxxxxxxxxxx739184625501xon.xxxxx739184625501xon.k.s.io/v1beta1",
+        // The third: the number as the beta's.
+        "admission.k8s.io/v12beta22273918462550122222",
     ] {
         let e = err(&format!(
             r#"{{"apiVersion":"{secret}","kind":"AdmissionReview"}}"#
