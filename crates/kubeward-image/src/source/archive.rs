@@ -307,11 +307,7 @@ pub(crate) fn open_archive(
     };
     let entry = &entries[chosen];
     let config = &configs[chosen];
-    let diff_ids: Vec<Option<Digest>> = config
-        .rootfs
-        .as_ref()
-        .map(|r| r.diff_ids.iter().map(|d| Digest::parse(d).ok()).collect())
-        .unwrap_or_default();
+    let diff_ids = config.diff_ids();
     let mut layers = Vec::new();
     let mut infos = Vec::new();
     for (i, member) in entry.layers.iter().enumerate() {

@@ -88,6 +88,14 @@ pub(crate) struct RootFsJson {
 }
 
 impl ConfigJson {
+    /// The layers' uncompressed digests (`rootfs.diff_ids`), `None` for one that does not parse.
+    pub fn diff_ids(&self) -> Vec<Option<Digest>> {
+        self.rootfs
+            .as_ref()
+            .map(|r| r.diff_ids.iter().map(|d| Digest::parse(d).ok()).collect())
+            .unwrap_or_default()
+    }
+
     pub fn platform(&self) -> Option<Platform> {
         if self.os.is_empty() && self.architecture.is_empty() {
             return None;
@@ -341,12 +349,7 @@ pub(crate) fn image_from(
     resolved: Resolved,
     blobs: Box<dyn Blobs>,
 ) -> Result<Image, CatalogError> {
-    let diff_ids: Vec<Option<Digest>> = resolved
-        .config
-        .rootfs
-        .as_ref()
-        .map(|r| r.diff_ids.iter().map(|d| Digest::parse(d).ok()).collect())
-        .unwrap_or_default();
+    let diff_ids = resolved.config.diff_ids();
     let mut layers = Vec::new();
     let mut infos = Vec::new();
     for (i, l) in resolved.manifest.layers.iter().enumerate() {
