@@ -1,0 +1,1 @@
+//! kubeward-netpol: NetworkPolicy and Service reachability (under construction).

@@ -1,0 +1,1 @@
+//! kubeward-risk: the entity graph and ranked attack paths (under construction).
