@@ -1,0 +1,214 @@
+//! Network exposure: which workloads are reachable, from where, through which entry point.
+//!
+//! The graph takes [`Exposure`]s as input. kubeward-netpol (NetworkPolicy and Service
+//! reachability) will provide them; until it does, [`simple_exposures`] computes a simple
+//! version from the scan alone: Services of type LoadBalancer or NodePort and Ingress backends
+//! reach a workload from the internet, `hostPort`s (and every port of a `hostNetwork` pod)
+//! from the node's address, ClusterIP Services and container ports from any pod of the
+//! cluster. NetworkPolicies are not applied here.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::facts::{Location, ObjectKey, RiskInput, ServiceFact, WorkloadFact};
+
+/// How an entry point is reached, named as KubeHound names endpoint exposure where it has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryKind {
+    /// A Service (KubeHound: an EndpointSlice endpoint, exposure `External`).
+    Service,
+    /// An Ingress backend.
+    Ingress,
+    /// A `hostPort` or a port of a `hostNetwork` pod (KubeHound: exposure `NodeIP`).
+    HostPort,
+    /// A container port reachable on the pod network (KubeHound: exposure `ClusterIP`).
+    ContainerPort,
+}
+
+/// A workload reachable through an entry point.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Exposure {
+    pub workload: ObjectKey,
+    pub entry: EntryKind,
+    /// Namespace of the entry point (the workload's for ports).
+    pub namespace: Box<str>,
+    /// The Service or Ingress name; for ports the port's name, else `PROTOCOL::port`
+    /// (KubeHound's `serviceEndpoint`).
+    pub name: Box<str>,
+    /// Reachable from outside the cluster (else from any pod of the cluster).
+    pub from_internet: bool,
+    /// The fields that make the exposure, entry point first.
+    pub via: Vec<Location>,
+    /// The containers reached (by name); empty: every container of the workload.
+    pub containers: Vec<Box<str>>,
+    /// Container ports reached; empty: unknown.
+    pub ports: Vec<i64>,
+}
+
+/// Workloads by `(namespace, label key, label value)`, so that a selector is matched against
+/// the few workloads that carry its rarest label, not all of them.
+struct LabelIndex<'a> {
+    by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+}
+
+impl<'a> LabelIndex<'a> {
+    fn new(workloads: &'a [WorkloadFact]) -> Self {
+        let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        for (i, w) in workloads.iter().enumerate() {
+            for (k, v) in w.labels.iter() {
+                by_label
+                    .entry((&w.key.namespace, k, v))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        LabelIndex { by_label }
+    }
+
+    /// Workloads of `ns` whose labels match every pair of `selector` (non-empty).
+    fn select(
+        &self,
+        workloads: &[WorkloadFact],
+        ns: &str,
+        selector: &kubeward_model::Labels,
+    ) -> Vec<usize> {
+        let mut rarest: Option<&Vec<usize>> = None;
+        for (k, v) in selector.iter() {
+            match self.by_label.get(&(ns, k, v)) {
+                None => return Vec::new(),
+                Some(list) => {
+                    if rarest.is_none_or(|r| list.len() < r.len()) {
+                        rarest = Some(list);
+                    }
+                }
+            }
+        }
+        let Some(candidates) = rarest else {
+            return Vec::new();
+        };
+        candidates
+            .iter()
+            .copied()
+            .filter(|&i| {
+                selector
+                    .iter()
+                    .all(|(k, v)| workloads[i].labels.get(k) == Some(v))
+            })
+            .collect()
+    }
+}
+
+/// The containers and ports of `w` a Service port's `targetPort` reaches (by number or by
+/// port name).
+fn target_containers(w: &WorkloadFact, svc: &ServiceFact) -> (Vec<Box<str>>, Vec<i64>) {
+    let mut containers = Vec::new();
+    let mut ports = Vec::new();
+    for (_, target) in &svc.ports {
+        let number: Option<i64> = target.parse().ok();
+        for c in w.containers.iter().filter(|c| c.runs_alongside()) {
+            for p in &c.ports {
+                if Some(p.container_port) == number || (number.is_none() && &*p.name == &**target) {
+                    if !containers.contains(&c.name) {
+                        containers.push(c.name.clone());
+                    }
+                    if !ports.contains(&p.container_port) {
+                        ports.push(p.container_port);
+                    }
+                }
+            }
+        }
+    }
+    (containers, ports)
+}
+
+/// The exposures the scan shows by itself (see the module doc). Linear in the objects:
+/// Services are matched through the label index, Ingresses through a Service name index.
+pub fn simple_exposures(input: &RiskInput) -> Vec<Exposure> {
+    let index = LabelIndex::new(&input.workloads);
+    let mut out = Vec::new();
+    // Per Service (by namespace and name): its index and the workloads it selects.
+    let mut selected: HashMap<(&str, &str), (usize, Vec<usize>)> = HashMap::new();
+    for (si, svc) in input.services.iter().enumerate() {
+        let Some((selector, sel_at)) = &svc.selector else {
+            continue;
+        };
+        let hits = index.select(&input.workloads, &svc.namespace, selector);
+        for &i in &hits {
+            let w = &input.workloads[i];
+            let (containers, ports) = target_containers(w, svc);
+            out.push(Exposure {
+                workload: w.key.clone(),
+                entry: EntryKind::Service,
+                namespace: svc.namespace.clone(),
+                name: svc.name.clone(),
+                from_internet: svc.external(),
+                via: vec![svc.type_at.clone(), sel_at.clone()],
+                containers,
+                ports,
+            });
+        }
+        selected.insert((&svc.namespace, &svc.name), (si, hits));
+    }
+    for ing in &input.ingresses {
+        for (backend, at) in &ing.backends {
+            let Some((si, hits)) = selected.get(&(&*ing.namespace, &**backend)) else {
+                continue;
+            };
+            let svc = &input.services[*si];
+            for &i in hits {
+                let w = &input.workloads[i];
+                let (containers, ports) = target_containers(w, svc);
+                let mut via = vec![at.clone()];
+                via.extend(svc.selector.as_ref().map(|(_, at)| at.clone()));
+                out.push(Exposure {
+                    workload: w.key.clone(),
+                    entry: EntryKind::Ingress,
+                    namespace: ing.namespace.clone(),
+                    name: ing.name.clone(),
+                    from_internet: true,
+                    via,
+                    containers,
+                    ports,
+                });
+            }
+        }
+    }
+    for w in &input.workloads {
+        for c in w.containers.iter().filter(|c| c.runs_alongside()) {
+            for p in &c.ports {
+                let on_host = p.host_port.is_some() || w.host_network.is_some();
+                let name: Box<str> = if !p.name.is_empty() {
+                    p.name.clone()
+                } else {
+                    format!(
+                        "{}::{}",
+                        p.protocol,
+                        p.host_port.unwrap_or(p.container_port)
+                    )
+                    .into()
+                };
+                let mut via = vec![p.at.clone()];
+                if p.host_port.is_none() {
+                    via.extend(w.host_network.clone());
+                }
+                out.push(Exposure {
+                    workload: w.key.clone(),
+                    entry: if on_host {
+                        EntryKind::HostPort
+                    } else {
+                        EntryKind::ContainerPort
+                    },
+                    namespace: w.key.namespace.clone(),
+                    name,
+                    from_internet: on_host,
+                    via,
+                    containers: vec![c.name.clone()],
+                    ports: vec![p.container_port],
+                });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,1 @@
+//! Unit tests: one pass and one fail fixture per edge rule, scoring and ranking.
