@@ -1,0 +1,300 @@
+//! [`NetModel`]: the facts of a set of objects, fed one object at a time (by the engine, which
+//! walks every object already, or by [`NetModel::read_text`] for the CLI), then indexed by
+//! [`NetModel::finish`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use kubeward_model::{labels, objects_in, Item, Object};
+use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits, Part, Pos, Problem};
+
+use crate::model::{Loc, Namespace, Policy, Route, Service, Workload};
+use crate::network::Network;
+use crate::{read_policy, read_service, read_workload};
+
+/// The namespace of namespaced objects that name none (what `kubectl apply` uses without `-n`).
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// The label the API server puts on every namespace.
+pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+
+/// Facts gathered so far. Owned and compact: no YAML tree is kept.
+#[derive(Default)]
+pub struct NetModel {
+    pub(crate) workloads: Vec<Workload>,
+    pub(crate) namespaces: Vec<Namespace>,
+    pub(crate) policies: Vec<Policy>,
+    pub(crate) services: Vec<Service>,
+    pub(crate) routes: Vec<Route>,
+    /// Pods grouped under their controller: (namespace, owner kind, owner name) -> workload.
+    owned: HashMap<(String, String, String), usize>,
+    /// (namespace, name) of the policies read, to refuse a second one of the same name.
+    policy_names: HashMap<(String, String), Loc>,
+}
+
+impl NetModel {
+    /// Adds one object (other kinds are ignored) and returns the problems of its fields,
+    /// located in `file`.
+    pub fn add_object(&mut self, o: &Object<'_>, file: &Arc<str>) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let namespace = o.namespace.unwrap_or(DEFAULT_NAMESPACE);
+        match (o.group(), o.kind) {
+            ("", "Namespace") => self.add_namespace(o, file),
+            ("networking.k8s.io" | "extensions", "NetworkPolicy") => {
+                let p = read_policy::read(o, namespace, file, &mut problems);
+                let key = (p.namespace.clone(), p.name.clone());
+                if let Some(first) = self.policy_names.get(&key) {
+                    problems.push(Problem {
+                        pos: o.root.pos(),
+                        message: format!(
+                            "NetworkPolicy {}/{} is defined twice (first at {first}); this one is ignored",
+                            key.0, key.1
+                        ),
+                    });
+                } else {
+                    self.policy_names.insert(key, p.loc.clone());
+                    self.policies.push(p);
+                }
+            }
+            ("", "Service") => {
+                let s = read_service::read_service(o, namespace, file, &mut problems);
+                self.services.push(s);
+            }
+            _ => {
+                if let Some(kind) = read_service::route_kind(o) {
+                    let r = read_service::read_route(o, kind, namespace, file, &mut problems);
+                    self.routes.push(r);
+                } else {
+                    self.add_workload(o, namespace, file, &mut problems);
+                }
+            }
+        }
+        problems
+    }
+
+    fn add_namespace(&mut self, o: &Object<'_>, file: &Arc<str>) {
+        let meta_labels = o
+            .metadata()
+            .and_then(|m| m.get("labels"))
+            .filter(|l| l.is_map());
+        // The API server sets kubernetes.io/metadata.name to the name, whatever was written.
+        let labels = labels(meta_labels)
+            .iter()
+            .filter(|(k, _)| *k != NAMESPACE_NAME_LABEL)
+            .chain(std::iter::once((NAMESPACE_NAME_LABEL, o.name)))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.namespaces.push(Namespace {
+            name: o.name.to_string(),
+            labels,
+            loc: Some(Loc {
+                file: file.clone(),
+                pos: o.root.pos(),
+            }),
+        });
+    }
+
+    fn add_workload(
+        &mut self,
+        o: &Object<'_>,
+        namespace: &str,
+        file: &Arc<str>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let is_pod = o.group().is_empty() && o.kind == "Pod";
+        // KubeVirt's launcher pods stand for their VirtualMachine, which is read on its own.
+        if is_pod && o.name.starts_with("virt-launcher-") {
+            return;
+        }
+        let Some(mut w) = read_workload::read(o, namespace, file, problems) else {
+            return;
+        };
+        if !is_pod {
+            self.workloads.push(w);
+            return;
+        }
+        let Some(owner) = read_workload::owner(o) else {
+            self.workloads.push(w);
+            return;
+        };
+        let key = (
+            namespace.to_string(),
+            owner.kind.to_string(),
+            owner.name.to_string(),
+        );
+        if self.owned.contains_key(&key) {
+            // The pods of one controller share labels and ports: the first one stands for all.
+            return;
+        }
+        w.name = owner.name.to_string();
+        w.kind = if owner.kind.is_empty() {
+            "Pod".to_string()
+        } else {
+            owner.kind.to_string()
+        };
+        self.owned.insert(key, self.workloads.len());
+        self.workloads.push(w);
+    }
+
+    /// Reads every object of a YAML or JSON text; returns the problems, located.
+    pub fn read_text(&mut self, file: &Arc<str>, text: &str, limits: &Limits) -> Vec<Problem> {
+        let bytes = text.as_bytes();
+        self.read_chunks(file, bytes, &split_documents(bytes), limits)
+    }
+
+    /// [`NetModel::read_text`] for a text already cut into documents. Each document is read
+    /// on its own: a document that fails (even by a bug of this crate) loses nothing else.
+    pub fn read_chunks(
+        &mut self,
+        file: &Arc<str>,
+        text: &[u8],
+        chunks: &[Chunk],
+        limits: &Limits,
+    ) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        for chunk in envelopes_as_documents(chunks) {
+            let lens = self.lens();
+            let m = problems.len();
+            let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let parsed = parse_chunk(text, chunk, limits);
+                for doc in &parsed.documents {
+                    if let Some(items) = typed_list_items(doc) {
+                        for o in items {
+                            problems.extend(self.add_object(&o, file));
+                        }
+                        continue;
+                    }
+                    for item in objects_in(doc) {
+                        match item {
+                            Item::Object(o) => problems.extend(self.add_object(&o, file)),
+                            Item::Invalid(p) => problems.push(p),
+                            Item::NotAnObject { .. } => {}
+                        }
+                    }
+                }
+                problems.extend(parsed.error);
+            }));
+            if read.is_err() {
+                self.truncate(lens);
+                problems.truncate(m);
+                problems.push(Problem {
+                    pos: Pos {
+                        line: chunk.first_line,
+                        column: 1,
+                    },
+                    message:
+                        "internal error while reading this document; it was skipped (please report it)"
+                            .to_string(),
+                });
+            }
+        }
+        problems
+    }
+}
+
+/// The items of a typed List (`kind: PodList`, `NamespaceList`, ...), which `kubectl get -o
+/// yaml|json` writes without `apiVersion` and `kind` on each item: the API's decoder takes
+/// them from the List (`PodList` of `v1` holds `v1` `Pod`s), and so does this. `None` for any
+/// other document.
+fn typed_list_items(doc: &kubeward_yaml::Document) -> Option<Vec<Object<'_>>> {
+    let root = doc.root();
+    let list_kind = root.get("kind")?.as_str()?;
+    let kind = list_kind.strip_suffix("List").filter(|k| !k.is_empty())?;
+    let api_version = root.get("apiVersion")?.as_str()?;
+    let items = root.get("items").filter(|i| i.is_seq())?;
+    let mut out = Vec::with_capacity(items.len());
+    for item in items.items().filter(|i| i.is_map()) {
+        let own = |k: &str| {
+            item.get(k)
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.is_empty())
+        };
+        let meta = |k: &str| {
+            item.get("metadata")
+                .and_then(|m| m.get(k))
+                .and_then(|v| v.as_str())
+                .filter(|v| !v.is_empty())
+        };
+        out.push(Object {
+            root: item,
+            api_version: own("apiVersion").unwrap_or(api_version),
+            kind: own("kind").unwrap_or(kind),
+            name: meta("name").or_else(|| meta("generateName")).unwrap_or(""),
+            namespace: meta("namespace"),
+        });
+    }
+    Some(out)
+}
+
+/// The splitter of kubeward-yaml (at the time of writing) cuts a `kind: List` whose items are
+/// indented (`items:` then `  - apiVersion: ...`, as `kubectl get -o yaml` of some versions and
+/// several upstream test cases write it) into envelope pieces only, which hold no object: the
+/// items would be lost without a word. A run of envelope pieces with no item between them is
+/// therefore read as one ordinary document (objects_in expands the List), which is exactly what
+/// it is.
+fn envelopes_as_documents(chunks: &[Chunk]) -> Vec<Chunk> {
+    let mut out: Vec<Chunk> = Vec::with_capacity(chunks.len());
+    let mut i = 0;
+    while let Some(&c) = chunks.get(i) {
+        let mut j = i + 1;
+        if c.part == Part::ListEnvelope {
+            while chunks
+                .get(j)
+                .is_some_and(|n| n.part == Part::ListEnvelope && n.start == chunks[j - 1].end)
+            {
+                j += 1;
+            }
+        }
+        if j - i > 1 {
+            out.push(Chunk {
+                start: c.start,
+                end: chunks[j - 1].end,
+                first_line: c.first_line,
+                part: Part::Document,
+            });
+        } else {
+            out.push(c);
+        }
+        i = j;
+    }
+    out
+}
+
+impl NetModel {
+    fn lens(&self) -> [usize; 5] {
+        [
+            self.workloads.len(),
+            self.namespaces.len(),
+            self.policies.len(),
+            self.services.len(),
+            self.routes.len(),
+        ]
+    }
+
+    /// Forgets what a failed document added.
+    fn truncate(&mut self, [w, n, p, s, r]: [usize; 5]) {
+        self.workloads.truncate(w);
+        self.namespaces.truncate(n);
+        self.policies.truncate(p);
+        self.services.truncate(s);
+        self.routes.truncate(r);
+        self.owned.retain(|_, i| *i < w);
+        let kept: std::collections::HashSet<(String, String)> = self
+            .policies
+            .iter()
+            .map(|p| (p.namespace.clone(), p.name.clone()))
+            .collect();
+        self.policy_names.retain(|k, _| kept.contains(k));
+    }
+
+    /// Indexes the facts for queries.
+    pub fn finish(self) -> Network {
+        Network::build(
+            self.workloads,
+            self.namespaces,
+            self.policies,
+            self.services,
+            self.routes,
+        )
+    }
+}

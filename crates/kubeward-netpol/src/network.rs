@@ -1,0 +1,222 @@
+//! [`Network`]: the facts of a scan, indexed so that one question ("may A reach B on port P?")
+//! costs only the policies that select A and B.
+//!
+//! Built once: policies are grouped by namespace, workloads are indexed by label per namespace,
+//! and for every workload the policies that select it are found ahead of time (per direction).
+//! A policy with `matchLabels` only looks at the workloads that carry its rarest pair, so
+//! building does not compare every policy with every workload of a namespace.
+
+use std::collections::HashMap;
+
+use crate::load::NAMESPACE_NAME_LABEL;
+use crate::model::{Direction, Namespace, Policy, Route, Service, Workload};
+
+/// The indexed facts. Build it with [`crate::NetModel::finish`].
+pub struct Network {
+    workloads: Vec<Workload>,
+    namespaces: Vec<Namespace>,
+    policies: Vec<Policy>,
+    services: Vec<Service>,
+    routes: Vec<Route>,
+    namespace_index: HashMap<String, usize>,
+    /// (namespace, name) -> workloads of that name (several kinds may share a name).
+    by_name: HashMap<(String, String), Vec<usize>>,
+    /// namespace -> its workloads.
+    by_namespace: HashMap<String, Vec<usize>>,
+    /// For each workload: the policies that select it and isolate it for ingress / egress.
+    selecting: Vec<[Vec<u32>; 2]>,
+}
+
+fn slot(d: Direction) -> usize {
+    match d {
+        Direction::Ingress => 0,
+        Direction::Egress => 1,
+    }
+}
+
+impl Network {
+    pub(crate) fn build(
+        workloads: Vec<Workload>,
+        mut namespaces: Vec<Namespace>,
+        policies: Vec<Policy>,
+        services: Vec<Service>,
+        routes: Vec<Route>,
+    ) -> Network {
+        let mut namespace_index = HashMap::new();
+        let mut declared = Vec::with_capacity(namespaces.len());
+        // A namespace declared twice: the first declaration counts.
+        for ns in namespaces.drain(..) {
+            if !namespace_index.contains_key(&ns.name) {
+                namespace_index.insert(ns.name.clone(), declared.len());
+                declared.push(ns);
+            }
+        }
+        let mut namespaces = declared;
+        // Namespaces that objects use without declaring them carry only their name label.
+        let used = workloads
+            .iter()
+            .map(|w| &w.namespace)
+            .chain(policies.iter().map(|p| &p.namespace));
+        for name in used {
+            if !namespace_index.contains_key(name) {
+                namespace_index.insert(name.clone(), namespaces.len());
+                namespaces.push(Namespace {
+                    name: name.clone(),
+                    labels: [(NAMESPACE_NAME_LABEL, name.as_str())]
+                        .into_iter()
+                        .collect(),
+                    loc: None,
+                });
+            }
+        }
+        let mut by_name: HashMap<(String, String), Vec<usize>> = HashMap::new();
+        let mut by_namespace: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, w) in workloads.iter().enumerate() {
+            by_name
+                .entry((w.namespace.clone(), w.name.clone()))
+                .or_default()
+                .push(i);
+            by_namespace.entry(w.namespace.clone()).or_default().push(i);
+        }
+        let selecting = select_all(&workloads, &policies);
+        Network {
+            workloads,
+            namespaces,
+            policies,
+            services,
+            routes,
+            namespace_index,
+            by_name,
+            by_namespace,
+            selecting,
+        }
+    }
+
+    /// The workloads, in input order.
+    pub fn workloads(&self) -> &[Workload] {
+        &self.workloads
+    }
+
+    /// The namespaces: declared ones, then those only used.
+    pub fn namespaces(&self) -> &[Namespace] {
+        &self.namespaces
+    }
+
+    /// The NetworkPolicies, in input order.
+    pub fn policies(&self) -> &[Policy] {
+        &self.policies
+    }
+
+    /// The Services, in input order.
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    /// Ingresses, Routes and Gateway API routes, in input order.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// A namespace by name.
+    pub fn namespace(&self, name: &str) -> Option<&Namespace> {
+        self.namespace_index
+            .get(name)
+            .and_then(|&i| self.namespaces.get(i))
+    }
+
+    /// The policies that select workload `w` and isolate it in direction `d` (indexes into
+    /// [`Network::policies`]).
+    pub fn selecting(&self, w: usize, d: Direction) -> &[u32] {
+        self.selecting
+            .get(w)
+            .map_or(&[][..], |s| s[slot(d)].as_slice())
+    }
+
+    /// Workloads named by `spec`: `namespace/name`, `namespace/name[Kind]`, or `name` (in any
+    /// namespace).
+    pub fn find(&self, spec: &str) -> Vec<usize> {
+        let (base, kind) = match spec.strip_suffix(']').and_then(|s| s.rsplit_once('[')) {
+            Some((b, k)) => (b, Some(k)),
+            None => (spec, None),
+        };
+        let found: Vec<usize> = match base.split_once('/') {
+            Some((ns, name)) => self
+                .by_name
+                .get(&(ns.to_string(), name.to_string()))
+                .cloned()
+                .unwrap_or_default(),
+            None => self
+                .workloads
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.name == base)
+                .map(|(i, _)| i)
+                .collect(),
+        };
+        found
+            .into_iter()
+            .filter(|&i| kind.is_none_or(|k| self.workloads.get(i).is_some_and(|w| w.kind == k)))
+            .collect()
+    }
+
+    /// The workloads a Service's selector selects (in its namespace).
+    pub fn selected_by_service(&self, svc: &Service) -> Vec<usize> {
+        let Some(sel) = &svc.selector else {
+            return Vec::new();
+        };
+        let Some(in_ns) = self.by_namespace.get(&svc.namespace) else {
+            return Vec::new();
+        };
+        in_ns
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.workloads
+                    .get(i)
+                    .is_some_and(|w| sel.iter().all(|(k, v)| w.labels.get(k) == Some(v)))
+            })
+            .collect()
+    }
+}
+
+/// For every workload, the policies selecting it per direction (see the module doc).
+fn select_all(workloads: &[Workload], policies: &[Policy]) -> Vec<[Vec<u32>; 2]> {
+    let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+    for (i, w) in workloads.iter().enumerate() {
+        by_ns.entry(&w.namespace).or_default().push(i);
+        for (k, v) in w.labels.iter() {
+            by_label.entry((&w.namespace, k, v)).or_default().push(i);
+        }
+    }
+    let mut out = vec![[Vec::new(), Vec::new()]; workloads.len()];
+    let none = Vec::new();
+    for (pi, p) in policies.iter().enumerate() {
+        let ns = p.namespace.as_str();
+        let candidates: &Vec<usize> = if p.pod_selector.match_labels.is_empty() {
+            by_ns.get(ns).unwrap_or(&none)
+        } else {
+            p.pod_selector
+                .match_labels
+                .iter()
+                .map(|(k, v)| by_label.get(&(ns, k.as_str(), v.as_str())).unwrap_or(&none))
+                .min_by_key(|l| l.len())
+                .unwrap_or(&none)
+        };
+        let Ok(pi) = u32::try_from(pi) else { break };
+        for &wi in candidates {
+            let Some(w) = workloads.get(wi) else { continue };
+            if !p.pod_selector.matches(&w.labels) {
+                continue;
+            }
+            if let Some(slots) = out.get_mut(wi) {
+                for d in [Direction::Ingress, Direction::Egress] {
+                    if p.isolates(d) {
+                        slots[slot(d)].push(pi);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
