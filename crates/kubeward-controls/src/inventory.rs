@@ -55,6 +55,8 @@ pub struct Fact {
     /// The scored frameworks this object failed in the per-object pass (a bit each; set by
     /// the engine), so cross-object findings count an object once per framework.
     pub failed: u8,
+    /// Why the object is a platform object, if it is one (set by the engine).
+    pub platform: Option<&'static str>,
 }
 
 impl Fact {
@@ -80,6 +82,7 @@ impl Fact {
             },
             ignores: Vec::new(),
             failed: 0,
+            platform: None,
         })
     }
 }
@@ -104,6 +107,7 @@ fn rbac_fact(t: &Target<'_>, file: &Arc<str>, object: Arc<ObjectId>) -> Option<F
         },
         ignores: Vec::new(),
         failed: 0,
+        platform: None,
     })
 }
 

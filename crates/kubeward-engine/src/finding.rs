@@ -29,6 +29,13 @@ impl Finding {
     }
 
     /// What identifies a finding across runs (for baselines): control, object, field path.
+    /// Whether the finding is on a platform object (the "platform" group of every report).
+    pub fn is_platform(&self) -> bool {
+        self.suppressed
+            .as_ref()
+            .is_some_and(|s| s.by == SuppressedBy::Platform)
+    }
+
     pub fn fingerprint(&self) -> String {
         format!(
             "{}|{}|{}|{}|{}",
@@ -56,6 +63,9 @@ pub enum SuppressedBy {
     Config,
     /// Present in the `--baseline` report.
     Baseline,
+    /// On an object Kubernetes creates itself ([`kubeward_model::platform`]): listed apart, in
+    /// the "platform" group, unless `--include-platform`.
+    Platform,
 }
 
 impl SuppressedBy {
@@ -64,6 +74,7 @@ impl SuppressedBy {
             SuppressedBy::Annotation => "annotation",
             SuppressedBy::Config => "config",
             SuppressedBy::Baseline => "baseline",
+            SuppressedBy::Platform => "platform",
         }
     }
 }
@@ -149,6 +160,8 @@ pub struct ImageUse {
     /// `spec.template.spec.containers[0].image`.
     pub path: FieldPath,
     pub ignores: Vec<(&'static str, String)>,
+    /// Why the object is a platform object, if it is one.
+    pub platform: Option<&'static str>,
 }
 
 /// The frameworks a scan scores, in the order of [`Summary::frameworks`].
@@ -194,6 +207,8 @@ pub struct Summary {
     pub by_control: BTreeMap<&'static str, usize>,
     /// Suppressed findings (not in the counts above).
     pub suppressed: usize,
+    /// Findings on platform objects (not in the counts above, nor in `suppressed`).
+    pub platform: usize,
     /// Compliance per framework, filled by the engine.
     pub frameworks: Vec<FrameworkScore>,
     /// Controls with at least one (unsuppressed) finding, for scores.
@@ -243,8 +258,12 @@ impl Summary {
         self.errors += r.errors.len();
         self.warnings += r.warnings.len();
         for f in &r.findings {
-            if f.suppressed.is_some() {
-                self.suppressed += 1;
+            if let Some(s) = &f.suppressed {
+                if s.by == SuppressedBy::Platform {
+                    self.platform += 1;
+                } else {
+                    self.suppressed += 1;
+                }
                 continue;
             }
             *self.by_severity.entry(f.severity()).or_default() += 1;

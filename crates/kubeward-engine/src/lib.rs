@@ -87,6 +87,9 @@ pub struct Policy {
     pub covered: HashSet<ObjectId>,
     /// Collect every container's image into [`FileResult::images`] (`scan --images`).
     pub collect_images: bool,
+    /// Judge platform objects' findings like the user's (`--include-platform`) instead of
+    /// listing them apart ([`kubeward_model::platform`]).
+    pub include_platform: bool,
 }
 
 /// The annotation that suppresses findings on an object: `"KW101: reason; KW205: reason"`.
@@ -243,10 +246,27 @@ impl Engine {
     /// container by `scan --images`): severity override, the object's ignore annotations, the
     /// config file's exclusions, the baseline.
     pub fn judge(&self, f: &mut Finding, ignores: &[(&'static str, String)]) {
+        self.judge_on(f, ignores, None);
+    }
+
+    /// [`Engine::judge`] for a finding on an object that may be a platform object (`platform`
+    /// says why it is one): its findings go to the platform group, whatever else applies, so
+    /// that group's count does not depend on the user's exclusions.
+    pub fn judge_on(
+        &self,
+        f: &mut Finding,
+        ignores: &[(&'static str, String)],
+        platform: Option<&'static str>,
+    ) {
         if let Some(s) = self.policy.severity.get(f.control.id) {
             f.severity = *s;
         }
-        if let Some((_, reason)) = ignores.iter().find(|(id, _)| *id == f.control.id) {
+        if let Some(reason) = platform.filter(|_| !self.policy.include_platform) {
+            f.suppressed = Some(Suppression {
+                by: SuppressedBy::Platform,
+                reason: format!("platform object: {reason}"),
+            });
+        } else if let Some((_, reason)) = ignores.iter().find(|(id, _)| *id == f.control.id) {
             f.suppressed = Some(Suppression {
                 by: SuppressedBy::Annotation,
                 reason: reason.clone(),
@@ -389,10 +409,9 @@ impl Engine {
                     message: v.message,
                     suppressed: None,
                 };
-                let ignores = fact_of
-                    .get(&Arc::as_ptr(&f.object))
-                    .map_or(&[][..], |x| x.ignores.as_slice());
-                self.judge(&mut f, ignores);
+                let fact = fact_of.get(&Arc::as_ptr(&f.object));
+                let ignores = fact.map_or(&[][..], |x| x.ignores.as_slice());
+                self.judge_on(&mut f, ignores, fact.and_then(|x| x.platform));
                 if f.suppressed.is_none() {
                     *failed.entry(Arc::as_ptr(&f.object)).or_default() |= mask;
                 }
@@ -442,7 +461,9 @@ impl Engine {
             summary.add(&r);
             inventory.facts.append(&mut r.facts);
             if !self.policy.show_suppressed {
-                r.findings.retain(|f| f.suppressed.is_none());
+                // Platform findings are listed apart in every report, so they go out.
+                r.findings
+                    .retain(|f| f.suppressed.is_none() || f.is_platform());
             }
             sink.file(r)?;
         }
@@ -546,17 +567,20 @@ impl Engine {
             out.errors.push(e);
         }
         let ignores = parse_ignores(&object, file, &mut out.errors);
+        let platform = kubeward_model::platform::platform_reason(&object);
         let target = Target {
             pod: object.pod(),
             object,
         };
         if self.policy.collect_images {
-            collect_images(&target, file, &ignores, &mut || id_of(&target.object), out);
+            let id = &mut || id_of(&target.object);
+            collect_images(&target, file, (&ignores, platform), id, out);
         }
         let mut fact_at = None;
         if !self.cross.is_empty() {
             if let Some(mut fact) = Fact::of(&target, file, || id_of(&target.object)) {
                 fact.ignores = ignores.clone();
+                fact.platform = platform;
                 fact_at = Some(out.facts.len());
                 out.facts.push(fact);
             }
@@ -577,7 +601,7 @@ impl Engine {
                     message: v.message,
                     suppressed: None,
                 };
-                self.judge(&mut f, &ignores);
+                self.judge_on(&mut f, &ignores, platform);
                 if f.suppressed.is_none() {
                     failed |= mask;
                 }
@@ -600,7 +624,7 @@ impl Engine {
 fn collect_images(
     target: &Target<'_>,
     file: &Arc<str>,
-    ignores: &[(&'static str, String)],
+    (ignores, platform): (&[(&'static str, String)], Option<&'static str>),
     id: &mut dyn FnMut() -> Arc<kubeward_model::ObjectId>,
     out: &mut FileResult,
 ) {
@@ -623,6 +647,7 @@ fn collect_images(
             pos: node.pos(),
             path: c.path.key("image"),
             ignores: ignores.to_vec(),
+            platform,
         });
     }
 }

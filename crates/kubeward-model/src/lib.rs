@@ -8,6 +8,7 @@
 //! a location instead of a silent pass.
 
 pub mod path;
+pub mod platform;
 mod selector;
 pub mod shape;
 

@@ -223,3 +223,62 @@ fn labels_are_sorted_pairs_and_the_last_of_a_key_wins() {
     );
     assert!(sel.matches(&l));
 }
+
+/// The platform classification of one object written as YAML.
+fn platform_of(yaml: &str) -> Option<&'static str> {
+    let d = doc(yaml);
+    let items = objects_in(&d);
+    let Some(Item::Object(o)) = items.first() else {
+        panic!("not an object: {yaml}")
+    };
+    platform::platform_reason(o)
+}
+
+#[test]
+fn platform_objects_are_what_kubernetes_writes() {
+    let bootstrap = "labels: {kubernetes.io/bootstrapping: rbac-defaults}";
+    let platform = [
+        format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: admin, {bootstrap}}}\n"),
+        format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: 'system:node', {bootstrap}}}\n"),
+        format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: extension-apiserver-authentication-reader, namespace: kube-system, {bootstrap}}}\n"),
+        format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: cluster-admin, {bootstrap}}}\nroleRef: {{kind: ClusterRole, name: cluster-admin}}\nsubjects: [{{kind: Group, name: 'system:masters'}}]\n"),
+        // The bootstrap policy itself opens these to everyone.
+        format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: 'system:public-info-viewer', {bootstrap}}}\nroleRef: {{kind: ClusterRole, name: 'system:public-info-viewer'}}\nsubjects: [{{kind: Group, name: 'system:authenticated'}}, {{kind: Group, name: 'system:unauthenticated'}}]\n"),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system}\n".into(),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: kube-public}\n".into(),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: replicaset-controller, namespace: kube-system}\n".into(),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: generic-garbage-collector, namespace: kube-system}\n".into(),
+        "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\nmetadata: {name: default-token-ldl6h, namespace: default, annotations: {kubernetes.io/service-account.name: default}}\n".into(),
+        // Listed metadata-only (no type) by `kubeward cluster`.
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: ttl-controller-token-x7k2p, namespace: kube-system, annotations: {kubernetes.io/service-account.name: ttl-controller, kubernetes.io/service-account.uid: 1b2c}}\n".into(),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kube-root-ca.crt, namespace: shop}\n".into(),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: kubernetes, namespace: default}\n".into(),
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: kube-proxy, namespace: kube-system, labels: {addonmanager.kubernetes.io/mode: Reconcile}}\n".into(),
+    ];
+    for yaml in &platform {
+        assert!(platform_of(yaml).is_some(), "platform: {yaml}");
+    }
+    let user = [
+        // The label alone does not make a role Kubernetes' own.
+        format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: ci-admin, {bootstrap}}}\n"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: 'system:custom'}\n".into(),
+        // A platform role opened to everyone is the user's doing, label or not.
+        format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: 'system:oops', {bootstrap}}}\nroleRef: {{kind: ClusterRole, name: cluster-admin}}\nsubjects: [{{kind: Group, name: 'system:authenticated'}}]\n"),
+        // Named and labelled like the bootstrap, but for a user's identity.
+        format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: 'system:ops', {bootstrap}}}\nroleRef: {{kind: ClusterRole, name: cluster-admin}}\nsubjects: [{{kind: User, name: mallory}}]\n"),
+        format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: 'system:ops', namespace: kube-system, {bootstrap}}}\nroleRef: {{kind: ClusterRole, name: admin}}\nsubjects: [{{kind: ServiceAccount, name: ci, namespace: shop}}]\n"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: everyone-admin}\nroleRef: {kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: User, name: 'system:anonymous'}]\n".into(),
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n".into(),
+        // CIS 5.1.5: the user's own namespaces' default accounts are theirs to configure.
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: default, namespace: shop}\n".into(),
+        "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: metrics, namespace: kube-system}\n".into(),
+        // A long-lived token the user asked for, even for a platform account.
+        "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\nmetadata: {name: ci-token, namespace: kube-system, annotations: {kubernetes.io/service-account.name: default}}\n".into(),
+        "apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\nmetadata: {name: deployer-token-ab12c, namespace: shop, annotations: {kubernetes.io/service-account.name: deployer}}\n".into(),
+        "apiVersion: v1\nkind: Service\nmetadata: {name: kubernetes, namespace: shop}\n".into(),
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: agent, namespace: monitoring, labels: {addonmanager.kubernetes.io/mode: Reconcile}}\n".into(),
+    ];
+    for yaml in &user {
+        assert_eq!(platform_of(yaml), None, "user's: {yaml}");
+    }
+}

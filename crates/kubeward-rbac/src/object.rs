@@ -9,7 +9,7 @@ use kubeward_yaml::{NodeRef, Pos};
 pub const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
 /// The label Kubernetes puts on the roles and bindings it creates itself.
-pub const BOOTSTRAP_LABEL: (&str, &str) = ("kubernetes.io/bootstrapping", "rbac-defaults");
+pub use kubeward_model::platform::BOOTSTRAP_LABEL;
 
 /// Which object a piece comes from, and in which file.
 #[derive(Clone, Debug)]

@@ -155,6 +155,7 @@ pub(crate) fn summary_json(s: &Summary, info: &RunInfo) -> Value {
         "errors": s.errors,
         "warnings": s.warnings,
         "suppressed": s.suppressed,
+        "platform": s.platform,
         "bySeverity": by_severity,
         "frameworks": scores_json(s),
         "byControl": s.by_control,

@@ -182,6 +182,9 @@ impl SarifReporter {
             };
             v["suppressions"] =
                 json!([{"kind": kind, "status": "accepted", "justification": s.reason}]);
+            if f.is_platform() {
+                v["properties"]["group"] = json!("platform");
+            }
         }
         v
     }
@@ -233,7 +236,11 @@ impl Reporter for SarifReporter {
             "exitCode": summary.exit_code(self.info.fail_on),
             "toolExecutionNotifications": notifications,
         });
-        let properties = json!({"compliance": compliance, "suppressed": summary.suppressed});
+        let properties = json!({
+            "compliance": compliance,
+            "suppressed": summary.suppressed,
+            "platform": summary.platform,
+        });
         writeln!(
             self.out,
             "],\"invocations\":[{}],\"properties\":{}}}]}}",

@@ -19,6 +19,9 @@ pub struct TextReporter {
     /// runs, because findings of one object can come in more than one result (the image
     /// findings `scan --images` attaches after the scan).
     objects_with_findings: std::collections::HashSet<(Arc<str>, Arc<kubeward_model::ObjectId>)>,
+    /// Findings on platform objects, listed apart after the user's (they are few: the objects
+    /// Kubernetes creates itself).
+    platform: Vec<kubeward_engine::Finding>,
 }
 
 /// The colour of a severity in text reports (shared by the commands with their own text).
@@ -40,6 +43,7 @@ impl TextReporter {
             color,
             current_file: None,
             objects_with_findings: Default::default(),
+            platform: Vec::new(),
         }
     }
 
@@ -69,7 +73,9 @@ impl Line<'_> {
 }
 
 impl Sink for TextReporter {
-    fn file(&mut self, r: FileResult) -> io::Result<()> {
+    fn file(&mut self, mut r: FileResult) -> io::Result<()> {
+        self.platform
+            .extend(r.findings.extract_if(.., |f| f.is_platform()));
         let mut lines: Vec<Line<'_>> = r
             .errors
             .iter()
@@ -152,14 +158,51 @@ impl Sink for TextReporter {
     }
 }
 
+impl TextReporter {
+    /// The platform group: one line per finding, by file and position, after the user's.
+    fn write_platform(&mut self) -> io::Result<()> {
+        if self.platform.is_empty() {
+            return Ok(());
+        }
+        let mut platform = std::mem::take(&mut self.platform);
+        platform.sort_by(|a, b| (&a.file, a.pos).cmp(&(&b.file, b.pos)));
+        let objects: std::collections::HashSet<_> =
+            platform.iter().map(|f| (&f.file, &f.object)).collect();
+        let header = format!(
+            "Platform objects: {} on {} that Kubernetes creates itself (not counted; --include-platform counts them)",
+            plural(platform.len(), "finding", "findings"),
+            plural(objects.len(), "object", "objects"),
+        );
+        writeln!(self.out, "{}", self.paint(Style::new().bold(), &header))?;
+        let dim = Style::new().dimmed();
+        for f in &platform {
+            let at = format!("{}:{}:{}", f.file, f.pos.line, f.pos.column);
+            let sev = format!("{:<8}", f.severity.as_str());
+            writeln!(
+                self.out,
+                "  {} {} {}  {}  {}",
+                self.paint(dim, &at),
+                self.paint(dim, &sev),
+                f.control.id,
+                f.message,
+                self.paint(dim, &format!("· {}", f.object)),
+            )?;
+        }
+        writeln!(self.out)
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 impl Reporter for TextReporter {
     fn finish(mut self: Box<Self>, s: &Summary) -> io::Result<()> {
         if self.current_file.is_some() {
             writeln!(self.out)?;
         }
+        self.write_platform()?;
         let n = s.findings();
-        let plural =
-            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let files = plural(s.files, "file", "files");
         let mut line = if n == 0 {
             self.paint(
@@ -200,6 +243,9 @@ impl Reporter for TextReporter {
         }
         if s.suppressed > 0 {
             line.push_str(&format!("; {} suppressed", s.suppressed));
+        }
+        if s.platform > 0 {
+            line.push_str(&format!("; {} on platform objects", s.platform));
         }
         writeln!(self.out, "{line}")?;
         if !s.frameworks.is_empty() {

@@ -601,6 +601,12 @@ pub struct ScanArgs {
     #[arg(long)]
     pub show_suppressed: bool,
 
+    /// Count the findings on objects Kubernetes creates itself (bootstrap RBAC, controllers'
+    /// service accounts, system namespaces) like the user's, instead of listing them apart in
+    /// the "platform" group that never fails the run (docs/platform.md).
+    #[arg(long)]
+    pub include_platform: bool,
+
     /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -317,6 +317,7 @@ pub(crate) fn scan_with(
     };
     let mut policy = Policy {
         show_suppressed: args.show_suppressed,
+        include_platform: args.include_platform,
         today: config::today(),
         covered,
         collect_images: args.images,
@@ -417,7 +418,8 @@ pub(crate) fn scan_with(
             for mut r in crate::image::scan_images(uses, args, cfg.as_ref(), &engine) {
                 summary.add(&r);
                 if !args.show_suppressed {
-                    r.findings.retain(|f| f.suppressed.is_none());
+                    r.findings
+                        .retain(|f| f.suppressed.is_none() || f.is_platform());
                 }
                 sink.file(r)?;
             }

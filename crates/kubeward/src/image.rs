@@ -480,7 +480,7 @@ pub(crate) fn scan_images(
                 for f in found {
                     let mut f = findings::attach(f, u);
                     if f.suppressed.is_none() {
-                        engine.judge(&mut f, &u.ignores);
+                        engine.judge_on(&mut f, &u.ignores, u.platform);
                     }
                     r.findings.push(f);
                 }

@@ -658,3 +658,122 @@ fn from_dump_scans_a_kubectl_list_offline() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stdout).contains("cannot read"));
 }
+
+/// A fresh API server holds only what Kubernetes creates itself (bootstrap RBAC, the
+/// controllers' service accounts and tokens, the system namespaces): nothing the test wrote.
+/// So every finding must be in the platform group, except what is the cluster's own
+/// configuration (its end-of-life version), and the platform group must neither fail the run
+/// nor lower the scores. A binding the user adds that opens cluster-admin to every
+/// authenticated user stays the user's finding, even with the bootstrap label copied onto it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_cluster_reports_only_platform_findings() {
+    let cluster = TestCluster::start();
+    // The controller manager creates the controllers' accounts, then the namespaces' default
+    // accounts and their token Secrets.
+    for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        cluster.wait_for_default_service_account(ns).await;
+    }
+    let admin = cluster.admin_kubeconfig();
+    let admin = admin.to_str().unwrap();
+
+    let out = run(&["--kubeconfig", admin, "--format", "json"]);
+    let report = json_report(&out);
+    assert_eq!(report["errors"], serde_json::json!([]));
+    let (platform, user): (Vec<&Value>, Vec<&Value>) = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .partition(|f| f["suppressed"]["by"] == "platform");
+    let user_ids: Vec<&str> = user.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        user_ids,
+        ["KW901"],
+        "only the end-of-life version is the user's: {user:#?}"
+    );
+    assert_eq!(report["summary"]["findings"], 1);
+    assert_eq!(report["summary"]["platform"], platform.len());
+    // What the group holds: the bootstrap roles (cluster-admin, admin, system:...), the
+    // controllers' accounts, the system namespaces' default accounts and their tokens.
+    let platform_objects = |kind: &str| {
+        platform
+            .iter()
+            .filter(|f| f["object"]["kind"] == kind)
+            .map(|f| f["object"]["name"].as_str().unwrap())
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    assert!(platform_objects("ClusterRole").contains("admin"));
+    assert!(platform_objects("ServiceAccount").contains("replicaset-controller"));
+    assert!(platform_objects("ServiceAccount").contains("default"));
+    assert!(platform_objects("Secret")
+        .iter()
+        .any(|n| n.starts_with("default-token-")));
+    assert!(platform.iter().any(|f| f["severity"] == "critical"));
+    // Platform findings do not fail the run, even critical ones...
+    let out = run(&["--kubeconfig", admin, "--fail-on", "critical"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("Platform objects: {} findings", platform.len())),
+        "{text}"
+    );
+    // ...unless asked: then they count like any other, and lower the scores.
+    let out = run(&[
+        "--kubeconfig",
+        admin,
+        "--format",
+        "json",
+        "--include-platform",
+    ]);
+    let all = json_report(&out);
+    assert_eq!(all["summary"]["findings"], platform.len() + 1);
+    assert_eq!(all["summary"]["platform"], 0);
+    assert!(
+        all["summary"]["frameworks"]["cis"]["score"].as_f64()
+            < report["summary"]["frameworks"]["cis"]["score"].as_f64()
+    );
+
+    // SARIF marks the group as suppressed (GitHub code scanning hides them); JUnit puts it in
+    // a suite of its own, as skipped cases.
+    let out = run(&["--kubeconfig", admin, "--format", "sarif"]);
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let grouped = results
+        .iter()
+        .filter(|r| {
+            r["properties"]["group"] == "platform" && r["suppressions"][0]["kind"] == "external"
+        })
+        .count();
+    assert_eq!(grouped, platform.len());
+    let out = run(&["--kubeconfig", admin, "--format", "junit"]);
+    let junit = String::from_utf8_lossy(&out.stdout);
+    let suite = junit
+        .split("<testsuite name=\"platform objects\"")
+        .nth(1)
+        .expect("a platform suite");
+    assert_eq!(suite.matches("<skipped").count(), platform.len());
+
+    // A binding that opens cluster-admin to everyone is the user's, label or not.
+    cluster
+        .create_yaml(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: 'system:everyone-admin'\n  labels: {kubernetes.io/bootstrapping: rbac-defaults}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects:\n- {apiGroup: rbac.authorization.k8s.io, kind: Group, name: 'system:authenticated'}\n",
+        )
+        .await;
+    let out = run(&["--kubeconfig", admin, "--format", "json"]);
+    let report = json_report(&out);
+    let on_binding: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["object"]["name"] == "system:everyone-admin")
+        .collect();
+    assert!(!on_binding.is_empty(), "the binding is reported");
+    assert!(
+        on_binding.iter().all(|f| f.get("suppressed").is_none()),
+        "{on_binding:#?}"
+    );
+}
