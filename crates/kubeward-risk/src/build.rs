@@ -175,6 +175,9 @@ fn caps_of(model: &RbacModel, role: usize) -> Caps {
     c
 }
 
+/// Entities with their namespace.
+type Scoped = Vec<(Box<str>, NodeIndex)>;
+
 struct ContainerRef {
     name: Box<str>,
     id: NodeIndex,
@@ -193,14 +196,14 @@ struct Builder<'a> {
     workloads: HashMap<ObjectKey, (NodeIndex, Vec<ContainerRef>)>,
     pods_by_ns: BTreeMap<Box<str>, Vec<NodeIndex>>,
     /// Workload name → (namespace, workload).
-    pods_by_name: HashMap<Box<str>, Vec<(Box<str>, NodeIndex)>>,
+    pods_by_name: HashMap<Box<str>, Scoped>,
     /// Secret name → its entities (any namespace).
     secrets_by_name: HashMap<Box<str>, Vec<NodeIndex>>,
     /// Per binding, its permission set.
     permission_sets: Vec<Option<NodeIndex>>,
     cluster_permsets_by_role: HashMap<Box<str>, Vec<NodeIndex>>,
     /// (role is a ClusterRole, role name) → (namespace, permission set) of RoleBindings.
-    ns_permsets_by_role: HashMap<(bool, Box<str>), Vec<(Box<str>, NodeIndex)>>,
+    ns_permsets_by_role: HashMap<(bool, Box<str>), Scoped>,
     sa_automount: HashMap<(&'a str, &'a str), bool>,
     /// Namespaces whose Pod Security Admission enforces baseline or restricted.
     psa_enforced: HashMap<&'a str, &'a Location>,
@@ -626,7 +629,7 @@ impl<'a> Builder<'a> {
 
 /// The entities named `names` in namespace `ns` (or any), from a by-name index.
 fn in_scope(
-    index: &HashMap<Box<str>, Vec<(Box<str>, NodeIndex)>>,
+    index: &HashMap<Box<str>, Scoped>,
     ns: Option<&str>,
     names: &[String],
 ) -> Vec<NodeIndex> {
@@ -634,10 +637,7 @@ fn in_scope(
 }
 
 /// The entities of these (namespace, entity) lists that are in `ns` (or any), sorted, once.
-fn scoped<'x>(
-    lists: impl Iterator<Item = &'x Vec<(Box<str>, NodeIndex)>>,
-    ns: Option<&str>,
-) -> Vec<NodeIndex> {
+fn scoped<'x>(lists: impl Iterator<Item = &'x Scoped>, ns: Option<&str>) -> Vec<NodeIndex> {
     let mut out: Vec<NodeIndex> = lists
         .flat_map(|v| {
             v.iter()

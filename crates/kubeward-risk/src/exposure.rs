@@ -109,7 +109,7 @@ fn target_containers(w: &WorkloadFact, svc: &ServiceFact) -> (Vec<Box<str>>, Vec
         let number: Option<i64> = target.parse().ok();
         for c in w.containers.iter().filter(|c| c.runs_alongside()) {
             for p in &c.ports {
-                if Some(p.container_port) == number || (number.is_none() && &*p.name == &**target) {
+                if Some(p.container_port) == number || (number.is_none() && *p.name == **target) {
                     if !containers.contains(&c.name) {
                         containers.push(c.name.clone());
                     }

@@ -431,7 +431,7 @@ impl RiskInput {
         };
         let selector = spec
             .and_then(|s| s.get("selector"))
-            .filter(|n| n.is_map() && n.len() > 0)
+            .filter(|n| n.is_map() && !n.is_empty())
             .map(|n| {
                 (
                     labels(Some(n)),
