@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use crate::load::NAMESPACE_NAME_LABEL;
-use crate::model::{Direction, Namespace, Policy, Route, Service, Workload};
+use crate::model::{Direction, Loc, Namespace, Policy, PortSpec, Route, Service, Workload};
 
 /// The indexed facts. Build it with [`crate::NetModel::finish`].
 pub struct Network {
@@ -25,6 +25,7 @@ pub struct Network {
     by_namespace: HashMap<String, Vec<usize>>,
     /// For each workload: the policies that select it and isolate it for ingress / egress.
     selecting: Vec<[Vec<u32>; 2]>,
+    problems: Vec<(Loc, String)>,
 }
 
 fn slot(d: Direction) -> usize {
@@ -79,6 +80,7 @@ impl Network {
             by_namespace.entry(w.namespace.clone()).or_default().push(i);
         }
         let selecting = select_all(&workloads, &policies);
+        let problems = unknown_named_ports(&workloads, &policies);
         Network {
             workloads,
             namespaces,
@@ -89,7 +91,14 @@ impl Network {
             by_name,
             by_namespace,
             selecting,
+            problems,
         }
+    }
+
+    /// Problems found across objects once all are read: a policy's named port that no
+    /// container of the scanned workloads declares (it can match nothing).
+    pub fn problems(&self) -> &[(Loc, String)] {
+        &self.problems
     }
 
     /// The workloads, in input order.
@@ -213,6 +222,41 @@ fn select_all(workloads: &[Workload], policies: &[Policy]) -> Vec<[Vec<u32>; 2]>
                 for d in [Direction::Ingress, Direction::Egress] {
                     if p.isolates(d) {
                         slots[slot(d)].push(pi);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Named ports of policy rules that no workload declares (only when the scan has workloads:
+/// policies alone say nothing about the pods they will meet).
+fn unknown_named_ports(workloads: &[Workload], policies: &[Policy]) -> Vec<(Loc, String)> {
+    if workloads.is_empty() {
+        return Vec::new();
+    }
+    let declared: std::collections::HashSet<&str> = workloads
+        .iter()
+        .flat_map(|w| w.ports.iter().filter_map(|p| p.name.as_deref()))
+        .collect();
+    let mut out = Vec::new();
+    for p in policies {
+        for d in [Direction::Ingress, Direction::Egress] {
+            for (ri, r) in p.rules(d).iter().enumerate() {
+                for (pi, port) in r.ports.iter().enumerate() {
+                    if let PortSpec::Named(name) = &port.port {
+                        if !declared.contains(&**name) {
+                            out.push((
+                                port.loc.clone(),
+                                format!(
+                                    "`spec.{}[{ri}].ports[{pi}].port` of NetworkPolicy {}/{} names a port that no container of the scanned workloads declares; it matches nothing",
+                                    d.field(),
+                                    p.namespace,
+                                    p.name
+                                ),
+                            ));
+                        }
                     }
                 }
             }
