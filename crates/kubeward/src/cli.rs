@@ -61,6 +61,56 @@ pub enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// NetworkPolicy reachability: the allowed connections, and whether one is allowed and
+    /// by which policy and rule (docs/netpol.md).
+    Netpol {
+        #[command(subcommand)]
+        command: NetpolCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum NetpolCommand {
+    /// Every allowed connection between workloads, external addresses and the ingress
+    /// controller, in np-guard netpol-analyzer's format.
+    Reach(NetpolReachArgs),
+    /// Whether FROM may open PORT on TO (exit 0 yes, 1 no), with the policies and rules that
+    /// decide it.
+    Can(NetpolCanArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct NetpolReachArgs {
+    /// Manifests: files, directories (recursively: .yaml, .yml, .json) or `-` for stdin
+    /// [default: .].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct NetpolCanArgs {
+    /// NAMESPACE/NAME, NAMESPACE/NAME[Kind] or NAME of a workload; `external`; an IP address or
+    /// a CIDR.
+    pub from: String,
+    /// Like FROM.
+    pub to: String,
+    /// 8080, udp/53, or a port name of TO's containers (http, tcp/http).
+    pub port: String,
+    /// Manifests: files, directories or `-` for stdin [default: .].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// text or json.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 fn parse_image_format(s: &str) -> Result<kubeward_image::report::Format, String> {

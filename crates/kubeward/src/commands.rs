@@ -31,6 +31,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Cluster(args) => crate::cluster::run(args),
         Command::Image(args) => crate::image::run(args),
         Command::Db { command } => crate::db::run(command),
+        Command::Netpol { command } => crate::netpol::run(command),
     }
 }
 

@@ -36,6 +36,7 @@ mod cluster;
 mod commands;
 mod db;
 mod image;
+mod netpol;
 mod rbac;
 
 use std::process::ExitCode;
