@@ -145,6 +145,8 @@ pub struct FileResult {
     pub failing_objects: [u32; SCORED.len()],
     /// The containers' images, when the policy asks for them ([`crate::Policy::collect_images`]).
     pub images: Vec<ImageUse>,
+    /// This unit's collection, when the policy gathers ([`crate::Policy::gather`]).
+    pub gathered: Option<Box<dyn crate::gather::Gathered>>,
 }
 
 /// One container's image, for `scan --images`: the reference as written, and where (the
@@ -187,6 +189,7 @@ impl FileResult {
             facts: Vec::new(),
             failing_objects: [0; SCORED.len()],
             images: Vec::new(),
+            gathered: None,
         }
     }
 }

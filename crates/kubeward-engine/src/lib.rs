@@ -8,6 +8,7 @@
 pub mod baseline;
 pub mod config;
 mod finding;
+pub mod gather;
 pub mod json_error;
 mod source;
 
@@ -90,6 +91,9 @@ pub struct Policy {
     /// Judge platform objects' findings like the user's (`--include-platform`) instead of
     /// listing them apart ([`kubeward_model::platform`]).
     pub include_platform: bool,
+    /// Gather facts from every object for whole-scan analyses ([`gather`]); each result
+    /// carries its unit's collection in [`FileResult::gathered`].
+    pub gather: Option<Arc<dyn gather::Gather>>,
 }
 
 /// The annotation that suppresses findings on an object: `"KW101: reason; KW205: reason"`.
@@ -481,6 +485,7 @@ impl Engine {
 
     fn evaluate_chunks(&self, file: &Arc<str>, text: &[u8], chunks: &[Chunk]) -> FileResult {
         let mut out = FileResult::new(file.clone());
+        out.gathered = self.policy.gather.as_ref().map(|g| g.start());
         for &chunk in chunks {
             out.bytes += (chunk.end - chunk.start) as u64;
             // A bug in a control or in the model must cost this document, never the run:
@@ -556,6 +561,9 @@ impl Engine {
             return;
         }
         out.objects += 1;
+        if let Some(g) = &mut out.gathered {
+            g.add(&object, file);
+        }
         // Most objects have no finding: build the owned identity only when one needs it.
         let mut id: Option<Arc<kubeward_model::ObjectId>> = None;
         let mut id_of = |object: &kubeward_model::Object<'_>| {

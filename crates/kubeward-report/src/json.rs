@@ -173,6 +173,8 @@ pub struct JsonReporter {
     any: bool,
     errors: Vec<Value>,
     warnings: Vec<Value>,
+    /// The top risks, when the run computed them.
+    risks: Option<Vec<Value>>,
     /// One piece's findings, rendered before a single write to `out`.
     buf: Vec<u8>,
     fragments: ControlFragments,
@@ -257,6 +259,7 @@ impl JsonReporter {
             any: false,
             errors: Vec::new(),
             warnings: Vec::new(),
+            risks: None,
             buf: Vec::new(),
             fragments: ControlFragments::default(),
         }
@@ -308,14 +311,22 @@ impl Sink for JsonReporter {
 }
 
 impl Reporter for JsonReporter {
+    fn risks(&mut self, top: crate::risks::TopRisks) {
+        self.risks = Some(top.json);
+    }
+
     fn finish(mut self: Box<Self>, summary: &Summary) -> io::Result<()> {
         self.start()?;
         let errors = serde_json::to_string(&self.errors)?;
         let warnings = serde_json::to_string(&self.warnings)?;
+        let risks = match &self.risks {
+            Some(r) => format!(",\"risks\":{}", serde_json::to_string(r)?),
+            None => String::new(),
+        };
         let summary = serde_json::to_string(&summary_json(summary, &self.info))?;
         writeln!(
             self.out,
-            "],\"errors\":{errors},\"warnings\":{warnings},\"summary\":{summary}}}"
+            "],\"errors\":{errors},\"warnings\":{warnings}{risks},\"summary\":{summary}}}"
         )?;
         self.out.flush()
     }

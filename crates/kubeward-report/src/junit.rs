@@ -95,6 +95,48 @@ impl Sink for JunitReporter {
 }
 
 impl Reporter for JunitReporter {
+    fn risks(&mut self, top: crate::risks::TopRisks) {
+        if top.is_empty() {
+            return;
+        }
+        let cases = top
+            .json
+            .iter()
+            .map(|r| {
+                let steps: Vec<String> = r["steps"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|s| {
+                        let at = crate::risks::step_places(s)
+                            .first()
+                            .map(|(f, l, c, _)| format!(" ({f}:{l}:{c})"))
+                            .unwrap_or_default();
+                        format!(
+                            "{} -> {}{at}",
+                            s["edge"].as_str().unwrap_or("?"),
+                            s["to"]["description"].as_str().unwrap_or("?")
+                        )
+                    })
+                    .collect();
+                format!(
+                    "<testcase classname=\"top risks\" name=\"#{} {}\"><failure type=\"score {}\" message=\"{}\">{}</failure></testcase>",
+                    r["rank"],
+                    escape(r["id"].as_str().unwrap_or("")),
+                    r["score"],
+                    escape(&crate::risks::chain(r)),
+                    escape(&steps.join("\n")),
+                )
+            })
+            .collect::<Vec<_>>();
+        self.suites.push(Suite {
+            name: "top risks".to_string(),
+            failures: cases.len(),
+            cases,
+            errors: 0,
+        });
+    }
+
     fn finish(mut self: Box<Self>, summary: &Summary) -> io::Result<()> {
         if !self.platform.is_empty() {
             self.suites.push(Suite {
@@ -109,7 +151,13 @@ impl Reporter for JunitReporter {
         writeln!(
             self.out,
             "<testsuites name=\"kubeward\" tests=\"{tests}\" failures=\"{}\" errors=\"{}\">",
-            summary.findings(),
+            summary.findings()
+                + self
+                    .suites
+                    .iter()
+                    .filter(|s| s.name == "top risks")
+                    .map(|s| s.failures)
+                    .sum::<usize>(),
             summary.errors
         )?;
         if !summary.frameworks.is_empty() {

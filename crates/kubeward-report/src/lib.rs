@@ -6,6 +6,7 @@
 
 mod json;
 mod junit;
+pub mod risks;
 mod sarif;
 mod text;
 
@@ -56,6 +57,9 @@ pub struct RunInfo {
 
 /// A sink that also writes a closing summary.
 pub trait Reporter: Sink {
+    /// The run's top risks ([`risks::TopRisks`]), given before [`Reporter::finish`]; the
+    /// reporter writes them in its format with the summary.
+    fn risks(&mut self, _top: risks::TopRisks) {}
     fn finish(self: Box<Self>, summary: &Summary) -> io::Result<()>;
 }
 

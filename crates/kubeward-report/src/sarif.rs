@@ -69,6 +69,8 @@ pub struct SarifReporter {
     errors: Vec<InputError>,
     /// Warnings (e.g. `kubeward cluster`'s "not scanned: forbidden") become notifications too.
     warnings: Vec<kubeward_engine::Warning>,
+    /// Results for the top risks, written at the end of the results.
+    risks: Vec<Value>,
 }
 
 impl SarifReporter {
@@ -87,10 +89,80 @@ impl SarifReporter {
             any: false,
             errors: Vec::new(),
             warnings: Vec::new(),
+            risks: Vec::new(),
         }
     }
 
+    /// A risk as a result of rule KW1201: located at its first step's evidence, with a code
+    /// flow through every step's places and all of them as related locations.
+    fn risk_result(&self, r: &Value) -> Value {
+        let loc = |(file, line, column, path): (&str, u64, u64, &str), text: String| {
+            json!({
+                "physicalLocation": {
+                    "artifactLocation": {"uri": file_uri(file)},
+                    "region": {"startLine": line.max(1), "startColumn": column.max(1)},
+                },
+                "message": {"text": if path.is_empty() { text } else { format!("{text} ({path})") }},
+            })
+        };
+        let mut flow = Vec::new();
+        let mut related = Vec::new();
+        for s in r["steps"].as_array().into_iter().flatten() {
+            let text = format!(
+                "{} -> {}",
+                s["edge"].as_str().unwrap_or("?"),
+                s["to"]["description"].as_str().unwrap_or("?")
+            );
+            for p in crate::risks::step_places(s) {
+                flow.push(json!({"location": loc(p, text.clone())}));
+                let mut l = loc(p, text.clone());
+                l["id"] = json!(related.len());
+                related.push(l);
+            }
+        }
+        let score = r["score"].as_f64().unwrap_or(0.0);
+        let level = if score >= 50.0 {
+            "error"
+        } else if score >= 20.0 {
+            "warning"
+        } else {
+            "note"
+        };
+        let mut v = json!({
+            "ruleId": crate::risks::RULE_ID,
+            "ruleIndex": self.info.controls.len(),
+            "level": level,
+            "message": {"text": format!(
+                "attack path #{} (score {score}): {}",
+                r["rank"], crate::risks::chain(r)
+            )},
+            "partialFingerprints": {
+                "kubewardRisk/v1": fnv1a(&[r["id"].as_str().unwrap_or("")]),
+            },
+            "properties": {"risk": r},
+        });
+        if let Some(first) = related.first() {
+            let mut first = first.clone();
+            if let Some(o) = first.as_object_mut() {
+                o.remove("id");
+            }
+            v["locations"] = json!([first]);
+            v["codeFlows"] = json!([{"threadFlows": [{"locations": flow}]}]);
+            v["relatedLocations"] = json!(related);
+        }
+        v
+    }
+
     fn rules(&self) -> Vec<Value> {
+        let risk_rule = json!({
+            "id": crate::risks::RULE_ID,
+            "name": crate::risks::RULE_NAME,
+            "shortDescription": {"text": "Attack path from an entry point to an impact"},
+            "fullDescription": {"text": "A chain of attack and access edges (exposure, container escape, identity, RBAC) from an entry point (the internet, any pod, a user or group) to an impact (cluster-admin, a node, Secrets, a data volume), ranked by score; docs/risks.md"},
+            "help": {"text": "Break the chain at any step: the step with the highest likelihood is usually the cheapest to remove. `kubeward risks` explains each risk and its score."},
+            "defaultConfiguration": {"level": "error"},
+            "properties": {"tags": ["security", "kubernetes", "attack-path"], "precision": "high", "security-severity": "8.0"},
+        });
         self.info
             .controls
             .iter()
@@ -117,6 +189,7 @@ impl SarifReporter {
                     },
                 })
             })
+            .chain(std::iter::once(risk_rule))
             .collect()
     }
 
@@ -208,8 +281,19 @@ impl Sink for SarifReporter {
 }
 
 impl Reporter for SarifReporter {
+    fn risks(&mut self, top: crate::risks::TopRisks) {
+        self.risks = top.json.iter().map(|r| self.risk_result(r)).collect();
+    }
+
     fn finish(mut self: Box<Self>, summary: &Summary) -> io::Result<()> {
         self.start()?;
+        for v in std::mem::take(&mut self.risks) {
+            if self.any {
+                self.out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut self.out, &v)?;
+            self.any = true;
+        }
         let notifications: Vec<Value> = self
             .errors
             .iter()

@@ -22,6 +22,7 @@ pub struct TextReporter {
     /// Findings on platform objects, listed apart after the user's (they are few: the objects
     /// Kubernetes creates itself).
     platform: Vec<kubeward_engine::Finding>,
+    top_risks: crate::risks::TopRisks,
 }
 
 /// The colour of a severity in text reports (shared by the commands with their own text).
@@ -44,6 +45,7 @@ impl TextReporter {
             current_file: None,
             objects_with_findings: Default::default(),
             platform: Vec::new(),
+            top_risks: Default::default(),
         }
     }
 
@@ -197,11 +199,24 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 impl Reporter for TextReporter {
+    fn risks(&mut self, top: crate::risks::TopRisks) {
+        self.top_risks = top;
+    }
+
     fn finish(mut self: Box<Self>, s: &Summary) -> io::Result<()> {
         if self.current_file.is_some() {
             writeln!(self.out)?;
         }
         self.write_platform()?;
+        if !self.top_risks.is_empty() {
+            let header = format!(
+                "Top risks: {} of {} attack paths, by score (docs/risks.md)",
+                self.top_risks.json.len(),
+                self.top_risks.total
+            );
+            writeln!(self.out, "{}", self.paint(Style::new().bold(), &header))?;
+            writeln!(self.out, "{}", self.top_risks.text)?;
+        }
         let n = s.findings();
         let files = plural(s.files, "file", "files");
         let mut line = if n == 0 {

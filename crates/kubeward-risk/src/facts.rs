@@ -415,6 +415,24 @@ impl RiskInput {
             });
     }
 
+    /// Take in another collection's facts (the engine gathers one per unit of work, in
+    /// parallel; the front door merges them in input order).
+    pub fn merge(&mut self, other: RiskInput) {
+        self.workloads.extend(other.workloads);
+        self.services.extend(other.services);
+        self.ingresses.extend(other.ingresses);
+        self.service_accounts.extend(other.service_accounts);
+        self.secrets.extend(other.secrets);
+        self.namespaces.extend(other.namespaces);
+        self.rbac.extend(other.rbac);
+        for (image, vulns) in other.image_vulns {
+            self.image_vulns.entry(image).or_default().extend(vulns);
+        }
+        if let Some(x) = other.exposures {
+            self.exposures.get_or_insert_with(Vec::new).extend(x);
+        }
+    }
+
     /// Use these exposures (from kubeward-netpol) instead of computing simple ones.
     pub fn set_exposures(&mut self, exposures: Vec<Exposure>) {
         self.exposures = Some(exposures);

@@ -657,6 +657,11 @@ pub struct ScanArgs {
     #[arg(long)]
     pub include_platform: bool,
 
+    /// How many attack paths the "Top risks" section shows, best score first (0: none, and
+    /// no risk graph is built; docs/risks.md).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top_risks: usize,
+
     /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,

@@ -254,6 +254,8 @@ struct Progress<'a> {
     inner: &'a mut dyn Reporter,
     bar: Option<indicatif::ProgressBar>,
     images: Vec<kubeward_engine::ImageUse>,
+    /// The risk graph's facts, gathered by the engine.
+    risk_input: kubeward_risk::RiskInput,
 }
 
 impl Sink for Progress<'_> {
@@ -262,6 +264,7 @@ impl Sink for Progress<'_> {
             bar.inc(r.bytes);
         }
         self.images.append(&mut r.images);
+        crate::risks::take(&mut r, &mut self.risk_input);
         self.inner.file(r)
     }
 }
@@ -319,6 +322,10 @@ pub(crate) fn scan_with(
     let mut policy = Policy {
         show_suppressed: args.show_suppressed,
         include_platform: args.include_platform,
+        gather: (args.top_risks > 0 && !args.parse_only).then(|| {
+            std::sync::Arc::new(crate::risks::RiskGather)
+                as std::sync::Arc<dyn kubeward_engine::gather::Gather>
+        }),
         today: config::today(),
         covered,
         collect_images: args.images,
@@ -397,11 +404,14 @@ pub(crate) fn scan_with(
     });
 
     let mut summary;
+    let mut vulns = Vec::new();
+    let risk_input;
     {
         let mut sink = Progress {
             inner: rep.as_mut(),
             bar: bar.clone(),
             images: Vec::new(),
+            risk_input: Default::default(),
         };
         let mut before = kubeward_engine::Summary::new(0);
         for r in early {
@@ -416,7 +426,7 @@ pub(crate) fn scan_with(
                 bar.set_message("scanning images");
             }
             let uses = std::mem::take(&mut sink.images);
-            for mut r in crate::image::scan_images(uses, args, cfg.as_ref(), &engine) {
+            for mut r in crate::image::scan_images(uses, args, cfg.as_ref(), &engine, &mut vulns) {
                 summary.add(&r);
                 if !args.show_suppressed {
                     r.findings
@@ -425,6 +435,15 @@ pub(crate) fn scan_with(
                 sink.file(r)?;
             }
         }
+        risk_input = std::mem::take(&mut sink.risk_input);
+    }
+    if args.top_risks > 0 && !args.parse_only {
+        let (graph, risks) = crate::risks::analyse(risk_input, &vulns);
+        rep.risks(kubeward_report::risks::TopRisks::new(
+            &graph,
+            &risks,
+            args.top_risks,
+        ));
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();

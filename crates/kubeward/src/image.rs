@@ -368,6 +368,7 @@ pub(crate) fn scan_images(
     args: &ScanArgs,
     cfg: Option<&Config>,
     engine: &kubeward_engine::Engine,
+    vulns: &mut Vec<crate::risks::ImageVuln>,
 ) -> Vec<FileResult> {
     let mut extra: Vec<FileResult> = Vec::new();
     let location = crate::cli::DbLocation {
@@ -466,6 +467,20 @@ pub(crate) fn scan_images(
         .zip(outcomes)
         .filter_map(|(image, m)| Some((*image, m.into_inner().ok()??)))
         .collect();
+    // For the risk graph: which images carry which vulnerabilities (the first reference's
+    // spelling, as the workloads name it).
+    for (image, outcome) in &outcomes {
+        for f in outcome.iter().flatten() {
+            if let Some(v) = &f.vulnerability {
+                vulns.push(crate::risks::ImageVuln {
+                    image: image.to_string(),
+                    severity: f.finding.severity,
+                    id: v.id.clone(),
+                    fixed: !v.fixed.is_empty(),
+                });
+            }
+        }
+    }
 
     let mut by_file: Vec<FileResult> = Vec::new();
     let mut index: std::collections::HashMap<Arc<str>, usize> = Default::default();

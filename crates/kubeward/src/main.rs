@@ -38,6 +38,7 @@ mod db;
 mod image;
 mod netpol;
 mod rbac;
+mod risks;
 
 use std::process::ExitCode;
 

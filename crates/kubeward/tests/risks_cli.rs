@@ -1,0 +1,247 @@
+//! The "Top risks" section of `kubeward scan` in every format, on a workload an attacker can
+//! walk: a LoadBalancer Service in front of a privileged hostPID Deployment whose service
+//! account is bound to cluster-admin. Expected places are found in the test's own YAML (the
+//! line of each field), never taken from kubeward's output.
+
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::Value;
+
+const APP: &str = "\
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      serviceAccountName: web
+      hostPID: true
+      containers:
+      - name: app
+        image: registry.example.com/web:1.0
+        ports: [{containerPort: 8080}]
+        securityContext:
+          privileged: true
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: web, namespace: shop}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: web-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects:
+- {kind: ServiceAccount, name: web, namespace: shop}
+";
+
+/// The 1-based line of the first line of APP containing `needle`.
+fn line_of(needle: &str) -> u64 {
+    APP.lines().position(|l| l.contains(needle)).expect(needle) as u64 + 1
+}
+
+fn scan(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("kubeward"))
+        .current_dir(dir)
+        .args(["scan", "--no-config", "app.yaml"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn setup() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.yaml"), APP).unwrap();
+    dir
+}
+
+fn schema_errors(schema: &str, draft: jsonschema::Draft, doc: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(schema).unwrap();
+    let v = jsonschema::options()
+        .with_draft(draft)
+        .build(&schema)
+        .unwrap();
+    v.iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn top_risks_in_every_format() {
+    let dir = setup();
+    let privileged = line_of("privileged: true");
+    let host_pid = line_of("hostPID: true");
+    let subject = line_of("- {kind: ServiceAccount");
+
+    // JSON: the risks, ranked, each step with its evidence; valid against the documented schema.
+    let out = scan(dir.path(), &["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = schema_errors(
+        include_str!("../../kubeward-report/schema/kubeward-report.schema.json"),
+        jsonschema::Draft::Draft7,
+        &report,
+    );
+    assert!(errors.is_empty(), "{errors:#?}");
+    let risks = report["risks"].as_array().expect("a risks section");
+    assert!(!risks.is_empty());
+    let scores: Vec<f64> = risks.iter().map(|r| r["score"].as_f64().unwrap()).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "ranked: {scores:?}"
+    );
+    for (i, r) in risks.iter().enumerate() {
+        assert_eq!(r["rank"], i + 1);
+        // The score is the product of its factors, as documented.
+        let product: f64 = r["factors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["value"].as_f64().unwrap())
+            .product();
+        assert!(
+            (r["score"].as_f64().unwrap() - (100.0 * product * 10.0).round() / 10.0).abs() < 0.11
+        );
+    }
+    let evidence_lines = |r: &Value| -> Vec<u64> {
+        r["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["evidence"].as_array().unwrap().clone())
+            .filter_map(|e| {
+                e["line"]
+                    .as_u64()
+                    .or_else(|| e["bindingAt"]["line"].as_u64())
+            })
+            .collect()
+    };
+    // From the internet to the node: the Service, then the escape backed by the privileged and
+    // hostPID fields.
+    let to_node = risks
+        .iter()
+        .find(|r| {
+            r["entry"]["key"] == "internet"
+                && r["steps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|s| s["edge"].as_str().unwrap().starts_with("CE_"))
+        })
+        .expect("an escape from the internet");
+    let lines = evidence_lines(to_node);
+    assert!(
+        lines.contains(&privileged) && lines.contains(&host_pid),
+        "{to_node:#}"
+    );
+    // From the internet to cluster-admin: through the service account's binding.
+    let to_admin = risks
+        .iter()
+        .find(|r| {
+            r["entry"]["key"] == "internet"
+                && r["impact"]["key"].as_str().unwrap().contains("admin")
+        })
+        .expect("cluster-admin from the internet");
+    assert!(evidence_lines(to_admin).contains(&subject), "{to_admin:#}");
+    assert_eq!(risks[0]["entry"]["key"], "internet", "exposure ranks first");
+
+    // Text: the section, one step per line with file:line:column.
+    let out = scan(dir.path(), &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let section = text
+        .split("Top risks:")
+        .nth(1)
+        .expect("a Top risks section");
+    assert!(
+        section.contains(&format!("app.yaml:{privileged}:")),
+        "{section}"
+    );
+    assert!(section.contains("#1 score"), "{section}");
+
+    // SARIF: valid 2.1.0; a KW1201 result per risk with a code flow through the steps'
+    // places and related locations.
+    let out = scan(dir.path(), &["--format", "sarif"]);
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors = schema_errors(
+        include_str!("../../kubeward-report/schema/sarif-schema-2.1.0.json"),
+        jsonschema::Draft::Draft4,
+        &sarif,
+    );
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results: Vec<&Value> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "KW1201")
+        .collect();
+    assert_eq!(results.len(), risks.len());
+    for r in &results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], "KW1201");
+        assert!(!r["codeFlows"][0]["threadFlows"][0]["locations"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+    }
+    let flow_lines: Vec<u64> = results
+        .iter()
+        .flat_map(|r| r["relatedLocations"].as_array().unwrap().clone())
+        .filter_map(|l| l["physicalLocation"]["region"]["startLine"].as_u64())
+        .collect();
+    assert!(flow_lines.contains(&privileged));
+
+    // JUnit: a failing case per risk in a suite of its own.
+    let out = scan(dir.path(), &["--format", "junit"]);
+    let junit = String::from_utf8_lossy(&out.stdout);
+    let suite = junit
+        .split("<testsuite name=\"top risks\"")
+        .nth(1)
+        .expect("a top risks suite");
+    let suite = suite.split("</testsuite>").next().unwrap();
+    assert_eq!(suite.matches("<failure").count(), risks.len());
+
+    // --top-risks 0: no graph, no section.
+    let out = scan(dir.path(), &["--format", "json", "--top-risks", "0"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report.get("risks").is_none());
+    let out = scan(dir.path(), &["--top-risks", "0"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Top risks"));
+}
+
+/// Hardening the workload removes the paths the hardening breaks, and only those.
+#[test]
+fn fixing_a_step_removes_its_risks() {
+    let dir = setup();
+    let hardened = APP
+        .replace("      hostPID: true\n", "")
+        .replace("privileged: true", "privileged: false");
+    std::fs::write(dir.path().join("app.yaml"), hardened).unwrap();
+    let out = scan(dir.path(), &["--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let risks = report["risks"].as_array().unwrap();
+    assert!(
+        risks.iter().all(|r| !r["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["edge"].as_str().unwrap().starts_with("CE_"))),
+        "no container escape is left: {risks:#?}"
+    );
+    // The identity path to cluster-admin is still there: the binding was not touched.
+    assert!(risks
+        .iter()
+        .any(|r| r["impact"]["key"].as_str().unwrap().contains("admin")));
+}
