@@ -19,6 +19,9 @@ pub struct TopRisks {
     pub json: Vec<Value>,
     /// How many risks the graph has in all (only the first are rendered).
     pub total: usize,
+    /// Each rendered risk's path as a Mermaid flowchart and as Graphviz DOT.
+    pub mermaid: Vec<String>,
+    pub dot: Vec<String>,
 }
 
 impl TopRisks {
@@ -28,10 +31,13 @@ impl TopRisks {
             .ok()
             .and_then(|v| v.as_array().cloned())
             .unwrap_or_default();
+        let shown = &risks.risks[..limit.min(risks.risks.len())];
         TopRisks {
             text: render::text(graph, risks, limit),
             json,
             total: risks.risks.len(),
+            mermaid: shown.iter().map(|r| render::mermaid(graph, r)).collect(),
+            dot: shown.iter().map(|r| render::dot(graph, r)).collect(),
         }
     }
 
@@ -82,4 +88,43 @@ pub(crate) fn chain(risk: &Value) -> String {
         ));
     }
     parts.join(" -> ")
+}
+
+/// Risks from a report's JSON (`kubeward risks --from-report`) as text: the chain, then each
+/// step with its places. The run's own text comes from kubeward-risk's renderer, which also
+/// shows the factors' reasons; this one has only what the JSON holds.
+pub fn text_from_json(risks: &[Value]) -> String {
+    let mut out = String::new();
+    for r in risks {
+        out.push_str(&format!(
+            "#{} score {} ({})\n   {}\n",
+            r["rank"],
+            r["score"],
+            r["factors"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| format!(
+                    "{} {:.3}",
+                    f["name"].as_str().unwrap_or("?"),
+                    f["value"].as_f64().unwrap_or(0.0)
+                ))
+                .collect::<Vec<_>>()
+                .join(" x "),
+            chain(r)
+        ));
+        for (i, s) in r["steps"].as_array().into_iter().flatten().enumerate() {
+            out.push_str(&format!(
+                "   {}. -[{}]-> {}\n",
+                i + 1,
+                s["edge"].as_str().unwrap_or("?"),
+                s["to"]["description"].as_str().unwrap_or("?")
+            ));
+            for (file, line, column, path) in step_places(s) {
+                out.push_str(&format!("        {file}:{line}:{column} {path}\n"));
+            }
+        }
+        out.push('\n');
+    }
+    out
 }

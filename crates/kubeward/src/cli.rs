@@ -67,6 +67,59 @@ pub enum Command {
         #[command(subcommand)]
         command: NetpolCommand,
     },
+    /// Ranked attack paths from an entry point (the internet, any pod, a user or group) to an
+    /// impact (cluster-admin, a node, Secrets, a data volume), each step with its evidence
+    /// (docs/risks.md); exit 1 when there is one.
+    Risks(AttackPathArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AttackPathArgs {
+    /// Manifests, as `kubeward scan` reads them: files, directories, `-` for stdin.
+    #[arg(default_value = ".")]
+    pub paths: Vec<String>,
+
+    /// Read the live cluster of the kubeconfig instead of files (as `kubeward cluster`).
+    #[arg(long, conflicts_with = "from_report")]
+    pub cluster: bool,
+
+    /// With --cluster: the kubeconfig [default: $KUBECONFIG or ~/.kube/config].
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
+    /// With --cluster: the kubeconfig context [default: the current context].
+    #[arg(long, value_name = "NAME", requires = "cluster")]
+    pub context: Option<String>,
+
+    /// A `kubeward scan` or `kubeward cluster` JSON report: show its `risks` again.
+    #[arg(long, value_name = "FILE")]
+    pub from_report: Option<std::path::PathBuf>,
+
+    /// Output format: text, json, sarif, or a picture of each path: mermaid, dot.
+    #[arg(short, long, value_enum, default_value_t = RiskFormat::Text)]
+    pub format: RiskFormat,
+
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// How many risks, best score first.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: u32,
+
+    /// Use no config file, even if one is found.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+/// `kubeward risks --format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RiskFormat {
+    Text,
+    Json,
+    Sarif,
+    Mermaid,
+    Dot,
 }
 
 #[derive(Subcommand, Debug)]
@@ -661,6 +714,10 @@ pub struct ScanArgs {
     /// no risk graph is built; docs/risks.md).
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top_risks: usize,
+
+    /// Set by `kubeward risks`: report the risks only, in this format.
+    #[arg(skip)]
+    pub risks_only: Option<RiskFormat>,
 
     /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]

@@ -32,6 +32,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Image(args) => crate::image::run(args),
         Command::Db { command } => crate::db::run(command),
         Command::Netpol { command } => crate::netpol::run(command),
+        Command::Risks(args) => crate::risks::run(args),
     }
 }
 
@@ -269,7 +270,7 @@ impl Sink for Progress<'_> {
     }
 }
 
-fn scan(args: ScanArgs) -> Result<u8> {
+pub(crate) fn scan(args: ScanArgs) -> Result<u8> {
     let (sources, source_errors) = collect_sources(&args.paths);
     // Paths that could not be read are reported like any other input error.
     let early = source_errors
@@ -383,7 +384,10 @@ pub(crate) fn scan_with(
         fail_on,
         controls: engine.controls(),
     };
-    let mut rep = reporter(args.format, out, info, color);
+    let mut rep = match args.risks_only {
+        Some(format) => Box::new(crate::risks::RisksReporter::new(format, out, info)),
+        None => reporter(args.format, out, info, color),
+    };
 
     let total: u64 = sources
         .iter()
@@ -437,8 +441,10 @@ pub(crate) fn scan_with(
         }
         risk_input = std::mem::take(&mut sink.risk_input);
     }
+    let mut found_risks = 0;
     if args.top_risks > 0 && !args.parse_only {
         let (graph, risks) = crate::risks::analyse(risk_input, &vulns);
+        found_risks = risks.risks.len();
         rep.risks(kubeward_report::risks::TopRisks::new(
             &graph,
             &risks,
@@ -449,6 +455,9 @@ pub(crate) fn scan_with(
         bar.finish_and_clear();
     }
     rep.finish(&summary).context("cannot write the report")?;
+    if args.risks_only.is_some() {
+        return Ok(crate::risks::exit_code(summary.errors, found_risks));
+    }
     Ok(summary.exit_code(fail_on) as u8)
 }
 

@@ -5,8 +5,16 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use std::io::Write;
+
 use kubeward_engine::gather::{Gather, Gathered};
-use kubeward_engine::FileResult;
+use kubeward_engine::{FileResult, Sink, Summary};
+use kubeward_report::risks::{text_from_json, TopRisks};
+use kubeward_report::{Reporter, RunInfo};
+use serde_json::Value;
+
+use crate::cli::{AttackPathArgs, Cli, Command, RiskFormat};
+use clap::Parser;
 use kubeward_model::Object;
 use kubeward_risk::{RiskGraph, RiskInput, RiskOptions, Risks};
 
@@ -63,4 +71,213 @@ pub(crate) fn analyse(mut input: RiskInput, vulns: &[ImageVuln]) -> (RiskGraph, 
     let graph = RiskGraph::build(input);
     let risks = graph.risks(&RiskOptions::default());
     (graph, risks)
+}
+
+/// `kubeward risks`: 2 for an input error, 1 when there is a risk, 0 otherwise.
+pub(crate) fn exit_code(errors: usize, risks: usize) -> u8 {
+    if errors > 0 {
+        2
+    } else if risks > 0 {
+        1
+    } else {
+        0
+    }
+}
+
+/// `kubeward risks`: a scan of the manifests (or of the cluster, `--cluster`) that reports
+/// only its risks, or the risks of an earlier report (`--from-report`).
+pub(crate) fn run(a: AttackPathArgs) -> anyhow::Result<u8> {
+    if let Some(path) = &a.from_report {
+        return from_report(&a, path);
+    }
+    // The same options as `kubeward scan` / `kubeward cluster`, parsed by their own
+    // definitions so that every default stays theirs.
+    let mut argv: Vec<std::ffi::OsString> = vec!["kubeward".into()];
+    if a.cluster {
+        argv.push("cluster".into());
+        if let Some(k) = &a.kubeconfig {
+            argv.extend(["--kubeconfig".into(), k.into()]);
+        }
+        if let Some(c) = &a.context {
+            argv.extend(["--context".into(), c.into()]);
+        }
+    } else {
+        argv.push("scan".into());
+        argv.extend(a.paths.iter().map(Into::into));
+    }
+    argv.extend(["--top-risks".into(), a.limit.to_string().into()]);
+    if let Some(o) = &a.output {
+        argv.extend(["--output".into(), o.into()]);
+    }
+    if a.no_config {
+        argv.push("--no-config".into());
+    }
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("kubeward: error: {e}");
+            return Ok(2);
+        }
+    };
+    match cli.command {
+        Command::Scan(mut s) => {
+            s.risks_only = Some(a.format);
+            crate::commands::scan(s)
+        }
+        Command::Cluster(mut c) => {
+            c.scan.risks_only = Some(a.format);
+            crate::cluster::run(c)
+        }
+        _ => Ok(2),
+    }
+}
+
+/// `--from-report FILE`: the `risks` of a JSON report, in text, JSON or SARIF (a picture
+/// needs the graph: scan the manifests for mermaid or dot).
+fn from_report(a: &AttackPathArgs, path: &std::path::Path) -> anyhow::Result<u8> {
+    let fail = |message: String| {
+        eprintln!("kubeward: error: {}: {message}", path.display());
+        Ok(2)
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return fail(format!("cannot read the report: {e}")),
+    };
+    let report: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            return fail(format!(
+                "not a JSON report: {}",
+                kubeward_engine::json_error::describe(&e)
+            ))
+        }
+    };
+    let Some(risks) = report.get("risks").and_then(Value::as_array) else {
+        return fail(
+            "the report has no `risks` (was it written with --top-risks 0, or by another command?)"
+                .into(),
+        );
+    };
+    let risks: Vec<Value> = risks.iter().take(a.limit as usize).cloned().collect();
+    let mut out = crate::commands::open_output(a.output.as_deref())?;
+    match a.format {
+        RiskFormat::Text => out.write_all(text_from_json(&risks).as_bytes())?,
+        RiskFormat::Json => {
+            serde_json::to_writer_pretty(
+                &mut out,
+                &serde_json::json!({"schema": kubeward_risk::render::SCHEMA, "risks": risks}),
+            )?;
+            out.write_all(b"\n")?;
+        }
+        RiskFormat::Sarif => {
+            let mut rep = kubeward_report::SarifReporter::new(out, run_info());
+            let top = TopRisks {
+                total: risks.len(),
+                json: risks.clone(),
+                ..TopRisks::default()
+            };
+            kubeward_report::Reporter::risks(&mut rep, top);
+            Box::new(rep).finish(&kubeward_engine::Summary::new(0))?;
+            return Ok(exit_code(0, risks.len()));
+        }
+        RiskFormat::Mermaid | RiskFormat::Dot => {
+            return fail("mermaid and dot draw the graph: run `kubeward risks` on the manifests or with --cluster".into());
+        }
+    }
+    out.flush()?;
+    Ok(exit_code(0, risks.len()))
+}
+
+fn run_info() -> RunInfo {
+    RunInfo {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        pss_version: kubeward_controls::PssVersion::LATEST,
+        frameworks: Vec::new(),
+        fail_on: kubeward_controls::Severity::Low,
+        controls: Vec::new(),
+    }
+}
+
+/// The reporter of `kubeward risks`: input errors on standard error (`file:line:col:
+/// message`), findings dropped, and the risks in the chosen format; SARIF through the SARIF
+/// reporter, given no findings.
+pub(crate) struct RisksReporter {
+    format: RiskFormat,
+    out: Option<Box<dyn Write>>,
+    sarif: Option<kubeward_report::SarifReporter>,
+    top: TopRisks,
+}
+
+impl RisksReporter {
+    pub(crate) fn new(format: RiskFormat, out: Box<dyn Write>, info: RunInfo) -> Self {
+        let (out, sarif) = if format == RiskFormat::Sarif {
+            (None, Some(kubeward_report::SarifReporter::new(out, info)))
+        } else {
+            (Some(out), None)
+        };
+        RisksReporter {
+            format,
+            out,
+            sarif,
+            top: TopRisks::default(),
+        }
+    }
+}
+
+impl Sink for RisksReporter {
+    fn file(&mut self, mut r: FileResult) -> std::io::Result<()> {
+        r.findings.clear();
+        for e in &r.errors {
+            eprintln!("kubeward: {e}");
+        }
+        match &mut self.sarif {
+            Some(s) => s.file(r),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Reporter for RisksReporter {
+    fn risks(&mut self, top: TopRisks) {
+        self.top = top;
+    }
+
+    fn finish(mut self: Box<Self>, summary: &Summary) -> std::io::Result<()> {
+        if let Some(mut s) = self.sarif.take() {
+            s.risks(std::mem::take(&mut self.top));
+            return Box::new(s).finish(summary);
+        }
+        let Some(mut out) = self.out.take() else {
+            return Ok(());
+        };
+        match self.format {
+            RiskFormat::Text if self.top.is_empty() => {
+                writeln!(out, "No attack path found ({} objects)", summary.objects)?
+            }
+            RiskFormat::Text => write!(out, "{}", self.top.text)?,
+            RiskFormat::Json => {
+                serde_json::to_writer_pretty(
+                    &mut out,
+                    &serde_json::json!({
+                        "schema": kubeward_risk::render::SCHEMA,
+                        "risks": self.top.json,
+                        "total": self.top.total,
+                    }),
+                )?;
+                writeln!(out)?;
+            }
+            RiskFormat::Mermaid => {
+                for m in &self.top.mermaid {
+                    writeln!(out, "{m}")?;
+                }
+            }
+            RiskFormat::Dot => {
+                for d in &self.top.dot {
+                    writeln!(out, "{d}")?;
+                }
+            }
+            RiskFormat::Sarif => {}
+        }
+        out.flush()
+    }
 }

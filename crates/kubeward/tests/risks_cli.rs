@@ -245,3 +245,72 @@ fn fixing_a_step_removes_its_risks() {
         .iter()
         .any(|r| r["impact"]["key"].as_str().unwrap().contains("admin")));
 }
+
+fn risks(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("kubeward"))
+        .current_dir(dir)
+        .args(["risks", "--no-config"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn risks_command_formats_and_exit_codes() {
+    let dir = setup();
+    // Text: exit 1 when there is a risk; one step per line with the field's place.
+    let out = risks(dir.path(), &["app.yaml", "--limit", "3"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("#1 score"), "{text}");
+    assert!(!text.contains("#4 score"), "--limit 3: {text}");
+    assert!(text.contains(&format!("app.yaml:{}:", line_of("privileged: true"))));
+    assert!(!text.contains("KW101"), "findings are not listed: {text}");
+
+    // Mermaid and DOT: one picture per risk, nodes linked by the edge kinds.
+    let out = risks(dir.path(), &["app.yaml", "--limit", "1", "-f", "mermaid"]);
+    let m = String::from_utf8_lossy(&out.stdout);
+    assert!(m.starts_with("flowchart LR\n"), "{m}");
+    assert!(m.contains("n0 -->|EXPOSED| n1"), "{m}");
+    let out = risks(dir.path(), &["app.yaml", "--limit", "1", "-f", "dot"]);
+    let d = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        d.starts_with("digraph ") && d.trim_end().ends_with('}'),
+        "{d}"
+    );
+    assert_eq!(d.matches(" -> n").count(), m.matches("-->|").count());
+
+    // JSON, and the same risks again from a scan's JSON report.
+    let out = risks(dir.path(), &["app.yaml", "-f", "json"]);
+    let direct: Value = serde_json::from_slice(&out.stdout).unwrap();
+    scan(dir.path(), &["--format", "json", "--output", "report.json"]);
+    let out = risks(dir.path(), &["--from-report", "report.json", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let again: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(again["risks"], direct["risks"]);
+    let out = risks(dir.path(), &["--from-report", "report.json"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("the internet -> [EXPOSED] Service shop/web"),
+        "{text}"
+    );
+
+    // Nothing to walk: exit 0.
+    std::fs::write(
+        dir.path().join("quiet.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+    )
+    .unwrap();
+    let out = risks(dir.path(), &["quiet.yaml"]);
+    assert_eq!(out.status.code(), Some(0));
+
+    // Bad input: located on standard error, exit 2; a report without risks: exit 2.
+    std::fs::write(dir.path().join("bad.yaml"), "kind: [\n").unwrap();
+    let out = risks(dir.path(), &["bad.yaml", "app.yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml:1:8"));
+    std::fs::write(dir.path().join("old.json"), r#"{"findings": []}"#).unwrap();
+    let out = risks(dir.path(), &["--from-report", "old.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no `risks`"));
+}
