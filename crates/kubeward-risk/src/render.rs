@@ -235,11 +235,16 @@ pub fn text(g: &RiskGraph, risks: &Risks, limit: usize) -> String {
         );
         let _ = writeln!(
             out,
-            "   {} -> {} ({})",
+            "   {} -> {}",
             g.entity(r.entry).describe(),
             g.entity(r.impact).describe(),
-            r.factors[2].reason
         );
+        let why: Vec<String> = r
+            .factors
+            .iter()
+            .map(|f| format!("{} {:.3}: {}", f.name, f.value, f.reason))
+            .collect();
+        let _ = writeln!(out, "   why: {}", why.join("; "));
         for (n, &e) in r.steps.iter().enumerate() {
             let Some((from, to)) = g.graph.edge_endpoints(e) else {
                 continue;
@@ -247,10 +252,11 @@ pub fn text(g: &RiskGraph, risks: &Risks, limit: usize) -> String {
             let edge = &g.graph[e];
             let _ = writeln!(
                 out,
-                "   {}. {} -[{}]-> {}",
+                "   {}. {} -[{} {:.2}]-> {}",
                 n + 1,
                 g.entity(from).describe(),
                 edge.kind.id(),
+                edge.likelihood,
                 g.entity(to).describe()
             );
             for ev in edge.evidence.iter() {

@@ -264,7 +264,11 @@ fn renderers_show_every_step_with_its_location() {
     let g = graph_of(EXPOSED_PRIVILEGED);
     let risks = g.risks(&RiskOptions::default());
     let text = render::text(&g, &risks, 1);
-    assert!(text.contains("-[EXPOSED]->"), "{text}");
+    assert!(text.contains("-[EXPOSED 1.00]->"), "{text}");
+    assert!(
+        text.contains("why: exposure 1.000: reachable from the internet"),
+        "{text}"
+    );
     assert!(text.contains("t.yaml:"), "{text}");
     let json = serde_json::to_value(render::json(&g, &risks, 10)).expect("json");
     assert_eq!(json["schema"], render::SCHEMA);
