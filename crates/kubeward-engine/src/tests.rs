@@ -548,6 +548,41 @@ fn failing_resources_are_distinct_objects_per_framework() {
     );
 }
 
+/// A List whose items are indented under `items:` (valid YAML, not kubectl's layout) is read
+/// whole, every item evaluated; it once became an envelope that was never parsed, so its
+/// objects were lost without a word.
+#[test]
+fn lists_with_indented_items_lose_nothing() {
+    let engine = Engine::new(
+        registry::all().to_vec(),
+        Settings::default(),
+        Limits::default(),
+    );
+    for header in [
+        "apiVersion: v1\nitems:\n",
+        "apiVersion: v1\nkind: List\nitems:\n",
+    ] {
+        let text = format!("{header}  - apiVersion: v1\n    kind: Pod\n    metadata: {{name: a}}\n    spec:\n      containers:\n      - name: c\n        image: nginx:1.27\n        securityContext: {{privileged: true}}\n  - apiVersion: v1\n    kind: Pod\n    metadata: {{name: b}}\n    spec: {{hostPID: true, containers: [{{name: c, image: nginx:1.27}}]}}\nkind: List\nmetadata: {{}}\n");
+        let r = engine.scan_text("list.yaml", &text);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.objects, 2, "{header}");
+        let at = |id: &str| {
+            r.findings
+                .iter()
+                .find(|f| f.control.id == id)
+                .map(|f| (f.object.name.clone(), f.pos.line))
+        };
+        assert_eq!(
+            at("KW101"),
+            Some((
+                "a".to_string(),
+                text.lines().position(|l| l.contains("privileged")).unwrap() as u32 + 1
+            ))
+        );
+        assert_eq!(at("KW102").map(|x| x.0), Some("b".to_string()));
+    }
+}
+
 /// A `kubectl get -o yaml` List is read an item at a time: a dump larger than the document
 /// limit is scanned whole, every object at its own line and column, with the same findings as
 /// the same objects written as separate documents.

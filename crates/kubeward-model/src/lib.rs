@@ -68,11 +68,18 @@ pub fn objects_in(doc: &Document) -> Vec<Item<'_>> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    push_object(root, &mut out, true);
+    push_object(root, &mut out, true, None);
     out
 }
 
-fn push_object<'a>(node: NodeRef<'a>, out: &mut Vec<Item<'a>>, top: bool) {
+/// `typed`: for the items of a typed List (`PodList`), the List's apiVersion and item kind,
+/// which the API writes once on the List and not on each item.
+fn push_object<'a>(
+    node: NodeRef<'a>,
+    out: &mut Vec<Item<'a>>,
+    top: bool,
+    typed: Option<(&'a str, &'a str)>,
+) {
     if !node.is_map() {
         let reason = format!(
             "document is {}, not a Kubernetes object",
@@ -93,6 +100,9 @@ fn push_object<'a>(node: NodeRef<'a>, out: &mut Vec<Item<'a>>, top: bool) {
     }
     let kind = node.get("kind");
     let api = node.get("apiVersion");
+    if let (None, None, Some((api_version, kind))) = (kind, api, typed) {
+        return push_named(node, out, api_version, kind);
+    }
     if kind.is_none() && api.is_none() {
         let reason = "mapping without apiVersion and kind, not a Kubernetes object".to_string();
         out.push(if top {
@@ -134,8 +144,10 @@ fn push_object<'a>(node: NodeRef<'a>, out: &mut Vec<Item<'a>>, top: bool) {
     if kind.ends_with("List") {
         if let Some(items) = node.get("items") {
             if items.is_seq() {
+                let item_kind = &kind[..kind.len() - "List".len()];
+                let typed = (!item_kind.is_empty()).then_some((api_version, item_kind));
                 for item in items.items() {
-                    push_object(item, out, false);
+                    push_object(item, out, false, typed);
                 }
                 return;
             }
@@ -151,6 +163,11 @@ fn push_object<'a>(node: NodeRef<'a>, out: &mut Vec<Item<'a>>, top: bool) {
             return;
         }
     }
+    push_named(node, out, api_version, kind)
+}
+
+/// The object `node` is, of this apiVersion and kind: its metadata read.
+fn push_named<'a>(node: NodeRef<'a>, out: &mut Vec<Item<'a>>, api_version: &'a str, kind: &'a str) {
     let meta = node.get("metadata");
     if let Some(m) = meta {
         if !m.is_map() && !m.is_null() {

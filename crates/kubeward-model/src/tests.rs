@@ -282,3 +282,22 @@ fn platform_objects_are_what_kubernetes_writes() {
         assert_eq!(platform_of(yaml), None, "user's: {yaml}");
     }
 }
+
+/// The API writes a typed List's apiVersion and kind once, on the List: its items are objects
+/// of that kind (as the API's decoder reads them), not mappings without a kind.
+#[test]
+fn typed_list_items_take_the_lists_kind() {
+    let d = doc("apiVersion: v1\nkind: PodList\nitems:\n- metadata: {name: a, namespace: ns}\n  spec: {containers: []}\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: b}\n");
+    let items = objects_in(&d);
+    let objects: Vec<(&str, &str, &str)> = items
+        .iter()
+        .map(|i| match i {
+            Item::Object(o) => (o.api_version, o.kind, o.name),
+            _ => panic!("not an object"),
+        })
+        .collect();
+    assert_eq!(objects, [("v1", "Pod", "a"), ("v1", "Pod", "b")]);
+    // A plain List's items must still say what they are.
+    let d = doc("apiVersion: v1\nkind: List\nitems:\n- metadata: {name: a}\n");
+    assert!(matches!(objects_in(&d)[0], Item::Invalid(_)));
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use kubeward_model::{labels, objects_in, Item, Object};
-use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits, Part, Pos, Problem};
+use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits, Pos, Problem};
 
 use crate::model::{Loc, Namespace, Policy, Route, Service, Workload};
 use crate::network::Network;
@@ -152,18 +152,12 @@ impl NetModel {
         limits: &Limits,
     ) -> Vec<Problem> {
         let mut problems = Vec::new();
-        for chunk in envelopes_as_documents(chunks) {
+        for &chunk in chunks {
             let lens = self.lens();
             let m = problems.len();
             let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let parsed = parse_chunk(text, chunk, limits);
                 for doc in &parsed.documents {
-                    if let Some(items) = typed_list_items(doc) {
-                        for o in items {
-                            problems.extend(self.add_object(&o, file));
-                        }
-                        continue;
-                    }
                     for item in objects_in(doc) {
                         match item {
                             Item::Object(o) => problems.extend(self.add_object(&o, file)),
@@ -190,74 +184,6 @@ impl NetModel {
         }
         problems
     }
-}
-
-/// The items of a typed List (`kind: PodList`, `NamespaceList`, ...), which `kubectl get -o
-/// yaml|json` writes without `apiVersion` and `kind` on each item: the API's decoder takes
-/// them from the List (`PodList` of `v1` holds `v1` `Pod`s), and so does this. `None` for any
-/// other document.
-fn typed_list_items(doc: &kubeward_yaml::Document) -> Option<Vec<Object<'_>>> {
-    let root = doc.root();
-    let list_kind = root.get("kind")?.as_str()?;
-    let kind = list_kind.strip_suffix("List").filter(|k| !k.is_empty())?;
-    let api_version = root.get("apiVersion")?.as_str()?;
-    let items = root.get("items").filter(|i| i.is_seq())?;
-    let mut out = Vec::with_capacity(items.len());
-    for item in items.items().filter(|i| i.is_map()) {
-        let own = |k: &str| {
-            item.get(k)
-                .and_then(|v| v.as_str())
-                .filter(|v| !v.is_empty())
-        };
-        let meta = |k: &str| {
-            item.get("metadata")
-                .and_then(|m| m.get(k))
-                .and_then(|v| v.as_str())
-                .filter(|v| !v.is_empty())
-        };
-        out.push(Object {
-            root: item,
-            api_version: own("apiVersion").unwrap_or(api_version),
-            kind: own("kind").unwrap_or(kind),
-            name: meta("name").or_else(|| meta("generateName")).unwrap_or(""),
-            namespace: meta("namespace"),
-        });
-    }
-    Some(out)
-}
-
-/// The splitter of kubeward-yaml (at the time of writing) cuts a `kind: List` whose items are
-/// indented (`items:` then `  - apiVersion: ...`, as `kubectl get -o yaml` of some versions and
-/// several upstream test cases write it) into envelope pieces only, which hold no object: the
-/// items would be lost without a word. A run of envelope pieces with no item between them is
-/// therefore read as one ordinary document (objects_in expands the List), which is exactly what
-/// it is.
-fn envelopes_as_documents(chunks: &[Chunk]) -> Vec<Chunk> {
-    let mut out: Vec<Chunk> = Vec::with_capacity(chunks.len());
-    let mut i = 0;
-    while let Some(&c) = chunks.get(i) {
-        let mut j = i + 1;
-        if c.part == Part::ListEnvelope {
-            while chunks
-                .get(j)
-                .is_some_and(|n| n.part == Part::ListEnvelope && n.start == chunks[j - 1].end)
-            {
-                j += 1;
-            }
-        }
-        if j - i > 1 {
-            out.push(Chunk {
-                start: c.start,
-                end: chunks[j - 1].end,
-                first_line: c.first_line,
-                part: Part::Document,
-            });
-        } else {
-            out.push(c);
-        }
-        i = j;
-    }
-    out
 }
 
 impl NetModel {

@@ -284,6 +284,17 @@ impl Splitter {
                 self.cut_as(self.pos, self.line_no, Part::ListItem, out);
                 ListState::Items
             }
+            // An indented line before any item: the items are indented under `items:` (valid
+            // YAML, not kubectl's layout). No item was cut yet, so the piece in progress is
+            // the whole List so far: it goes on as an ordinary document, parsed whole, instead
+            // of an envelope that is never parsed (which lost every item, silently).
+            ListState::Items
+                if matches!(text.first(), Some(b' ' | b'\t'))
+                    && self.part == Part::ListEnvelope =>
+            {
+                self.part = Part::Document;
+                ListState::No
+            }
             ListState::Items if matches!(text.first(), Some(b' ' | b'\t')) => ListState::Items,
             ListState::Items => {
                 // `kind: List`, `metadata:`: the envelope again.
