@@ -72,6 +72,36 @@ impl NetModel {
         problems
     }
 
+    /// Takes in the facts another model gathered after this one's (the engine gathers one per
+    /// unit of work, in parallel, and merges them in input order), with the same rules as
+    /// [`NetModel::add_object`]: the first pod of a controller stands for its pods, and a
+    /// second NetworkPolicy of the same name is ignored (the problem was the other model's to
+    /// report, and the scan reports shape problems itself).
+    pub fn merge(&mut self, other: NetModel) {
+        let owner_of: HashMap<usize, (String, String, String)> =
+            other.owned.into_iter().map(|(k, i)| (i, k)).collect();
+        for (i, w) in other.workloads.into_iter().enumerate() {
+            match owner_of.get(&i) {
+                Some(key) if self.owned.contains_key(key) => {}
+                Some(key) => {
+                    self.owned.insert(key.clone(), self.workloads.len());
+                    self.workloads.push(w);
+                }
+                None => self.workloads.push(w),
+            }
+        }
+        for p in other.policies {
+            let key = (p.namespace.clone(), p.name.clone());
+            if let std::collections::hash_map::Entry::Vacant(e) = self.policy_names.entry(key) {
+                e.insert(p.loc.clone());
+                self.policies.push(p);
+            }
+        }
+        self.namespaces.extend(other.namespaces);
+        self.services.extend(other.services);
+        self.routes.extend(other.routes);
+    }
+
     fn add_namespace(&mut self, o: &Object<'_>, file: &Arc<str>) {
         let meta_labels = o
             .metadata()

@@ -212,3 +212,53 @@ pub fn simple_exposures(input: &RiskInput) -> Vec<Exposure> {
     }
     out
 }
+
+/// The exposures that the scan's NetworkPolicies let through (kubeward-netpol's exact
+/// semantics): a path through a Service, an Ingress or a container port exists only if the
+/// workload's ingress policies let in something on its ports, from outside the cluster for
+/// internet exposure (through its entry points, e.g. a LoadBalancer's source ranges, or
+/// directly), from the scan's pods otherwise. Host ports stay: host networking bypasses
+/// NetworkPolicies, and whether a CNI applies them to host ports varies. A workload the
+/// network model does not know keeps its exposures (nothing is dropped on a guess).
+pub fn allowed_by_policies(
+    exposures: Vec<Exposure>,
+    network: &kubeward_netpol::Network,
+) -> Vec<Exposure> {
+    use kubeward_netpol::conns::{ConnSet, Protocol};
+    let reach = network.exposure();
+    let by_key: HashMap<(&str, &str, &str), &kubeward_netpol::exposure::Exposure> = reach
+        .iter()
+        .filter_map(|x| {
+            let w = network.workloads().get(x.workload)?;
+            Some(((w.kind.as_str(), w.namespace.as_str(), w.name.as_str()), x))
+        })
+        .collect();
+    // Whether `set` lets in one of `ports` (any port when unknown).
+    let opens = |set: &ConnSet, ports: &[i64]| {
+        if ports.is_empty() {
+            return !set.is_empty();
+        }
+        ports.iter().any(|&p| {
+            u16::try_from(p)
+                .is_ok_and(|p| Protocol::ALL.iter().any(|&proto| set.contains(proto, p)))
+        })
+    };
+    exposures
+        .into_iter()
+        .filter(|e| {
+            if e.entry == EntryKind::HostPort {
+                return true;
+            }
+            let key = (&*e.workload.kind, &*e.workload.namespace, &*e.workload.name);
+            let Some(x) = by_key.get(&key) else {
+                return true;
+            };
+            if e.from_internet {
+                opens(&x.from_external, &e.ports)
+                    || x.entry_points.iter().any(|ep| opens(&ep.allowed, &e.ports))
+            } else {
+                opens(&x.from_pods, &e.ports)
+            }
+        })
+        .collect()
+}

@@ -256,7 +256,7 @@ struct Progress<'a> {
     bar: Option<indicatif::ProgressBar>,
     images: Vec<kubeward_engine::ImageUse>,
     /// The risk graph's facts, gathered by the engine.
-    risk_input: kubeward_risk::RiskInput,
+    risk_input: crate::risks::Facts,
 }
 
 impl Sink for Progress<'_> {

@@ -18,32 +18,43 @@ use clap::Parser;
 use kubeward_model::Object;
 use kubeward_risk::{RiskGraph, RiskInput, RiskOptions, Risks};
 
-/// One [`RiskInput`] per unit of the engine's work.
+/// One [`Facts`] per unit of the engine's work.
 pub(crate) struct RiskGather;
 
-struct Unit(RiskInput);
+/// What the risks need of the objects: the risk graph's facts, and the NetworkPolicy model
+/// that decides which exposures the policies let through.
+#[derive(Default)]
+pub(crate) struct Facts {
+    risk: RiskInput,
+    network: kubeward_netpol::NetModel,
+}
 
 impl Gather for RiskGather {
     fn start(&self) -> Box<dyn Gathered> {
-        Box::new(Unit(RiskInput::new()))
+        Box::new(Facts::default())
     }
 }
 
-impl Gathered for Unit {
+impl Gathered for Facts {
     fn add(&mut self, object: &Object<'_>, file: &Arc<str>) {
-        self.0.add_object(object, file);
+        self.risk.add_object(object, file);
+        // Field problems are the scan's to report (its shape checks and controls); the
+        // network model keeps what it can read.
+        let _ = self.network.add_object(object, file);
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
-        Box::new(self.0)
+        self
     }
 }
 
 /// Move a result's gathered facts into `into` (results come in input order).
-pub(crate) fn take(r: &mut FileResult, into: &mut RiskInput) {
+pub(crate) fn take(r: &mut FileResult, into: &mut Facts) {
     if let Some(g) = r.gathered.take() {
-        if let Ok(unit) = g.into_any().downcast::<RiskInput>() {
-            into.merge(*unit);
+        if let Ok(unit) = g.into_any().downcast::<Facts>() {
+            let Facts { risk, network } = *unit;
+            into.risk.merge(risk);
+            into.network.merge(network);
         }
     }
 }
@@ -56,8 +67,20 @@ pub(crate) struct ImageVuln {
     pub fixed: bool,
 }
 
-/// Build the graph and rank its risks.
-pub(crate) fn analyse(mut input: RiskInput, vulns: &[ImageVuln]) -> (RiskGraph, Risks) {
+/// Build the graph and rank its risks: exposures are those the scan's NetworkPolicies let
+/// through.
+pub(crate) fn analyse(facts: Facts, vulns: &[ImageVuln]) -> (RiskGraph, Risks) {
+    let Facts {
+        risk: mut input,
+        network,
+    } = facts;
+    let network = network.finish();
+    if !network.policies().is_empty() {
+        let exposures = kubeward_risk::exposure::simple_exposures(&input);
+        let allowed = kubeward_risk::exposure::allowed_by_policies(exposures, &network);
+        input.set_exposures(allowed);
+    }
+    drop(network);
     use kubeward_controls::Severity as S;
     for v in vulns {
         let severity = match v.severity {

@@ -314,3 +314,38 @@ fn risks_command_formats_and_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no `risks`"));
 }
+
+/// Exposure follows the NetworkPolicies (kubeward-netpol's semantics): a default-deny of
+/// ingress in the namespace removes every path into the workload; a policy that lets in
+/// external addresses on the Service's target port keeps the internet's paths and removes
+/// those from the cluster's pods (ipBlocks match addresses outside the cluster).
+#[test]
+fn network_policies_decide_exposure() {
+    let dir = setup();
+    let entries = |extra: &str| -> Vec<String> {
+        std::fs::write(dir.path().join("app.yaml"), format!("{APP}---\n{extra}")).unwrap();
+        let out = risks(dir.path(), &["app.yaml", "-f", "json", "--limit", "100"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut keys: Vec<String> = v["risks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["entry"]["key"].as_str().unwrap().to_string())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    };
+    let open = entries("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: shop}\n");
+    assert!(
+        open.contains(&"internet".to_string()) && open.len() >= 2,
+        "{open:?}"
+    );
+    let denied = entries("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n");
+    assert_eq!(denied, Vec::<String>::new());
+    let external = entries("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: lb, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  ingress:\n  - from: [{ipBlock: {cidr: 0.0.0.0/0}}]\n    ports: [{port: 8080}]\n");
+    assert_eq!(external, ["internet"]);
+    // The wrong port lets nothing in.
+    let other_port = entries("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: lb, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  ingress:\n  - from: [{ipBlock: {cidr: 0.0.0.0/0}}]\n    ports: [{port: 9090}]\n");
+    assert_eq!(other_port, Vec::<String>::new());
+}
