@@ -50,6 +50,13 @@ fn expected(case: &Path) -> BTreeSet<String> {
 }
 
 fn actual(case: &Path) -> BTreeSet<String> {
+    actual_merged(case, false)
+}
+
+/// The connection list of a case; with `per_file`, each file is read into a model of its own
+/// and the models are merged in order, as the engine's parallel units are
+/// ([`NetModel::merge`]).
+fn actual_merged(case: &Path, per_file: bool) -> BTreeSet<String> {
     let mut files = Vec::new();
     manifests(&case.join("manifests"), &mut files);
     let mut model = NetModel::default();
@@ -57,7 +64,13 @@ fn actual(case: &Path) -> BTreeSet<String> {
         let text = std::fs::read_to_string(&f).unwrap();
         let name: Arc<str> = Arc::from(f.display().to_string());
         // Problems (upstream cases hold deliberately odd input) do not stop the evaluation.
-        let _ = model.read_text(&name, &text, &Limits::default());
+        if per_file {
+            let mut part = NetModel::default();
+            let _ = part.read_text(&name, &text, &Limits::default());
+            model.merge(part);
+        } else {
+            let _ = model.read_text(&name, &text, &Limits::default());
+        }
     }
     model
         .finish()
@@ -115,4 +128,21 @@ fn every_upstream_case_matches_its_expected_connection_list() {
         "UNSUPPORTED names cases that do not exist"
     );
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// Models read a file at a time and merged give every case's expected list too.
+#[test]
+fn merged_models_give_the_same_connections() {
+    for entry in std::fs::read_dir(cases_dir()).unwrap() {
+        let case = entry.unwrap().path();
+        if UNSUPPORTED.iter().any(|(n, _)| case.ends_with(n)) {
+            continue;
+        }
+        assert_eq!(
+            actual_merged(&case, true),
+            expected(&case),
+            "{}",
+            case.display()
+        );
+    }
 }
