@@ -1,11 +1,11 @@
 //! Network exposure: which workloads are reachable, from where, through which entry point.
 //!
-//! The graph takes [`Exposure`]s as input. kubeward-netpol (NetworkPolicy and Service
-//! reachability) will provide them; until it does, [`simple_exposures`] computes a simple
-//! version from the scan alone: Services of type LoadBalancer or NodePort and Ingress backends
-//! reach a workload from the internet, `hostPort`s (and every port of a `hostNetwork` pod)
-//! from the node's address, ClusterIP Services and container ports from any pod of the
-//! cluster. NetworkPolicies are not applied here.
+//! The graph takes [`Exposure`]s as input. [`simple_exposures`] finds them from the scan's
+//! doors alone: Services of type LoadBalancer or NodePort and Ingress backends reach a
+//! workload from the internet, `hostPort`s (and every port of a `hostNetwork` pod) from the
+//! node's address, ClusterIP Services and container ports from any pod of the cluster;
+//! [`allowed_by_policies`] then keeps those the NetworkPolicies let through
+//! (kubeward-netpol's semantics).
 
 use std::collections::HashMap;
 
