@@ -569,7 +569,10 @@ impl Engine {
         let mut id_of = |object: &kubeward_model::Object<'_>| {
             id.get_or_insert_with(|| Arc::new(object.id())).clone()
         };
-        for p in shape::validate(&object) {
+        for p in shape::validate(&object)
+            .into_iter()
+            .chain(kubeward_netpol::policy_problems(&object, file))
+        {
             let mut e = InputError::at(file, p.pos, &p.message);
             e.object = Some(id_of(&object));
             out.errors.push(e);

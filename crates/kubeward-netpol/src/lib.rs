@@ -33,6 +33,6 @@ pub use connlist::Connection;
 pub use conns::{ConnSet, Protocol};
 pub use eval::{Endpoint, RuleMatch, Side, Verdict};
 pub use ip::IpSet;
-pub use load::NetModel;
+pub use load::{policy_problems, NetModel};
 pub use model::{Direction, Loc, Policy, Workload};
 pub use network::Network;

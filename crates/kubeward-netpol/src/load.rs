@@ -18,6 +18,26 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 /// The label the API server puts on every namespace.
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
+/// The problems of a NetworkPolicy's fields that the API server would refuse (an unknown
+/// selector operator, a CIDR that does not parse, a port out of range), located; none for
+/// other kinds. The scan reports them as input errors whether or not it builds a model.
+pub fn policy_problems(o: &Object<'_>, file: &Arc<str>) -> Vec<Problem> {
+    if !matches!(
+        (o.group(), o.kind),
+        ("networking.k8s.io" | "extensions", "NetworkPolicy")
+    ) {
+        return Vec::new();
+    }
+    let mut problems = Vec::new();
+    read_policy::read(
+        o,
+        o.namespace.unwrap_or(DEFAULT_NAMESPACE),
+        file,
+        &mut problems,
+    );
+    problems
+}
+
 /// Facts gathered so far. Owned and compact: no YAML tree is kept.
 #[derive(Default)]
 pub struct NetModel {

@@ -349,3 +349,38 @@ fn network_policies_decide_exposure() {
     let other_port = entries("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: lb, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  ingress:\n  - from: [{ipBlock: {cidr: 0.0.0.0/0}}]\n    ports: [{port: 9090}]\n");
     assert_eq!(other_port, Vec::<String>::new());
 }
+
+/// A NetworkPolicy the API server would refuse is a located input error in `scan` (exit 2),
+/// whatever `--top-risks` says, and the rest of the input is still evaluated.
+#[test]
+fn bad_network_policies_are_located_input_errors() {
+    let dir = setup();
+    let bad = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: x, namespace: shop}\nspec:\n  podSelector: {matchExpressions: [{key: a, operator: Bogus, values: [b]}]}\n  ingress:\n  - from: [{ipBlock: {cidr: 300.0.0.0/8}}]\n    ports: [{port: 70000}]\n";
+    let text = format!("{bad}---\n{APP}");
+    std::fs::write(dir.path().join("app.yaml"), &text).unwrap();
+    let line = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    for extra in [&[][..], &["--top-risks", "0"][..]] {
+        let out = scan(dir.path(), &[&["--format", "json"][..], extra].concat());
+        assert_eq!(out.status.code(), Some(2));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let errors: Vec<u64> = report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["line"].as_u64().unwrap())
+            .collect();
+        assert_eq!(
+            errors,
+            [line("Bogus"), line("300.0.0.0"), line("70000")].map(|l| l as u64),
+            "{report:#}"
+        );
+        assert!(
+            report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["id"] == "KW101"),
+            "the rest is evaluated"
+        );
+    }
+}
