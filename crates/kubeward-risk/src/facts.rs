@@ -28,14 +28,44 @@ pub struct Location {
 }
 
 impl Location {
+    /// The location, its field path shared with every equal path seen before on this thread
+    /// ([`shared_path`]).
     pub(crate) fn new(file: &Arc<str>, pos: Pos, path: FieldPath) -> Location {
         Location {
             file: file.clone(),
             line: pos.line,
             column: pos.column,
-            path,
+            path: shared_path(path),
         }
     }
+}
+
+/// Past this many distinct paths the cache starts over: it only saves memory, so forgetting
+/// costs nothing but sharing, and a thread keeps at most this many paths alive.
+const SHARED_PATHS: usize = 4096;
+
+/// One copy of each field path. Facts keep a `Location` per field an edge may cite, and the
+/// same paths recur in every workload (`spec.template.spec.containers[0].image`): one
+/// allocation per path and per fact was most of the facts' memory (100,000 objects: about
+/// 10 allocations of 60 bytes per workload). The cache is per thread, as the engine's workers
+/// gather facts in parallel, and bounded ([`SHARED_PATHS`]).
+fn shared_path(path: FieldPath) -> FieldPath {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static PATHS: RefCell<HashMap<Box<str>, FieldPath>> = RefCell::new(HashMap::new());
+    }
+    PATHS.with(|paths| {
+        let mut paths = paths.borrow_mut();
+        if let Some(p) = paths.get(path.as_str()) {
+            return p.clone();
+        }
+        if paths.len() >= SHARED_PATHS {
+            paths.clear();
+        }
+        paths.insert(path.as_str().into(), path.clone());
+        path
+    })
 }
 
 impl std::fmt::Display for Location {
@@ -173,14 +203,15 @@ pub struct ContainerFact {
     pub image_at: Location,
     pub privileged: Option<Location>,
     /// Added capabilities, upper case without `CAP_`, with where each is.
-    pub caps_add: Vec<(Box<str>, Location)>,
+    pub caps_add: Box<[(Box<str>, Location)]>,
     pub root: RootState,
     /// Where the root decision comes from (`runAsUser: 0`), if it is written.
     pub root_at: Option<Location>,
     /// `appArmorProfile.type: Unconfined` (container, pod, or the beta annotation).
     pub apparmor_unconfined: Option<Location>,
-    pub mounts: Vec<MountFact>,
-    pub ports: Vec<PortFact>,
+    /// Only mounts of the volumes in [`WorkloadFact::volumes`].
+    pub mounts: Box<[MountFact]>,
+    pub ports: Box<[PortFact]>,
 }
 
 impl ContainerFact {
@@ -214,8 +245,9 @@ pub struct WorkloadFact {
     pub host_pid: Option<Location>,
     pub host_network: Option<Location>,
     pub share_process_namespace: Option<Location>,
-    pub volumes: Vec<VolumeFact>,
-    pub containers: Vec<ContainerFact>,
+    /// The volumes an edge rule reads (no [`VolumeSource::Other`]), the first of each name.
+    pub volumes: Box<[VolumeFact]>,
+    pub containers: Box<[ContainerFact]>,
 }
 
 /// A Service.
@@ -231,7 +263,7 @@ pub struct ServiceFact {
     /// hand).
     pub selector: Option<(Labels, Location)>,
     /// `(port, targetPort)` with targetPort as written (a number or a port name).
-    pub ports: Vec<(i64, Box<str>)>,
+    pub ports: Box<[(i64, Box<str>)]>,
 }
 
 impl ServiceFact {
@@ -246,7 +278,7 @@ impl ServiceFact {
 pub struct IngressFact {
     pub namespace: Box<str>,
     pub name: Box<str>,
-    pub backends: Vec<(Box<str>, Location)>,
+    pub backends: Box<[(Box<str>, Location)]>,
 }
 
 /// A ServiceAccount object.
@@ -533,7 +565,7 @@ impl RiskInput {
         self.ingresses.push(IngressFact {
             namespace: ns.into(),
             name: o.name.into(),
-            backends,
+            backends: backends.into(),
         });
     }
 
@@ -567,11 +599,19 @@ impl RiskInput {
             .and_then(|sc| sc.get_path(&["appArmorProfile", "type"]))
             .filter(|n| n.as_str() == Some("Unconfined"))
             .map(|n| loc(n, pod_sc_path.key("appArmorProfile").key("type")));
+        // Facts are kept for the whole scan, so only what a rule reads is: volumes of no
+        // interest (emptyDir, configMap, ...) and their mounts are left out. A mount finds
+        // its volume by name, the first of that name, so a later duplicate is left out too.
         let mut volumes = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
         for (v, path) in pod.volumes() {
             let Some(name) = v.get("name").and_then(|n| n.as_str()) else {
                 continue;
             };
+            if seen.contains(&name) {
+                continue;
+            }
+            seen.push(name);
             let mut at = loc(v, path.clone());
             let source = if let Some(h) = v.get("hostPath").filter(|h| h.is_map()) {
                 match h.get("path") {
@@ -617,11 +657,13 @@ impl RiskInput {
             } else {
                 VolumeSource::Other
             };
-            volumes.push(VolumeFact {
-                name: name.into(),
-                source,
-                at,
-            });
+            if source != VolumeSource::Other {
+                volumes.push(VolumeFact {
+                    name: name.into(),
+                    source,
+                    at,
+                });
+            }
         }
         let annotations = pod.annotations();
         let mut containers = Vec::new();
@@ -677,8 +719,12 @@ impl RiskInput {
                 });
             let mounts = mappings(c.node, "volumeMounts")
                 .filter_map(|(i, m)| {
+                    let volume = m.get("name")?.as_str()?;
+                    if !volumes.iter().any(|v: &VolumeFact| &*v.name == volume) {
+                        return None;
+                    }
                     Some(MountFact {
-                        volume: m.get("name")?.as_str()?.into(),
+                        volume: volume.into(),
                         mount_path: text(Some(m), "mountPath").unwrap_or("").into(),
                         read_only: m.get("readOnly").and_then(|r| r.as_bool()) == Some(true),
                         at: loc(m, c.path.key("volumeMounts").index(i)),
@@ -711,7 +757,7 @@ impl RiskInput {
                     None => loc(c.node, c.path.clone()),
                 },
                 privileged,
-                caps_add,
+                caps_add: caps_add.into(),
                 root,
                 root_at,
                 apparmor_unconfined,
@@ -733,8 +779,8 @@ impl RiskInput {
             host_pid: true_at(file, spec, "hostPID", &pod.spec_path),
             host_network: true_at(file, spec, "hostNetwork", &pod.spec_path),
             share_process_namespace: true_at(file, spec, "shareProcessNamespace", &pod.spec_path),
-            volumes,
-            containers,
+            volumes: volumes.into(),
+            containers: containers.into(),
         });
     }
 }
