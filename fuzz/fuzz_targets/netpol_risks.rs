@@ -49,7 +49,9 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = exposure;
     let simple = kubeward_risk::exposure::simple_exposures(&input);
-    input.set_exposures(kubeward_risk::exposure::allowed_by_policies(simple, &network));
+    input.set_exposures(kubeward_risk::exposure::allowed_by_policies(
+        simple, &network,
+    ));
     let graph = RiskGraph::build(input);
     let risks = graph.risks(&RiskOptions {
         max_identity_entries: 16,
