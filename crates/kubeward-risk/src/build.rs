@@ -13,7 +13,7 @@ use crate::exposure::{simple_exposures, EntryKind, Exposure};
 use crate::facts::{
     ContainerFact, ImageVuln, Location, ObjectKey, RiskInput, Severity, VolumeSource, WorkloadFact,
 };
-use crate::graph::{Edge, EdgeKind, Entity, Evidence, Hub};
+use crate::graph::{Edge, EdgeKind, Entity, Evidence, Evidences, Hub};
 use crate::rules::{self, Names};
 
 /// The entity graph of a scan, with the RBAC model its permission edges were read from.
@@ -176,13 +176,14 @@ fn caps_of(model: &RbacModel, role: usize) -> Caps {
 }
 
 /// Entities with their namespace.
-type Scoped = Vec<(Box<str>, NodeIndex)>;
+type Scoped<'a> = Vec<(&'a str, NodeIndex)>;
 
-struct ContainerRef {
-    name: Box<str>,
+/// A container's entity and its facts. The builder's indexes borrow the facts (which outlive
+/// it) rather than copy their strings: a copy per workload and container was a few hundred
+/// thousand small allocations on a large scan.
+struct ContainerRef<'a> {
     id: NodeIndex,
-    image: Box<str>,
-    image_at: Location,
+    fact: &'a ContainerFact,
 }
 
 struct Builder<'a> {
@@ -193,18 +194,22 @@ struct Builder<'a> {
     secrets: HashMap<(Box<str>, Box<str>), NodeIndex>,
     entries: HashMap<(EntryKind, Box<str>, Box<str>), NodeIndex>,
     /// Workload key → its entity and its containers.
-    workloads: HashMap<ObjectKey, (NodeIndex, Vec<ContainerRef>)>,
-    pods_by_ns: BTreeMap<Box<str>, Vec<NodeIndex>>,
+    workloads: HashMap<&'a ObjectKey, (NodeIndex, Vec<ContainerRef<'a>>)>,
+    pods_by_ns: BTreeMap<&'a str, Vec<NodeIndex>>,
     /// Workload name → (namespace, workload).
-    pods_by_name: HashMap<Box<str>, Scoped>,
+    pods_by_name: HashMap<&'a str, Scoped<'a>>,
     /// Secret name → its entities (any namespace).
     secrets_by_name: HashMap<Box<str>, Vec<NodeIndex>>,
     /// Per binding, its permission set.
     permission_sets: Vec<Option<NodeIndex>>,
     cluster_permsets_by_role: HashMap<Box<str>, Vec<NodeIndex>>,
     /// (role is a ClusterRole, role name) → (namespace, permission set) of RoleBindings.
-    ns_permsets_by_role: HashMap<(bool, Box<str>), Scoped>,
+    ns_permsets_by_role: HashMap<(bool, Box<str>), Scoped<'a>>,
     sa_automount: HashMap<(&'a str, &'a str), bool>,
+    /// (namespace, service account) of pods → its identity.
+    pod_identities: HashMap<(&'a str, &'a str), NodeIndex>,
+    /// The identity of group system:nodes.
+    nodes_group: Option<NodeIndex>,
     /// Namespaces whose Pod Security Admission enforces baseline or restricted.
     psa_enforced: HashMap<&'a str, &'a Location>,
     any_node: Option<NodeIndex>,
@@ -213,8 +218,13 @@ struct Builder<'a> {
     cluster_admin: Option<NodeIndex>,
 }
 
-fn implicit(why: &'static str) -> Box<[Evidence]> {
-    Box::new([Evidence::Kubernetes(why)])
+/// The evidence of a structural edge: how Kubernetes behaves, one static slice per sentence
+/// ([`Evidences`]).
+macro_rules! implicit {
+    ($why:expr $(,)?) => {{
+        const WHY: &[Evidence] = &[Evidence::Kubernetes($why)];
+        Evidences::Borrowed(WHY)
+    }};
 }
 
 impl<'a> Builder<'a> {
@@ -246,6 +256,8 @@ impl<'a> Builder<'a> {
                     matches!(&**level, "baseline" | "restricted").then_some((&*n.name, at))
                 })
                 .collect(),
+            pod_identities: HashMap::new(),
+            nodes_group: None,
             any_node: None,
             cluster: None,
             internet: None,
@@ -260,7 +272,7 @@ impl<'a> Builder<'a> {
         b
     }
 
-    fn edge(&mut self, from: NodeIndex, kind: EdgeKind, to: NodeIndex, evidence: Box<[Evidence]>) {
+    fn edge(&mut self, from: NodeIndex, kind: EdgeKind, to: NodeIndex, evidence: Evidences) {
         // A self-loop is no attack (ROLE_BIND of a permission set to itself).
         if from != to {
             self.g.add_edge(
@@ -356,7 +368,7 @@ impl<'a> Builder<'a> {
                 self.ns_permsets_by_role
                     .entry((r.cluster, r.name.as_str().into()))
                     .or_default()
-                    .push((b.namespace.as_str().into(), p));
+                    .push((b.namespace.as_str(), p));
             }
             for s in &b.subjects {
                 let Some(key) = SubjectKey::of_binding_subject(&s.kind, &s.name, &s.namespace)
@@ -369,7 +381,7 @@ impl<'a> Builder<'a> {
                     id,
                     EdgeKind::PermissionDiscover,
                     p,
-                    Box::new([Evidence::Field(at)]),
+                    Evidences::Owned(vec![Evidence::Field(at)]),
                 );
             }
         }
@@ -428,7 +440,7 @@ impl<'a> Builder<'a> {
         for (slot, kind) in [(&c.exec, EdgeKind::PodExec), (&c.patch, EdgeKind::PodPatch)] {
             if let Some((r, names)) = slot {
                 for t in self.pods_target(ns, names) {
-                    self.edge(p, kind, t, Box::new([grant(*r)]));
+                    self.edge(p, kind, t, Evidences::Owned(vec![grant(*r)]));
                 }
             }
         }
@@ -436,18 +448,38 @@ impl<'a> Builder<'a> {
             let enforced = ns.and_then(|n| self.psa_enforced.get(n).copied());
             if enforced.is_none() {
                 let node = self.any_node();
-                self.edge(p, EdgeKind::PodCreate, node, Box::new([grant(r)]));
+                self.edge(
+                    p,
+                    EdgeKind::PodCreate,
+                    node,
+                    Evidences::Owned(vec![grant(r)]),
+                );
             }
             let sas = self.sas_target(ns);
-            self.edge(p, EdgeKind::PodCreate, sas, Box::new([grant(r)]));
+            self.edge(
+                p,
+                EdgeKind::PodCreate,
+                sas,
+                Evidences::Owned(vec![grant(r)]),
+            );
         }
         if let Some(r) = c.list_secrets {
             let sas = self.sas_target(ns);
-            self.edge(p, EdgeKind::TokenList, sas, Box::new([grant(r)]));
+            self.edge(
+                p,
+                EdgeKind::TokenList,
+                sas,
+                Evidences::Owned(vec![grant(r)]),
+            );
         }
         if let Some(r) = c.get_secrets {
             let sas = self.sas_target(ns);
-            self.edge(p, EdgeKind::TokenBruteforce, sas, Box::new([grant(r)]));
+            self.edge(
+                p,
+                EdgeKind::TokenBruteforce,
+                sas,
+                Evidences::Owned(vec![grant(r)]),
+            );
         }
         if let Some((r, names)) = &c.read_secrets {
             let targets = match (names, ns) {
@@ -470,7 +502,12 @@ impl<'a> Builder<'a> {
                 }
             };
             for t in targets {
-                self.edge(p, EdgeKind::SecretRead, t, Box::new([grant(*r)]));
+                self.edge(
+                    p,
+                    EdgeKind::SecretRead,
+                    t,
+                    Evidences::Owned(vec![grant(*r)]),
+                );
             }
         }
         // Users and groups are cluster-scoped: only a ClusterRoleBinding lets impersonate them.
@@ -484,7 +521,12 @@ impl<'a> Builder<'a> {
                         .collect(),
                 };
                 for t in targets {
-                    self.edge(p, EdgeKind::IdentityImpersonate, t, Box::new([grant(*r)]));
+                    self.edge(
+                        p,
+                        EdgeKind::IdentityImpersonate,
+                        t,
+                        Evidences::Owned(vec![grant(*r)]),
+                    );
                 }
             }
             if let Some((r, names)) = &c.impersonate_groups {
@@ -500,7 +542,12 @@ impl<'a> Builder<'a> {
                         .collect(),
                 };
                 for t in targets {
-                    self.edge(p, EdgeKind::IdentityImpersonate, t, Box::new([grant(*r)]));
+                    self.edge(
+                        p,
+                        EdgeKind::IdentityImpersonate,
+                        t,
+                        Evidences::Owned(vec![grant(*r)]),
+                    );
                 }
                 if masters {
                     // system:masters bypasses RBAC altogether.
@@ -509,7 +556,7 @@ impl<'a> Builder<'a> {
                         p,
                         EdgeKind::IdentityImpersonate,
                         admin,
-                        Box::new([grant(*r)]),
+                        Evidences::Owned(vec![grant(*r)]),
                     );
                 }
             }
@@ -526,7 +573,12 @@ impl<'a> Builder<'a> {
                 },
             };
             for t in targets {
-                self.edge(p, EdgeKind::IdentityImpersonate, t, Box::new([grant(*r)]));
+                self.edge(
+                    p,
+                    EdgeKind::IdentityImpersonate,
+                    t,
+                    Evidences::Owned(vec![grant(*r)]),
+                );
             }
         }
     }
@@ -554,8 +606,8 @@ impl<'a> Builder<'a> {
         c: &Caps,
         grant: &dyn Fn(RuleRef) -> Evidence,
     ) {
-        let ev = |create: RuleRef, bind: RuleRef| -> Box<[Evidence]> {
-            Box::new([grant(create), grant(bind)])
+        let ev = |create: RuleRef, bind: RuleRef| -> Evidences {
+            Evidences::Owned(vec![grant(create), grant(bind)])
         };
         match ns {
             None => {
@@ -629,7 +681,7 @@ impl<'a> Builder<'a> {
 
 /// The entities named `names` in namespace `ns` (or any), from a by-name index.
 fn in_scope(
-    index: &HashMap<Box<str>, Scoped>,
+    index: &HashMap<&str, Scoped<'_>>,
     ns: Option<&str>,
     names: &[String],
 ) -> Vec<NodeIndex> {
@@ -637,11 +689,14 @@ fn in_scope(
 }
 
 /// The entities of these (namespace, entity) lists that are in `ns` (or any), sorted, once.
-fn scoped<'x>(lists: impl Iterator<Item = &'x Scoped>, ns: Option<&str>) -> Vec<NodeIndex> {
+fn scoped<'x, 'a: 'x>(
+    lists: impl Iterator<Item = &'x Scoped<'a>>,
+    ns: Option<&str>,
+) -> Vec<NodeIndex> {
     let mut out: Vec<NodeIndex> = lists
         .flat_map(|v| {
             v.iter()
-                .filter(|(n, _)| ns.is_none_or(|ns| &**n == ns))
+                .filter(|(n, _)| ns.is_none_or(|ns| *n == ns))
                 .map(|(_, i)| *i)
         })
         .collect();
@@ -653,9 +708,9 @@ fn scoped<'x>(lists: impl Iterator<Item = &'x Scoped>, ns: Option<&str>) -> Vec<
 /// The groups system:nodes identity every node's kubelet credential carries.
 const NODES_GROUP: &str = "system:nodes";
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
     /// A workload: its node, its containers and their escapes, volumes, tokens and identity.
-    fn workload(&mut self, w: &WorkloadFact) {
+    fn workload(&mut self, w: &'a WorkloadFact) {
         if self.workloads.contains_key(&w.key) {
             // The same object twice (two files): the first one stands.
             return;
@@ -668,28 +723,39 @@ impl Builder<'_> {
             node,
             EdgeKind::PodAttach,
             wl,
-            implicit("every pod runs on a node, whose owner can attach to it"),
+            implicit!("every pod runs on a node, whose owner can attach to it"),
         );
-        let nodes = self.identity(SubjectKey::group(NODES_GROUP));
+        let nodes = match self.nodes_group {
+            Some(i) => i,
+            None => {
+                let i = self.identity(SubjectKey::group(NODES_GROUP));
+                *self.nodes_group.insert(i)
+            }
+        };
         self.edge(
             node,
             EdgeKind::IdentityAssume,
             nodes,
-            implicit("the kubelet's credentials (group system:nodes) are on every node"),
+            implicit!("the kubelet's credentials (group system:nodes) are on every node"),
         );
-        self.pods_by_ns
-            .entry(w.key.namespace.clone())
-            .or_default()
-            .push(wl);
+        self.pods_by_ns.entry(ns).or_default().push(wl);
         self.pods_by_name
-            .entry(w.key.name.clone())
+            .entry(&w.key.name)
             .or_default()
-            .push((w.key.namespace.clone(), wl));
+            .push((ns, wl));
 
-        let sa = self.identity(SubjectKey::service_account(ns, &w.service_account));
-        let sa_evidence: Box<[Evidence]> = match &w.service_account_at {
-            Some(at) => Box::new([Evidence::Field(at.clone())]),
-            None => implicit("a pod that names no service account runs as \"default\""),
+        // Looked up by borrowed names first: a `SubjectKey` is two owned strings.
+        let sa = match self.pod_identities.get(&(ns, &*w.service_account)) {
+            Some(&sa) => sa,
+            None => {
+                let sa = self.identity(SubjectKey::service_account(ns, &w.service_account));
+                self.pod_identities.insert((ns, &w.service_account), sa);
+                sa
+            }
+        };
+        let sa_evidence: Evidences = match &w.service_account_at {
+            Some(at) => Evidences::Owned(vec![Evidence::Field(at.clone())]),
+            None => implicit!("a pod that names no service account runs as \"default\""),
         };
         let automount = match &w.automount {
             Some((b, _)) => *b,
@@ -725,16 +791,18 @@ impl Builder<'_> {
                 wl,
                 EdgeKind::ContainerAttach,
                 ci,
-                Box::new([Evidence::Field(c.at.clone())]),
+                Evidences::Owned(vec![Evidence::Field(c.at.clone())]),
             );
             self.escapes(w, c, ci, node, log_grant.clone());
             let mut token = false;
             if automount {
                 token = true;
-                let v = self.volume(&key, c, "kube-api-access", VolumeSource::AutomountedToken, true, ci, node, implicit("the service account token is mounted in every container unless automountServiceAccountToken is false"));
+                let v = self.volume(&key, c, "kube-api-access", VolumeSource::AutomountedToken, true, ci, node, implicit!("the service account token is mounted in every container unless automountServiceAccountToken is false"));
                 let ev = match &w.automount {
-                    Some((_, at)) => Box::new([Evidence::Field(at.clone())]) as Box<[Evidence]>,
-                    None => implicit(
+                    Some((_, at)) => {
+                        Evidences::Owned(vec![Evidence::Field(at.clone())]) as Evidences
+                    }
+                    None => implicit!(
                         "automountServiceAccountToken is not false: Kubernetes mounts the token",
                     ),
                 };
@@ -756,7 +824,7 @@ impl Builder<'_> {
                     m.read_only,
                     ci,
                     node,
-                    Box::new([Evidence::Field(m.at.clone())]),
+                    Evidences::Owned(vec![Evidence::Field(m.at.clone())]),
                 );
                 match &vol.source {
                     VolumeSource::ProjectedToken => {
@@ -766,7 +834,7 @@ impl Builder<'_> {
                             v,
                             EdgeKind::TokenSteal,
                             sa,
-                            Box::new([Evidence::Field(vol.at.clone())]),
+                            Evidences::Owned(vec![Evidence::Field(vol.at.clone())]),
                         );
                     }
                     VolumeSource::Secret(name) => {
@@ -775,7 +843,7 @@ impl Builder<'_> {
                             v,
                             EdgeKind::SecretRead,
                             s,
-                            Box::new([Evidence::Field(vol.at.clone())]),
+                            Evidences::Owned(vec![Evidence::Field(vol.at.clone())]),
                         );
                     }
                     VolumeSource::HostPath(_) => {
@@ -805,12 +873,7 @@ impl Builder<'_> {
             if token {
                 self.edge(ci, EdgeKind::IdentityAssume, sa, sa_evidence.clone());
             }
-            containers.push(ContainerRef {
-                name: c.name.clone(),
-                id: ci,
-                image: c.image.clone(),
-                image_at: c.image_at.clone(),
-            });
+            containers.push(ContainerRef { id: ci, fact: c });
         }
         for (v, ev) in traverse_volumes {
             for &t in &token_volumes {
@@ -833,7 +896,7 @@ impl Builder<'_> {
                 }
             }
         }
-        self.workloads.insert(w.key.clone(), (wl, containers));
+        self.workloads.insert(&w.key, (wl, containers));
     }
 
     /// A volume as mounted in a container: VOLUME_DISCOVER from the container, VOLUME_ACCESS
@@ -848,7 +911,7 @@ impl Builder<'_> {
         read_only: bool,
         container: NodeIndex,
         node: NodeIndex,
-        mount: Box<[Evidence]>,
+        mount: Evidences,
     ) -> NodeIndex {
         let v = self.g.add_node(Entity::Volume {
             workload: workload.clone(),
@@ -862,7 +925,7 @@ impl Builder<'_> {
             node,
             EdgeKind::VolumeAccess,
             v,
-            implicit("a volume mounted in a pod is on its node's filesystem"),
+            implicit!("a volume mounted in a pod is on its node's filesystem"),
         );
         v
     }
@@ -906,8 +969,11 @@ impl Builder<'_> {
             };
             let targets: Vec<(NodeIndex, Option<Evidence>)> = containers
                 .iter()
-                .filter(|c| e.containers.is_empty() || e.containers.contains(&c.name))
-                .map(|c| (c.id, worst_vuln(vulns.get(&c.image), &c.image_at)))
+                .filter(|c| e.containers.is_empty() || e.containers.contains(&c.fact.name))
+                .map(|c| {
+                    let f = c.fact;
+                    (c.id, worst_vuln(vulns.get(&f.image), &f.image_at))
+                })
                 .collect();
             let src = if e.from_internet {
                 Self::singleton(&mut self.internet, &mut self.g, Entity::Internet)
@@ -927,7 +993,7 @@ impl Builder<'_> {
                     i
                 }
             };
-            let via: Box<[Evidence]> = e.via.iter().cloned().map(Evidence::Field).collect();
+            let via: Evidences = e.via.iter().cloned().map(Evidence::Field).collect();
             if exposed.insert((src, entry)) {
                 self.edge(
                     src,
@@ -955,7 +1021,7 @@ impl Builder<'_> {
                         Edge {
                             kind: EdgeKind::VulnerableImage,
                             likelihood,
-                            evidence: Box::new([v]),
+                            evidence: Evidences::Owned(vec![v]),
                         },
                     );
                 }
@@ -971,7 +1037,7 @@ impl Builder<'_> {
         for path in &model.analysis().paths {
             let id = self.identity(path.subject.clone());
             let admin = self.cluster_admin();
-            let evidence: Box<[Evidence]> = path
+            let evidence: Evidences = path
                 .steps
                 .iter()
                 .flat_map(|s| s.grants.iter().map(|g| Evidence::Grant(*g)))
@@ -1001,7 +1067,7 @@ impl Builder<'_> {
                 i,
                 EdgeKind::GroupMember,
                 g,
-                implicit(
+                implicit!(
                     "Kubernetes puts every service account and authenticated user in these groups",
                 ),
             );
@@ -1033,7 +1099,7 @@ impl Builder<'_> {
         let mut ns_permsets: BTreeMap<(Box<str>, bool), Vec<NodeIndex>> = BTreeMap::new();
         for ((cr, _), list) in &self.ns_permsets_by_role {
             for (ns, p) in list {
-                ns_permsets.entry((ns.clone(), *cr)).or_default().push(*p);
+                ns_permsets.entry(((*ns).into(), *cr)).or_default().push(*p);
             }
         }
         let cluster_permsets: Vec<NodeIndex> = self
@@ -1047,12 +1113,12 @@ impl Builder<'_> {
                 continue;
             }
             let mut members: Vec<NodeIndex> = match &h {
-                Hub::PodsIn(ns) => self.pods_by_ns.get(ns).cloned().unwrap_or_default(),
+                Hub::PodsIn(ns) => self.pods_by_ns.get(&**ns).cloned().unwrap_or_default(),
                 Hub::AllPods => {
                     let hubs = self
                         .pods_by_ns
                         .keys()
-                        .map(|ns| Hub::PodsIn(ns.clone()))
+                        .map(|ns| Hub::PodsIn((*ns).into()))
                         .collect();
                     self.sub_hubs(hubs, &mut queue)
                 }
@@ -1091,7 +1157,7 @@ impl Builder<'_> {
             members.sort();
             let from = self.hub(h);
             for m in members {
-                self.edge(from, EdgeKind::Member, m, Box::new([]));
+                self.edge(from, EdgeKind::Member, m, Evidences::Borrowed(&[]));
             }
         }
     }
