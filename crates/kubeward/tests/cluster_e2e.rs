@@ -757,6 +757,22 @@ async fn a_fresh_cluster_reports_only_platform_findings() {
         .expect("a platform suite");
     assert_eq!(suite.matches("<skipped").count(), platform.len());
 
+    // No attack path in a fresh cluster: everyone gets discovery only.
+    let risks = |args: &[&str]| {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("kubeward"))
+            .args(["risks", "--no-config", "--cluster", "--kubeconfig", admin])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = risks(&[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
     // A binding that opens cluster-admin to everyone is the user's, label or not.
     cluster
         .create_yaml(
@@ -776,4 +792,19 @@ async fn a_fresh_cluster_reports_only_platform_findings() {
         on_binding.iter().all(|f| f.get("suppressed").is_none()),
         "{on_binding:#?}"
     );
+    // And it is the top risk of the live cluster: every authenticated identity reaches
+    // cluster-admin through it.
+    let out = risks(&["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let top = &v["risks"][0];
+    assert_eq!(
+        top["entry"]["key"], "identity:Group:system:authenticated",
+        "{top:#}"
+    );
+    assert!(
+        top["impact"]["key"].as_str().unwrap().contains("admin"),
+        "{top:#}"
+    );
+    assert!(top.to_string().contains("system:everyone-admin"), "{top:#}");
 }
