@@ -349,6 +349,13 @@ pub fn parse<S: AsRef<str>>(component: Component, argv: &[S], start: usize) -> A
             continue;
         }
         let name = normalize(name);
+        // `-_x` or `--_x`: the word separator normalisation makes the name start with a dash,
+        // which names no flag (the component refuses it as unknown): it sets nothing.
+        if name.starts_with('-') {
+            out.positional.push((i, word.to_string()));
+            i += 1;
+            continue;
+        }
         let kind = component.flag_kind(&name);
         let at = i;
         let value = match (inline, kind) {
@@ -482,6 +489,25 @@ mod tests {
         assert_eq!(get("profiling").as_deref(), Some("false"));
         assert_eq!(get("service-account-lookup").as_deref(), Some("true"));
         assert_eq!(get("token-auth-file"), None);
+    }
+
+    /// Found by the node_flags fuzz target: `-_128_GCM_SHA256]` normalises to a name that
+    /// starts with a dash, which names no flag; it is a positional word, never a flag.
+    #[test]
+    fn a_name_that_normalises_to_a_dash_is_no_flag() {
+        let a = args(
+            Component::Proxy,
+            &["kube-proxy", "-_128_GCM_SHA256]", "--__x=1", "--profiling"],
+        );
+        let names: Vec<&str> = a.flags.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, ["profiling"]);
+        assert_eq!(
+            a.positional,
+            vec![
+                (1, "-_128_GCM_SHA256]".to_string()),
+                (2, "--__x=1".to_string())
+            ]
+        );
     }
 
     #[test]
