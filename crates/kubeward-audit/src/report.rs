@@ -246,6 +246,7 @@ impl Report {
                     frameworks: vec!["audit".to_string()],
                     fail_on: settings.fail_on,
                     controls,
+                    attack_paths: false,
                 };
                 // The shared reporters own their writer; this one stays unused.
                 let shared = std::mem::replace(&mut out, Box::new(io::sink()));

@@ -310,6 +310,7 @@ impl Report {
             frameworks: vec!["image".to_string()],
             fail_on: self.settings.fail_on,
             controls,
+            attack_paths: false,
         };
         // JUnit's shared reporter has no place for warnings: they are added as properties of
         // `<testsuites>` below, so the output is buffered.

@@ -53,6 +53,8 @@ pub struct RunInfo {
     pub fail_on: Severity,
     /// The controls that ran (SARIF lists them as rules).
     pub controls: Vec<&'static dyn Control>,
+    /// The run ranks attack paths (SARIF then lists rule KW1201 after the controls).
+    pub attack_paths: bool,
 }
 
 /// A sink that also writes a closing summary.

@@ -189,7 +189,7 @@ impl SarifReporter {
                     },
                 })
             })
-            .chain(std::iter::once(risk_rule))
+            .chain(self.info.attack_paths.then_some(risk_rule))
             .collect()
     }
 

@@ -44,6 +44,7 @@ fn render(format: Format) -> String {
         frameworks: vec!["all".into()],
         fail_on: Severity::Low,
         controls: engine.controls().to_vec(),
+        attack_paths: false,
     };
     let buf = Buf::default();
     let mut rep = reporter(format, Box::new(buf.clone()), info, false);

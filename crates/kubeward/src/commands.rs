@@ -383,6 +383,7 @@ pub(crate) fn scan_with(
             .collect(),
         fail_on,
         controls: engine.controls(),
+        attack_paths: args.top_risks > 0 && !args.parse_only,
     };
     let mut rep = match args.risks_only {
         Some(format) => Box::new(crate::risks::RisksReporter::new(format, out, info)),

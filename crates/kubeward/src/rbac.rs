@@ -436,6 +436,7 @@ fn risks(a: RisksArgs) -> Result<u8> {
         frameworks: vec!["all".to_string()],
         fail_on: a.fail_on,
         controls: engine.controls(),
+        attack_paths: false,
     };
     let mut rep = reporter(a.format, output(&a.input)?, info, color);
     let mut early = kubeward_engine::Summary::new(0);

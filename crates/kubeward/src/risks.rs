@@ -218,6 +218,7 @@ fn run_info() -> RunInfo {
         frameworks: Vec::new(),
         fail_on: kubeward_controls::Severity::Low,
         controls: Vec::new(),
+        attack_paths: true,
     }
 }
 
