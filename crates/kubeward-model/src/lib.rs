@@ -144,8 +144,10 @@ fn push_object<'a>(
     if kind.ends_with("List") {
         if let Some(items) = node.get("items") {
             if items.is_seq() {
-                let item_kind = &kind[..kind.len() - "List".len()];
-                let typed = (!item_kind.is_empty()).then_some((api_version, item_kind));
+                let typed = kind
+                    .strip_suffix("List")
+                    .filter(|k| !k.is_empty())
+                    .map(|item_kind| (api_version, item_kind));
                 for item in items.items() {
                     push_object(item, out, false, typed);
                 }
