@@ -345,11 +345,14 @@ pub mod scan {
             .scan(&sources, &mut sink)
             .expect("a scan into memory cannot fail");
         let lines = Lines::of(text);
-        let (mut errors, mut warnings, mut findings) = (0, 0, 0);
+        let (mut errors, mut warnings, mut findings, mut platform) = (0, 0, 0, 0);
         for r in &sink.results {
             errors += r.errors.len();
             warnings += r.warnings.len();
-            findings += r.findings.len();
+            // Platform findings (objects Kubernetes creates itself) reach the sink to be listed
+            // apart, and are counted in `summary.platform`, not in the findings.
+            findings += r.findings.iter().filter(|f| !f.is_platform()).count();
+            platform += r.findings.iter().filter(|f| f.is_platform()).count();
             for e in &r.errors {
                 if let Some(pos) = e.pos {
                     lines.check_error(text, pos, &format!("input error {:?}", e.message));
@@ -379,6 +382,10 @@ pub mod scan {
         assert_eq!(summary.errors, errors, "summary counts every error");
         assert_eq!(summary.warnings, warnings, "summary counts every warning");
         assert_eq!(summary.findings(), findings, "summary counts every finding");
+        assert_eq!(
+            summary.platform, platform,
+            "summary counts every platform finding"
+        );
     }
 }
 
