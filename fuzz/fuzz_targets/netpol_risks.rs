@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
         assert_no_canary(&text, "netpol problem", message);
     }
     let _ = network.connections();
-    let exposure = network.exposure();
+    let _ = network.exposure();
     if network.workloads().len() >= 2 {
         let v = network.evaluate(&Endpoint::Workload(0), &Endpoint::Workload(1));
         let _ = format!("{v:?}");
@@ -47,7 +47,6 @@ fuzz_target!(|data: &[u8]| {
         lines.check_error(&text, p.pos, "risk problem");
         assert_no_canary(&text, "risk problem", &p.message);
     }
-    let _ = exposure;
     let simple = kubeward_risk::exposure::simple_exposures(&input);
     input.set_exposures(kubeward_risk::exposure::allowed_by_policies(
         simple, &network,

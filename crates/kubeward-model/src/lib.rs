@@ -9,6 +9,7 @@
 
 pub mod path;
 pub mod platform;
+pub mod read;
 mod selector;
 pub mod shape;
 

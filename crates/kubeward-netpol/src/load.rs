@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use kubeward_model::{labels, objects_in, Item, Object};
-use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits, Pos, Problem};
+use kubeward_model::{labels, Object};
+use kubeward_yaml::{split_documents, Chunk, Limits, Problem};
 
 use crate::model::{Loc, Namespace, Policy, Route, Service, Workload};
 use crate::network::Network;
@@ -201,38 +201,30 @@ impl NetModel {
         chunks: &[Chunk],
         limits: &Limits,
     ) -> Vec<Problem> {
-        let mut problems = Vec::new();
-        for &chunk in chunks {
-            let lens = self.lens();
-            let m = problems.len();
-            let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let parsed = parse_chunk(text, chunk, limits);
-                for doc in &parsed.documents {
-                    for item in objects_in(doc) {
-                        match item {
-                            Item::Object(o) => problems.extend(self.add_object(&o, file)),
-                            Item::Invalid(p) => problems.push(p),
-                            Item::NotAnObject { .. } => {}
-                        }
-                    }
-                }
-                problems.extend(parsed.error);
-            }));
-            if read.is_err() {
-                self.truncate(lens);
-                problems.truncate(m);
-                problems.push(Problem {
-                    pos: Pos {
-                        line: chunk.first_line,
-                        column: 1,
-                    },
-                    message:
-                        "internal error while reading this document; it was skipped (please report it)"
-                            .to_string(),
-                });
-            }
-        }
-        problems
+        let mut reader = Reading { model: self, file };
+        kubeward_model::read::read_chunks(&mut reader, text, chunks, limits)
+    }
+}
+
+/// A model reading a file, as [`kubeward_model::read::read_chunks`] feeds it.
+struct Reading<'m> {
+    model: &'m mut NetModel,
+    file: &'m Arc<str>,
+}
+
+impl kubeward_model::read::Reader for Reading<'_> {
+    type Mark = [usize; 5];
+
+    fn mark(&self) -> [usize; 5] {
+        self.model.lens()
+    }
+
+    fn reset(&mut self, mark: [usize; 5]) {
+        self.model.truncate(mark);
+    }
+
+    fn object(&mut self, o: &Object<'_>, problems: &mut Vec<Problem>) {
+        problems.extend(self.model.add_object(o, self.file));
     }
 }
 

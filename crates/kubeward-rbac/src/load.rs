@@ -2,8 +2,7 @@
 
 use std::sync::Arc;
 
-use kubeward_model::{objects_in, Item};
-use kubeward_yaml::{parse_chunk, split_documents, Chunk, Limits, Problem};
+use kubeward_yaml::{split_documents, Chunk, Limits, Problem};
 
 use crate::object::RbacObject;
 
@@ -29,42 +28,37 @@ pub fn read_chunks(
     chunks: &[Chunk],
     limits: &Limits,
 ) -> (Vec<RbacObject>, Vec<Problem>) {
-    let mut objects = Vec::new();
-    let mut problems = Vec::new();
-    for &chunk in chunks {
-        // A bug reading one document costs that document, never the others.
-        let (n, m) = (objects.len(), problems.len());
-        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let parsed = parse_chunk(text, chunk, limits);
-            for doc in &parsed.documents {
-                for item in objects_in(doc) {
-                    match item {
-                        Item::Object(o) => objects.extend(RbacObject::from_object(
-                            &o,
-                            file,
-                            DEFAULT_NAMESPACE,
-                            || Arc::new(o.id()),
-                        )),
-                        Item::Invalid(p) => problems.push(p),
-                        Item::NotAnObject { .. } => {}
-                    }
-                }
-            }
-            problems.extend(parsed.error);
-        }));
-        if read.is_err() {
-            objects.truncate(n);
-            problems.truncate(m);
-            problems.push(Problem {
-                pos: kubeward_yaml::Pos {
-                    line: chunk.first_line,
-                    column: 1,
-                },
-                message:
-                    "internal error while reading this document; it was skipped (please report it)"
-                        .to_string(),
-            });
-        }
+    let mut reader = Objects {
+        file,
+        objects: Vec::new(),
+    };
+    let problems = kubeward_model::read::read_chunks(&mut reader, text, chunks, limits);
+    (reader.objects, problems)
+}
+
+/// The RBAC objects of a file, as [`kubeward_model::read::read_chunks`] reads them.
+struct Objects<'f> {
+    file: &'f Arc<str>,
+    objects: Vec<RbacObject>,
+}
+
+impl kubeward_model::read::Reader for Objects<'_> {
+    type Mark = usize;
+
+    fn mark(&self) -> usize {
+        self.objects.len()
     }
-    (objects, problems)
+
+    fn reset(&mut self, mark: usize) {
+        self.objects.truncate(mark);
+    }
+
+    fn object(&mut self, o: &kubeward_model::Object<'_>, _: &mut Vec<Problem>) {
+        self.objects.extend(RbacObject::from_object(
+            o,
+            self.file,
+            DEFAULT_NAMESPACE,
+            || Arc::new(o.id()),
+        ));
+    }
 }

@@ -793,29 +793,55 @@ fn name_at(o: &Object<'_>, file: &Arc<str>) -> Location {
     }
 }
 
-/// Every object of a text, as facts, and the problems that kept parts of it from being read
-/// (each document is parsed on its own, so a broken one loses nothing else).
+/// Read every object of a YAML or JSON text into `input`; returns the problems, located.
+/// Each document is read on its own (kubeward-model's reader): a broken one, or a bug while
+/// reading one, loses nothing else.
 pub fn read_text(
     input: &mut RiskInput,
     file: &Arc<str>,
     text: &str,
     limits: &kubeward_yaml::Limits,
 ) -> Vec<kubeward_yaml::Problem> {
-    use kubeward_model::{objects_in, Item};
-    use kubeward_yaml::{parse_chunk, split_documents};
-    let mut problems = Vec::new();
-    for chunk in split_documents(text.as_bytes()) {
-        let parsed = parse_chunk(text.as_bytes(), chunk, limits);
-        for doc in &parsed.documents {
-            for item in objects_in(doc) {
-                match item {
-                    Item::Object(o) => input.add_object(&o, file),
-                    Item::Invalid(p) => problems.push(p),
-                    Item::NotAnObject { .. } => {}
-                }
-            }
-        }
-        problems.extend(parsed.error);
+    let bytes = text.as_bytes();
+    let chunks = kubeward_yaml::split_documents(bytes);
+    kubeward_model::read::read_chunks(&mut Reading { input, file }, bytes, &chunks, limits)
+}
+
+/// An input reading a file, as [`kubeward_model::read::read_chunks`] feeds it.
+struct Reading<'i> {
+    input: &'i mut RiskInput,
+    file: &'i Arc<str>,
+}
+
+impl kubeward_model::read::Reader for Reading<'_> {
+    /// The lengths of the facts objects add to.
+    type Mark = [usize; 7];
+
+    fn mark(&self) -> [usize; 7] {
+        let i = &self.input;
+        [
+            i.workloads.len(),
+            i.services.len(),
+            i.ingresses.len(),
+            i.service_accounts.len(),
+            i.secrets.len(),
+            i.namespaces.len(),
+            i.rbac.len(),
+        ]
     }
-    problems
+
+    fn reset(&mut self, [w, s, ing, sa, sec, ns, r]: [usize; 7]) {
+        let i = &mut *self.input;
+        i.workloads.truncate(w);
+        i.services.truncate(s);
+        i.ingresses.truncate(ing);
+        i.service_accounts.truncate(sa);
+        i.secrets.truncate(sec);
+        i.namespaces.truncate(ns);
+        i.rbac.truncate(r);
+    }
+
+    fn object(&mut self, o: &Object<'_>, _: &mut Vec<kubeward_yaml::Problem>) {
+        self.input.add_object(o, self.file);
+    }
 }
