@@ -10,6 +10,8 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
+mod common;
+
 fn kubeward() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_kubeward"));
     c.env("NO_COLOR", "1");
@@ -406,20 +408,6 @@ fn stale_database_warns_in_every_format() {
     assert!(!text.contains("vulnerability data Go is"));
 }
 
-fn sarif_errors(doc: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(include_str!(
-        "../../kubeward-report/schema/sarif-schema-2.1.0.json"
-    ))
-    .unwrap();
-    let v = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft4)
-        .build(&schema)
-        .unwrap();
-    v.iter_errors(doc)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect()
-}
-
 #[test]
 fn every_format_parses_and_names_the_vulnerability() {
     let dir = workdir();
@@ -432,7 +420,7 @@ fn every_format_parses_and_names_the_vulnerability() {
     assert_eq!(v["images"][0]["packages"].as_array().unwrap().len(), 4);
     let (_, sarif, _) = image(dir.path(), &["-f", "sarif"]);
     let v: Value = serde_json::from_str(&sarif).unwrap();
-    let errors = sarif_errors(&v);
+    let errors = common::sarif_errors(&v);
     assert!(errors.is_empty(), "{errors:#?}");
     let results = v["runs"][0]["results"].as_array().unwrap();
     assert!(results

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::Output;
 
+mod common;
+
 use serde_json::Value;
 
 const APP: &str = "\
@@ -66,17 +68,6 @@ fn setup() -> tempfile::TempDir {
     dir
 }
 
-fn schema_errors(schema: &str, draft: jsonschema::Draft, doc: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(schema).unwrap();
-    let v = jsonschema::options()
-        .with_draft(draft)
-        .build(&schema)
-        .unwrap();
-    v.iter_errors(doc)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect()
-}
-
 #[test]
 fn top_risks_in_every_format() {
     let dir = setup();
@@ -88,7 +79,7 @@ fn top_risks_in_every_format() {
     let out = scan(dir.path(), &["--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let errors = schema_errors(
+    let errors = common::schema_errors(
         include_str!("../../kubeward-report/schema/kubeward-report.schema.json"),
         jsonschema::Draft::Draft7,
         &report,
@@ -173,11 +164,7 @@ fn top_risks_in_every_format() {
     // places and related locations.
     let out = scan(dir.path(), &["--format", "sarif"]);
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let errors = schema_errors(
-        include_str!("../../kubeward-report/schema/sarif-schema-2.1.0.json"),
-        jsonschema::Draft::Draft4,
-        &sarif,
-    );
+    let errors = common::sarif_errors(&sarif);
     assert!(errors.is_empty(), "{errors:#?}");
     let run = &sarif["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();

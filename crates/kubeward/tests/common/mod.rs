@@ -1,0 +1,24 @@
+//! Helpers shared by the CLI tests (`mod common;` in each test file that needs them).
+
+use serde_json::Value;
+
+/// The errors of `doc` against the JSON Schema `schema` (its text), one line each.
+pub fn schema_errors(schema: &str, draft: jsonschema::Draft, doc: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(schema).expect("a schema in JSON");
+    let v = jsonschema::options()
+        .with_draft(draft)
+        .build(&schema)
+        .expect("a valid schema");
+    v.iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+/// The errors of `doc` as SARIF 2.1.0 (the schema GitHub code scanning reads).
+pub fn sarif_errors(doc: &Value) -> Vec<String> {
+    schema_errors(
+        include_str!("../../../kubeward-report/schema/sarif-schema-2.1.0.json"),
+        jsonschema::Draft::Draft4,
+        doc,
+    )
+}
