@@ -6,6 +6,10 @@
 //! what gathering the facts costs beyond the YAML parse a scan does anyway.
 
 use std::sync::Arc;
+
+/// The kubeward binary's allocator, so that the memory figures are the scan's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 
 fn rss() -> String {
@@ -50,6 +54,18 @@ fn main() {
         println!(
             "parse only: {:.2} s ({objects} objects)",
             t.elapsed().as_secs_f64()
+        );
+    }
+    // With `NETWORK=1`, also the NetworkPolicy model a scan gathers beside the facts
+    // (kept alive to the end, as a scan keeps it until the graph is built).
+    let mut network = kubeward_netpol::NetModel::default();
+    if std::env::var_os("NETWORK").is_some() {
+        let t = Instant::now();
+        let _ = network.read_text(&file, &text, &Default::default());
+        println!(
+            "network model: {:.2} s, {}",
+            t.elapsed().as_secs_f64(),
+            rss()
         );
     }
     let t = Instant::now();

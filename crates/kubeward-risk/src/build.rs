@@ -42,14 +42,35 @@ impl RiskGraph {
             .take()
             .unwrap_or_else(|| simple_exposures(&input));
         let rbac = RbacModel::from_objects(std::mem::take(&mut input.rbac));
+        // Each workload's facts are dropped once its entities and edges are in the graph, its
+        // exposures with them: facts and graph are never both whole in memory.
+        let workloads = std::mem::take(&mut input.workloads);
+        let mut exposures_of: HashMap<ObjectKey, Vec<Exposure>> = HashMap::new();
+        for e in exposures {
+            exposures_of.entry(e.workload.clone()).or_default().push(e);
+        }
         let graph = {
             let mut b = Builder::new(&rbac, &input);
+            // The workloads' share of the graph, sized up front: a graph grown by doubling
+            // holds its old and new arrays at once (a quarter of the build's peak).
+            let (nodes, edges) = workloads.iter().fold((0, 0), |(n, e), w| {
+                let mounts: usize = w.containers.iter().map(|c| c.mounts.len()).sum();
+                let c = w.containers.len();
+                (n + 2 + 2 * c + mounts, e + 2 + 5 * c + 2 * mounts)
+            });
+            let (nodes, edges) = (
+                nodes + 2 * exposures_of.len(),
+                edges + 2 * exposures_of.len(),
+            );
+            b.g.reserve_exact_nodes(nodes);
+            b.g.reserve_exact_edges(edges);
             // Workloads first: named permissions (`resourceNames`) look pods up by name.
-            for w in &input.workloads {
-                b.workload(w);
+            for w in workloads {
+                let exposures = exposures_of.remove(&w.key).unwrap_or_default();
+                b.workload(&w, &exposures, &input.image_vulns);
             }
+            drop(exposures_of);
             b.permission_sets();
-            b.exposures(&exposures, &input.image_vulns);
             b.escalations();
             b.group_members();
             b.hub_members();
@@ -178,12 +199,10 @@ fn caps_of(model: &RbacModel, role: usize) -> Caps {
 /// Entities with their namespace.
 type Scoped<'a> = Vec<(&'a str, NodeIndex)>;
 
-/// A container's entity and its facts. The builder's indexes borrow the facts (which outlive
-/// it) rather than copy their strings: a copy per workload and container was a few hundred
-/// thousand small allocations on a large scan.
-struct ContainerRef<'a> {
+/// A container's entity and its facts, while its workload is being added.
+struct ContainerRef<'w> {
     id: NodeIndex,
-    fact: &'a ContainerFact,
+    fact: &'w ContainerFact,
 }
 
 struct Builder<'a> {
@@ -193,11 +212,13 @@ struct Builder<'a> {
     hubs: BTreeMap<Hub, NodeIndex>,
     secrets: HashMap<(Box<str>, Box<str>), NodeIndex>,
     entries: HashMap<(EntryKind, Box<str>, Box<str>), NodeIndex>,
-    /// Workload key → its entity and its containers.
-    workloads: HashMap<&'a ObjectKey, (NodeIndex, Vec<ContainerRef<'a>>)>,
-    pods_by_ns: BTreeMap<&'a str, Vec<NodeIndex>>,
-    /// Workload name → (namespace, workload).
-    pods_by_name: HashMap<&'a str, Scoped<'a>>,
+    /// (Source, entry point) and (entry point, container) pairs with their edge already.
+    exposed: HashSet<(NodeIndex, NodeIndex)>,
+    /// The workloads added (the same object twice: the first one stands).
+    workloads: HashSet<Arc<ObjectKey>>,
+    pods_by_ns: BTreeMap<Box<str>, Vec<NodeIndex>>,
+    /// Workload name → its workloads (of any namespace; the entity has the namespace).
+    pods_by_name: HashMap<Box<str>, Vec<NodeIndex>>,
     /// Secret name → its entities (any namespace).
     secrets_by_name: HashMap<Box<str>, Vec<NodeIndex>>,
     /// Per binding, its permission set.
@@ -206,8 +227,8 @@ struct Builder<'a> {
     /// (role is a ClusterRole, role name) → (namespace, permission set) of RoleBindings.
     ns_permsets_by_role: HashMap<(bool, Box<str>), Scoped<'a>>,
     sa_automount: HashMap<(&'a str, &'a str), bool>,
-    /// (namespace, service account) of pods → its identity.
-    pod_identities: HashMap<(&'a str, &'a str), NodeIndex>,
+    /// Namespace → service account of pods → its identity.
+    pod_identities: HashMap<Box<str>, HashMap<Box<str>, NodeIndex>>,
     /// The identity of group system:nodes.
     nodes_group: Option<NodeIndex>,
     /// Namespaces whose Pod Security Admission enforces baseline or restricted.
@@ -236,9 +257,10 @@ impl<'a> Builder<'a> {
             hubs: BTreeMap::new(),
             secrets: HashMap::new(),
             entries: HashMap::new(),
-            workloads: HashMap::with_capacity(input.workloads.len()),
+            exposed: HashSet::new(),
+            workloads: HashSet::new(),
             pods_by_ns: BTreeMap::new(),
-            pods_by_name: HashMap::with_capacity(input.workloads.len()),
+            pods_by_name: HashMap::new(),
             secrets_by_name: HashMap::new(),
             permission_sets: Vec::new(),
             cluster_permsets_by_role: HashMap::new(),
@@ -417,8 +439,25 @@ impl<'a> Builder<'a> {
         match (names, ns) {
             (Names::All, Some(ns)) => vec![self.hub(Hub::PodsIn(ns.into()))],
             (Names::All, None) => vec![self.hub(Hub::AllPods)],
-            (Names::Only(names), _) => in_scope(&self.pods_by_name, ns, names),
+            (Names::Only(names), _) => self.pods_named(ns, names),
         }
+    }
+
+    /// The workloads named `names` in namespace `ns` (or any), sorted, once.
+    fn pods_named(&self, ns: Option<&str>, names: &[String]) -> Vec<NodeIndex> {
+        let mut out: Vec<NodeIndex> = names
+            .iter()
+            .filter_map(|n| self.pods_by_name.get(n.as_str()))
+            .flatten()
+            .copied()
+            .filter(|&i| match (&self.g[i], ns) {
+                (Entity::Workload(key), Some(ns)) => &*key.namespace == ns,
+                _ => true,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     fn sas_target(&mut self, ns: Option<&str>) -> NodeIndex {
@@ -679,15 +718,6 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// The entities named `names` in namespace `ns` (or any), from a by-name index.
-fn in_scope(
-    index: &HashMap<&str, Scoped<'_>>,
-    ns: Option<&str>,
-    names: &[String],
-) -> Vec<NodeIndex> {
-    scoped(names.iter().filter_map(|n| index.get(n.as_str())), ns)
-}
-
 /// The entities of these (namespace, entity) lists that are in `ns` (or any), sorted, once.
 fn scoped<'x, 'a: 'x>(
     lists: impl Iterator<Item = &'x Scoped<'a>>,
@@ -709,13 +739,20 @@ fn scoped<'x, 'a: 'x>(
 const NODES_GROUP: &str = "system:nodes";
 
 impl<'a> Builder<'a> {
-    /// A workload: its node, its containers and their escapes, volumes, tokens and identity.
-    fn workload(&mut self, w: &'a WorkloadFact) {
-        if self.workloads.contains_key(&w.key) {
+    /// A workload: its node, its containers and their escapes, volumes, tokens and identity,
+    /// and the `exposures` that reach it.
+    fn workload(
+        &mut self,
+        w: &WorkloadFact,
+        exposures: &[Exposure],
+        vulns: &HashMap<Box<str>, Vec<ImageVuln>>,
+    ) {
+        if self.workloads.contains(&w.key) {
             // The same object twice (two files): the first one stands.
             return;
         }
         let key = Arc::new(w.key.clone());
+        self.workloads.insert(key.clone());
         let ns: &str = &w.key.namespace;
         let wl = self.g.add_node(Entity::Workload(key.clone()));
         let node = self.g.add_node(Entity::Node(Some(key.clone())));
@@ -738,18 +775,33 @@ impl<'a> Builder<'a> {
             nodes,
             implicit!("the kubelet's credentials (group system:nodes) are on every node"),
         );
-        self.pods_by_ns.entry(ns).or_default().push(wl);
-        self.pods_by_name
-            .entry(&w.key.name)
-            .or_default()
-            .push((ns, wl));
+        match self.pods_by_ns.get_mut(ns) {
+            Some(list) => list.push(wl),
+            None => {
+                self.pods_by_ns.insert(ns.into(), vec![wl]);
+            }
+        }
+        match self.pods_by_name.get_mut(&*w.key.name) {
+            Some(list) => list.push(wl),
+            None => {
+                self.pods_by_name.insert(w.key.name.clone(), vec![wl]);
+            }
+        }
 
         // Looked up by borrowed names first: a `SubjectKey` is two owned strings.
-        let sa = match self.pod_identities.get(&(ns, &*w.service_account)) {
-            Some(&sa) => sa,
+        let known = self
+            .pod_identities
+            .get(ns)
+            .and_then(|m| m.get(&*w.service_account))
+            .copied();
+        let sa = match known {
+            Some(sa) => sa,
             None => {
                 let sa = self.identity(SubjectKey::service_account(ns, &w.service_account));
-                self.pod_identities.insert((ns, &w.service_account), sa);
+                self.pod_identities
+                    .entry(ns.into())
+                    .or_default()
+                    .insert(w.service_account.clone(), sa);
                 sa
             }
         };
@@ -896,7 +948,9 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        self.workloads.insert(&w.key, (wl, containers));
+        for e in exposures {
+            self.expose(e, &containers, vulns);
+        }
     }
 
     /// A volume as mounted in a container: VOLUME_DISCOVER from the container, VOLUME_ACCESS
@@ -961,70 +1015,69 @@ impl<'a> Builder<'a> {
     /// ENDPOINT_EXPLOIT (T1210, entry point → container: a network endpoint exposed by a
     /// container can be attacked) and VULNERABLE_IMAGE (the container's image has a critical
     /// or high vulnerability with a fix) from entry points to the containers they reach.
-    fn exposures(&mut self, exposures: &[Exposure], vulns: &HashMap<Box<str>, Vec<ImageVuln>>) {
-        let mut exposed: HashSet<(NodeIndex, NodeIndex)> = HashSet::new();
-        for e in exposures {
-            let Some((_, containers)) = self.workloads.get(&e.workload) else {
-                continue;
-            };
-            let targets: Vec<(NodeIndex, Option<Evidence>)> = containers
-                .iter()
-                .filter(|c| e.containers.is_empty() || e.containers.contains(&c.fact.name))
-                .map(|c| {
-                    let f = c.fact;
-                    (c.id, worst_vuln(vulns.get(&f.image), &f.image_at))
-                })
-                .collect();
-            let src = if e.from_internet {
-                Self::singleton(&mut self.internet, &mut self.g, Entity::Internet)
-            } else {
-                Self::singleton(&mut self.cluster, &mut self.g, Entity::Cluster)
-            };
-            let key = (e.entry, e.namespace.clone(), e.name.clone());
-            let entry = match self.entries.get(&key) {
-                Some(&i) => i,
-                None => {
-                    let i = self.g.add_node(Entity::EntryPoint {
-                        kind: e.entry,
-                        namespace: e.namespace.clone(),
-                        name: e.name.clone(),
-                    });
-                    self.entries.insert(key, i);
-                    i
-                }
-            };
-            let via: Evidences = e.via.iter().cloned().map(Evidence::Field).collect();
-            if exposed.insert((src, entry)) {
-                self.edge(
-                    src,
-                    EdgeKind::Exposed,
-                    entry,
-                    via.iter().take(1).cloned().collect(),
-                );
+    fn expose(
+        &mut self,
+        e: &Exposure,
+        containers: &[ContainerRef<'_>],
+        vulns: &HashMap<Box<str>, Vec<ImageVuln>>,
+    ) {
+        let targets: Vec<(NodeIndex, Option<Evidence>)> = containers
+            .iter()
+            .filter(|c| e.containers.is_empty() || e.containers.contains(&c.fact.name))
+            .map(|c| {
+                let f = c.fact;
+                (c.id, worst_vuln(vulns.get(&f.image), &f.image_at))
+            })
+            .collect();
+        let src = if e.from_internet {
+            Self::singleton(&mut self.internet, &mut self.g, Entity::Internet)
+        } else {
+            Self::singleton(&mut self.cluster, &mut self.g, Entity::Cluster)
+        };
+        let key = (e.entry, e.namespace.clone(), e.name.clone());
+        let entry = match self.entries.get(&key) {
+            Some(&i) => i,
+            None => {
+                let i = self.g.add_node(Entity::EntryPoint {
+                    kind: e.entry,
+                    namespace: e.namespace.clone(),
+                    name: e.name.clone(),
+                });
+                self.entries.insert(key, i);
+                i
             }
-            for (c, vuln) in targets {
-                if !exposed.insert((entry, c)) {
-                    continue;
-                }
-                self.edge(entry, EdgeKind::EndpointExploit, c, via.clone());
-                if let Some(v) = vuln {
-                    let likelihood = match &v {
-                        Evidence::Vulnerability {
-                            severity: Severity::Critical,
-                            ..
-                        } => 0.9,
-                        _ => 0.7,
-                    };
-                    self.g.add_edge(
-                        entry,
-                        c,
-                        Edge {
-                            kind: EdgeKind::VulnerableImage,
-                            likelihood,
-                            evidence: Evidences::Owned(vec![v]),
-                        },
-                    );
-                }
+        };
+        let via: Evidences = e.via.iter().cloned().map(Evidence::Field).collect();
+        if self.exposed.insert((src, entry)) {
+            self.edge(
+                src,
+                EdgeKind::Exposed,
+                entry,
+                via.iter().take(1).cloned().collect(),
+            );
+        }
+        for (c, vuln) in targets {
+            if !self.exposed.insert((entry, c)) {
+                continue;
+            }
+            self.edge(entry, EdgeKind::EndpointExploit, c, via.clone());
+            if let Some(v) = vuln {
+                let likelihood = match &v {
+                    Evidence::Vulnerability {
+                        severity: Severity::Critical,
+                        ..
+                    } => 0.9,
+                    _ => 0.7,
+                };
+                self.g.add_edge(
+                    entry,
+                    c,
+                    Edge {
+                        kind: EdgeKind::VulnerableImage,
+                        likelihood,
+                        evidence: Evidences::Owned(vec![v]),
+                    },
+                );
             }
         }
     }
@@ -1113,12 +1166,12 @@ impl<'a> Builder<'a> {
                 continue;
             }
             let mut members: Vec<NodeIndex> = match &h {
-                Hub::PodsIn(ns) => self.pods_by_ns.get(&**ns).cloned().unwrap_or_default(),
+                Hub::PodsIn(ns) => self.pods_by_ns.get(ns).cloned().unwrap_or_default(),
                 Hub::AllPods => {
                     let hubs = self
                         .pods_by_ns
                         .keys()
-                        .map(|ns| Hub::PodsIn((*ns).into()))
+                        .map(|ns| Hub::PodsIn(ns.clone()))
                         .collect();
                     self.sub_hubs(hubs, &mut queue)
                 }
