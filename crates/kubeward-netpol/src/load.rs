@@ -256,6 +256,19 @@ impl NetModel {
     }
 
     /// Indexes the facts for queries.
+    /// Adds a workload read elsewhere as is (no grouping of pods under their controller: the
+    /// caller names each workload as it wants connections named). `kubeward scan` gives its
+    /// risk graph's workloads this way, so that it keeps one copy of them, not two, and the
+    /// graph finds each of its workloads in the network by the same name.
+    pub fn push_workload(&mut self, w: Workload) {
+        self.workloads.push(w);
+    }
+
+    /// Whether a NetworkPolicy has been read (without one, every pod is open).
+    pub fn has_policies(&self) -> bool {
+        !self.policies.is_empty()
+    }
+
     pub fn finish(self) -> Network {
         Network::build(
             self.workloads,

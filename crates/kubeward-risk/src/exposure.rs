@@ -213,6 +213,61 @@ pub fn simple_exposures(input: &RiskInput) -> Vec<Exposure> {
     out
 }
 
+/// The workloads of the facts as kubeward-netpol's model takes them ([`NetModel::push_workload`]
+/// (kubeward_netpol::NetModel::push_workload)), named as the graph names them: labels, the
+/// ports of the regular containers (init containers have exited; a port whose number or
+/// protocol the API server would refuse is left out, as kubeward-netpol's reader leaves it),
+/// host ports and host networking.
+pub fn network_workloads(
+    input: &RiskInput,
+) -> impl Iterator<Item = kubeward_netpol::Workload> + '_ {
+    use kubeward_netpol::model::ContainerPort;
+    use kubeward_netpol::Protocol;
+    input.workloads.iter().map(|w| {
+        let mut ports = Vec::new();
+        let mut host_ports = Vec::new();
+        for c in w.containers.iter().filter(|c| c.list == "containers") {
+            for p in c.ports.iter() {
+                let Some(protocol) = Protocol::parse(&p.protocol) else {
+                    continue;
+                };
+                if let Some(h) = p.host_port.and_then(|h| u16::try_from(h).ok()) {
+                    host_ports.push((h, protocol));
+                }
+                let Ok(port) = u16::try_from(p.container_port) else {
+                    continue;
+                };
+                if port == 0 {
+                    continue;
+                }
+                ports.push(ContainerPort {
+                    name: (!p.name.is_empty()).then(|| p.name.clone()),
+                    port,
+                    protocol,
+                });
+            }
+        }
+        kubeward_netpol::Workload {
+            namespace: w.key.namespace.to_string(),
+            name: w.key.name.to_string(),
+            kind: w.key.kind.to_string(),
+            labels: w.labels.clone(),
+            ports,
+            host_network: w.host_network.is_some(),
+            host_ports,
+            service_account: w.service_account.to_string(),
+            virtual_machine: false,
+            loc: kubeward_netpol::Loc {
+                file: w.at.file.clone(),
+                pos: kubeward_yaml::Pos {
+                    line: w.at.line,
+                    column: w.at.column,
+                },
+            },
+        }
+    })
+}
+
 /// The exposures that the scan's NetworkPolicies let through (kubeward-netpol's exact
 /// semantics): a path through a Service, an Ingress or a container port exists only if the
 /// workload's ingress policies let in something on its ports, from outside the cluster for

@@ -38,6 +38,11 @@ impl Gather for RiskGather {
 impl Gathered for Facts {
     fn add(&mut self, object: &Object<'_>, file: &Arc<str>) {
         self.risk.add_object(object, file);
+        // Workloads go to the network model from the risk facts, and only when there is a
+        // NetworkPolicy (`analyse`): one copy of them through the scan, not two.
+        if object.pod().is_some() {
+            return;
+        }
         // Field problems are the scan's to report (its shape checks and controls); the
         // network model keeps what it can read.
         let _ = self.network.add_object(object, file);
@@ -72,15 +77,17 @@ pub(crate) struct ImageVuln {
 pub(crate) fn analyse(facts: Facts, vulns: &[ImageVuln]) -> (RiskGraph, Risks) {
     let Facts {
         risk: mut input,
-        network,
+        mut network,
     } = facts;
-    let network = network.finish();
-    if !network.policies().is_empty() {
+    if network.has_policies() {
+        for w in kubeward_risk::exposure::network_workloads(&input) {
+            network.push_workload(w);
+        }
+        let network = network.finish();
         let exposures = kubeward_risk::exposure::simple_exposures(&input);
         let allowed = kubeward_risk::exposure::allowed_by_policies(exposures, &network);
         input.set_exposures(allowed);
     }
-    drop(network);
     use kubeward_controls::Severity as S;
     for v in vulns {
         let severity = match v.severity {
