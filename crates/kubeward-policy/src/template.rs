@@ -1,0 +1,210 @@
+//! ConstraintTemplates (`templates.gatekeeper.sh/v1`, also v1beta1/v1alpha1, which have the
+//! same shape for what is read here): the CRD kind, the parameters' schema, and the code of
+//! the single target `admission.k8s.gatekeeper.sh`, Rego (`rego` + `libs`, or
+//! `code[engine: Rego].source`) and `K8sNativeValidation` (`code[engine: K8sNativeValidation]`).
+
+use serde_json::Value;
+
+use crate::constraint::{type_name, Constraint};
+use crate::{
+    celeng, regoeng, Doc, EngineChoice, EngineKind, Inventory, PolicyError, PolicyErrorKind,
+    RawResult, Review, Source,
+};
+
+/// The only target Gatekeeper's admission webhook and gator evaluate.
+pub(crate) const TARGET: &str = "admission.k8s.gatekeeper.sh";
+
+pub(crate) enum Program {
+    Rego(regoeng::RegoProgram),
+    Cel(Box<celeng::CelProgram>),
+}
+
+pub(crate) struct CompiledTemplate {
+    pub name: String,
+    pub kind: String,
+    pub source: Source,
+    pub parameters_schema: Option<Value>,
+    pub engine: EngineKind,
+    program: Program,
+}
+
+/// Rego code of a template.
+pub(crate) struct RegoCode {
+    pub rego: String,
+    pub libs: Vec<String>,
+    pub v1: bool,
+}
+
+impl CompiledTemplate {
+    pub fn compile(doc: &Doc, choice: EngineChoice) -> Result<CompiledTemplate, PolicyError> {
+        let v = &doc.value;
+        let err = |kind, m: String| PolicyError::new(&doc.source, kind, m);
+        let name = v
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if name.is_empty() {
+            return Err(err(
+                PolicyErrorKind::Invalid,
+                "ConstraintTemplate has no metadata.name".into(),
+            ));
+        }
+        let what = format!("ConstraintTemplate {name}");
+        let kind = match v.pointer("/spec/crd/spec/names/kind") {
+            Some(Value::String(k)) if !k.is_empty() => k.clone(),
+            _ => {
+                return Err(err(
+                    PolicyErrorKind::Invalid,
+                    format!("{what}: spec.crd.spec.names.kind must be a non-empty string"),
+                ))
+            }
+        };
+        if kind.to_lowercase() != name {
+            return Err(err(
+                PolicyErrorKind::Invalid,
+                format!(
+                    "{what}: metadata.name must be the lowercase of spec.crd.spec.names.kind ({:?})",
+                    kind.to_lowercase()
+                ),
+            ));
+        }
+        let parameters_schema = v
+            .pointer("/spec/crd/spec/validation/openAPIV3Schema")
+            .filter(|s| s.is_object())
+            .cloned();
+        let targets = match v.pointer("/spec/targets") {
+            Some(Value::Array(t)) => t,
+            Some(other) => {
+                return Err(err(
+                    PolicyErrorKind::Invalid,
+                    format!("{what}: spec.targets must be a list, found {}", type_name(other)),
+                ))
+            }
+            None => {
+                return Err(err(
+                    PolicyErrorKind::Invalid,
+                    format!("{what}: spec.targets is missing"),
+                ))
+            }
+        };
+        if targets.len() != 1 {
+            return Err(err(
+                PolicyErrorKind::Invalid,
+                format!(
+                    "{what}: spec.targets must have exactly one target, found {}",
+                    targets.len()
+                ),
+            ));
+        }
+        let target = &targets[0];
+        if target.get("target").and_then(Value::as_str) != Some(TARGET) {
+            return Err(err(
+                PolicyErrorKind::Invalid,
+                format!("{what}: spec.targets[0].target must be {TARGET:?}"),
+            ));
+        }
+        let code: &[Value] = match target.get("code") {
+            None | Some(Value::Null) => &[],
+            Some(Value::Array(c)) => c,
+            Some(other) => {
+                return Err(err(
+                    PolicyErrorKind::Invalid,
+                    format!(
+                        "{what}: spec.targets[0].code must be a list, found {}",
+                        type_name(other)
+                    ),
+                ))
+            }
+        };
+        let engine_source = |engine: &str| {
+            code.iter()
+                .find(|c| c.get("engine").and_then(Value::as_str) == Some(engine))
+                .map(|c| c.get("source").cloned().unwrap_or(Value::Null))
+        };
+        let cel_source = engine_source("K8sNativeValidation");
+        let rego = match engine_source("Rego") {
+            Some(src) => Some(RegoCode {
+                rego: match src.get("rego") {
+                    Some(Value::String(s)) => s.clone(),
+                    _ => {
+                        return Err(err(
+                            PolicyErrorKind::Invalid,
+                            format!("{what}: the Rego code's source.rego must be a string"),
+                        ))
+                    }
+                },
+                libs: strings(src.get("libs"))
+                    .ok_or_else(|| err(PolicyErrorKind::Invalid, format!("{what}: source.libs must be a list of strings")))?,
+                v1: src.get("version").and_then(Value::as_str) == Some("v1"),
+            }),
+            None => match target.get("rego") {
+                Some(Value::String(s)) if !s.trim().is_empty() => Some(RegoCode {
+                    rego: s.clone(),
+                    libs: strings(target.get("libs")).ok_or_else(|| {
+                        err(
+                            PolicyErrorKind::Invalid,
+                            format!("{what}: spec.targets[0].libs must be a list of strings"),
+                        )
+                    })?,
+                    v1: false,
+                }),
+                _ => None,
+            },
+        };
+        let use_cel = match choice {
+            EngineChoice::Auto => cel_source.is_some(),
+            EngineChoice::Cel => true,
+            EngineChoice::Rego => false,
+        };
+        let (engine, program) = if use_cel {
+            let Some(src) = cel_source else {
+                return Err(err(
+                    PolicyErrorKind::NoCode,
+                    format!("{what} has no K8sNativeValidation code"),
+                ));
+            };
+            let p = celeng::CelProgram::compile(&src)
+                .map_err(|m| err(PolicyErrorKind::Compile, format!("{what}: K8sNativeValidation: {m}")))?;
+            (EngineKind::Cel, Program::Cel(Box::new(p)))
+        } else {
+            let Some(code) = rego else {
+                return Err(err(
+                    PolicyErrorKind::NoCode,
+                    format!("{what} has no Rego code"),
+                ));
+            };
+            let p = regoeng::RegoProgram::compile(&name, &code)
+                .map_err(|m| err(PolicyErrorKind::Compile, format!("{what}: Rego: {m}")))?;
+            (EngineKind::Rego, Program::Rego(p))
+        };
+        Ok(CompiledTemplate {
+            name,
+            kind,
+            source: doc.source.clone(),
+            parameters_schema,
+            engine,
+            program,
+        })
+    }
+
+    pub fn evaluate(
+        &self,
+        c: &Constraint,
+        review: &Review,
+        inventory: &Inventory,
+    ) -> Result<Vec<RawResult>, String> {
+        match &self.program {
+            Program::Rego(p) => p.evaluate(&c.parameters, review, inventory),
+            Program::Cel(p) => p.evaluate(&c.object, review),
+        }
+    }
+}
+
+fn strings(v: Option<&Value>) -> Option<Vec<String>> {
+    match v {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(Value::Array(a)) => a.iter().map(|x| x.as_str().map(String::from)).collect(),
+        _ => None,
+    }
+}
