@@ -17,12 +17,15 @@
 //! Every evaluation runs under [`crate::k8scel::Budget`]: each comprehension step and each
 //! concatenation is charged through a call the compiler inserts into the expression tree.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::fmt;
+use std::sync::{Mutex, OnceLock};
 
 use cel::common::ast::{CallExpr, EntryExpr, Expr, IdedExpr};
-use cel::objects::{Key, Map as CelMap, Value as CelValue};
-use cel::Context;
+use cel::common::traits::Indexer;
+use cel::common::types::{Type, MAP_TYPE};
+use cel::common::value::{CowVal, Val};
+use cel::objects::Value as CelValue;
+use cel::{Context, ExecutionError};
 use serde_json::{Map, Value};
 
 use crate::k8scel::{self, Budget, COST_FN, COST_LIMIT, TIME_LIMIT};
@@ -430,8 +433,6 @@ impl CelProgram {
     }
 
     fn evaluate_inner(&self, constraint: &Value, review: &Review) -> Result<Vec<RawResult>, String> {
-        let env = k8scel::env();
-        let mut ctx = Context::with_env(env);
         let delete = review.operation() == "DELETE";
         let object = if delete {
             Value::Null
@@ -450,52 +451,20 @@ impl CelProgram {
         request
             .entry("dryRun".to_string())
             .or_insert(Value::Bool(false));
-        ctx.add_variable_from_value("object", k8scel::from_json(&object));
-        ctx.add_variable_from_value("oldObject", k8scel::from_json(&old));
-        ctx.add_variable_from_value("request", k8scel::from_json(&Value::Object(request)));
-        ctx.add_variable_from_value("params", k8scel::from_json(constraint));
-        ctx.add_variable_from_value("namespaceObject", CelValue::Null);
-
-        let mut values: std::collections::HashMap<Key, CelValue> = std::collections::HashMap::new();
-        let mut errors: BTreeMap<String, String> = BTreeMap::new();
-        for (name, c) in &self.variables {
-            ctx.add_variable_from_value(
-                "variables",
-                CelValue::Map(CelMap {
-                    map: Arc::new(values.clone()),
-                }),
-            );
-            if let Some(e) = c.reads.iter().find_map(|r| errors.get(r)) {
-                errors.insert(name.clone(), e.clone());
-                continue;
-            }
-            match CelValue::resolve(&c.expr, &ctx) {
-                Ok(v) => {
-                    if value_size(&v, MAX_VARIABLE_SIZE) > MAX_VARIABLE_SIZE {
-                        errors.insert(
-                            name.clone(),
-                            "operation cancelled: actual cost limit exceeded".into(),
-                        );
-                    } else {
-                        values.insert(Key::String(Arc::new(name.clone())), v);
-                    }
-                }
-                Err(e) => {
-                    errors.insert(name.clone(), one_line(&e.to_string()));
-                }
-            }
-        }
-        ctx.add_variable_from_value(
-            "variables",
-            CelValue::Map(CelMap {
-                map: Arc::new(values),
-            }),
-        );
+        let base = Base {
+            object: k8scel::from_json(&object),
+            old: k8scel::from_json(&old),
+            request: k8scel::from_json(&Value::Object(request)),
+            params: k8scel::from_json(constraint),
+        };
+        let vars = LazyVars {
+            program: self,
+            base: &base,
+            slots: self.variables.iter().map(|_| OnceLock::new()).collect(),
+            busy: Mutex::new(vec![false; self.variables.len()]),
+        };
         let run = |c: &Compiled| -> Result<CelValue, String> {
-            if let Some(e) = c.reads.iter().find_map(|r| errors.get(r)) {
-                return Err(e.clone());
-            }
-            CelValue::resolve(&c.expr, &ctx).map_err(|e| one_line(&e.to_string()))
+            vars.eval(&c.expr).map_err(|e| one_line(&e.to_string()))
         };
 
         // matchConditions: any false → no match; otherwise an error decides by policy.
@@ -603,5 +572,132 @@ fn value_size(v: &CelValue, cap: u64) -> u64 {
             n
         }
         _ => 1,
+    }
+}
+
+/// The values every expression sees besides `variables`.
+struct Base {
+    object: CelValue,
+    old: CelValue,
+    request: CelValue,
+    params: CelValue,
+}
+
+/// `variables`, evaluated lazily and once each, as Kubernetes' composited compiler does: a
+/// variable that fails only fails the expressions that read it when they read it.
+struct LazyVars<'a> {
+    program: &'a CelProgram,
+    base: &'a Base,
+    slots: Vec<OnceLock<Result<Box<dyn Val>, String>>>,
+    /// Variables being evaluated, to refuse a cycle instead of recursing.
+    busy: Mutex<Vec<bool>>,
+}
+
+impl LazyVars<'_> {
+    fn eval(&self, expr: &IdedExpr) -> Result<CelValue, ExecutionError> {
+        let mut ctx = Context::with_env(k8scel::env());
+        ctx.add_variable_from_value("object", self.base.object.clone());
+        ctx.add_variable_from_value("oldObject", self.base.old.clone());
+        ctx.add_variable_from_value("request", self.base.request.clone());
+        ctx.add_variable_from_value("params", self.base.params.clone());
+        ctx.add_variable_from_value("namespaceObject", CelValue::Null);
+        ctx.add_variable_as_val("variables", Box::new(VarsRef(self)));
+        CelValue::resolve(expr, &ctx)
+    }
+
+    fn compute(&self, i: usize) -> Result<Box<dyn Val>, String> {
+        let (_, c) = &self.program.variables[i];
+        let v = self.eval(&c.expr).map_err(|e| one_line(&e.to_string()))?;
+        if value_size(&v, MAX_VARIABLE_SIZE) > MAX_VARIABLE_SIZE {
+            return Err("operation cancelled: actual cost limit exceeded".into());
+        }
+        v.try_into().map_err(|e: ExecutionError| one_line(&e.to_string()))
+    }
+}
+
+#[derive(Clone, Copy)]
+struct VarsRef<'a>(&'a LazyVars<'a>);
+
+impl fmt::Debug for VarsRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("variables")
+    }
+}
+
+static VARIABLES_TYPE: Type = MAP_TYPE;
+
+impl Val for VarsRef<'_> {
+    fn get_type(&self) -> &Type {
+        &VARIABLES_TYPE
+    }
+
+    fn cel_type() -> &'static Type
+    where
+        Self: Sized,
+    {
+        &VARIABLES_TYPE
+    }
+
+    fn as_indexer<'b, 'v>(&'b self) -> Option<&'b (dyn Indexer + 'v)>
+    where
+        Self: 'v,
+    {
+        Some(self)
+    }
+
+    fn clone_as_boxed<'v>(&self) -> Box<dyn Val + 'v>
+    where
+        Self: 'v,
+    {
+        Box::new(*self)
+    }
+}
+
+impl Indexer for VarsRef<'_> {
+    fn get<'b, 'v>(&'b self, idx: &dyn Val) -> Result<CowVal<'b, 'v>, ExecutionError>
+    where
+        Self: 'v,
+    {
+        let name = match CelValue::try_from(idx) {
+            Ok(CelValue::String(s)) => s,
+            _ => return Err(ExecutionError::function_error("variables", "a variable name must be a string")),
+        };
+        let vars = self.0;
+        let Some(i) = vars.program.variables.iter().position(|(n, _)| **n == *name) else {
+            return Err(ExecutionError::NoSuchKey(name));
+        };
+        let slot = &vars.slots[i];
+        if slot.get().is_none() {
+            {
+                let mut busy = match vars.busy.lock() {
+                    Ok(b) => b,
+                    Err(p) => p.into_inner(),
+                };
+                if busy[i] {
+                    return Err(ExecutionError::function_error(
+                        "variables",
+                        format!("variable {name} refers to itself"),
+                    ));
+                }
+                busy[i] = true;
+            }
+            let r = vars.compute(i);
+            let _ = slot.set(r);
+            if let Ok(mut busy) = vars.busy.lock() {
+                busy[i] = false;
+            }
+        }
+        match slot.get() {
+            Some(Ok(b)) => Ok(CowVal::Borrowed(b.as_ref())),
+            Some(Err(e)) => Err(ExecutionError::function_error("variables", e.clone())),
+            None => Err(ExecutionError::function_error("variables", "not evaluated")),
+        }
+    }
+
+    fn steal<'v>(self: Box<Self>, idx: &dyn Val) -> Result<Box<dyn Val + 'v>, ExecutionError>
+    where
+        Self: 'v,
+    {
+        self.get(idx).map(CowVal::into_owned)
     }
 }

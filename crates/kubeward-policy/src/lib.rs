@@ -28,6 +28,7 @@ mod constraint;
 pub mod k8scel;
 pub mod load;
 mod regoeng;
+mod regoshim;
 mod review;
 mod schema;
 pub mod suite;

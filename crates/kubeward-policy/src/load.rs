@@ -50,7 +50,25 @@ pub struct Doc {
 /// documents are skipped; a `kind: List` (or `*List`) is expanded into its items. A document
 /// that does not parse is an error (the documents before it are still returned).
 pub fn parse_documents(text: &str, file: &str) -> (Vec<Doc>, Vec<PolicyError>) {
-    let parsed = parse_str(text, &Limits::default());
+    let mut fixed: Option<String> = None;
+    let mut parsed = parse_str(text, &Limits::default());
+    // Shim: kubeward-yaml (saphyr-parser) refuses a quoted scalar whose continuation lines
+    // are not indented more than its key; go-yaml, which gator and kubectl use, reads it (the
+    // Gatekeeper library's httpsonly template has one). Leading white space of a continuation
+    // line is not part of the value (it is folded away), so indenting those lines changes
+    // nothing but the parse; only lines inside the refused scalar change.
+    for _ in 0..64 {
+        let Some(e) = &parsed.error else { break };
+        if !e.message.contains("invalid indentation in quoted scalar") {
+            break;
+        }
+        let current = fixed.as_deref().unwrap_or(text);
+        let Some(next) = reindent_quoted(current, e.pos.line, e.pos.column) else {
+            break;
+        };
+        parsed = parse_str(&next, &Limits::default());
+        fixed = Some(next);
+    }
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     for d in &parsed.documents {
@@ -144,5 +162,96 @@ pub fn read_documents_lenient(path: &Path) -> (Vec<Doc>, Vec<PolicyError>) {
                 message: p.message,
             }],
         ),
+    }
+}
+
+/// Indent the continuation lines of the quoted scalar that starts at `line`:`column`
+/// (1-based, columns in characters) by the indentation of its first line plus two.
+fn reindent_quoted(text: &str, line: u32, column: u32) -> Option<String> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        let mut seen = 1;
+        let mut at = None;
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                seen += 1;
+                if seen == line {
+                    at = Some(i + 1);
+                    break;
+                }
+            }
+        }
+        at?
+    };
+    let line_text = &text[line_start..];
+    let indent = line_text.len() - line_text.trim_start_matches(' ').len();
+    let start = line_start
+        + line_text
+            .char_indices()
+            .nth(column.checked_sub(1)? as usize)
+            .map(|(i, _)| i)?;
+    let quote = text[start..].chars().next()?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    out.push_str(&text[..start + 1]);
+    let mut chars = text[start + 1..].char_indices();
+    let pad = " ".repeat(indent + 2);
+    let mut end = None;
+    while let Some((i, c)) = chars.next() {
+        out.push(c);
+        match c {
+            '\\' if quote == '"' => {
+                if let Some((_, d)) = chars.next() {
+                    out.push(d);
+                    if d == '\n' {
+                        out.push_str(&pad);
+                    }
+                }
+            }
+            '\n' => out.push_str(&pad),
+            c if c == quote => {
+                // '' inside a single-quoted scalar is an escaped quote
+                if quote == '\'' && text[start + 1 + i + 1..].starts_with('\'') {
+                    if let Some((_, d)) = chars.next() {
+                        out.push(d);
+                    }
+                    continue;
+                }
+                end = Some(start + 1 + i + c.len_utf8());
+                break;
+            }
+            _ => {}
+        }
+    }
+    out.push_str(&text[end?..]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_scalar_continuation_at_key_indentation() {
+        let text = "a:\n  b:\n    description: \"one, two\n    three.\"\n    c: 1\n";
+        let (docs, errors) = parse_documents(text, "t.yaml");
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            docs[0].value.pointer("/a/b/description").and_then(Value::as_str),
+            Some("one, two three.")
+        );
+        assert_eq!(docs[0].value.pointer("/a/b/c").and_then(Value::as_i64), Some(1));
+    }
+
+    #[test]
+    fn lists_are_expanded_and_located() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n- kind: A\n- kind: B\n";
+        let (docs, errors) = parse_documents(text, "t.yaml");
+        assert!(errors.is_empty());
+        assert_eq!(docs.len(), 2);
+        assert_eq!((docs[1].source.line, docs[1].source.column), (5, 3));
     }
 }

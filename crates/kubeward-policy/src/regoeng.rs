@@ -51,11 +51,14 @@ impl RegoProgram {
             check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
         });
         let pkg = engine
-            .add_policy(format!("{template}.rego"), code.rego.clone())
+            .add_policy(format!("{template}.rego"), crate::regoshim::rewrite(&code.rego))
             .map_err(|e| first_line(&e))?;
         for (i, lib) in code.libs.iter().enumerate() {
             let lp = engine
-                .add_policy(format!("{template}.lib_{i}.rego"), lib.clone())
+                .add_policy(
+                    format!("{template}.lib_{i}.rego"),
+                    crate::regoshim::rewrite(lib),
+                )
                 .map_err(|e| format!("libs[{i}]: {}", first_line(&e)))?;
             if !(lp == "data.lib" || lp.starts_with("data.lib.")) {
                 return Err(format!(
