@@ -109,23 +109,35 @@ fn one_line(s: &str) -> String {
 /// environment (or comprehension variables in scope).
 fn scan(e: &IdedExpr, scope: &mut Vec<String>, reads: &mut Vec<String>, bad: &mut Option<String>) {
     match &e.expr {
-        Expr::Ident(name) => {
+        // Type names and namespaces of functions (`sets.contains`, ...) are identifiers too.
+        Expr::Ident(name)
             if !ROOTS.contains(&name.as_str())
                 && !scope.iter().any(|s| s == name)
                 && !name.starts_with('@')
                 && bad.is_none()
-            {
-                // Type names and namespaced functions are also identifiers in CEL.
-                if !matches!(
+                && !matches!(
                     name.as_str(),
-                    "int" | "uint" | "double" | "bool" | "string" | "bytes" | "list" | "map"
-                        | "null_type" | "type" | "dyn"
-                        // namespaces of functions (`sets.contains`, `strings.quote`, ...)
-                        | "sets" | "strings" | "lists" | "math" | "base64" | "optional" | "cel"
-                ) {
-                    *bad = Some(name.clone());
-                }
-            }
+                    "int"
+                        | "uint"
+                        | "double"
+                        | "bool"
+                        | "string"
+                        | "bytes"
+                        | "list"
+                        | "map"
+                        | "null_type"
+                        | "type"
+                        | "dyn"
+                        | "sets"
+                        | "strings"
+                        | "lists"
+                        | "math"
+                        | "base64"
+                        | "optional"
+                        | "cel"
+                ) =>
+        {
+            *bad = Some(name.clone());
         }
         Expr::Select(s) => {
             if let Expr::Ident(root) = &s.operand.expr {
@@ -289,8 +301,13 @@ fn rewrite_append_step(step: &mut IdedExpr, accu: &str) -> bool {
         return true;
     }
     if let Expr::Call(c) = &mut step.expr {
-        if c.func_name == "_?_:_" && c.target.is_none() && c.args.len() == 3 {
-            if is_append(&c.args[1]) && is_accu(&c.args[2]) {
+        if c.func_name == "_?_:_"
+            && c.target.is_none()
+            && c.args.len() == 3
+            && is_append(&c.args[1])
+            && is_accu(&c.args[2])
+        {
+            {
                 rewrite(&mut c.args[0]);
                 c.args[0] = charged(take(&mut c.args[0]));
                 // the element is charged too (it may be large)
@@ -386,10 +403,9 @@ impl CelProgram {
             let expr = str_field(v, "expression")
                 .ok_or_else(|| format!("validations[{i}]: expression is required"))?;
             let message_expr = match str_field(v, "messageExpression") {
-                Some(m) if !m.is_empty() => Some(compile(
-                    m,
-                    &format!("validations[{i}].messageExpression"),
-                )?),
+                Some(m) if !m.is_empty() => {
+                    Some(compile(m, &format!("validations[{i}].messageExpression"))?)
+                }
                 _ => None,
             };
             validations.push(Validation {
@@ -405,7 +421,11 @@ impl CelProgram {
         let all = variables
             .iter()
             .map(|(n, c)| (format!("variables.{n}"), c))
-            .chain(match_conditions.iter().map(|(n, c)| (format!("matchCondition {n}"), c)))
+            .chain(
+                match_conditions
+                    .iter()
+                    .map(|(n, c)| (format!("matchCondition {n}"), c)),
+            )
             .chain(validations.iter().enumerate().flat_map(|(i, v)| {
                 std::iter::once((format!("validations[{i}]"), &v.expr)).chain(
                     v.message_expr
@@ -429,10 +449,22 @@ impl CelProgram {
     }
 
     pub fn evaluate(&self, constraint: &Value, review: &Review) -> Result<Vec<RawResult>, String> {
-        Budget::run(COST_LIMIT, TIME_LIMIT, || self.evaluate_inner(constraint, review))
+        let mut out = Budget::run(COST_LIMIT, TIME_LIMIT, || {
+            self.evaluate_inner(constraint, review)
+        })?;
+        for r in &mut out {
+            if r.error {
+                r.message = crate::redact(&r.message, review);
+            }
+        }
+        Ok(out)
     }
 
-    fn evaluate_inner(&self, constraint: &Value, review: &Review) -> Result<Vec<RawResult>, String> {
+    fn evaluate_inner(
+        &self,
+        constraint: &Value,
+        review: &Review,
+    ) -> Result<Vec<RawResult>, String> {
         let delete = review.operation() == "DELETE";
         let object = if delete {
             Value::Null
@@ -611,7 +643,8 @@ impl LazyVars<'_> {
         if value_size(&v, MAX_VARIABLE_SIZE) > MAX_VARIABLE_SIZE {
             return Err("operation cancelled: actual cost limit exceeded".into());
         }
-        v.try_into().map_err(|e: ExecutionError| one_line(&e.to_string()))
+        v.try_into()
+            .map_err(|e: ExecutionError| one_line(&e.to_string()))
     }
 }
 
@@ -660,10 +693,20 @@ impl Indexer for VarsRef<'_> {
     {
         let name = match CelValue::try_from(idx) {
             Ok(CelValue::String(s)) => s,
-            _ => return Err(ExecutionError::function_error("variables", "a variable name must be a string")),
+            _ => {
+                return Err(ExecutionError::function_error(
+                    "variables",
+                    "a variable name must be a string",
+                ))
+            }
         };
         let vars = self.0;
-        let Some(i) = vars.program.variables.iter().position(|(n, _)| **n == *name) else {
+        let Some(i) = vars
+            .program
+            .variables
+            .iter()
+            .position(|(n, _)| **n == *name)
+        else {
             return Err(ExecutionError::NoSuchKey(name));
         };
         let slot = &vars.slots[i];

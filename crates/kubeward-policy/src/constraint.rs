@@ -271,7 +271,9 @@ impl Match {
                     });
                 }
             }
-            Some(other) => return Err(format!(".kinds must be a list, found {}", type_name(other))),
+            Some(other) => {
+                return Err(format!(".kinds must be a list, found {}", type_name(other)))
+            }
         }
         let scope = match obj.get("scope").and_then(Value::as_str) {
             Some("Cluster") => Scope::Cluster,
@@ -295,7 +297,12 @@ impl Match {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
             Some(Value::String(s)) => Some(Wildcard(s.clone())),
-            Some(other) => return Err(format!(".name must be a string, found {}", type_name(other))),
+            Some(other) => {
+                return Err(format!(
+                    ".name must be a string, found {}",
+                    type_name(other)
+                ))
+            }
         };
         if let Some(Value::String(s)) = obj.get("source") {
             if !matches!(s.as_str(), "" | "All" | "Original" | "Generated") {
@@ -336,8 +343,8 @@ impl Match {
         // scope
         let has_namespace = !obj_ns.is_empty() || ns.is_some();
         match self.scope {
-            Scope::Cluster if !(is_namespace || !has_namespace) => return Ok(false),
-            Scope::Namespaced if !(!is_namespace && has_namespace) => return Ok(false),
+            Scope::Cluster if !is_namespace && has_namespace => return Ok(false),
+            Scope::Namespaced if is_namespace || !has_namespace => return Ok(false),
             _ => {}
         }
         let ns_name = ns

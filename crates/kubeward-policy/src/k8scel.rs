@@ -266,7 +266,11 @@ fn compare(a: &Value, b: &Value, f: &str) -> Result<std::cmp::Ordering, Executio
     o.ok_or_else(|| {
         ExecutionError::function_error(
             f,
-            format!("no such overload: {} and {} are not comparable", a.type_of(), b.type_of()),
+            format!(
+                "no such overload: {} and {} are not comparable",
+                a.type_of(),
+                b.type_of()
+            ),
         )
     })
 }
@@ -290,13 +294,16 @@ fn sum<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionErr
     let mut acc = Value::Int(0);
     for (i, x) in l.iter().enumerate() {
         acc = match (&acc, x) {
-            (Value::Int(a), Value::Int(b)) => Value::Int(a.checked_add(*b).ok_or_else(|| {
-                ExecutionError::function_error("sum", "integer overflow")
-            })?),
+            (Value::Int(a), Value::Int(b)) => Value::Int(
+                a.checked_add(*b)
+                    .ok_or_else(|| ExecutionError::function_error("sum", "integer overflow"))?,
+            ),
             (Value::Int(_), Value::UInt(b)) if i == 0 => Value::UInt(*b),
-            (Value::UInt(a), Value::UInt(b)) => Value::UInt(a.checked_add(*b).ok_or_else(|| {
-                ExecutionError::function_error("sum", "unsigned integer overflow")
-            })?),
+            (Value::UInt(a), Value::UInt(b)) => {
+                Value::UInt(a.checked_add(*b).ok_or_else(|| {
+                    ExecutionError::function_error("sum", "unsigned integer overflow")
+                })?)
+            }
             (Value::Int(_), Value::Float(b)) if i == 0 => Value::Float(*b),
             (Value::Float(a), Value::Float(b)) => Value::Float(a + b),
             (Value::Int(_), Value::Duration(b)) if i == 0 => Value::Duration(*b),
@@ -380,12 +387,16 @@ fn find<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionEr
     let s = string_arg(&args, 0, "find")?;
     let re = compile_regex(&string_arg(&args, 1, "find")?, "find")?;
     owned(Value::String(Arc::new(
-        re.find(&s).map(|m| m.as_str().to_string()).unwrap_or_default(),
+        re.find(&s)
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default(),
     )))
 }
 
 fn find_all_impl(s: &str, re: &regex::Regex, n: i64) -> Value {
-    let it = re.find_iter(s).map(|m| Value::String(Arc::new(m.as_str().to_string())));
+    let it = re
+        .find_iter(s)
+        .map(|m| Value::String(Arc::new(m.as_str().to_string())));
     let v: Vec<Value> = if n < 0 {
         it.collect()
     } else {

@@ -294,17 +294,23 @@ impl PolicySetBuilder {
         for doc in &self.constraints {
             let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
             let Some(ti) = templates.iter().position(|t| t.kind == kind) else {
-                let failed = self
-                    .templates
-                    .iter()
-                    .any(|t| t.value.pointer("/spec/crd/spec/names/kind").and_then(Value::as_str) == Some(kind));
+                let failed = self.templates.iter().any(|t| {
+                    t.value
+                        .pointer("/spec/crd/spec/names/kind")
+                        .and_then(Value::as_str)
+                        == Some(kind)
+                });
                 errors.push(PolicyError::new(
                     &doc.source,
                     PolicyErrorKind::MissingTemplate,
                     if failed {
-                        format!("constraint of kind {kind:?}: its ConstraintTemplate did not compile")
+                        format!(
+                            "constraint of kind {kind:?}: its ConstraintTemplate did not compile"
+                        )
                     } else {
-                        format!("constraint of kind {kind:?}: no ConstraintTemplate defines this kind")
+                        format!(
+                            "constraint of kind {kind:?}: no ConstraintTemplate defines this kind"
+                        )
                     },
                 ));
                 continue;
@@ -390,7 +396,11 @@ impl PolicySet {
                 Ok(false) => continue,
                 Ok(true) => {}
                 Err(e) => {
-                    out.push(self.error_violation(*ti, c, format!("unable to match constraints: {e}")));
+                    out.push(self.error_violation(
+                        *ti,
+                        c,
+                        format!("unable to match constraints: {e}"),
+                    ));
                     continue;
                 }
             }
@@ -437,4 +447,36 @@ pub(crate) struct RawResult {
     pub message: String,
     pub details: Value,
     pub error: bool,
+}
+
+/// An evaluation error's text with every string of the reviewed objects (3 characters or
+/// more) replaced by `<redacted>`: an interpreter may quote the value it failed on, and an
+/// object's values may be secrets.
+pub(crate) fn redact(message: &str, review: &Review) -> String {
+    let mut strings = Vec::new();
+    for o in [review.object(), review.old_object()].into_iter().flatten() {
+        collect_strings(o, &mut strings);
+    }
+    strings.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    strings.dedup();
+    let mut out = message.to_string();
+    for s in strings {
+        if s.chars().count() >= 3 && out.contains(s) {
+            out = out.replace(s, "<redacted>");
+        }
+    }
+    out
+}
+
+fn collect_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::String(s) => out.push(s),
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        // apiVersion and kind are not secrets, and are often quoted by the policy's own source
+        Value::Object(m) => m
+            .iter()
+            .filter(|(k, _)| k.as_str() != "apiVersion" && k.as_str() != "kind")
+            .for_each(|(_, x)| collect_strings(x, out)),
+        _ => {}
+    }
 }

@@ -240,10 +240,16 @@ mod tests {
         let (docs, errors) = parse_documents(text, "t.yaml");
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(
-            docs[0].value.pointer("/a/b/description").and_then(Value::as_str),
+            docs[0]
+                .value
+                .pointer("/a/b/description")
+                .and_then(Value::as_str),
             Some("one, two three.")
         );
-        assert_eq!(docs[0].value.pointer("/a/b/c").and_then(Value::as_i64), Some(1));
+        assert_eq!(
+            docs[0].value.pointer("/a/b/c").and_then(Value::as_i64),
+            Some(1)
+        );
     }
 
     #[test]

@@ -46,12 +46,17 @@ impl RegoProgram {
     pub fn compile(template: &str, code: &RegoCode) -> Result<RegoProgram, String> {
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(!code.v1);
+        // Gatekeeper disables print() unless asked; gathered here and dropped.
+        engine.set_gather_prints(true);
         engine.set_execution_timer_config(ExecutionTimerConfig {
             limit: REGO_TIME_LIMIT,
             check_interval: NonZeroU32::new(64).unwrap_or(NonZeroU32::MIN),
         });
         let pkg = engine
-            .add_policy(format!("{template}.rego"), crate::regoshim::rewrite(&code.rego))
+            .add_policy(
+                format!("{template}.rego"),
+                crate::regoshim::rewrite(&code.rego),
+            )
             .map_err(|e| first_line(&e))?;
         for (i, lib) in code.libs.iter().enumerate() {
             let lp = engine
@@ -120,11 +125,12 @@ impl RegoProgram {
         input.insert("parameters".into(), parameters.clone());
         g.engine.set_input(to_regorus(&Value::Object(input))?);
         let out = g.engine.eval_rule(self.rule.clone());
+        let _ = g.engine.take_prints();
         let out = match out {
             Ok(v) => v,
             Err(e) => {
                 return Ok(vec![RawResult {
-                    message: first_line(&e),
+                    message: crate::redact(&first_line(&e), review),
                     details: Value::Object(Map::new()),
                     error: true,
                 }])

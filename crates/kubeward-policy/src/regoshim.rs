@@ -127,7 +127,10 @@ fn split_bodies_and_calls(src: &str) -> String {
             '[' => stack.push(('[', false)),
             '{' => {
                 let body = !last_sig.is_some_and(|(l, _)| {
-                    matches!(l, '=' | ':' | ',' | '(' | '[' | '|' | '{' | '+' | '-' | '*' | '&')
+                    matches!(
+                        l,
+                        '=' | ':' | ',' | '(' | '[' | '|' | '{' | '+' | '-' | '*' | '&'
+                    )
                 });
                 if stack.is_empty() && body {
                     head = stmt_start.map(|s| out[s..].to_string());
@@ -327,7 +330,12 @@ mod tests {
             rewrite(src),
             "  __kubeward_not_arg_1 := params.ranges; not accept(rule, v, __kubeward_not_arg_1) # c"
         );
-        for same in ["  not f(x)", "  not f(x[_].y)", "  not f(g(a.b))", "  not x.y"] {
+        for same in [
+            "  not f(x)",
+            "  not f(x[_].y)",
+            "  not f(g(a.b))",
+            "  not x.y",
+        ] {
             assert_eq!(rewrite(same), same);
         }
     }

@@ -85,7 +85,9 @@ impl Review {
     /// DELETE without oldObject.
     pub fn from_admission_review(doc: &Value) -> Result<Review, String> {
         let Some(r) = doc.get("request") else {
-            return Err("AdmissionReview: request did not actually pass in an AdmissionRequest".into());
+            return Err(
+                "AdmissionReview: request did not actually pass in an AdmissionRequest".into(),
+            );
         };
         let Some(r) = r.as_object() else {
             return Err("AdmissionReview: request must be an object".into());
@@ -121,7 +123,11 @@ impl Review {
             );
         }
         for o in [object, old].into_iter().flatten() {
-            if o.get("kind").and_then(Value::as_str).unwrap_or("").is_empty() {
+            if o.get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .is_empty()
+            {
                 return Err("AdmissionReview: the object to review has no kind".into());
             }
         }

@@ -33,7 +33,8 @@ pub(crate) fn validate(schema: &Value, v: &Value, path: &str, problems: &mut Vec
             _ => true,
         };
         // int-or-string
-        let int_or_string = s.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true)
+        let int_or_string = s.get("x-kubernetes-int-or-string").and_then(Value::as_bool)
+            == Some(true)
             && (v.is_string() || v.is_i64() || v.is_u64());
         if !ok && !int_or_string {
             problems.push(format!("{path}: expected {t}, found {}", type_name(v)));

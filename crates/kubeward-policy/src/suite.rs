@@ -128,13 +128,23 @@ impl fmt::Display for SuiteReport {
         for t in &self.tests {
             for c in &t.cases {
                 match &c.outcome {
-                    Outcome::Pass => writeln!(f, "ok   {} {}/{}", self.path.display(), t.name, c.name)?,
-                    Outcome::Fail(why) => {
-                        writeln!(f, "FAIL {} {}/{}: {why}", self.path.display(), t.name, c.name)?
+                    Outcome::Pass => {
+                        writeln!(f, "ok   {} {}/{}", self.path.display(), t.name, c.name)?
                     }
-                    Outcome::Skipped(why) => {
-                        writeln!(f, "skip {} {}/{}: {why}", self.path.display(), t.name, c.name)?
-                    }
+                    Outcome::Fail(why) => writeln!(
+                        f,
+                        "FAIL {} {}/{}: {why}",
+                        self.path.display(),
+                        t.name,
+                        c.name
+                    )?,
+                    Outcome::Skipped(why) => writeln!(
+                        f,
+                        "skip {} {}/{}: {why}",
+                        self.path.display(),
+                        t.name,
+                        c.name
+                    )?,
                 }
             }
         }
@@ -206,7 +216,10 @@ pub fn run_suite(path: &Path, opts: &SuiteOptions) -> SuiteReport {
     let suite = match read_documents(path) {
         Ok(mut d) if d.len() == 1 => d.remove(0).value,
         Ok(d) => {
-            report.error = Some(format!("a suite file must hold one document, found {}", d.len()));
+            report.error = Some(format!(
+                "a suite file must hold one document, found {}",
+                d.len()
+            ));
             return report;
         }
         Err(e) => {
@@ -313,11 +326,17 @@ fn run_test(dir: &Path, t: &Value, i: usize, opts: &SuiteOptions) -> TestReport 
     };
     let mut b = PolicySetBuilder::new(opts.engine);
     if !b.add(template) {
-        report.cases = all_cases(t, Outcome::Fail("the template file is not a ConstraintTemplate".into()));
+        report.cases = all_cases(
+            t,
+            Outcome::Fail("the template file is not a ConstraintTemplate".into()),
+        );
         return report;
     }
     if !b.add(constraint) {
-        report.cases = all_cases(t, Outcome::Fail("the constraint file is not a Constraint".into()));
+        report.cases = all_cases(
+            t,
+            Outcome::Fail("the constraint file is not a Constraint".into()),
+        );
         return report;
     }
     let (policies, errors) = b.build();
@@ -394,7 +413,12 @@ fn run_case(dir: &Path, c: &Value, policies: &PolicySet) -> Result<(), String> {
                     return Err(format!("{}: defines no YAML objects", p.display()));
                 }
                 for d in docs {
-                    if d.value.get("kind").and_then(Value::as_str).unwrap_or("").is_empty() {
+                    if d.value
+                        .get("kind")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .is_empty()
+                    {
                         return Err(format!("{}: an inventory object has no kind", d.source));
                     }
                     inventory_objects.push(d.value);
@@ -414,9 +438,9 @@ fn run_case(dir: &Path, c: &Value, policies: &PolicySet) -> Result<(), String> {
 fn check_assertion(a: &Value, results: &[Violation]) -> Result<(), String> {
     let re = match a.get("message") {
         None | Some(Value::Null) => None,
-        Some(Value::String(m)) => Some(
-            regex::Regex::new(m).map_err(|e| format!("invalid message regex {m:?}: {e}"))?,
-        ),
+        Some(Value::String(m)) => {
+            Some(regex::Regex::new(m).map_err(|e| format!("invalid message regex {m:?}: {e}"))?)
+        }
         Some(_) => return Err("message must be a string".into()),
     };
     let matching = results

@@ -15,7 +15,7 @@ use crate::{
 pub(crate) const TARGET: &str = "admission.k8s.gatekeeper.sh";
 
 pub(crate) enum Program {
-    Rego(regoeng::RegoProgram),
+    Rego(Box<regoeng::RegoProgram>),
     Cel(Box<celeng::CelProgram>),
 }
 
@@ -78,7 +78,10 @@ impl CompiledTemplate {
             Some(other) => {
                 return Err(err(
                     PolicyErrorKind::Invalid,
-                    format!("{what}: spec.targets must be a list, found {}", type_name(other)),
+                    format!(
+                        "{what}: spec.targets must be a list, found {}",
+                        type_name(other)
+                    ),
                 ))
             }
             None => {
@@ -134,8 +137,12 @@ impl CompiledTemplate {
                         ))
                     }
                 },
-                libs: strings(src.get("libs"))
-                    .ok_or_else(|| err(PolicyErrorKind::Invalid, format!("{what}: source.libs must be a list of strings")))?,
+                libs: strings(src.get("libs")).ok_or_else(|| {
+                    err(
+                        PolicyErrorKind::Invalid,
+                        format!("{what}: source.libs must be a list of strings"),
+                    )
+                })?,
                 v1: src.get("version").and_then(Value::as_str) == Some("v1"),
             }),
             None => match target.get("rego") {
@@ -164,8 +171,12 @@ impl CompiledTemplate {
                     format!("{what} has no K8sNativeValidation code"),
                 ));
             };
-            let p = celeng::CelProgram::compile(&src)
-                .map_err(|m| err(PolicyErrorKind::Compile, format!("{what}: K8sNativeValidation: {m}")))?;
+            let p = celeng::CelProgram::compile(&src).map_err(|m| {
+                err(
+                    PolicyErrorKind::Compile,
+                    format!("{what}: K8sNativeValidation: {m}"),
+                )
+            })?;
             (EngineKind::Cel, Program::Cel(Box::new(p)))
         } else {
             let Some(code) = rego else {
@@ -176,7 +187,7 @@ impl CompiledTemplate {
             };
             let p = regoeng::RegoProgram::compile(&name, &code)
                 .map_err(|m| err(PolicyErrorKind::Compile, format!("{what}: Rego: {m}")))?;
-            (EngineKind::Rego, Program::Rego(p))
+            (EngineKind::Rego, Program::Rego(Box::new(p)))
         };
         Ok(CompiledTemplate {
             name,
