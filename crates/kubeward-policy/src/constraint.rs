@@ -86,7 +86,8 @@ impl Constraint {
             let mut problems = Vec::new();
             crate::schema::validate(schema, &parameters, "spec.parameters", &mut problems);
             if !problems.is_empty() {
-                return Err(err(
+                return Err(PolicyError::new(
+                    &doc.locate("/spec/parameters"),
                     PolicyErrorKind::Parameters,
                     format!(
                         "{what}: parameters do not match the schema of ConstraintTemplate {}: {}",
@@ -124,10 +125,13 @@ impl Constraint {
         };
         let matcher = match spec.get("match") {
             None | Some(Value::Null) => None,
-            Some(m) => Some(
-                Match::parse(m)
-                    .map_err(|e| err(PolicyErrorKind::Invalid, format!("{what}: spec.match{e}")))?,
-            ),
+            Some(m) => Some(Match::parse(m).map_err(|e| {
+                PolicyError::new(
+                    &doc.locate("/spec/match"),
+                    PolicyErrorKind::Invalid,
+                    format!("{what}: spec.match{e}"),
+                )
+            })?),
         };
         Ok(Constraint {
             kind,

@@ -480,3 +480,26 @@ fn collect_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_set_is_shared_between_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<PolicySet>();
+        send_sync::<Inventory>();
+    }
+
+    #[test]
+    fn redaction_keeps_kinds_and_hides_values() {
+        let object = serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "s"}, "data": {"password": "hunter2"}});
+        let review = Review::from_object(&object).unwrap();
+        assert_eq!(
+            redact("Secret: cannot parse \"hunter2\"", &review),
+            "Secret: cannot parse \"<redacted>\""
+        );
+    }
+}

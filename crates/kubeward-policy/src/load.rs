@@ -1,10 +1,12 @@
 //! Reading policy and object files into located JSON documents, with kubeward's YAML loader
 //! (go-yaml v2 scalar rules, as `gator` and the API server read YAML).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
-use kubeward_yaml::{decode, parse_str, Limits};
+use kubeward_yaml::{decode, parse_str, Limits, NodeRef};
 use serde_json::Value;
 
 use crate::{PolicyError, PolicyErrorKind};
@@ -44,6 +46,124 @@ pub struct Doc {
     pub value: Value,
     /// Where it starts.
     pub source: Source,
+    /// Where its fields are, for Gatekeeper policy documents (None for other documents).
+    pub positions: Option<Arc<Positions>>,
+}
+
+impl Doc {
+    /// A document without field positions (errors point at `source`).
+    pub fn new(value: Value, source: Source) -> Self {
+        Doc {
+            value,
+            source,
+            positions: None,
+        }
+    }
+
+    /// Where the value at a JSON pointer (`/spec/parameters`) is, or where the document
+    /// starts.
+    pub fn locate(&self, pointer: &str) -> Source {
+        match self.positions.as_ref().and_then(|p| p.fields.get(pointer)) {
+            Some(f) => Source {
+                file: self.source.file.clone(),
+                line: f.line,
+                column: f.column,
+            },
+            None => self.source.clone(),
+        }
+    }
+
+    /// Where line `line`, column `column` (1-based) of the block scalar at `pointer` is
+    /// (a Rego module in a `rego: |` field), if the pointer is a block scalar.
+    pub fn locate_in_block(&self, pointer: &str, line: u32, column: u32) -> Option<Source> {
+        let f = self.positions.as_ref()?.fields.get(pointer)?;
+        let (first, indent) = f.block?;
+        Some(Source {
+            file: self.source.file.clone(),
+            line: first + line.saturating_sub(1),
+            column: indent + column,
+        })
+    }
+}
+
+/// Positions of the fields of a document, by JSON pointer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Positions {
+    fields: BTreeMap<String, Field>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Field {
+    line: u32,
+    column: u32,
+    /// For a block scalar (`|`, `>`): its first content line and indentation.
+    block: Option<(u32, u32)>,
+}
+
+fn is_policy(v: &Value) -> bool {
+    v.get("apiVersion")
+        .and_then(Value::as_str)
+        .and_then(|a| a.split('/').next())
+        .is_some_and(|g| g == "templates.gatekeeper.sh" || g == "constraints.gatekeeper.sh")
+}
+
+fn positions(node: NodeRef<'_>, lines: &[&str]) -> Positions {
+    let mut fields = BTreeMap::new();
+    walk(node, String::new(), lines, &mut fields, 0);
+    Positions { fields }
+}
+
+fn walk(
+    node: NodeRef<'_>,
+    pointer: String,
+    lines: &[&str],
+    out: &mut BTreeMap<String, Field>,
+    depth: usize,
+) {
+    if depth > 64 || out.len() > 100_000 {
+        return;
+    }
+    let p = node.value_pos();
+    let mut block = None;
+    if !node.is_map() && !node.is_seq() {
+        let at = lines
+            .get(p.line.saturating_sub(1) as usize)
+            .and_then(|l| l.chars().nth(p.column.saturating_sub(1) as usize));
+        if matches!(at, Some('|' | '>')) {
+            // the content starts at the next non-blank line
+            let mut l = p.line as usize;
+            while let Some(text) = lines.get(l) {
+                if !text.trim().is_empty() {
+                    let indent = (text.len() - text.trim_start_matches(' ').len()) as u32;
+                    block = Some((l as u32 + 1, indent));
+                    break;
+                }
+                l += 1;
+            }
+        } else if !matches!(at, Some('"' | '\'')) {
+            // The parser puts a block scalar at its first content line (and a plain
+            // scalar where it starts): lines of the value start there.
+            block = Some((p.line, p.column.saturating_sub(1)));
+        }
+    }
+    out.insert(
+        pointer.clone(),
+        Field {
+            line: p.line,
+            column: p.column,
+            block,
+        },
+    );
+    if node.is_map() {
+        for (k, v) in node.entries() {
+            let k = k.replace('~', "~0").replace('/', "~1");
+            walk(v, format!("{pointer}/{k}"), lines, out, depth + 1);
+        }
+    } else if node.is_seq() {
+        for (i, v) in node.items().enumerate() {
+            walk(v, format!("{pointer}/{i}"), lines, out, depth + 1);
+        }
+    }
 }
 
 /// The documents of `text` (YAML or JSON, several documents separated by `---`). Empty
@@ -71,6 +191,8 @@ pub fn parse_documents(text: &str, file: &str) -> (Vec<Doc>, Vec<PolicyError>) {
     }
     let mut docs = Vec::new();
     let mut errors = Vec::new();
+    let source_text = fixed.as_deref().unwrap_or(text);
+    let lines: Vec<&str> = source_text.lines().collect();
     for d in &parsed.documents {
         let root = d.root();
         let pos = root.pos();
@@ -100,12 +222,18 @@ pub fn parse_documents(text: &str, file: &str) -> (Vec<Doc>, Vec<PolicyError>) {
                             line: p.line,
                             column: p.column,
                         },
+                        positions: is_policy(v).then(|| Arc::new(positions(node, &lines))),
                     });
                 }
             }
             continue;
         }
-        docs.push(Doc { value, source });
+        let positions = is_policy(&value).then(|| Arc::new(positions(root, &lines)));
+        docs.push(Doc {
+            value,
+            source,
+            positions,
+        });
     }
     if let Some(e) = parsed.error {
         errors.push(PolicyError {

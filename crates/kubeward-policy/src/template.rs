@@ -122,11 +122,21 @@ impl CompiledTemplate {
         };
         let engine_source = |engine: &str| {
             code.iter()
-                .find(|c| c.get("engine").and_then(Value::as_str) == Some(engine))
-                .map(|c| c.get("source").cloned().unwrap_or(Value::Null))
+                .position(|c| c.get("engine").and_then(Value::as_str) == Some(engine))
+                .map(|i| {
+                    (
+                        code[i].get("source").cloned().unwrap_or(Value::Null),
+                        format!("/spec/targets/0/code/{i}/source"),
+                    )
+                })
         };
         let cel_source = engine_source("K8sNativeValidation");
-        let rego = match engine_source("Rego") {
+        let rego_pointer = match engine_source("Rego") {
+            Some((_, p)) => format!("{p}/rego"),
+            None => "/spec/targets/0/rego".to_string(),
+        };
+        let libs_pointer = rego_pointer.trim_end_matches("/rego").to_string() + "/libs";
+        let rego = match engine_source("Rego").map(|(s, _)| s) {
             Some(src) => Some(RegoCode {
                 rego: match src.get("rego") {
                     Some(Value::String(s)) => s.clone(),
@@ -165,14 +175,15 @@ impl CompiledTemplate {
             EngineChoice::Rego => false,
         };
         let (engine, program) = if use_cel {
-            let Some(src) = cel_source else {
+            let Some((src, src_pointer)) = cel_source else {
                 return Err(err(
                     PolicyErrorKind::NoCode,
                     format!("{what} has no K8sNativeValidation code"),
                 ));
             };
             let p = celeng::CelProgram::compile(&src).map_err(|m| {
-                err(
+                PolicyError::new(
+                    &locate_cel(doc, &src_pointer, &m),
                     PolicyErrorKind::Compile,
                     format!("{what}: K8sNativeValidation: {m}"),
                 )
@@ -185,8 +196,13 @@ impl CompiledTemplate {
                     format!("{what} has no Rego code"),
                 ));
             };
-            let p = regoeng::RegoProgram::compile(&name, &code)
-                .map_err(|m| err(PolicyErrorKind::Compile, format!("{what}: Rego: {m}")))?;
+            let p = regoeng::RegoProgram::compile(&name, &code).map_err(|m| {
+                PolicyError::new(
+                    &locate_rego(doc, &name, &rego_pointer, &libs_pointer, &m),
+                    PolicyErrorKind::Compile,
+                    format!("{what}: Rego: {m}"),
+                )
+            })?;
             (EngineKind::Rego, Program::Rego(Box::new(p)))
         };
         Ok(CompiledTemplate {
@@ -218,4 +234,59 @@ fn strings(v: Option<&Value>) -> Option<Vec<String>> {
         Some(Value::Array(a)) => a.iter().map(|x| x.as_str().map(String::from)).collect(),
         _ => None,
     }
+}
+
+/// Where a CEL compile error is: the field its message names (`validations[2]: ...`).
+fn locate_cel(doc: &Doc, source_pointer: &str, message: &str) -> Source {
+    let re = regex::Regex::new(
+        r"^(variables|matchConditions|validations)\[(\d+)\](\.messageExpression)?",
+    );
+    let Some(c) = re.ok().and_then(|re| re.captures(message)) else {
+        return doc.locate(source_pointer);
+    };
+    let index = &c[2];
+    let field = if c.get(3).is_some() {
+        "messageExpression"
+    } else {
+        "expression"
+    };
+    let lists: &[&str] = match &c[1] {
+        "matchConditions" => &["matchCondition", "matchConditions"],
+        "variables" => &["variables"],
+        _ => &["validations"],
+    };
+    for l in lists {
+        let p = format!("{source_pointer}/{l}/{index}/{field}");
+        let at = doc.locate(&p);
+        if at != doc.source {
+            return at;
+        }
+    }
+    doc.locate(source_pointer)
+}
+
+/// Where a Rego compile error is: regorus names the module and the line and column in it
+/// (`--> name.rego:12:5`, `--> name.lib_0.rego:3:1`), which are mapped into the YAML file
+/// when the module is a block scalar.
+fn locate_rego(doc: &Doc, template: &str, rego: &str, libs: &str, message: &str) -> Source {
+    let re = regex::Regex::new(r"--> ([^\s:]+):(\d+):(\d+)");
+    let Some(c) = re.ok().and_then(|re| re.captures(message)) else {
+        return doc.locate(rego);
+    };
+    let (Ok(line), Ok(col)) = (c[2].parse::<u32>(), c[3].parse::<u32>()) else {
+        return doc.locate(rego);
+    };
+    let module = &c[1];
+    let pointer = if module == format!("{template}.rego") {
+        rego.to_string()
+    } else if let Some(i) = module
+        .strip_prefix(&format!("{template}.lib_"))
+        .and_then(|r| r.strip_suffix(".rego"))
+    {
+        format!("{libs}/{i}")
+    } else {
+        return doc.locate(rego);
+    };
+    doc.locate_in_block(&pointer, line, col)
+        .unwrap_or_else(|| doc.locate(&pointer))
 }

@@ -105,8 +105,21 @@ fn bad_policies_are_located_and_the_others_still_run() {
     ]
     .join("---\n");
     let (policies, errors) = build(&text, EngineChoice::Auto);
-    let got: Vec<(PolicyErrorKind, u32)> = errors.iter().map(|e| (e.kind, e.source.line)).collect();
-    // Each error names the document where the policy starts.
+    let kinds: Vec<PolicyErrorKind> = errors.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            PolicyErrorKind::Compile,
+            PolicyErrorKind::Compile,
+            PolicyErrorKind::Compile,
+            PolicyErrorKind::Parameters,
+            PolicyErrorKind::MissingTemplate,
+            PolicyErrorKind::MissingTemplate,
+        ],
+        "{errors:#?}"
+    );
+    // Each error names the place: the Rego line, the CEL expression, the parameters, or
+    // the document.
     let starts: Vec<u32> = text
         .split("---\n")
         .scan(1u32, |line, doc| {
@@ -115,18 +128,52 @@ fn bad_policies_are_located_and_the_others_still_run() {
             Some(l)
         })
         .collect();
-    assert_eq!(
-        got,
-        vec![
-            (PolicyErrorKind::Compile, starts[1]),
-            (PolicyErrorKind::Compile, starts[2]),
-            (PolicyErrorKind::Compile, starts[3]),
-            (PolicyErrorKind::Parameters, starts[5]),
-            (PolicyErrorKind::MissingTemplate, starts[6]),
-            (PolicyErrorKind::MissingTemplate, starts[7]),
-        ],
-        "{errors:#?}"
+    let line_of = |needle: &str| {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .map(|i| i as u32 + 1)
+            .unwrap()
+    };
+    // The Rego error is where regorus puts it in the module, mapped into the YAML file.
+    let at = |e: &kubeward_policy::PolicyError| {
+        text.lines()
+            .nth(e.source.line as usize - 1)
+            .and_then(|l| l.chars().nth(e.source.column as usize - 1))
+    };
+    let rego_line = errors[0].source.line;
+    assert!(
+        rego_line > starts[1] && rego_line < starts[2],
+        "{}",
+        errors[0]
     );
+    assert!(
+        errors[0].message.contains("badrego.rego:2:25"),
+        "{}",
+        errors[0]
+    );
+    assert_eq!(at(&errors[0]), Some('{'), "{}", errors[0]);
+    assert_eq!(
+        errors[1].source.line,
+        line_of("object.spec.("),
+        "{}",
+        errors[1]
+    );
+    assert_eq!(errors[1].source.column, 23, "{}", errors[1]);
+    // No `violation` rule: the Rego field.
+    assert!(
+        errors[2].source.line > starts[3] && errors[2].source.line < starts[4],
+        "{}",
+        errors[2]
+    );
+    assert!(errors[2].message.contains("violation"), "{}", errors[2]);
+    assert_eq!(
+        errors[3].source.line,
+        line_of("n: \"one\""),
+        "{}",
+        errors[3]
+    );
+    assert_eq!(errors[4].source.line, starts[6]);
+    assert_eq!(errors[5].source.line, starts[7]);
     for e in &errors {
         assert!(e.to_string().starts_with("policies.yaml:"), "{e}");
     }
