@@ -9,6 +9,8 @@
 //!   `min()`, `max()`, `indexOf(x)`, `lastIndexOf(x)` on lists;
 //! * regex (`library/regex.go`, `library/regex_test.go`): `find(re)`, `findAll(re)`,
 //!   `findAll(re, n)` on strings;
+//! * quantity (`library/quantity.go`, `library/quantity_test.go`): `quantity`, `isQuantity`
+//!   and the Quantity methods, in [`crate::quantity`];
 //! * sets (cel-go `ext/sets.go`, `ext/sets_test.go`, in the Kubernetes base environment since
 //!   1.29): `sets.contains`, `sets.equivalent`, `sets.intersects`.
 
@@ -213,6 +215,7 @@ pub(crate) fn build_env() -> (Env, Vec<String>) {
             sets_intersects,
         ),
     );
+    crate::quantity::register(&mut env, &mut failed);
     (env, failed)
 }
 
@@ -529,6 +532,49 @@ mod tests {
             ("'A,B'.lowerAscii() == 'a,b'", true),
             ("['a', 'b'].join(', ') == 'a, b'", true),
             ("'a*'.replace('*', '') == 'a'", true),
+            // library/quantity_test.go
+            ("isQuantity('20')", true),
+            ("isQuantity('20M')", true),
+            ("isQuantity('20Mi')", true),
+            ("isQuantity('20Mo')", false),
+            ("quantity('200M') == quantity('200M')", true),
+            (
+                "quantity('200M') == quantity('0.2G') && quantity('0.2G') == quantity('200M')",
+                true,
+            ),
+            (
+                "quantity('2M') == quantity('0.002G') && quantity('2000k') == quantity('2M')",
+                true,
+            ),
+            ("quantity('200M') == quantity('0.3G')", false),
+            ("quantity('50M').isLessThan(quantity('50Mi'))", true),
+            ("quantity('100M').isLessThan(quantity('50M'))", false),
+            ("quantity('50Mi').isGreaterThan(quantity('50M'))", true),
+            ("quantity('200M').compareTo(quantity('0.2G')) == 0", true),
+            ("quantity('50M').compareTo(quantity('50Mi')) == -1", true),
+            ("quantity('50Mi').compareTo(quantity('50M')) == 1", true),
+            (
+                "quantity('50k').add(quantity('20')) == quantity('50.02k')",
+                true,
+            ),
+            ("quantity('50k').add(20) == quantity('50020')", true),
+            (
+                "quantity('50k').sub(quantity('20')) == quantity('49.98k')",
+                true,
+            ),
+            ("quantity('50k').sub(20) == quantity('49980')", true),
+            (
+                "quantity('50k').add(20).sub(quantity('100k')).asInteger() == -49980",
+                true,
+            ),
+            ("quantity('50k').asInteger() == 50000", true),
+            (
+                "quantity('9999999999999999999999999999999999999G').isInteger()",
+                false,
+            ),
+            ("quantity('50.703k').asApproximateFloat() == 50703.0", true),
+            ("quantity('-50k').sign() == -1", true),
+            ("quantity('0').sign() == 0", true),
         ] {
             assert_eq!(eval(expr), Ok(Value::Bool(want)), "{expr}");
         }
@@ -536,5 +582,7 @@ mod tests {
         assert!(eval("[].max()").is_err());
         assert!(eval("[1, 'a'].isSorted()").is_err());
         assert!(eval("'a'.find('(')").is_err());
+        assert!(eval("quantity('10Mo')").is_err());
+        assert!(eval("quantity('9999999999999999999999999999999999999G').asInteger()").is_err());
     }
 }

@@ -27,6 +27,7 @@ mod celeng;
 mod constraint;
 pub mod k8scel;
 pub mod load;
+pub mod quantity;
 mod regoeng;
 mod regoshim;
 mod review;

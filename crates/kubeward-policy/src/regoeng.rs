@@ -36,8 +36,9 @@ pub(crate) struct RegoProgram {
     rule: String,
 }
 
-fn first_line(e: &anyhow::Error) -> String {
-    // regorus errors carry the policy's own source lines, never input values.
+fn error_text(e: &anyhow::Error) -> String {
+    // regorus errors carry the module, line and column and the policy's source line; a
+    // runtime error may also quote a value, so evaluation errors are redacted by the caller.
     let s = format!("{e:#}");
     s.trim_end().to_string()
 }
@@ -57,14 +58,14 @@ impl RegoProgram {
                 format!("{template}.rego"),
                 crate::regoshim::rewrite(&code.rego),
             )
-            .map_err(|e| first_line(&e))?;
+            .map_err(|e| error_text(&e))?;
         for (i, lib) in code.libs.iter().enumerate() {
             let lp = engine
                 .add_policy(
                     format!("{template}.lib_{i}.rego"),
                     crate::regoshim::rewrite(lib),
                 )
-                .map_err(|e| format!("libs[{i}]: {}", first_line(&e)))?;
+                .map_err(|e| format!("libs[{i}]: {}", error_text(&e)))?;
             if !(lp == "data.lib" || lp.starts_with("data.lib.")) {
                 return Err(format!(
                     "libs[{i}]: the package of a library must be under data.lib, found {}",
@@ -79,14 +80,14 @@ impl RegoProgram {
         match engine.has_declared_rule_rooted_at(&source_path, "violation") {
             Ok(true) => {}
             Ok(false) => return Err("the template must define a violation rule".into()),
-            Err(e) => return Err(first_line(&e)),
+            Err(e) => return Err(error_text(&e)),
         }
         let rule = format!("{pkg}.violation");
         // Analyse the modules now so that errors found before evaluation (unknown functions,
         // unsafe variables, ...) are compile errors of the template.
         engine
             .compile_with_entrypoint(&rule.as_str().into())
-            .map_err(|e| first_line(&e))?;
+            .map_err(|e| error_text(&e))?;
         Ok(RegoProgram {
             loaded: Mutex::new(Loaded {
                 engine,
@@ -113,7 +114,7 @@ impl RegoProgram {
             let data = to_regorus(&Value::Object(data))?;
             g.engine
                 .add_data(data)
-                .map_err(|e| format!("loading data.inventory: {}", first_line(&e)))?;
+                .map_err(|e| format!("loading data.inventory: {}", error_text(&e)))?;
             g.inventory = inventory.id();
         }
         let mut req = review.request.clone();
@@ -130,7 +131,7 @@ impl RegoProgram {
             Ok(v) => v,
             Err(e) => {
                 return Ok(vec![RawResult {
-                    message: crate::redact(&first_line(&e), review),
+                    message: crate::redact(&error_text(&e), review),
                     details: Value::Object(Map::new()),
                     error: true,
                 }])
