@@ -53,3 +53,56 @@ fn every_rego_case_passes() {
 fn every_cel_case_passes() {
     check(EngineChoice::Cel, 131);
 }
+
+/// Every template and every sample constraint of the library in one policy set (as a scan
+/// would load them), over every sample object: everything compiles together, no template's
+/// packages collide with another's, and every evaluation returns.
+#[test]
+fn the_whole_library_in_one_set() {
+    use kubeward_policy::load::read_documents;
+    use kubeward_policy::{Inventory, PolicySetBuilder};
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gatekeeper-library");
+    let mut files = Vec::new();
+    let mut stack = vec![root];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "yaml") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    for engine in [EngineChoice::Auto, EngineChoice::Rego] {
+        let mut b = PolicySetBuilder::new(engine);
+        let mut objects = Vec::new();
+        for f in &files {
+            let name = f.file_name().unwrap().to_str().unwrap();
+            for d in read_documents(f).unwrap() {
+                if name == "template.yaml" || name.starts_with("constraint") {
+                    b.add(d);
+                } else if name.starts_with("example") || name.starts_with("disallowed") {
+                    objects.push(d.value);
+                }
+            }
+        }
+        let (policies, errors) = b.build();
+        assert!(errors.is_empty(), "{errors:#?}");
+        let (templates, constraints) = policies.len();
+        assert_eq!(templates, 49);
+        assert!(constraints >= 75, "{constraints}");
+        let inventory = Inventory::new(objects.iter());
+        let mut violations = 0;
+        for o in &objects {
+            violations += policies.evaluate(o, &inventory).len();
+        }
+        eprintln!(
+            "{engine:?}: {templates} templates, {constraints} constraints, {} objects, {violations} violations",
+            objects.len()
+        );
+        assert!(violations > 0);
+    }
+}
