@@ -14,7 +14,10 @@
 //!    expression (`__local = a.b; not f(..., __local, ...)`), so an undefined argument makes
 //!    the body undefined; regorus calls `f` with an undefined argument and the `not` is true.
 //!    Ref arguments of a one-line `not` call are bound first, on the same line.
-//!    (pod-security-policy/users)
+//!    (pod-security-policy/users; OPA's expansion of negated expressions is described in
+//!    open-policy-agent/opa issues 1877 and 4743.) Not rewritten: refs nested in refs
+//!    (`not obj[input.k]`) and operands of infix operators (`not input.x == 1`), which OPA
+//!    expands the same way.
 
 /// Apply the three rewrites.
 pub(crate) fn rewrite(src: &str) -> String {
