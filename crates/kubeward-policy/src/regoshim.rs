@@ -16,8 +16,8 @@
 //!    Ref arguments of a one-line `not` call are bound first, on the same line.
 //!    (pod-security-policy/users; OPA's expansion of negated expressions is described in
 //!    open-policy-agent/opa issues 1877 and 4743.) Not rewritten: refs nested in refs
-//!    (`not obj[input.k]`) and operands of infix operators (`not input.x == 1`), which OPA
-//!    expands the same way.
+//!    (`not obj[input.k]`, which OPA expands the same way per those issues) and operands of
+//!    infix operators (`not input.x == 1`; whether OPA expands these was not checked).
 
 /// Apply the three rewrites.
 pub(crate) fn rewrite(src: &str) -> String {
