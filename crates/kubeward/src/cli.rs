@@ -71,6 +71,34 @@ pub enum Command {
     /// impact (cluster-admin, a node, Secrets, a data volume), each step with its evidence
     /// (docs/risks.md); exit 1 when there is one.
     Risks(AttackPathArgs),
+    /// Gatekeeper policies: `kubeward policy test SUITE...` runs `gator verify` suites
+    /// (ConstraintTemplates in Rego and K8sNativeValidation CEL); exit 0 all pass, 1 a case
+    /// failed, 2 input error.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommand {
+    /// Run Gatekeeper `gator verify` suite files (`kind: Suite`) and print pass/fail per case.
+    Test(PolicyTestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PolicyTestArgs {
+    /// Suite files, or directories searched recursively for them.
+    #[arg(value_name = "SUITE", required = true)]
+    pub suites: Vec<std::path::PathBuf>,
+    /// Which engine runs a template: `auto` (K8sNativeValidation when the template has it,
+    /// Rego otherwise, as gator does), `rego` or `cel` (cases of templates without code for
+    /// that engine are skipped).
+    #[arg(long, default_value = "auto", value_parser = ["auto", "rego", "cel"])]
+    pub engine: String,
+    /// Print only failures and the summary.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]

@@ -33,6 +33,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Db { command } => crate::db::run(command),
         Command::Netpol { command } => crate::netpol::run(command),
         Command::Risks(args) => crate::risks::run(args),
+        Command::Policy { command } => crate::policy::run(command),
     }
 }
 

@@ -37,6 +37,7 @@ mod commands;
 mod db;
 mod image;
 mod netpol;
+mod policy;
 mod rbac;
 mod risks;
 

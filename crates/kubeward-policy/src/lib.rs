@@ -1,0 +1,506 @@
+//! Compile and evaluate user policies: Gatekeeper `templates.gatekeeper.sh/v1`
+//! ConstraintTemplates (Rego through [`regorus`], `K8sNativeValidation` CEL through [`cel`]) and
+//! their Constraints, as Gatekeeper and its `gator` CLI evaluate them; and `gator verify` suite
+//! files ([`suite::run_suite`]).
+//!
+//! ```no_run
+//! use kubeward_policy::{load, EngineChoice, Inventory, PolicySetBuilder};
+//!
+//! let mut builder = PolicySetBuilder::new(EngineChoice::Auto);
+//! for doc in load::read_documents(std::path::Path::new("policies.yaml")).unwrap() {
+//!     builder.add(doc);
+//! }
+//! let (policies, errors) = builder.build();
+//! for e in &errors {
+//!     eprintln!("{e}"); // file:line:column: what is wrong (never an object's value)
+//! }
+//! let object = serde_json::json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
+//! for v in policies.evaluate(&object, &Inventory::default()) {
+//!     println!("{} {}: {}", v.template, v.constraint, v.message);
+//! }
+//! ```
+//!
+//! Errors never quote an object's values (they may be secrets); the violation messages that the
+//! policies themselves produce are reported as they are.
+
+mod celeng;
+mod constraint;
+pub mod k8scel;
+pub mod load;
+pub mod quantity;
+mod regoeng;
+mod regoshim;
+mod review;
+mod schema;
+pub mod suite;
+mod template;
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{Map, Value};
+
+pub use constraint::EnforcementAction;
+pub use load::{Doc, Source};
+pub use review::Review;
+
+/// Which engine runs a template that carries code for both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// As Gatekeeper (and `gator verify`) do: `K8sNativeValidation` when the template has it,
+    /// Rego otherwise.
+    Auto,
+    /// Rego only; a template without Rego code is an error.
+    Rego,
+    /// `K8sNativeValidation` CEL only; a template without CEL code is an error
+    /// ([`PolicyErrorKind::NoCode`]).
+    Cel,
+}
+
+/// The engine that evaluated a template.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineKind {
+    /// Rego (regorus).
+    Rego,
+    /// `K8sNativeValidation` (CEL).
+    Cel,
+}
+
+impl fmt::Display for EngineKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EngineKind::Rego => "Rego",
+            EngineKind::Cel => "K8sNativeValidation",
+        })
+    }
+}
+
+/// What kind of problem a [`PolicyError`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicyErrorKind {
+    /// A file that cannot be read or parsed, or a document that is not an object.
+    Input,
+    /// A template or constraint with a wrong field (missing kind, bad match, ...).
+    Invalid,
+    /// Rego or CEL that does not parse or compile.
+    Compile,
+    /// Constraint parameters that do not match the template's schema.
+    Parameters,
+    /// A constraint whose template is not loaded.
+    MissingTemplate,
+    /// A template without code for the engine asked for.
+    NoCode,
+}
+
+/// A problem with a policy, located in the policy's file. The message names fields and types,
+/// never an object's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyError {
+    /// Where: the policy document (or the file, line 1, for a file that cannot be read).
+    pub source: Source,
+    /// What kind of problem.
+    pub kind: PolicyErrorKind,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl PolicyError {
+    pub(crate) fn new(source: &Source, kind: PolicyErrorKind, message: impl Into<String>) -> Self {
+        PolicyError {
+            source: source.clone(),
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.source, self.message)
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+/// One result of evaluating an object: a constraint it violates, or (as Gatekeeper reports
+/// them) an error while evaluating a constraint, which fails closed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    /// The template's name (`k8srequiredlabels`).
+    pub template: String,
+    /// The constraint's kind (the template's CRD kind, `K8sRequiredLabels`).
+    pub constraint_kind: String,
+    /// The constraint's name.
+    pub constraint: String,
+    /// The message the policy produced (or the evaluation error).
+    pub message: String,
+    /// The constraint's `enforcementAction`.
+    pub enforcement_action: EnforcementAction,
+    /// Rego's `details` (an empty object when the rule gives none; always empty for CEL).
+    pub details: Value,
+    /// The engine that produced it.
+    pub engine: EngineKind,
+    /// True when this is an evaluation error rather than a violation the policy reported.
+    pub evaluation_error: bool,
+    /// Where the constraint was defined.
+    pub constraint_source: Source,
+}
+
+static NEXT_INVENTORY_ID: AtomicU64 = AtomicU64::new(1);
+
+/// `data.inventory` as Gatekeeper builds it from synced objects: cluster-scoped objects at
+/// `cluster[groupVersion][kind][name]`, namespaced ones at
+/// `namespace[ns][groupVersion][kind][name]`; and the Namespaces, for `namespaceSelector`.
+#[derive(Clone, Debug)]
+pub struct Inventory {
+    id: u64,
+    data: Value,
+    namespaces: std::collections::HashMap<String, Value>,
+}
+
+impl Default for Inventory {
+    fn default() -> Self {
+        Inventory::new(std::iter::empty())
+    }
+}
+
+impl Inventory {
+    /// Build the inventory from objects. Objects without `apiVersion`, `kind` or
+    /// `metadata.name` are left out (Gatekeeper refuses to sync them).
+    pub fn new<'a>(objects: impl IntoIterator<Item = &'a Value>) -> Self {
+        let mut cluster = Map::new();
+        let mut namespaced = Map::new();
+        let mut namespaces = std::collections::HashMap::new();
+        for o in objects {
+            let (Some(api_version), Some(kind), Some(name)) = (
+                o.get("apiVersion").and_then(Value::as_str),
+                o.get("kind").and_then(Value::as_str),
+                o.pointer("/metadata/name").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            let ns = o
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if kind == "Namespace" && !api_version.contains('/') {
+                namespaces.insert(name.to_string(), o.clone());
+            }
+            let root = if ns.is_empty() {
+                &mut cluster
+            } else {
+                entry(&mut namespaced, ns)
+            };
+            let by_kind = entry(entry(root, api_version), kind);
+            by_kind.insert(name.to_string(), o.clone());
+        }
+        let mut data = Map::new();
+        data.insert("cluster".into(), Value::Object(cluster));
+        data.insert("namespace".into(), Value::Object(namespaced));
+        Inventory {
+            id: NEXT_INVENTORY_ID.fetch_add(1, Ordering::Relaxed),
+            data: Value::Object(data),
+            namespaces,
+        }
+    }
+
+    /// The `data.inventory` document.
+    pub fn data(&self) -> &Value {
+        &self.data
+    }
+
+    /// A Namespace of the inventory by name.
+    pub fn namespace(&self, name: &str) -> Option<&Value> {
+        self.namespaces.get(name)
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+fn entry<'a>(m: &'a mut Map<String, Value>, key: &str) -> &'a mut Map<String, Value> {
+    let v = m
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !v.is_object() {
+        *v = Value::Object(Map::new());
+    }
+    match v {
+        Value::Object(m) => m,
+        _ => unreachable!("just made an object"),
+    }
+}
+
+/// Collects templates and constraints, then compiles them ([`PolicySetBuilder::build`]).
+pub struct PolicySetBuilder {
+    engine: EngineChoice,
+    templates: Vec<Doc>,
+    constraints: Vec<Doc>,
+    errors: Vec<PolicyError>,
+}
+
+impl PolicySetBuilder {
+    /// A builder whose templates run on `engine`.
+    pub fn new(engine: EngineChoice) -> Self {
+        PolicySetBuilder {
+            engine,
+            templates: Vec::new(),
+            constraints: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Add a document: a ConstraintTemplate (`templates.gatekeeper.sh/*`) or a Constraint
+    /// (`constraints.gatekeeper.sh/*`). Returns false (and keeps nothing) for anything else.
+    pub fn add(&mut self, doc: Doc) -> bool {
+        match policy_document_kind(&doc.value) {
+            Some(PolicyDoc::Template) => self.templates.push(doc),
+            Some(PolicyDoc::Constraint) => self.constraints.push(doc),
+            None => return false,
+        }
+        true
+    }
+
+    /// Record an error found while reading the policies (kept with the build's errors).
+    pub fn add_error(&mut self, e: PolicyError) {
+        self.errors.push(e);
+    }
+
+    /// Compile every template once, then resolve and check every constraint. A bad policy
+    /// is an error and is left out; the others are kept.
+    pub fn build(self) -> (PolicySet, Vec<PolicyError>) {
+        let mut errors = self.errors;
+        let mut templates: Vec<template::CompiledTemplate> = Vec::new();
+        for doc in &self.templates {
+            match template::CompiledTemplate::compile(doc, self.engine) {
+                Ok(t) => {
+                    if let Some(prev) = templates.iter().position(|p| p.kind == t.kind) {
+                        errors.push(PolicyError::new(
+                            &doc.source,
+                            PolicyErrorKind::Invalid,
+                            format!(
+                                "ConstraintTemplate {:?} defines kind {:?} again (first at {}); this one is ignored",
+                                t.name, t.kind, templates[prev].source
+                            ),
+                        ));
+                    } else {
+                        templates.push(t);
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        let mut constraints = Vec::new();
+        for doc in &self.constraints {
+            let kind = doc.value.get("kind").and_then(Value::as_str).unwrap_or("");
+            let Some(ti) = templates.iter().position(|t| t.kind == kind) else {
+                let failed = self.templates.iter().any(|t| {
+                    t.value
+                        .pointer("/spec/crd/spec/names/kind")
+                        .and_then(Value::as_str)
+                        == Some(kind)
+                });
+                errors.push(PolicyError::new(
+                    &doc.source,
+                    PolicyErrorKind::MissingTemplate,
+                    if failed {
+                        format!(
+                            "constraint of kind {kind:?}: its ConstraintTemplate did not compile"
+                        )
+                    } else {
+                        format!(
+                            "constraint of kind {kind:?}: no ConstraintTemplate defines this kind"
+                        )
+                    },
+                ));
+                continue;
+            };
+            match constraint::Constraint::parse(doc, &templates[ti]) {
+                Ok(c) => constraints.push((ti, c)),
+                Err(e) => errors.push(e),
+            }
+        }
+        (
+            PolicySet {
+                templates,
+                constraints,
+            },
+            errors,
+        )
+    }
+}
+
+enum PolicyDoc {
+    Template,
+    Constraint,
+}
+
+fn policy_document_kind(v: &Value) -> Option<PolicyDoc> {
+    let api = v.get("apiVersion")?.as_str()?;
+    let group = api.split('/').next()?;
+    match group {
+        "templates.gatekeeper.sh" if v.get("kind")?.as_str()? == "ConstraintTemplate" => {
+            Some(PolicyDoc::Template)
+        }
+        "constraints.gatekeeper.sh" => Some(PolicyDoc::Constraint),
+        _ => None,
+    }
+}
+
+/// Compiled templates and their constraints, ready to evaluate objects. Evaluation is
+/// thread-safe (`&self`).
+pub struct PolicySet {
+    templates: Vec<template::CompiledTemplate>,
+    constraints: Vec<(usize, constraint::Constraint)>,
+}
+
+impl PolicySet {
+    /// How many templates and constraints were kept.
+    pub fn len(&self) -> (usize, usize) {
+        (self.templates.len(), self.constraints.len())
+    }
+
+    /// True when no constraint is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.constraints.is_empty()
+    }
+
+    /// The engine each template runs on, by template name.
+    pub fn engines(&self) -> Vec<(String, EngineKind)> {
+        self.templates
+            .iter()
+            .map(|t| (t.name.clone(), t.engine))
+            .collect()
+    }
+
+    /// Evaluate an object as Gatekeeper's audit and `gator` do (a review built from the object
+    /// alone, see [`Review::from_object`]). An object that is an `admission.k8s.io`
+    /// AdmissionReview is reviewed as its request.
+    pub fn evaluate(&self, object: &Value, inventory: &Inventory) -> Vec<Violation> {
+        match Review::from_document(object) {
+            Ok(r) => self.review(&r, inventory),
+            Err(message) => self
+                .constraints
+                .iter()
+                .map(|(ti, c)| self.error_violation(*ti, c, message.clone()))
+                .collect(),
+        }
+    }
+
+    /// Evaluate a review against every matching constraint.
+    pub fn review(&self, review: &Review, inventory: &Inventory) -> Vec<Violation> {
+        let mut out = Vec::new();
+        for (ti, c) in &self.constraints {
+            let t = &self.templates[*ti];
+            match c.matches(review, inventory) {
+                Ok(false) => continue,
+                Ok(true) => {}
+                Err(e) => {
+                    out.push(self.error_violation(
+                        *ti,
+                        c,
+                        format!("unable to match constraints: {e}"),
+                    ));
+                    continue;
+                }
+            }
+            match t.evaluate(c, review, inventory) {
+                Ok(results) => {
+                    for r in results {
+                        out.push(Violation {
+                            template: t.name.clone(),
+                            constraint_kind: c.kind.clone(),
+                            constraint: c.name.clone(),
+                            message: r.message,
+                            enforcement_action: c.action,
+                            details: r.details,
+                            engine: t.engine,
+                            evaluation_error: r.error,
+                            constraint_source: c.source.clone(),
+                        })
+                    }
+                }
+                Err(e) => out.push(self.error_violation(*ti, c, e)),
+            }
+        }
+        out
+    }
+
+    fn error_violation(&self, ti: usize, c: &constraint::Constraint, message: String) -> Violation {
+        let t = &self.templates[ti];
+        Violation {
+            template: t.name.clone(),
+            constraint_kind: c.kind.clone(),
+            constraint: c.name.clone(),
+            message,
+            enforcement_action: c.action,
+            details: Value::Object(Map::new()),
+            engine: t.engine,
+            evaluation_error: true,
+            constraint_source: c.source.clone(),
+        }
+    }
+}
+
+/// One result of a template's code, before it is tied to its constraint.
+pub(crate) struct RawResult {
+    pub message: String,
+    pub details: Value,
+    pub error: bool,
+}
+
+/// An evaluation error's text with every string of the reviewed objects (3 characters or
+/// more) replaced by `<redacted>`: an interpreter may quote the value it failed on, and an
+/// object's values may be secrets.
+pub(crate) fn redact(message: &str, review: &Review) -> String {
+    let mut strings = Vec::new();
+    for o in [review.object(), review.old_object()].into_iter().flatten() {
+        collect_strings(o, &mut strings);
+    }
+    strings.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    strings.dedup();
+    let mut out = message.to_string();
+    for s in strings {
+        if s.chars().count() >= 3 && out.contains(s) {
+            out = out.replace(s, "<redacted>");
+        }
+    }
+    out
+}
+
+fn collect_strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::String(s) => out.push(s),
+        Value::Array(a) => a.iter().for_each(|x| collect_strings(x, out)),
+        // apiVersion and kind are not secrets, and are often quoted by the policy's own source
+        Value::Object(m) => m
+            .iter()
+            .filter(|(k, _)| k.as_str() != "apiVersion" && k.as_str() != "kind")
+            .for_each(|(_, x)| collect_strings(x, out)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_set_is_shared_between_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<PolicySet>();
+        send_sync::<Inventory>();
+    }
+
+    #[test]
+    fn redaction_keeps_kinds_and_hides_values() {
+        let object = serde_json::json!({"apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "s"}, "data": {"password": "hunter2"}});
+        let review = Review::from_object(&object).unwrap();
+        assert_eq!(
+            redact("Secret: cannot parse \"hunter2\"", &review),
+            "Secret: cannot parse \"<redacted>\""
+        );
+    }
+}

@@ -1,0 +1,292 @@
+//! ConstraintTemplates (`templates.gatekeeper.sh/v1`, also v1beta1/v1alpha1, which have the
+//! same shape for what is read here): the CRD kind, the parameters' schema, and the code of
+//! the single target `admission.k8s.gatekeeper.sh`, Rego (`rego` + `libs`, or
+//! `code[engine: Rego].source`) and `K8sNativeValidation` (`code[engine: K8sNativeValidation]`).
+
+use serde_json::Value;
+
+use crate::constraint::{type_name, Constraint};
+use crate::{
+    celeng, regoeng, Doc, EngineChoice, EngineKind, Inventory, PolicyError, PolicyErrorKind,
+    RawResult, Review, Source,
+};
+
+/// The only target Gatekeeper's admission webhook and gator evaluate.
+pub(crate) const TARGET: &str = "admission.k8s.gatekeeper.sh";
+
+pub(crate) enum Program {
+    Rego(Box<regoeng::RegoProgram>),
+    Cel(Box<celeng::CelProgram>),
+}
+
+pub(crate) struct CompiledTemplate {
+    pub name: String,
+    pub kind: String,
+    pub source: Source,
+    pub parameters_schema: Option<Value>,
+    pub engine: EngineKind,
+    program: Program,
+}
+
+/// Rego code of a template.
+pub(crate) struct RegoCode {
+    pub rego: String,
+    pub libs: Vec<String>,
+    pub v1: bool,
+}
+
+impl CompiledTemplate {
+    pub fn compile(doc: &Doc, choice: EngineChoice) -> Result<CompiledTemplate, PolicyError> {
+        let v = &doc.value;
+        let err = |kind, m: String| PolicyError::new(&doc.source, kind, m);
+        let name = v
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        if name.is_empty() {
+            return Err(err(
+                PolicyErrorKind::Invalid,
+                "ConstraintTemplate has no metadata.name".into(),
+            ));
+        }
+        let what = format!("ConstraintTemplate {name}");
+        let kind = match v.pointer("/spec/crd/spec/names/kind") {
+            Some(Value::String(k)) if !k.is_empty() => k.clone(),
+            _ => {
+                return Err(err(
+                    PolicyErrorKind::Invalid,
+                    format!("{what}: spec.crd.spec.names.kind must be a non-empty string"),
+                ))
+            }
+        };
+        if kind.to_lowercase() != name {
+            return Err(err(
+                PolicyErrorKind::Invalid,
+                format!(
+                    "{what}: metadata.name must be the lowercase of spec.crd.spec.names.kind ({:?})",
+                    kind.to_lowercase()
+                ),
+            ));
+        }
+        let parameters_schema = v
+            .pointer("/spec/crd/spec/validation/openAPIV3Schema")
+            .filter(|s| s.is_object())
+            .cloned();
+        let targets = match v.pointer("/spec/targets") {
+            Some(Value::Array(t)) => t,
+            Some(other) => {
+                return Err(err(
+                    PolicyErrorKind::Invalid,
+                    format!(
+                        "{what}: spec.targets must be a list, found {}",
+                        type_name(other)
+                    ),
+                ))
+            }
+            None => {
+                return Err(err(
+                    PolicyErrorKind::Invalid,
+                    format!("{what}: spec.targets is missing"),
+                ))
+            }
+        };
+        if targets.len() != 1 {
+            return Err(err(
+                PolicyErrorKind::Invalid,
+                format!(
+                    "{what}: spec.targets must have exactly one target, found {}",
+                    targets.len()
+                ),
+            ));
+        }
+        let target = &targets[0];
+        if target.get("target").and_then(Value::as_str) != Some(TARGET) {
+            return Err(err(
+                PolicyErrorKind::Invalid,
+                format!("{what}: spec.targets[0].target must be {TARGET:?}"),
+            ));
+        }
+        let code: &[Value] = match target.get("code") {
+            None | Some(Value::Null) => &[],
+            Some(Value::Array(c)) => c,
+            Some(other) => {
+                return Err(err(
+                    PolicyErrorKind::Invalid,
+                    format!(
+                        "{what}: spec.targets[0].code must be a list, found {}",
+                        type_name(other)
+                    ),
+                ))
+            }
+        };
+        let engine_source = |engine: &str| {
+            code.iter()
+                .position(|c| c.get("engine").and_then(Value::as_str) == Some(engine))
+                .map(|i| {
+                    (
+                        code[i].get("source").cloned().unwrap_or(Value::Null),
+                        format!("/spec/targets/0/code/{i}/source"),
+                    )
+                })
+        };
+        let cel_source = engine_source("K8sNativeValidation");
+        let rego_pointer = match engine_source("Rego") {
+            Some((_, p)) => format!("{p}/rego"),
+            None => "/spec/targets/0/rego".to_string(),
+        };
+        let libs_pointer = rego_pointer.trim_end_matches("/rego").to_string() + "/libs";
+        let rego = match engine_source("Rego").map(|(s, _)| s) {
+            Some(src) => Some(RegoCode {
+                rego: match src.get("rego") {
+                    Some(Value::String(s)) => s.clone(),
+                    _ => {
+                        return Err(err(
+                            PolicyErrorKind::Invalid,
+                            format!("{what}: the Rego code's source.rego must be a string"),
+                        ))
+                    }
+                },
+                libs: strings(src.get("libs")).ok_or_else(|| {
+                    err(
+                        PolicyErrorKind::Invalid,
+                        format!("{what}: source.libs must be a list of strings"),
+                    )
+                })?,
+                v1: src.get("version").and_then(Value::as_str) == Some("v1"),
+            }),
+            None => match target.get("rego") {
+                Some(Value::String(s)) if !s.trim().is_empty() => Some(RegoCode {
+                    rego: s.clone(),
+                    libs: strings(target.get("libs")).ok_or_else(|| {
+                        err(
+                            PolicyErrorKind::Invalid,
+                            format!("{what}: spec.targets[0].libs must be a list of strings"),
+                        )
+                    })?,
+                    v1: false,
+                }),
+                _ => None,
+            },
+        };
+        let use_cel = match choice {
+            EngineChoice::Auto => cel_source.is_some(),
+            EngineChoice::Cel => true,
+            EngineChoice::Rego => false,
+        };
+        let (engine, program) = if use_cel {
+            let Some((src, src_pointer)) = cel_source else {
+                return Err(err(
+                    PolicyErrorKind::NoCode,
+                    format!("{what} has no K8sNativeValidation code"),
+                ));
+            };
+            let p = celeng::CelProgram::compile(&src).map_err(|m| {
+                PolicyError::new(
+                    &locate_cel(doc, &src_pointer, &m),
+                    PolicyErrorKind::Compile,
+                    format!("{what}: K8sNativeValidation: {m}"),
+                )
+            })?;
+            (EngineKind::Cel, Program::Cel(Box::new(p)))
+        } else {
+            let Some(code) = rego else {
+                return Err(err(
+                    PolicyErrorKind::NoCode,
+                    format!("{what} has no Rego code"),
+                ));
+            };
+            let p = regoeng::RegoProgram::compile(&name, &code).map_err(|m| {
+                PolicyError::new(
+                    &locate_rego(doc, &name, &rego_pointer, &libs_pointer, &m),
+                    PolicyErrorKind::Compile,
+                    format!("{what}: Rego: {m}"),
+                )
+            })?;
+            (EngineKind::Rego, Program::Rego(Box::new(p)))
+        };
+        Ok(CompiledTemplate {
+            name,
+            kind,
+            source: doc.source.clone(),
+            parameters_schema,
+            engine,
+            program,
+        })
+    }
+
+    pub fn evaluate(
+        &self,
+        c: &Constraint,
+        review: &Review,
+        inventory: &Inventory,
+    ) -> Result<Vec<RawResult>, String> {
+        match &self.program {
+            Program::Rego(p) => p.evaluate(&c.parameters, review, inventory),
+            Program::Cel(p) => p.evaluate(&c.object, review),
+        }
+    }
+}
+
+fn strings(v: Option<&Value>) -> Option<Vec<String>> {
+    match v {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(Value::Array(a)) => a.iter().map(|x| x.as_str().map(String::from)).collect(),
+        _ => None,
+    }
+}
+
+/// Where a CEL compile error is: the field its message names (`validations[2]: ...`).
+fn locate_cel(doc: &Doc, source_pointer: &str, message: &str) -> Source {
+    let re = regex::Regex::new(
+        r"^(variables|matchConditions|validations)\[(\d+)\](\.messageExpression)?",
+    );
+    let Some(c) = re.ok().and_then(|re| re.captures(message)) else {
+        return doc.locate(source_pointer);
+    };
+    let index = &c[2];
+    let field = if c.get(3).is_some() {
+        "messageExpression"
+    } else {
+        "expression"
+    };
+    let lists: &[&str] = match &c[1] {
+        "matchConditions" => &["matchCondition", "matchConditions"],
+        "variables" => &["variables"],
+        _ => &["validations"],
+    };
+    for l in lists {
+        let p = format!("{source_pointer}/{l}/{index}/{field}");
+        let at = doc.locate(&p);
+        if at != doc.source {
+            return at;
+        }
+    }
+    doc.locate(source_pointer)
+}
+
+/// Where a Rego compile error is: regorus names the module and the line and column in it
+/// (`--> name.rego:12:5`, `--> name.lib_0.rego:3:1`), which are mapped into the YAML file
+/// when the module is a block scalar.
+fn locate_rego(doc: &Doc, template: &str, rego: &str, libs: &str, message: &str) -> Source {
+    let re = regex::Regex::new(r"--> ([^\s:]+):(\d+):(\d+)");
+    let Some(c) = re.ok().and_then(|re| re.captures(message)) else {
+        return doc.locate(rego);
+    };
+    let (Ok(line), Ok(col)) = (c[2].parse::<u32>(), c[3].parse::<u32>()) else {
+        return doc.locate(rego);
+    };
+    let module = &c[1];
+    let pointer = if module == format!("{template}.rego") {
+        rego.to_string()
+    } else if let Some(i) = module
+        .strip_prefix(&format!("{template}.lib_"))
+        .and_then(|r| r.strip_suffix(".rego"))
+    {
+        format!("{libs}/{i}")
+    } else {
+        return doc.locate(rego);
+    };
+    doc.locate_in_block(&pointer, line, col)
+        .unwrap_or_else(|| doc.locate(&pointer))
+}
