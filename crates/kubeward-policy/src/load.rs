@@ -77,11 +77,19 @@ impl Doc {
     /// (a Rego module in a `rego: |` field), if the pointer is a block scalar.
     pub fn locate_in_block(&self, pointer: &str, line: u32, column: u32) -> Option<Source> {
         let f = self.positions.as_ref()?.fields.get(pointer)?;
-        let (first, indent) = f.block?;
+        let (first, indent, last) = f.block?;
+        // An error at the end of the module (an unclosed brace) is reported on the line after
+        // its last one, which may be past the end of the file: it stays on the block's last line.
+        let at = first.saturating_add(line.saturating_sub(1));
+        let (line, column) = if at > last {
+            (last, 1)
+        } else {
+            (at, indent.saturating_add(column))
+        };
         Some(Source {
             file: self.source.file.clone(),
-            line: first + line.saturating_sub(1),
-            column: indent + column,
+            line,
+            column,
         })
     }
 }
@@ -96,8 +104,8 @@ pub struct Positions {
 struct Field {
     line: u32,
     column: u32,
-    /// For a block scalar (`|`, `>`): its first content line and indentation.
-    block: Option<(u32, u32)>,
+    /// For a block scalar (`|`, `>`): its first content line, indentation and last line.
+    block: Option<(u32, u32, u32)>,
 }
 
 fn is_policy(v: &Value) -> bool {
@@ -125,6 +133,13 @@ fn walk(
     }
     let p = node.value_pos();
     let mut block = None;
+    // The last line of a scalar's value: as many lines as its text, within the file.
+    let last_of = |first: u32| {
+        let n = node.as_str().map_or(1, |t| t.lines().count().max(1)) as u32;
+        first
+            .saturating_add(n - 1)
+            .min((lines.len() as u32).max(first))
+    };
     if !node.is_map() && !node.is_seq() {
         let at = lines
             .get(p.line.saturating_sub(1) as usize)
@@ -135,7 +150,7 @@ fn walk(
             while let Some(text) = lines.get(l) {
                 if !text.trim().is_empty() {
                     let indent = (text.len() - text.trim_start_matches(' ').len()) as u32;
-                    block = Some((l as u32 + 1, indent));
+                    block = Some((l as u32 + 1, indent, last_of(l as u32 + 1)));
                     break;
                 }
                 l += 1;
@@ -143,7 +158,7 @@ fn walk(
         } else if !matches!(at, Some('"' | '\'')) {
             // The parser puts a block scalar at its first content line (and a plain
             // scalar where it starts): lines of the value start there.
-            block = Some((p.line, p.column.saturating_sub(1)));
+            block = Some((p.line, p.column.saturating_sub(1), last_of(p.line)));
         }
     }
     out.insert(

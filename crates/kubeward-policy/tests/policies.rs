@@ -480,3 +480,21 @@ spec:
     let v = policies.evaluate(&pod("a", json!({})), &Inventory::default());
     assert_eq!(messages(&v), vec!["c: v1"]);
 }
+
+/// A Rego module cut short (an unclosed brace) is reported by regorus on the line after its
+/// last one; at the end of a file that line does not exist: the error stays on the module's
+/// last line, inside the file (found by the `policy` fuzz target).
+#[test]
+fn a_rego_error_after_the_last_line_stays_in_the_file() {
+    let text = rego_template(
+        "K8sCut",
+        "package k8scut\nviolation[{\"msg\": msg}] {\n  msg := \"x\"",
+    );
+    let lines = text.lines().count() as u32;
+    let (_, errors) = build(&text, EngineChoice::Rego);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].kind, PolicyErrorKind::Compile);
+    let at = &errors[0].source;
+    assert!(at.line >= 1 && at.line <= lines, "{at} in {lines} lines");
+    assert_eq!(at.line, lines, "the module's last line: {at}");
+}
