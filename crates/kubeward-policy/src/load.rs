@@ -186,14 +186,16 @@ fn walk(
 /// that does not parse is an error (the documents before it are still returned).
 pub fn parse_documents(text: &str, file: &str) -> (Vec<Doc>, Vec<PolicyError>) {
     let mut fixed: Option<String> = None;
-    let mut parsed = parse_str(text, &Limits::default());
+    let original = parse_str(text, &Limits::default());
+    let mut parsed = None;
     // Shim: kubeward-yaml (saphyr-parser) refuses a quoted scalar whose continuation lines
     // are not indented more than its key; go-yaml, which gator and kubectl use, reads it (the
     // Gatekeeper library's httpsonly template has one). Leading white space of a continuation
     // line is not part of the value (it is folded away), so indenting those lines changes
     // nothing but the parse; only lines inside the refused scalar change.
     for _ in 0..64 {
-        let Some(e) = &parsed.error else { break };
+        let last = parsed.as_ref().unwrap_or(&original);
+        let Some(e) = &last.error else { break };
         if !e.message.contains("invalid indentation in quoted scalar") {
             break;
         }
@@ -201,9 +203,16 @@ pub fn parse_documents(text: &str, file: &str) -> (Vec<Doc>, Vec<PolicyError>) {
         let Some(next) = reindent_quoted(current, e.pos.line, e.pos.column) else {
             break;
         };
-        parsed = parse_str(&next, &Limits::default());
+        parsed = Some(parse_str(&next, &Limits::default()));
         fixed = Some(next);
     }
+    // The re-indented text stands only if it parses: another error in it would be located in
+    // the re-indented lines (columns past the real ends of lines); the file's own first error,
+    // located in the file as it is, stands instead (found by the `policy` fuzz target).
+    let (parsed, fixed) = match parsed {
+        Some(p) if p.error.is_none() => (p, fixed),
+        _ => (original, None),
+    };
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     let source_text = fixed.as_deref().unwrap_or(text);

@@ -287,6 +287,16 @@ fn locate_rego(doc: &Doc, template: &str, rego: &str, libs: &str, message: &str)
     } else {
         return doc.locate(rego);
     };
+    // regorus counts columns in bytes; the file's columns are characters.
+    let col = doc
+        .value
+        .pointer(&pointer)
+        .and_then(Value::as_str)
+        .and_then(|module| module.lines().nth(line.checked_sub(1)? as usize))
+        .map_or(col, |text| {
+            let byte = col.saturating_sub(1) as usize;
+            text.char_indices().take_while(|&(i, _)| i < byte).count() as u32 + 1
+        });
     doc.locate_in_block(&pointer, line, col)
         .unwrap_or_else(|| doc.locate(&pointer))
 }

@@ -498,3 +498,46 @@ fn a_rego_error_after_the_last_line_stays_in_the_file() {
     assert!(at.line >= 1 && at.line <= lines, "{at} in {lines} lines");
     assert_eq!(at.line, lines, "the module's last line: {at}");
 }
+
+/// The re-indenting shim for go-yaml's quoted scalars (`parse_documents`) stands only when the
+/// re-indented text parses: an error in it would be located in re-indented lines, past the
+/// real end of the line (found by the `policy` fuzz target). The file's own error stands.
+#[test]
+fn an_error_after_the_quoted_scalar_shim_is_located_in_the_file() {
+    let text =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: \"one\n  two\" x\n";
+    let (_, errors) = parse_documents(text, "policies.yaml");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let at = &errors[0].source;
+    let lines: Vec<&str> = text.lines().collect();
+    let line = lines[at.line as usize - 1];
+    assert!(
+        at.column as usize <= line.chars().count() + 1,
+        "{at}: past the end of {line:?}"
+    );
+    // The scalar the shim could not make parse: where the file's own error is.
+    assert_eq!(
+        (at.line, errors[0].kind),
+        (6, PolicyErrorKind::Input),
+        "{}",
+        errors[0]
+    );
+}
+
+/// regorus gives a Rego error's column in bytes; the file's columns are characters, so an
+/// error after non-ASCII text stays on its line (found by the `policy` fuzz target).
+#[test]
+fn a_rego_error_column_after_non_ascii_text_is_in_characters() {
+    let text = rego_template(
+        "K8sWide",
+        "package k8swide\nviolation[{\"msg\": msg}] {\n  msg := \"ééééééééééééééééééééé\" ]\n}",
+    );
+    let (_, errors) = build(&text, EngineChoice::Rego);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let at = &errors[0].source;
+    let line = text.lines().nth(at.line as usize - 1).unwrap_or("");
+    assert!(
+        at.line >= 1 && at.column as usize <= line.chars().count() + 1,
+        "{at}: past the end of {line:?}"
+    );
+}
