@@ -3,31 +3,30 @@
 //! of the text evaluated against them, with all documents as the inventory (referential
 //! templates read it). Invariants: no panic, evaluation ends (the engines' cost and time
 //! budgets; libFuzzer's timeout catches a hang), and every error is located inside the input:
-//! in the file read, on a line the text has (LF, CRLF and bare CR end lines, as in YAML).
+//! in the file read, at a line and column the text has ([`Lines`]: lines as YAML counts them).
 #![no_main]
 
-use kubeward_fuzz::text_of;
+use kubeward_fuzz::{text_of, Lines};
 use kubeward_policy::load::parse_documents;
 use kubeward_policy::{EngineChoice, Inventory, PolicySetBuilder};
+use kubeward_yaml::Pos;
 use libfuzzer_sys::fuzz_target;
 
 const FILE: &str = "fuzz.yaml";
 
 fuzz_target!(|data: &[u8]| {
     let text = text_of(data);
-    // Lines as YAML counts them: LF, CRLF and a bare CR each end one.
-    let bytes = text.as_bytes();
-    let breaks = bytes
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
-        .count();
-    let lines = breaks as u32 + 1;
+    let lines = Lines::of(&text);
     let (docs, read_errors) = parse_documents(&text, FILE);
-    for e in &read_errors {
+    let check = |e: &kubeward_policy::PolicyError| {
         assert_eq!(e.source.file, FILE, "{e}");
-        assert!(e.source.line >= 1 && e.source.line <= lines, "{e}");
-    }
+        let pos = Pos {
+            line: e.source.line,
+            column: e.source.column,
+        };
+        lines.check(pos, &format!("policy error {e}"));
+    };
+    read_errors.iter().for_each(check);
     let values: Vec<serde_json::Value> = docs.iter().map(|d| d.value.clone()).collect();
     let inventory = Inventory::new(values.iter());
     for engine in [EngineChoice::Auto, EngineChoice::Rego, EngineChoice::Cel] {
@@ -40,10 +39,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         let (set, errors) = builder.build();
-        for e in &errors {
-            assert_eq!(e.source.file, FILE, "{e}");
-            assert!(e.source.line >= 1 && e.source.line <= lines, "{e}");
-        }
+        errors.iter().for_each(check);
         for o in objects.iter().take(8) {
             let _ = set.evaluate(o, &inventory);
         }
