@@ -255,7 +255,6 @@ impl NetModel {
         self.policy_names.retain(|k, _| kept.contains(k));
     }
 
-    /// Indexes the facts for queries.
     /// Adds a workload read elsewhere as is (no grouping of pods under their controller: the
     /// caller names each workload as it wants connections named). `kubeward scan` gives its
     /// risk graph's workloads this way, so that it keeps one copy of them, not two, and the
@@ -269,6 +268,7 @@ impl NetModel {
         !self.policies.is_empty()
     }
 
+    /// Indexes the facts for queries.
     pub fn finish(self) -> Network {
         Network::build(
             self.workloads,

@@ -6,11 +6,11 @@
 //! what gathering the facts costs beyond the YAML parse a scan does anyway.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The kubeward binary's allocator, so that the memory figures are the scan's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::time::Instant;
 
 fn rss() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -213,8 +213,9 @@ pub fn simple_exposures(input: &RiskInput) -> Vec<Exposure> {
     out
 }
 
-/// The workloads of the facts as kubeward-netpol's model takes them ([`NetModel::push_workload`]
-/// (kubeward_netpol::NetModel::push_workload)), named as the graph names them: labels, the
+/// The workloads of the facts as kubeward-netpol's model takes them
+/// ([`NetModel::push_workload`](kubeward_netpol::NetModel::push_workload)), named as the
+/// graph names them: labels, the
 /// ports of the regular containers (init containers have exited; a port whose number or
 /// protocol the API server would refuse is left out, as kubeward-netpol's reader leaves it),
 /// host ports and host networking.
