@@ -73,9 +73,10 @@ fn main() {
     let problems = kubeward_risk::read_text(&mut input, &file, &text, &Default::default());
     drop(text);
     println!(
-        "facts: {:.2} s ({} workloads, {} problems), {}",
+        "facts: {:.2} s ({} workloads packed in {} KB, {} problems), {}",
         t.elapsed().as_secs_f64(),
         input.workloads.len(),
+        input.workloads.packed_bytes() / 1024,
         problems.len(),
         rss()
     );

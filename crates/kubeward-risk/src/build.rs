@@ -9,7 +9,7 @@ use std::sync::Arc;
 use kubeward_rbac::{Grant, RbacModel, Request, RuleRef, SubjectKey};
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::exposure::{simple_exposures, EntryKind, Exposure};
+use crate::exposure::{port_exposures, routed_exposures, EntryKind, Exposure};
 use crate::facts::{
     ContainerFact, ImageVuln, Location, ObjectKey, RiskInput, Severity, VolumeSource, WorkloadFact,
 };
@@ -34,19 +34,24 @@ pub struct EdgeRef<'g> {
 }
 
 impl RiskGraph {
-    /// Build the graph. Exposures come from [`RiskInput::set_exposures`] when given (the
-    /// kubeward-netpol analysis), else from [`simple_exposures`].
+    /// Build the graph. Exposures come from [`RiskInput::set_exposures`] when given, else
+    /// they are [`crate::exposure::simple_exposures`]'s, kept or not by the
+    /// [`RiskInput::set_exposure_filter`] of the NetworkPolicies.
     pub fn build(mut input: RiskInput) -> RiskGraph {
-        let exposures = input
-            .exposures
-            .take()
-            .unwrap_or_else(|| simple_exposures(&input));
+        // Exposures through Services and Ingresses join objects and are found first; those of
+        // a workload's own ports are computed as each workload is added
+        // ([`port_exposures`]), so that they are never all in memory.
+        let given = input.exposures.take();
+        let own_ports = given.is_none();
+        let filter = input.exposure_filter.take();
+        let allowed = |e: &Exposure| filter.as_ref().is_none_or(|f| f.allows(e));
+        let exposures = given.unwrap_or_else(|| routed_exposures(&input));
         let rbac = RbacModel::from_objects(std::mem::take(&mut input.rbac));
         // Each workload's facts are dropped once its entities and edges are in the graph, its
         // exposures with them: facts and graph are never both whole in memory.
         let workloads = std::mem::take(&mut input.workloads);
         let mut exposures_of: HashMap<ObjectKey, Vec<Exposure>> = HashMap::new();
-        for e in exposures {
+        for e in exposures.into_iter().filter(|e| allowed(e)) {
             exposures_of.entry(e.workload.clone()).or_default().push(e);
         }
         let graph = {
@@ -55,8 +60,14 @@ impl RiskGraph {
             // holds its old and new arrays at once (a quarter of the build's peak).
             let (nodes, edges) = workloads.iter().fold((0, 0), |(n, e), w| {
                 let mounts: usize = w.containers.iter().map(|c| c.mounts.len()).sum();
+                let ports: usize = w.containers.iter().map(|c| c.ports.len()).sum();
                 let c = w.containers.len();
-                (n + 2 + 2 * c + mounts, e + 2 + 5 * c + 2 * mounts)
+                // Its own ports' entry points, as the routed ones below are counted.
+                let own = if own_ports && ports > 0 { 2 } else { 0 };
+                (
+                    n + 2 + 2 * c + mounts + own,
+                    e + 2 + 5 * c + 2 * mounts + own,
+                )
             });
             let (nodes, edges) = (
                 nodes + 2 * exposures_of.len(),
@@ -65,8 +76,11 @@ impl RiskGraph {
             b.g.reserve_exact_nodes(nodes);
             b.g.reserve_exact_edges(edges);
             // Workloads first: named permissions (`resourceNames`) look pods up by name.
-            for w in workloads {
-                let exposures = exposures_of.remove(&w.key).unwrap_or_default();
+            for w in workloads.into_iter_decoded() {
+                let mut exposures = exposures_of.remove(&w.key).unwrap_or_default();
+                if own_ports {
+                    exposures.extend(port_exposures(&w).into_iter().filter(|e| allowed(e)));
+                }
                 b.workload(&w, &exposures, &input.image_vulns);
             }
             drop(exposures_of);

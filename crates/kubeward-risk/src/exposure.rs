@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::facts::{Location, ObjectKey, RiskInput, ServiceFact, WorkloadFact};
+use crate::pack::Packed;
 
 /// How an entry point is reached, named as KubeHound names endpoint exposure where it has one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -48,41 +49,56 @@ pub struct Exposure {
 }
 
 /// Workloads by `(namespace, label key, label value)`, so that a selector is matched against
-/// the few workloads that carry its rarest label, not all of them.
-struct LabelIndex<'a> {
-    by_label: HashMap<(&'a str, &'a str, &'a str), Vec<usize>>,
+/// the few workloads that carry its rarest label, not all of them. The facts are packed
+/// ([`crate::pack`]), so the index keeps a hash of each triple and the workload's position,
+/// sorted (12 bytes a label); a candidate is decoded and checked whole, so a collision costs
+/// only a check.
+struct LabelIndex {
+    by_label: Vec<(u64, u32)>,
 }
 
-impl<'a> LabelIndex<'a> {
-    fn new(workloads: &'a [WorkloadFact]) -> Self {
-        let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+fn label_hash(ns: &str, k: &str, v: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (ns, k, v).hash(&mut h);
+    h.finish()
+}
+
+impl LabelIndex {
+    fn new(workloads: &Packed<WorkloadFact>) -> Self {
+        let mut by_label = Vec::new();
         for (i, w) in workloads.iter().enumerate() {
+            let Ok(i) = u32::try_from(i) else { break };
             for (k, v) in w.labels.iter() {
-                by_label
-                    .entry((&w.key.namespace, k, v))
-                    .or_default()
-                    .push(i);
+                by_label.push((label_hash(&w.key.namespace, k, v), i));
             }
         }
+        by_label.sort_unstable();
         LabelIndex { by_label }
     }
 
-    /// Workloads of `ns` whose labels match every pair of `selector` (non-empty).
+    fn with(&self, hash: u64) -> &[(u64, u32)] {
+        let start = self.by_label.partition_point(|&(h, _)| h < hash);
+        let end = self.by_label.partition_point(|&(h, _)| h <= hash);
+        &self.by_label[start..end]
+    }
+
+    /// Workloads of `ns` whose labels match every pair of `selector` (non-empty), with their
+    /// positions.
     fn select(
         &self,
-        workloads: &[WorkloadFact],
+        workloads: &Packed<WorkloadFact>,
         ns: &str,
         selector: &kubeward_model::Labels,
-    ) -> Vec<usize> {
-        let mut rarest: Option<&Vec<usize>> = None;
+    ) -> Vec<(usize, WorkloadFact)> {
+        let mut rarest: Option<&[(u64, u32)]> = None;
         for (k, v) in selector.iter() {
-            match self.by_label.get(&(ns, k, v)) {
-                None => return Vec::new(),
-                Some(list) => {
-                    if rarest.is_none_or(|r| list.len() < r.len()) {
-                        rarest = Some(list);
-                    }
-                }
+            let list = self.with(label_hash(ns, k, v));
+            if list.is_empty() {
+                return Vec::new();
+            }
+            if rarest.is_none_or(|r| list.len() < r.len()) {
+                rarest = Some(list);
             }
         }
         let Some(candidates) = rarest else {
@@ -90,11 +106,9 @@ impl<'a> LabelIndex<'a> {
         };
         candidates
             .iter()
-            .copied()
-            .filter(|&i| {
-                selector
-                    .iter()
-                    .all(|(k, v)| workloads[i].labels.get(k) == Some(v))
+            .filter_map(|&(_, i)| Some((i as usize, workloads.get(i as usize)?)))
+            .filter(|(_, w)| {
+                &*w.key.namespace == ns && selector.iter().all(|(k, v)| w.labels.get(k) == Some(v))
             })
             .collect()
     }
@@ -126,18 +140,28 @@ fn target_containers(w: &WorkloadFact, svc: &ServiceFact) -> (Vec<Box<str>>, Vec
 /// The exposures the scan shows by itself (see the module doc). Linear in the objects:
 /// Services are matched through the label index, Ingresses through a Service name index.
 pub fn simple_exposures(input: &RiskInput) -> Vec<Exposure> {
+    let mut out = routed_exposures(input);
+    for w in input.workloads.iter() {
+        out.extend(port_exposures(&w));
+    }
+    out
+}
+
+/// The exposures through Services and Ingresses (those of [`simple_exposures`] that join
+/// objects).
+pub fn routed_exposures(input: &RiskInput) -> Vec<Exposure> {
     let index = LabelIndex::new(&input.workloads);
     let mut out = Vec::new();
-    // Per Service (by namespace and name): its index and the workloads it selects.
-    let mut selected: HashMap<(&str, &str), (usize, Vec<usize>)> = HashMap::new();
+    // Per Service (by namespace and name): its position and the workloads it selects.
+    type Selected = (usize, Vec<usize>);
+    let mut selected: HashMap<(Box<str>, Box<str>), Selected> = HashMap::new();
     for (si, svc) in input.services.iter().enumerate() {
         let Some((selector, sel_at)) = &svc.selector else {
             continue;
         };
         let hits = index.select(&input.workloads, &svc.namespace, selector);
-        for &i in &hits {
-            let w = &input.workloads[i];
-            let (containers, ports) = target_containers(w, svc);
+        for (_, w) in &hits {
+            let (containers, ports) = target_containers(w, &svc);
             out.push(Exposure {
                 workload: w.key.clone(),
                 entry: EntryKind::Service,
@@ -149,17 +173,19 @@ pub fn simple_exposures(input: &RiskInput) -> Vec<Exposure> {
                 ports,
             });
         }
-        selected.insert((&svc.namespace, &svc.name), (si, hits));
+        let hits = hits.into_iter().map(|(i, _)| i).collect();
+        selected.insert((svc.namespace.clone(), svc.name.clone()), (si, hits));
     }
     for ing in &input.ingresses {
         for (backend, at) in &ing.backends {
-            let Some((si, hits)) = selected.get(&(&*ing.namespace, &**backend)) else {
+            let Some((si, hits)) = selected.get(&(ing.namespace.clone(), backend.clone())) else {
                 continue;
             };
-            let svc = &input.services[*si];
-            for &i in hits {
-                let w = &input.workloads[i];
-                let (containers, ports) = target_containers(w, svc);
+            let Some(svc) = input.services.get(*si) else {
+                continue;
+            };
+            for w in hits.iter().filter_map(|&i| input.workloads.get(i)) {
+                let (containers, ports) = target_containers(&w, &svc);
                 let mut via = vec![at.clone()];
                 via.extend(svc.selector.as_ref().map(|(_, at)| at.clone()));
                 out.push(Exposure {
@@ -175,39 +201,46 @@ pub fn simple_exposures(input: &RiskInput) -> Vec<Exposure> {
             }
         }
     }
-    for w in &input.workloads {
-        for c in w.containers.iter().filter(|c| c.runs_alongside()) {
-            for p in &c.ports {
-                let on_host = p.host_port.is_some() || w.host_network.is_some();
-                let name: Box<str> = if !p.name.is_empty() {
-                    p.name.clone()
-                } else {
-                    format!(
-                        "{}::{}",
-                        p.protocol,
-                        p.host_port.unwrap_or(p.container_port)
-                    )
-                    .into()
-                };
-                let mut via = vec![p.at.clone()];
-                if p.host_port.is_none() {
-                    via.extend(w.host_network.clone());
-                }
-                out.push(Exposure {
-                    workload: w.key.clone(),
-                    entry: if on_host {
-                        EntryKind::HostPort
-                    } else {
-                        EntryKind::ContainerPort
-                    },
-                    namespace: w.key.namespace.clone(),
-                    name,
-                    from_internet: on_host,
-                    via,
-                    containers: vec![c.name.clone()],
-                    ports: vec![p.container_port],
-                });
+    out
+}
+
+/// The exposures of a workload's own ports: each port of a container that runs alongside the
+/// others, from the node's address (a `hostPort`, or any port of a `hostNetwork` pod) or from
+/// the pod network. They need no other object, so the graph computes them workload by
+/// workload ([`crate::RiskGraph::build`]) rather than keeping them all.
+pub fn port_exposures(w: &WorkloadFact) -> Vec<Exposure> {
+    let mut out = Vec::new();
+    for c in w.containers.iter().filter(|c| c.runs_alongside()) {
+        for p in &c.ports {
+            let on_host = p.host_port.is_some() || w.host_network.is_some();
+            let name: Box<str> = if !p.name.is_empty() {
+                p.name.clone()
+            } else {
+                format!(
+                    "{}::{}",
+                    p.protocol,
+                    p.host_port.unwrap_or(p.container_port)
+                )
+                .into()
+            };
+            let mut via = vec![p.at.clone()];
+            if p.host_port.is_none() {
+                via.extend(w.host_network.clone());
             }
+            out.push(Exposure {
+                workload: w.key.clone(),
+                entry: if on_host {
+                    EntryKind::HostPort
+                } else {
+                    EntryKind::ContainerPort
+                },
+                namespace: w.key.namespace.clone(),
+                name,
+                from_internet: on_host,
+                via,
+                containers: vec![c.name.clone()],
+                ports: vec![p.container_port],
+            });
         }
     }
     out
@@ -252,7 +285,7 @@ pub fn network_workloads(
             namespace: w.key.namespace.to_string(),
             name: w.key.name.to_string(),
             kind: w.key.kind.to_string(),
-            labels: w.labels.clone(),
+            labels: w.labels,
             ports,
             host_network: w.host_network.is_some(),
             host_ports,
@@ -269,52 +302,93 @@ pub fn network_workloads(
     })
 }
 
-/// The exposures that the scan's NetworkPolicies let through (kubeward-netpol's exact
-/// semantics): a path through a Service, an Ingress or a container port exists only if the
-/// workload's ingress policies let in something on its ports, from outside the cluster for
-/// internet exposure (through its entry points, e.g. a LoadBalancer's source ranges, or
-/// directly), from the scan's pods otherwise. Host ports stay: host networking bypasses
-/// NetworkPolicies, and whether a CNI applies them to host ports varies. A workload the
-/// network model does not know keeps its exposures (nothing is dropped on a guess).
+/// What a workload's NetworkPolicies let in, as [`ExposureFilter`] keeps it.
+#[derive(Debug)]
+struct Reach {
+    from_external: kubeward_netpol::conns::ConnSet,
+    from_pods: kubeward_netpol::conns::ConnSet,
+    entry_points: Box<[kubeward_netpol::conns::ConnSet]>,
+}
+
+/// Which exposures the scan's NetworkPolicies let through (kubeward-netpol's exact semantics):
+/// a path through a Service, an Ingress or a container port exists only if the workload's
+/// ingress policies let in something on its ports, from outside the cluster for internet
+/// exposure (through its entry points, e.g. a LoadBalancer's source ranges, or directly), from
+/// the scan's pods otherwise. Host ports stay: host networking bypasses NetworkPolicies, and
+/// whether a CNI applies them to host ports varies. A workload the network model does not know
+/// keeps its exposures (nothing is dropped on a guess).
+///
+/// Owned, so that the network model can be dropped before the graph is built; a workload that
+/// its policies leave open both ways (most of them) is kept as one byte, not as port sets.
+#[derive(Debug)]
+pub struct ExposureFilter {
+    reach: HashMap<ObjectKey, Option<Box<Reach>>>,
+    /// Every port of every protocol.
+    all: kubeward_netpol::conns::ConnSet,
+}
+
+impl ExposureFilter {
+    pub fn new(network: &kubeward_netpol::Network) -> ExposureFilter {
+        use kubeward_netpol::conns::ConnSet;
+        let all = ConnSet::all();
+        let reach = network
+            .exposure()
+            .into_iter()
+            .filter_map(|x| {
+                let w = network.workloads().get(x.workload)?;
+                let key = ObjectKey::new(&w.kind, &w.namespace, &w.name);
+                let open = x.from_external == all
+                    && x.from_pods == all
+                    && x.entry_points.iter().all(|ep| ep.allowed == all);
+                let reach = (!open).then(|| {
+                    Box::new(Reach {
+                        from_external: x.from_external,
+                        from_pods: x.from_pods,
+                        entry_points: x.entry_points.into_iter().map(|ep| ep.allowed).collect(),
+                    })
+                });
+                Some((key, reach))
+            })
+            .collect();
+        ExposureFilter { reach, all }
+    }
+
+    /// The policies let this exposure through.
+    pub fn allows(&self, e: &Exposure) -> bool {
+        use kubeward_netpol::conns::{ConnSet, Protocol};
+        if e.entry == EntryKind::HostPort {
+            return true;
+        }
+        let Some(reach) = self.reach.get(&e.workload) else {
+            return true;
+        };
+        // Whether `set` lets in one of `ports` (any port when unknown).
+        let opens = |set: &ConnSet, ports: &[i64]| {
+            if ports.is_empty() {
+                return !set.is_empty();
+            }
+            ports.iter().any(|&p| {
+                u16::try_from(p)
+                    .is_ok_and(|p| Protocol::ALL.iter().any(|&proto| set.contains(proto, p)))
+            })
+        };
+        let Some(x) = reach else {
+            // Open both ways: what an everything-set lets in.
+            return opens(&self.all, &e.ports);
+        };
+        if e.from_internet {
+            opens(&x.from_external, &e.ports) || x.entry_points.iter().any(|ep| opens(ep, &e.ports))
+        } else {
+            opens(&x.from_pods, &e.ports)
+        }
+    }
+}
+
+/// The exposures that the scan's NetworkPolicies let through ([`ExposureFilter`]).
 pub fn allowed_by_policies(
     exposures: Vec<Exposure>,
     network: &kubeward_netpol::Network,
 ) -> Vec<Exposure> {
-    use kubeward_netpol::conns::{ConnSet, Protocol};
-    let reach = network.exposure();
-    let by_key: HashMap<(&str, &str, &str), &kubeward_netpol::exposure::Exposure> = reach
-        .iter()
-        .filter_map(|x| {
-            let w = network.workloads().get(x.workload)?;
-            Some(((w.kind.as_str(), w.namespace.as_str(), w.name.as_str()), x))
-        })
-        .collect();
-    // Whether `set` lets in one of `ports` (any port when unknown).
-    let opens = |set: &ConnSet, ports: &[i64]| {
-        if ports.is_empty() {
-            return !set.is_empty();
-        }
-        ports.iter().any(|&p| {
-            u16::try_from(p)
-                .is_ok_and(|p| Protocol::ALL.iter().any(|&proto| set.contains(proto, p)))
-        })
-    };
-    exposures
-        .into_iter()
-        .filter(|e| {
-            if e.entry == EntryKind::HostPort {
-                return true;
-            }
-            let key = (&*e.workload.kind, &*e.workload.namespace, &*e.workload.name);
-            let Some(x) = by_key.get(&key) else {
-                return true;
-            };
-            if e.from_internet {
-                opens(&x.from_external, &e.ports)
-                    || x.entry_points.iter().any(|ep| opens(&ep.allowed, &e.ports))
-            } else {
-                opens(&x.from_pods, &e.ports)
-            }
-        })
-        .collect()
+    let filter = ExposureFilter::new(network);
+    exposures.into_iter().filter(|e| filter.allows(e)).collect()
 }

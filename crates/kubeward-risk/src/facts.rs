@@ -14,6 +14,7 @@ use kubeward_yaml::{NodeRef, Pos};
 use serde::Serialize;
 
 use crate::exposure::Exposure;
+use crate::pack::{Pack, Packed, Reader, Writer};
 
 /// The namespace of namespaced objects that name none (what `kubectl apply` uses without `-n`).
 pub const DEFAULT_NAMESPACE: &str = kubeward_rbac::load::DEFAULT_NAMESPACE;
@@ -310,8 +311,9 @@ pub struct NamespaceFact {
 /// or read whole texts ([`read_text`]); then [`crate::RiskGraph::build`].
 #[derive(Debug, Default)]
 pub struct RiskInput {
-    pub workloads: Vec<WorkloadFact>,
-    pub services: Vec<ServiceFact>,
+    /// Kept packed ([`Packed`]): most of the facts, and most of their memory as values.
+    pub workloads: Packed<WorkloadFact>,
+    pub services: Packed<ServiceFact>,
     pub ingresses: Vec<IngressFact>,
     pub service_accounts: Vec<ServiceAccountFact>,
     pub secrets: Vec<SecretFact>,
@@ -319,9 +321,11 @@ pub struct RiskInput {
     pub rbac: Vec<RbacObject>,
     /// Image reference → its vulnerabilities.
     pub image_vulns: std::collections::HashMap<Box<str>, Vec<ImageVuln>>,
-    /// Exposures given from outside (kubeward-netpol); when `None` the graph computes its
-    /// own simple ones ([`crate::exposure::simple_exposures`]).
+    /// Exposures given from outside; when `None` the graph computes its own simple ones
+    /// ([`crate::exposure::simple_exposures`]), workload by workload.
     pub exposures: Option<Vec<Exposure>>,
+    /// The NetworkPolicies' verdict on the exposures the graph computes (kubeward-netpol).
+    pub exposure_filter: Option<crate::exposure::ExposureFilter>,
 }
 
 /// A `true` boolean field, located.
@@ -450,8 +454,8 @@ impl RiskInput {
     /// Take in another collection's facts (the engine gathers one per unit of work, in
     /// parallel; the front door merges them in input order).
     pub fn merge(&mut self, other: RiskInput) {
-        self.workloads.extend(other.workloads);
-        self.services.extend(other.services);
+        self.workloads.append(other.workloads);
+        self.services.append(other.services);
         self.ingresses.extend(other.ingresses);
         self.service_accounts.extend(other.service_accounts);
         self.secrets.extend(other.secrets);
@@ -465,7 +469,12 @@ impl RiskInput {
         }
     }
 
-    /// Use these exposures (from kubeward-netpol) instead of computing simple ones.
+    /// Keep only the exposures that the scan's NetworkPolicies let through.
+    pub fn set_exposure_filter(&mut self, filter: crate::exposure::ExposureFilter) {
+        self.exposure_filter = Some(filter);
+    }
+
+    /// Use these exposures instead of computing simple ones.
     pub fn set_exposures(&mut self, exposures: Vec<Exposure>) {
         self.exposures = Some(exposures);
     }
@@ -506,7 +515,7 @@ impl RiskInput {
                     .collect()
             })
             .unwrap_or_default();
-        self.services.push(ServiceFact {
+        self.services.push(&ServiceFact {
             namespace: ns.into(),
             name: o.name.into(),
             at,
@@ -765,7 +774,7 @@ impl RiskInput {
                 ports,
             });
         }
-        self.workloads.push(WorkloadFact {
+        self.workloads.push(&WorkloadFact {
             key: ObjectKey::new(o.kind, ns, o.name),
             at: name_at(o, file),
             labels: labels(
@@ -843,5 +852,208 @@ impl kubeward_model::read::Reader for Reading<'_> {
 
     fn object(&mut self, o: &Object<'_>, _: &mut Vec<kubeward_yaml::Problem>) {
         self.input.add_object(o, self.file);
+    }
+}
+
+// How each fact packs ([`crate::pack`]): its fields in declaration order.
+
+impl Pack for ObjectKey {
+    fn pack(&self, w: &mut Writer<'_>) {
+        w.str(&self.kind);
+        w.str(&self.namespace);
+        w.str(&self.name);
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        Some(ObjectKey {
+            kind: r.boxed()?,
+            namespace: r.boxed()?,
+            name: r.boxed()?,
+        })
+    }
+}
+
+impl Pack for VolumeSource {
+    fn pack(&self, w: &mut Writer<'_>) {
+        match self {
+            VolumeSource::HostPath(p) => {
+                w.u64(0);
+                w.str(p);
+            }
+            VolumeSource::Pvc(p) => {
+                w.u64(1);
+                w.str(p);
+            }
+            VolumeSource::Secret(s) => {
+                w.u64(2);
+                w.str(s);
+            }
+            VolumeSource::ProjectedToken => w.u64(3),
+            VolumeSource::AutomountedToken => w.u64(4),
+            VolumeSource::Other => w.u64(5),
+        }
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        Some(match r.u64()? {
+            0 => VolumeSource::HostPath(r.boxed()?),
+            1 => VolumeSource::Pvc(r.boxed()?),
+            2 => VolumeSource::Secret(r.boxed()?),
+            3 => VolumeSource::ProjectedToken,
+            4 => VolumeSource::AutomountedToken,
+            5 => VolumeSource::Other,
+            _ => return None,
+        })
+    }
+}
+
+impl Pack for VolumeFact {
+    fn pack(&self, w: &mut Writer<'_>) {
+        w.str(&self.name);
+        w.put(&self.source);
+        w.location(&self.at);
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        Some(VolumeFact {
+            name: r.boxed()?,
+            source: r.get()?,
+            at: r.location()?,
+        })
+    }
+}
+
+impl Pack for MountFact {
+    fn pack(&self, w: &mut Writer<'_>) {
+        w.str(&self.volume);
+        w.str(&self.mount_path);
+        w.bool(self.read_only);
+        w.location(&self.at);
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        Some(MountFact {
+            volume: r.boxed()?,
+            mount_path: r.boxed()?,
+            read_only: r.bool()?,
+            at: r.location()?,
+        })
+    }
+}
+
+impl Pack for PortFact {
+    fn pack(&self, w: &mut Writer<'_>) {
+        w.str(&self.name);
+        w.i64(self.container_port);
+        w.put(&self.host_port);
+        w.str(&self.protocol);
+        w.location(&self.at);
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        Some(PortFact {
+            name: r.boxed()?,
+            container_port: r.i64()?,
+            host_port: r.get()?,
+            protocol: r.boxed()?,
+            at: r.location()?,
+        })
+    }
+}
+
+/// The container lists, as [`ContainerFact::list`] names them.
+const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
+
+impl Pack for ContainerFact {
+    fn pack(&self, w: &mut Writer<'_>) {
+        w.str(&self.name);
+        let list = CONTAINER_LISTS.iter().position(|l| *l == self.list);
+        w.u64(list.unwrap_or(0) as u64);
+        w.bool(self.sidecar);
+        w.location(&self.at);
+        w.str(&self.image);
+        w.location(&self.image_at);
+        w.put(&self.privileged);
+        w.put(&self.caps_add);
+        w.u64(match self.root {
+            RootState::Explicit => 0,
+            RootState::ImageDefault => 1,
+            RootState::NonRoot => 2,
+        });
+        w.put(&self.root_at);
+        w.put(&self.apparmor_unconfined);
+        w.put(&self.mounts);
+        w.put(&self.ports);
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        Some(ContainerFact {
+            name: r.boxed()?,
+            list: CONTAINER_LISTS.get(usize::try_from(r.u64()?).ok()?)?,
+            sidecar: r.bool()?,
+            at: r.location()?,
+            image: r.boxed()?,
+            image_at: r.location()?,
+            privileged: r.get()?,
+            caps_add: r.get()?,
+            root: match r.u64()? {
+                0 => RootState::Explicit,
+                1 => RootState::ImageDefault,
+                2 => RootState::NonRoot,
+                _ => return None,
+            },
+            root_at: r.get()?,
+            apparmor_unconfined: r.get()?,
+            mounts: r.get()?,
+            ports: r.get()?,
+        })
+    }
+}
+
+impl Pack for WorkloadFact {
+    fn pack(&self, w: &mut Writer<'_>) {
+        w.put(&self.key);
+        w.location(&self.at);
+        w.put(&self.labels);
+        w.str(&self.service_account);
+        w.put(&self.service_account_at);
+        w.put(&self.automount);
+        w.put(&self.host_pid);
+        w.put(&self.host_network);
+        w.put(&self.share_process_namespace);
+        w.put(&self.volumes);
+        w.put(&self.containers);
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        Some(WorkloadFact {
+            key: r.get()?,
+            at: r.location()?,
+            labels: r.get()?,
+            service_account: r.boxed()?,
+            service_account_at: r.get()?,
+            automount: r.get()?,
+            host_pid: r.get()?,
+            host_network: r.get()?,
+            share_process_namespace: r.get()?,
+            volumes: r.get()?,
+            containers: r.get()?,
+        })
+    }
+}
+
+impl Pack for ServiceFact {
+    fn pack(&self, w: &mut Writer<'_>) {
+        w.str(&self.namespace);
+        w.str(&self.name);
+        w.location(&self.at);
+        w.str(&self.service_type);
+        w.location(&self.type_at);
+        w.put(&self.selector);
+        w.put(&self.ports);
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        Some(ServiceFact {
+            namespace: r.boxed()?,
+            name: r.boxed()?,
+            at: r.location()?,
+            service_type: r.boxed()?,
+            type_at: r.location()?,
+            selector: r.get()?,
+            ports: r.get()?,
+        })
     }
 }

@@ -37,6 +37,7 @@ pub mod build;
 pub mod exposure;
 pub mod facts;
 pub mod graph;
+pub mod pack;
 pub mod render;
 pub mod risk;
 pub mod rules;

@@ -84,9 +84,7 @@ pub(crate) fn analyse(facts: Facts, vulns: &[ImageVuln]) -> (RiskGraph, Risks) {
             network.push_workload(w);
         }
         let network = network.finish();
-        let exposures = kubeward_risk::exposure::simple_exposures(&input);
-        let allowed = kubeward_risk::exposure::allowed_by_policies(exposures, &network);
-        input.set_exposures(allowed);
+        input.set_exposure_filter(kubeward_risk::exposure::ExposureFilter::new(&network));
     }
     use kubeward_controls::Severity as S;
     for v in vulns {
