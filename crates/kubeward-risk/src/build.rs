@@ -46,7 +46,7 @@ impl RiskGraph {
         let filter = input.exposure_filter.take();
         let allowed = |e: &Exposure| filter.as_ref().is_none_or(|f| f.allows(e));
         let exposures = given.unwrap_or_else(|| routed_exposures(&input));
-        let rbac = RbacModel::from_objects(std::mem::take(&mut input.rbac));
+        let rbac = RbacModel::from_objects(std::mem::take(&mut input.rbac).into_iter_decoded());
         // Each workload's facts are dropped once its entities and edges are in the graph, its
         // exposures with them: facts and graph are never both whole in memory.
         let workloads = std::mem::take(&mut input.workloads);

@@ -318,7 +318,7 @@ pub struct RiskInput {
     pub service_accounts: Vec<ServiceAccountFact>,
     pub secrets: Vec<SecretFact>,
     pub namespaces: Vec<NamespaceFact>,
-    pub rbac: Vec<RbacObject>,
+    pub rbac: Packed<RbacObject>,
     /// Image reference → its vulnerabilities.
     pub image_vulns: std::collections::HashMap<Box<str>, Vec<ImageVuln>>,
     /// Exposures given from outside; when `None` the graph computes its own simple ones
@@ -383,7 +383,7 @@ impl RiskInput {
     /// Never panics on odd input: every field is read through `Option`s.
     pub fn add_object(&mut self, o: &Object<'_>, file: &Arc<str>) {
         if let Some(r) = RbacObject::from_object(o, file, DEFAULT_NAMESPACE, || Arc::new(o.id())) {
-            self.rbac.push(r);
+            self.rbac.push(&r);
             return;
         }
         if let Some(pod) = o.pod() {
@@ -460,7 +460,7 @@ impl RiskInput {
         self.service_accounts.extend(other.service_accounts);
         self.secrets.extend(other.secrets);
         self.namespaces.extend(other.namespaces);
-        self.rbac.extend(other.rbac);
+        self.rbac.append(other.rbac);
         for (image, vulns) in other.image_vulns {
             self.image_vulns.entry(image).or_default().extend(vulns);
         }

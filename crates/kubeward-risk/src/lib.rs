@@ -38,6 +38,7 @@ pub mod exposure;
 pub mod facts;
 pub mod graph;
 pub mod pack;
+mod pack_rbac;
 pub mod render;
 pub mod risk;
 pub mod rules;

@@ -99,6 +99,16 @@ impl Writer<'_> {
         self.u64(u64::from(path));
     }
 
+    pub fn file(&mut self, file: &Arc<str>) {
+        let id = self.table.file_id(file);
+        self.u64(u64::from(id));
+    }
+
+    pub fn path(&mut self, path: &FieldPath) {
+        let id = self.table.path_id(path);
+        self.u64(u64::from(id));
+    }
+
     pub fn put<T: Pack>(&mut self, v: &T) {
         v.pack(self);
     }
@@ -166,6 +176,14 @@ impl Reader<'_> {
         })
     }
 
+    pub fn file(&mut self) -> Option<Arc<str>> {
+        self.table.files.get(self.u32()? as usize).cloned()
+    }
+
+    pub fn path(&mut self) -> Option<FieldPath> {
+        self.table.paths.get(self.u32()? as usize).cloned()
+    }
+
     pub fn get<T: Pack>(&mut self) -> Option<T> {
         T::unpack(self)
     }
@@ -183,6 +201,53 @@ impl Pack for Box<str> {
     }
     fn unpack(r: &mut Reader<'_>) -> Option<Self> {
         r.boxed()
+    }
+}
+
+impl Pack for String {
+    fn pack(&self, w: &mut Writer<'_>) {
+        w.str(self);
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        r.str().map(str::to_string)
+    }
+}
+
+impl Pack for FieldPath {
+    fn pack(&self, w: &mut Writer<'_>) {
+        w.path(self);
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        r.path()
+    }
+}
+
+impl<T: Pack> Pack for Vec<T> {
+    fn pack(&self, w: &mut Writer<'_>) {
+        w.u64(self.len() as u64);
+        for v in self {
+            v.pack(w);
+        }
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        let n = usize::try_from(r.u64()?).ok()?;
+        // Every item takes at least a byte: a bad count cannot reserve more than the record.
+        let mut v = Vec::with_capacity(n.min(r.bytes.len()));
+        for _ in 0..n {
+            v.push(T::unpack(r)?);
+        }
+        Some(v)
+    }
+}
+
+impl<A: Pack, B: Pack, C: Pack> Pack for (A, B, C) {
+    fn pack(&self, w: &mut Writer<'_>) {
+        self.0.pack(w);
+        self.1.pack(w);
+        self.2.pack(w);
+    }
+    fn unpack(r: &mut Reader<'_>) -> Option<Self> {
+        Some((A::unpack(r)?, B::unpack(r)?, C::unpack(r)?))
     }
 }
 
@@ -246,13 +311,7 @@ impl<T: Pack> Pack for Box<[T]> {
         }
     }
     fn unpack(r: &mut Reader<'_>) -> Option<Self> {
-        let n = usize::try_from(r.u64()?).ok()?;
-        // Every item takes at least a byte: a bad count cannot reserve more than the record.
-        let mut v = Vec::with_capacity(n.min(r.bytes.len()));
-        for _ in 0..n {
-            v.push(T::unpack(r)?);
-        }
-        Some(v.into_boxed_slice())
+        Vec::unpack(r).map(Vec::into_boxed_slice)
     }
 }
 
