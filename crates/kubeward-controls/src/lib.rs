@@ -43,6 +43,26 @@ pub struct Settings {
     pub allowed_registries: Vec<String>,
     /// Require `imagePullPolicy: Always` (config file); off by default.
     pub require_pull_always: bool,
+    /// The namespace that objects without `metadata.namespace` go to, as `kubectl apply -n`
+    /// would put them (`scan -n`; `default` unless set). The cross-object controls place
+    /// them there.
+    pub namespace: String,
+    /// Credential Secrets older than this many days are reported (KW903); config
+    /// `secretMaxAgeDays`, 90 unless set.
+    pub secret_max_age_days: u32,
+    /// The time ages are measured at, in seconds since the epoch; `None` is the system clock.
+    pub now: Option<i64>,
+}
+
+impl Settings {
+    /// [`Settings::now`], or the system clock.
+    pub fn now_unix(&self) -> i64 {
+        self.now.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        })
+    }
 }
 
 impl Default for Settings {
@@ -51,6 +71,9 @@ impl Default for Settings {
             pss_version: PssVersion::LATEST,
             allowed_registries: Vec::new(),
             require_pull_always: false,
+            namespace: kubeward_rbac::load::DEFAULT_NAMESPACE.to_string(),
+            secret_max_age_days: 90,
+            now: None,
         }
     }
 }

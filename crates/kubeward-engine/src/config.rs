@@ -28,6 +28,8 @@ pub struct Config {
     pub severity: Vec<(&'static str, Severity)>,
     pub allowed_registries: Vec<String>,
     pub require_image_pull_always: bool,
+    /// `secretMaxAgeDays`: credential Secrets older than this are reported (KW903).
+    pub secret_max_age_days: Option<u32>,
     pub exclude: Vec<Exclusion>,
     /// The `audit:` section, for `kubeward audit`.
     pub audit: AuditConfig,
@@ -528,6 +530,10 @@ impl Config {
                 }
                 "allowedRegistries" => cfg.allowed_registries = r.strings(value, "allowedRegistries"),
                 "requireImagePullAlways" => cfg.require_image_pull_always = r.bool(value, "requireImagePullAlways"),
+                "secretMaxAgeDays" => match value.as_i64() {
+                    Some(days @ 1..=36_500) => cfg.secret_max_age_days = Some(days as u32),
+                    _ => r.err(value, "`secretMaxAgeDays` must be a number of days from 1 to 36500".to_string()),
+                },
                 "exclude" => {
                     if !value.is_seq() {
                         r.err(value, "`exclude` must be a list of exclusions".to_string());
@@ -545,7 +551,7 @@ impl Config {
                     value,
                     format!(
                         "unknown key {other:?} (known: failOn, frameworks, pssVersion, controls, severity, \
-                         allowedRegistries, requireImagePullAlways, exclude, audit, licenses)"
+                         allowedRegistries, requireImagePullAlways, secretMaxAgeDays, exclude, audit, licenses)"
                     ),
                 ),
             }
@@ -583,6 +589,10 @@ allowedRegistries: []
 
 # Require imagePullPolicy: Always.
 requireImagePullAlways: false
+
+# Credential Secrets older than this many days (from metadata.creationTimestamp, so objects
+# of a live cluster or a dump) are reported by KW903.
+secretMaxAgeDays: 90
 
 # Exclusions: every one needs a reason; `expires` makes it temporary (an expired exclusion
 # no longer applies and is reported). Omitted selectors match everything.

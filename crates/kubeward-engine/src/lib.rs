@@ -307,7 +307,7 @@ impl Engine {
     /// memory holds at most two groups of results.
     pub fn scan(&self, sources: &[Source], sink: &mut dyn Sink) -> std::io::Result<Summary> {
         let mut summary = Summary::new(self.controls.len() + self.cross.len());
-        let mut inventory = Inventory::default();
+        let mut inventory = Inventory::new(&self.settings.namespace);
         for x in &self.policy.exclusions {
             if x.expired(self.policy.today) {
                 let (y, m, d) = x.expires.unwrap_or_default();
@@ -569,8 +569,10 @@ impl Engine {
         let mut id_of = |object: &kubeward_model::Object<'_>| {
             id.get_or_insert_with(|| Arc::new(object.id())).clone()
         };
-        for p in shape::validate(&object)
-            .into_iter()
+        let mismatches = shape::mismatches(&object);
+        for p in mismatches
+            .iter()
+            .map(|m| m.problem.clone())
             .chain(kubeward_netpol::policy_problems(&object, file))
         {
             let mut e = InputError::at(file, p.pos, &p.message);
@@ -589,7 +591,9 @@ impl Engine {
         }
         let mut fact_at = None;
         if !self.cross.is_empty() {
-            if let Some(mut fact) = Fact::of(&target, file, || id_of(&target.object)) {
+            if let Some(mut fact) = Fact::of(&target, file, &self.settings.namespace, || {
+                id_of(&target.object)
+            }) {
                 fact.ignores = ignores.clone();
                 fact.platform = platform;
                 fact_at = Some(out.facts.len());
@@ -602,6 +606,12 @@ impl Engine {
             control.check(&target, &mut cx);
             let meta = control.meta();
             for v in cx.violations.drain(..) {
+                // A field of the wrong type is an input error; what it means is unknown, so
+                // no control judges it or anything under it (a `spec: []` Pod is not "a pod
+                // without automountServiceAccountToken").
+                if mismatches.iter().any(|m| v.path.is_within(&m.path)) {
+                    continue;
+                }
                 let mut f = Finding {
                     control: meta,
                     severity: meta.severity,

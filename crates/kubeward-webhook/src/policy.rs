@@ -217,6 +217,7 @@ impl Decider {
             pss_version: cfg.pss_version,
             allowed_registries: cfg.allowed_registries.clone(),
             require_pull_always: cfg.require_image_pull_always,
+            ..Settings::default()
         };
         let limits = Limits {
             max_document_bytes: crate::MAX_BODY,

@@ -22,7 +22,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan manifests: files, directories (recursively: .yaml, .yml, .json) and `-` for stdin.
-    Scan(ScanArgs),
+    Scan(ScanCommand),
     /// List the controls.
     Controls(ControlsArgs),
     /// Write a commented starter `.kubeward.yaml` in the working directory (never overwrites).
@@ -688,7 +688,49 @@ fn parse_version(s: &str) -> Result<PssVersion, String> {
 }
 
 #[derive(Args, Debug)]
+pub struct ScanCommand {
+    #[command(flatten)]
+    pub args: ScanArgs,
+
+    /// The namespace the manifests are applied to (`kubectl apply -n`, `helm -n`): objects
+    /// without metadata.namespace are placed in it for the cross-object checks (KW8xx).
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default", value_parser = parse_namespace)]
+    pub namespace: String,
+}
+
+/// A namespace name as the API server accepts it: a DNS-1123 label.
+fn parse_namespace(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not a namespace name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)"
+        ))
+    }
+}
+
+impl ScanCommand {
+    /// The scan's options with the target namespace set.
+    pub fn into_args(self) -> ScanArgs {
+        ScanArgs {
+            target_namespace: Some(self.namespace),
+            ..self.args
+        }
+    }
+}
+
+#[derive(Args, Debug)]
 pub struct ScanArgs {
+    /// Set by `kubeward scan -n`: where objects without a namespace go (`default` if unset).
+    #[arg(skip)]
+    pub target_namespace: Option<String>,
+
     /// Files or directories to scan; `-` reads standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<String>,

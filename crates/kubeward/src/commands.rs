@@ -19,7 +19,7 @@ use crate::cli::{
 
 pub fn run(cli: crate::cli::Cli) -> Result<u8> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(args.into_args()),
         Command::Controls(args) => controls(args),
         Command::Explain { id } => explain(&id),
         Command::Init { path } => init(&path),
@@ -320,6 +320,15 @@ pub(crate) fn scan_with(
             .map(|c| c.allowed_registries.clone())
             .unwrap_or_default(),
         require_pull_always: cfg.as_ref().is_some_and(|c| c.require_image_pull_always),
+        namespace: args
+            .target_namespace
+            .clone()
+            .unwrap_or_else(|| Settings::default().namespace),
+        secret_max_age_days: cfg
+            .as_ref()
+            .and_then(|c| c.secret_max_age_days)
+            .unwrap_or(Settings::default().secret_max_age_days),
+        now: None,
     };
     let mut policy = Policy {
         show_suppressed: args.show_suppressed,

@@ -148,7 +148,8 @@ pub(crate) fn run(a: AttackPathArgs) -> anyhow::Result<u8> {
         }
     };
     match cli.command {
-        Command::Scan(mut s) => {
+        Command::Scan(s) => {
+            let mut s = s.into_args();
             s.risks_only = Some(a.format);
             crate::commands::scan(s)
         }
