@@ -502,28 +502,11 @@ impl CelProgram {
         namespace: &Value,
         review: &Review,
     ) -> Result<Vec<RawResult>, String> {
-        let delete = review.operation() == "DELETE";
-        let object = if delete {
-            Value::Null
-        } else {
-            review.object().cloned().unwrap_or(Value::Null)
-        };
-        let old = review.old_object().cloned().unwrap_or(Value::Null);
-        let mut request = Map::new();
-        if let Value::Object(m) = &review.request {
-            for (k, v) in m {
-                if k != "object" && k != "oldObject" {
-                    request.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        request
-            .entry("dryRun".to_string())
-            .or_insert(Value::Bool(false));
+        let [object, old, request] = review.cel_values();
         let base = Base {
-            object: k8scel::from_json(&object),
-            old: k8scel::from_json(&old),
-            request: k8scel::from_json(&Value::Object(request)),
+            object: object.clone(),
+            old: old.clone(),
+            request: request.clone(),
             params: k8scel::from_json(constraint),
             namespace: k8scel::from_json(namespace),
         };
