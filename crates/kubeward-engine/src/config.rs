@@ -35,6 +35,8 @@ pub struct Config {
     pub audit: AuditConfig,
     /// The `licenses:` section: the licence policy of `kubeward image` (docs/image.md).
     pub licenses: LicensePolicy,
+    /// `policies:`: files and directories of users' policies, relative to the config file.
+    pub policies: Vec<PathBuf>,
 }
 
 /// `licenses: {deny: [...], allow: [...]}`: SPDX licence IDs. A package whose declared licence
@@ -292,8 +294,13 @@ impl Reader {
         };
         let mut out = Vec::new();
         for item in items {
-            match item.scalar_text().and_then(registry::find) {
-                Some(c) => out.push(c.meta().id),
+            let text = item.scalar_text();
+            let id = text
+                .and_then(registry::find)
+                .map(|c| c.meta().id)
+                .or_else(|| text.and_then(crate::policies::policy_control_id));
+            match id {
+                Some(id) => out.push(id),
                 None => self.err(
                     item,
                     format!(
@@ -519,12 +526,15 @@ impl Config {
                         continue;
                     }
                     for (k, v) in value.entries() {
-                        let Some(c) = registry::find(k) else {
+                        let id = registry::find(k)
+                            .map(|c| c.meta().id)
+                            .or_else(|| crate::policies::policy_control_id(k));
+                        let Some(id) = id else {
                             r.err(v, format!("`severity`: unknown control {k:?}"));
                             continue;
                         };
                         if let Some(s) = r.parsed::<Severity>(v, &format!("severity.{k}"), "a severity") {
-                            cfg.severity.push((c.meta().id, s));
+                            cfg.severity.push((id, s));
                         }
                     }
                 }
@@ -546,12 +556,25 @@ impl Config {
                     }
                 }
                 "audit" => cfg.audit = r.audit(value),
+                "policies" => {
+                    let base = cfg
+                        .path
+                        .as_deref()
+                        .and_then(Path::parent)
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default();
+                    cfg.policies = r
+                        .strings(value, "policies")
+                        .into_iter()
+                        .map(|p| base.join(p))
+                        .collect();
+                }
                 "licenses" => cfg.licenses = r.licenses(value),
                 other => r.err(
                     value,
                     format!(
                         "unknown key {other:?} (known: failOn, frameworks, pssVersion, controls, severity, \
-                         allowedRegistries, requireImagePullAlways, secretMaxAgeDays, exclude, audit, licenses)"
+                         allowedRegistries, requireImagePullAlways, secretMaxAgeDays, exclude, audit, licenses, policies)"
                     ),
                 ),
             }
@@ -608,6 +631,10 @@ exclude: []
 #    names: ["registry.example.com/team/*"]
 #    reason: "sandboxed templates only; upgrade tracked in TEAM-42"
 #    expires: 2027-01-31
+
+# Your own policies (docs/policies.md): Gatekeeper ConstraintTemplates with their Constraints,
+# files or directories, relative to this file. Each constraint is a control `Kind/name`.
+# policies: [policy/gatekeeper]
 
 # kubeward audit (docs/audit.md): a burst is this many 401/403 answers to one user or
 # address within the window; trusted users are treated like system components.

@@ -147,6 +147,8 @@ pub struct FileResult {
     pub images: Vec<ImageUse>,
     /// This unit's collection, when the policy gathers ([`crate::Policy::gather`]).
     pub gathered: Option<Box<dyn crate::gather::Gathered>>,
+    /// Objects held for the users' policies that need every object (taken by the engine).
+    pub held: Vec<crate::policies::HeldObject>,
 }
 
 /// One container's image, for `scan --images`: the reference as written, and where (the
@@ -190,6 +192,7 @@ impl FileResult {
             failing_objects: [0; SCORED.len()],
             images: Vec::new(),
             gathered: None,
+            held: Vec::new(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod config;
 mod finding;
 pub mod gather;
 pub mod json_error;
+pub mod policies;
 mod source;
 
 pub use finding::*;
@@ -108,6 +109,16 @@ pub struct Engine {
     settings: Settings,
     limits: Limits,
     policy: Policy,
+    /// Users' policies, evaluated with the controls ([`policies`]).
+    policies: Option<Arc<policies::Policies>>,
+}
+
+/// What the engine keeps across a scan's pass: the cross-object controls' facts and the
+/// objects held for the policies that need every object.
+#[derive(Default)]
+struct Pass {
+    inventory: Inventory,
+    held: Vec<policies::HeldObject>,
 }
 
 /// Cross-object findings held before they are written (see [`Engine::cross_object`]).
@@ -195,7 +206,19 @@ impl Engine {
             settings,
             limits,
             policy,
+            policies: None,
         }
+    }
+
+    /// Evaluate users' policies too: each constraint is a control ([`policies`]).
+    pub fn with_policies(mut self, policies: Option<Arc<policies::Policies>>) -> Self {
+        self.policies = policies;
+        self
+    }
+
+    /// The users' policies the engine evaluates.
+    pub fn policies(&self) -> Option<&Arc<policies::Policies>> {
+        self.policies.as_ref()
     }
 
     pub fn with_policy(mut self, policy: Policy) -> Self {
@@ -205,7 +228,11 @@ impl Engine {
 
     /// Every control that will run (after the PSS version gate), per-object then cross-object.
     pub fn controls(&self) -> Vec<&'static dyn Control> {
-        self.controls.iter().chain(&self.cross).copied().collect()
+        let mut all: Vec<_> = self.controls.iter().chain(&self.cross).copied().collect();
+        if let Some(p) = &self.policies {
+            all.extend(p.controls());
+        }
+        all
     }
 
     /// Compliance per framework from a finished scan's counts.
@@ -306,8 +333,15 @@ impl Engine {
     /// thread writes the previous group's results, so output never stalls the workers and
     /// memory holds at most two groups of results.
     pub fn scan(&self, sources: &[Source], sink: &mut dyn Sink) -> std::io::Result<Summary> {
-        let mut summary = Summary::new(self.controls.len() + self.cross.len());
-        let mut inventory = Inventory::new(&self.settings.namespace);
+        let mut summary = Summary::new(
+            self.controls.len()
+                + self.cross.len()
+                + self.policies.as_ref().map_or(0, |p| p.controls().len()),
+        );
+        let mut inventory = Pass {
+            inventory: Inventory::new(&self.settings.namespace),
+            held: Vec::new(),
+        };
         for x in &self.policy.exclusions {
             if x.expired(self.policy.today) {
                 let (y, m, d) = x.expires.unwrap_or_default();
@@ -371,7 +405,8 @@ impl Engine {
             }
             self.write_all(pending, &mut summary, &mut inventory, sink)?;
         }
-        self.cross_object(&inventory, &mut summary, sink)?;
+        self.cross_object(&inventory.inventory, &mut summary, sink)?;
+        self.policies_over_all_objects(std::mem::take(&mut inventory.held), &mut summary, sink)?;
         summary.frameworks = self.scores(&summary);
         Ok(summary)
     }
@@ -419,13 +454,10 @@ impl Engine {
                 if f.suppressed.is_none() {
                     *failed.entry(Arc::as_ptr(&f.object)).or_default() |= mask;
                 }
-                let slot = *file_slot
-                    .entry(Arc::as_ptr(&f.file) as *const u8)
-                    .or_insert_with(|| {
-                        by_file.push(FileResult::new(f.file.clone()));
-                        by_file.len() - 1
-                    });
-                by_file[slot].findings.push(f);
+                let file = f.file.clone();
+                result_of(&mut by_file, &mut file_slot, &file)
+                    .findings
+                    .push(f);
                 held += 1;
             }
             // A huge scan's cross-object findings (one per unselected workload) go out in
@@ -436,7 +468,7 @@ impl Engine {
                 self.write_all(
                     std::mem::take(&mut by_file),
                     summary,
-                    &mut Inventory::default(),
+                    &mut Pass::default(),
                     sink,
                 )?;
                 held = 0;
@@ -450,20 +482,50 @@ impl Engine {
                 *n += usize::from(new >> i & 1);
             }
         }
-        let mut ignored = Inventory::default();
+        let mut ignored = Pass::default();
         self.write_all(by_file, summary, &mut ignored, sink)
+    }
+
+    /// Evaluate the policies that need every object of the input ([`policies`]) over the
+    /// objects held during the pass; results go out per file, in the order files were seen.
+    fn policies_over_all_objects(
+        &self,
+        held: Vec<policies::HeldObject>,
+        summary: &mut Summary,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        let Some(p) = &self.policies else {
+            return Ok(());
+        };
+        if held.is_empty() {
+            return Ok(());
+        }
+        let mut by_file: Vec<FileResult> = Vec::new();
+        let mut file_slot: HashMap<*const u8, usize> = HashMap::new();
+        for (h, v) in policies::review_held(p, &held) {
+            let Some(mut f) = p.finding(v, h.object.clone(), &h.file, None, h.pos) else {
+                continue;
+            };
+            self.judge_on(&mut f, &h.ignores, h.platform);
+            let file = f.file.clone();
+            result_of(&mut by_file, &mut file_slot, &file)
+                .findings
+                .push(f);
+        }
+        self.write_all(by_file, summary, &mut Pass::default(), sink)
     }
 
     fn write_all(
         &self,
         results: Vec<FileResult>,
         summary: &mut Summary,
-        inventory: &mut Inventory,
+        inventory: &mut Pass,
         sink: &mut dyn Sink,
     ) -> std::io::Result<()> {
         for mut r in results {
             summary.add(&r);
-            inventory.facts.append(&mut r.facts);
+            inventory.inventory.facts.append(&mut r.facts);
+            inventory.held.append(&mut r.held);
             if !self.policy.show_suppressed {
                 // Platform findings are listed apart in every report, so they go out.
                 r.findings
@@ -497,6 +559,7 @@ impl Engine {
                 out.facts.len(),
                 out.documents,
                 out.objects,
+                out.held.len(),
             );
             let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 self.evaluate_chunk(file, text, chunk, &mut out)
@@ -506,6 +569,7 @@ impl Engine {
                 out.errors.truncate(mark.1);
                 out.warnings.truncate(mark.2);
                 out.facts.truncate(mark.3);
+                out.held.truncate(mark.6);
                 (out.documents, out.objects) = (mark.4, mark.5);
                 out.errors.push(InputError::at(
                     file,
@@ -579,7 +643,7 @@ impl Engine {
             e.object = Some(id_of(&object));
             out.errors.push(e);
         }
-        let ignores = parse_ignores(&object, file, &mut out.errors);
+        let ignores = parse_ignores(&object, file, self.policies.as_deref(), &mut out.errors);
         let platform = kubeward_model::platform::platform_reason(&object);
         let target = Target {
             pod: object.pod(),
@@ -629,6 +693,32 @@ impl Engine {
                 out.findings.push(f);
             }
         }
+        if let Some(p) = &self.policies {
+            let json = target.object.root.to_json();
+            let metadata = policies::metadata_pos(target.object.root);
+            for v in policies::review_object(p, &json) {
+                let object = id_of(&target.object);
+                if let Some(mut f) = p.finding(v, object, file, Some(target.object.root), metadata)
+                {
+                    self.judge_on(&mut f, &ignores, platform);
+                    out.findings.push(f);
+                }
+            }
+            if p.needs_all_objects() {
+                let review = p.set().all_objects_stage_may_apply(&json);
+                if review || p.set().inventory_needs(&json) {
+                    out.held.push(policies::HeldObject {
+                        value: json,
+                        file: file.clone(),
+                        object: id_of(&target.object),
+                        pos: metadata,
+                        ignores: ignores.clone(),
+                        platform,
+                        review,
+                    });
+                }
+            }
+        }
         for (i, n) in out.failing_objects.iter_mut().enumerate() {
             *n += u32::from(failed >> i & 1);
         }
@@ -636,6 +726,22 @@ impl Engine {
             fact.failed = failed;
         }
     }
+}
+
+/// `file`'s result in `by_file` (added when new), found by pointer so that grouping findings
+/// by file stays linear.
+fn result_of<'r>(
+    by_file: &'r mut Vec<FileResult>,
+    file_slot: &mut HashMap<*const u8, usize>,
+    file: &Arc<str>,
+) -> &'r mut FileResult {
+    let slot = *file_slot
+        .entry(Arc::as_ptr(file) as *const u8)
+        .or_insert_with(|| {
+            by_file.push(FileResult::new(file.clone()));
+            by_file.len() - 1
+        });
+    &mut by_file[slot]
 }
 
 /// Every container's `image:` (a string, not blank) with where it is. For a Pod read from a
@@ -725,6 +831,7 @@ fn groups(units: &[(usize, Range<usize>)]) -> Vec<&[(usize, Range<usize>)]> {
 fn parse_ignores(
     object: &kubeward_model::Object<'_>,
     file: &Arc<str>,
+    policies: Option<&policies::Policies>,
     errors: &mut Vec<InputError>,
 ) -> Vec<(&'static str, String)> {
     let Some(node) = object.annotations().and_then(|a| a.get(IGNORE_ANNOTATION)) else {
@@ -742,7 +849,10 @@ fn parse_ignores(
         let (key, reason) = entry
             .split_once(':')
             .map_or((entry, ""), |(k, r)| (k.trim(), r.trim()));
-        match registry::find(key) {
+        let found = registry::find(key)
+            .map(|c| c.meta())
+            .or_else(|| policies.and_then(|p| p.find(key)));
+        match found {
             None => errors.push(InputError::at(
                 file,
                 node.pos(),
@@ -753,7 +863,7 @@ fn parse_ignores(
                 node.pos(),
                 &format!("{IGNORE_ANNOTATION}: suppressing {key} needs a reason, as \"{key}: why it is acceptable\""),
             )),
-            Some(c) => out.push((c.meta().id, reason.to_string())),
+            Some(c) => out.push((c.id, reason.to_string())),
         }
     }
     out

@@ -604,6 +604,12 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_cluster: bool,
 
+    /// Judge requests by your own policies too: a file or directory of Gatekeeper
+    /// ConstraintTemplates and Constraints (repeat for more). A violation denies, warns or is
+    /// audited as the constraint's enforcementAction says; see docs/policies.md.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<std::path::PathBuf>,
+
     /// Time allowed to read a request's headers, and then its body.
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub read_timeout: std::time::Duration,
@@ -757,6 +763,12 @@ pub struct ScanArgs {
     /// [default: latest, or the config file's pssVersion].
     #[arg(long, value_parser = parse_version, value_name = "VERSION")]
     pub pss_version: Option<PssVersion>,
+
+    /// Also evaluate your own policies: a file or directory of Gatekeeper ConstraintTemplates
+    /// and Constraints (repeat for more; added to the config file's `policies`). Each
+    /// constraint is a control `Kind/name`; see docs/policies.md.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<std::path::PathBuf>,
 
     /// The config file [default: .kubeward.yaml in the working directory or the nearest parent].
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]

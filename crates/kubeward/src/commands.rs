@@ -124,7 +124,21 @@ fn serve(args: ServeArgs) -> Result<u8> {
             }
         },
     };
+    // A webhook does not start with part of its policies: every load error is reported and
+    // the start refused (exit 2).
+    let (policies, policy_errors) = if args.policies.is_empty() {
+        (None, Vec::new())
+    } else {
+        kubeward_engine::policies::Policies::load(&args.policies)
+    };
+    if !policy_errors.is_empty() {
+        for e in policy_errors {
+            eprintln!("kubeward: error: {e}");
+        }
+        return Ok(2);
+    }
     let opts = ServeOptions {
+        policies,
         listen: args.listen,
         tls: (!args.insecure_http).then(|| (args.tls_cert.clone(), args.tls_key.clone())),
         cert_reload_interval: args.cert_reload_interval,
@@ -380,7 +394,29 @@ pub(crate) fn scan_with(
     } else {
         chosen(&frameworks, cfg.as_ref())
     };
-    let engine = Engine::new(controls, settings, limits).with_policy(policy);
+    // Users' policies: a policy that does not load is an input error (exit 2) at its file,
+    // line and column, reported before the scan's results; the others still run.
+    let mut early = early;
+    let policy_paths: Vec<std::path::PathBuf> = cfg
+        .as_ref()
+        .map(|c| c.policies.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(args.policies.iter().cloned())
+        .collect();
+    let (policies, policy_errors) = if policy_paths.is_empty() || args.parse_only {
+        (None, Vec::new())
+    } else {
+        kubeward_engine::policies::Policies::load(&policy_paths)
+    };
+    for e in policy_errors {
+        let mut r = FileResult::new(Arc::clone(&e.file));
+        r.errors.push(e);
+        early.push(r);
+    }
+    let engine = Engine::new(controls, settings, limits)
+        .with_policy(policy)
+        .with_policies(policies);
 
     let color = use_color(args.color, args.output.as_deref());
     let out = open_output(args.output.as_deref())?;
