@@ -563,9 +563,13 @@ fn verify<'r>(
 }
 
 /// Write `text` to `path` atomically: a temporary file in the same directory, then a rename,
-/// so a reader sees the old file or the new one, never a part. The file's permissions are kept.
+/// so a reader sees the old file or the new one, never a part. The file's permissions are kept,
+/// and a symbolic link is followed (the file it points at is replaced, the link stays).
 pub fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
+    // A symbolic link stays one: its target is what gets replaced.
+    let resolved = std::fs::canonicalize(path).ok();
+    let path = resolved.as_deref().unwrap_or(path);
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

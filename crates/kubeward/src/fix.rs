@@ -59,12 +59,18 @@ pub fn run(args: FixArgs) -> Result<u8> {
         policy,
         ..
     } = base(cfg.as_ref(), args.fail_on, None, &args.framework);
-    let engine = Engine::new(
-        chosen(&frameworks, cfg.as_ref()),
-        settings,
-        Limits::default(),
-    )
-    .with_policy(policy);
+    let controls = chosen(&frameworks, cfg.as_ref());
+    let want = |m: &ControlMeta| only.is_empty() || only.contains(&m.id);
+    // The rounds of fixing run only the controls being fixed (a fraction of the catalog); the
+    // report of what is left runs them all, once.
+    let fixing: Vec<_> = controls
+        .iter()
+        .copied()
+        .filter(|c| matches!(c.fix(), Fix::Edit(_)) && want(c.meta()))
+        .collect();
+    let fix_engine = Engine::new(fixing, settings.clone(), Limits::default())
+        .with_policy(base(cfg.as_ref(), args.fail_on, None, &args.framework).policy);
+    let engine = Engine::new(controls, settings, Limits::default()).with_policy(policy);
 
     let (sources, source_errors) = collect_sources(&args.paths);
     let mut errors = 0usize;
@@ -88,13 +94,12 @@ pub fn run(args: FixArgs) -> Result<u8> {
             }
         }
     }
-    let want = |m: &ControlMeta| only.is_empty() || only.contains(&m.id);
     let opts = kubeward_fix::Options {
         want: &want,
         max_rounds: 8,
     };
     let outcomes = kubeward_fix::fix_texts(
-        &engine,
+        &fix_engine,
         files
             .iter()
             .map(|(p, t)| (p.display().to_string(), t.clone()))

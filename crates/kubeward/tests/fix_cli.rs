@@ -394,3 +394,24 @@ fn kustomize_origin_annotation_maps_findings() {
         serde_json::json!({"tool": "kustomize", "path": "base/pod.yaml", "repo": "https://github.com/example/app", "ref": "v1.0.6"})
     );
 }
+
+#[test]
+fn writes_keep_permissions_and_follow_symbolic_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real.yaml");
+    std::fs::write(&real, DEPLOY).unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink("real.yaml", dir.path().join("link.yaml")).unwrap();
+    kubeward(dir.path())
+        .args(["fix", "link.yaml", "--no-config", "--control", "KW101"])
+        .assert()
+        .code(1);
+    let link = std::fs::symlink_metadata(dir.path().join("link.yaml")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link is still a link");
+    let meta = std::fs::metadata(&real).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+    assert!(std::fs::read_to_string(&real)
+        .unwrap()
+        .contains("privileged: false"));
+}
