@@ -786,3 +786,24 @@ fn images_are_collected_with_their_fields() {
     engine().scan(&sources, &mut sink).unwrap();
     assert!(sink.results.iter().all(|r| r.images.is_empty()));
 }
+
+/// A small file is read into a buffer of its size: every file of a batch used to keep a zeroed
+/// 4 MiB buffer (472 corpus files peaked at 2.1 GB).
+#[test]
+fn a_small_file_is_read_into_a_buffer_of_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pod.yaml");
+    std::fs::write(&path, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n").unwrap();
+    let piece = crate::read_whole(&Source::File(path), 1 << 20);
+    assert_eq!(piece.bytes.len(), 45);
+    assert!(
+        piece.bytes.capacity() < 4096,
+        "capacity {}",
+        piece.bytes.capacity()
+    );
+    let text = Source::Text {
+        name: "t".into(),
+        text: std::sync::Arc::from("kind: A\n"),
+    };
+    assert!(crate::read_whole(&text, 1 << 20).bytes.capacity() < 4096);
+}
