@@ -69,9 +69,7 @@ impl Fix {
             Fix::Edit(e) => {
                 let at = e.field.unwrap_or("the reported field");
                 match e.action {
-                    FixAction::Set { under, value } if under.is_empty() => {
-                        format!("sets {at} to {value}")
-                    }
+                    FixAction::Set { under: [], value } => format!("sets {at} to {value}"),
                     FixAction::Set { under, value } => {
                         format!("sets {at}.{} to {value}", under.join("."))
                     }

@@ -136,6 +136,9 @@ pub struct Edit {
     pub rank: usize,
 }
 
+/// An edit (or a refusal) and the ids of the requests it answers.
+pub type Planned<T> = (T, Vec<usize>);
+
 /// How the document indents, learnt from itself.
 #[derive(Clone, Copy, Debug)]
 struct Layout {
@@ -582,7 +585,7 @@ impl<'a> Planner<'a> {
 
     /// The byte edits, and for each the ids of the requests it carries out; refusals found
     /// while rendering.
-    pub fn finish(mut self) -> (Vec<(Edit, Vec<usize>)>, Vec<(Refusal, Vec<usize>)>) {
+    pub fn finish(mut self) -> (Vec<Planned<Edit>>, Vec<Planned<Refusal>>) {
         let mut edits = Vec::new();
         let mut refused = Vec::new();
         for (node, (op, key, ids)) in std::mem::take(&mut self.ops) {

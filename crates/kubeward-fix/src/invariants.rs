@@ -39,7 +39,7 @@ pub fn check(text: &str) -> Result<(), String> {
         if c.part == Part::ListEnvelope {
             continue;
         }
-        let Ok(piece) = std::str::from_utf8(&text.as_bytes()[c.start..c.end]) else {
+        let Some(piece) = text.get(c.start..c.end) else {
             continue;
         };
         let Ok(ix) = Index::build(piece, c.start, c.first_line) else {
