@@ -9,6 +9,7 @@ pub mod admission;
 pub mod audit;
 pub mod cluster;
 pub mod cross;
+pub mod fix;
 pub mod image;
 pub mod inventory;
 mod meta;
@@ -21,6 +22,7 @@ pub mod secrets;
 pub mod services;
 pub mod workload;
 
+pub use fix::{Fix, FixAction, FixEdit};
 pub use inventory::{CrossViolation, Fact, Inventory};
 pub use meta::*;
 
@@ -148,6 +150,12 @@ pub trait Control: Sync + Send {
     /// container images; they never run on manifests, so the engine leaves them out.
     fn is_image_check(&self) -> bool {
         false
+    }
+
+    /// How `kubeward fix` repairs this control's findings ([`fix`]): not at all unless the
+    /// control says so.
+    fn fix(&self) -> Fix {
+        Fix::None
     }
 }
 

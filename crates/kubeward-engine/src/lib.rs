@@ -10,7 +10,9 @@ pub mod config;
 mod finding;
 pub mod gather;
 pub mod json_error;
+pub mod origin;
 pub mod policies;
+pub mod snippet;
 mod source;
 
 pub use finding::*;
@@ -95,6 +97,11 @@ pub struct Policy {
     /// Gather facts from every object for whole-scan analyses ([`gather`]); each result
     /// carries its unit's collection in [`FileResult::gathered`].
     pub gather: Option<Arc<dyn gather::Gather>>,
+    /// Keep each finding's source line in [`FileResult::snippets`] (text reports show them).
+    pub snippets: bool,
+    /// The `.Values` keys each Helm template reads, by the path `# Source:` comments name
+    /// (`chart/templates/x.yaml`): set when the chart was read ([`origin::values_read`]).
+    pub template_values: HashMap<String, Vec<String>>,
 }
 
 /// The annotation that suppresses findings on an object: `"KW101: reason; KW205: reason"`.
@@ -564,6 +571,15 @@ impl Engine {
             let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 self.evaluate_chunk(file, text, chunk, &mut out)
             }));
+            if self.policy.snippets && evaluated.is_ok() && out.findings.len() > mark.0 {
+                snippet::collect(
+                    text,
+                    chunk.start,
+                    chunk.first_line,
+                    &out.findings[mark.0..],
+                    &mut out.snippets,
+                );
+            }
             if evaluated.is_err() {
                 out.findings.truncate(mark.0);
                 out.errors.truncate(mark.1);
@@ -586,6 +602,7 @@ impl Engine {
 
     fn evaluate_chunk(&self, file: &Arc<str>, text: &[u8], chunk: Chunk, out: &mut FileResult) {
         let parsed = parse_chunk(text, chunk, &self.limits);
+        let helm = origin::helm_source(&text[chunk.start..chunk.end]);
         for doc in &parsed.documents {
             out.documents += 1;
             for p in &doc.warnings {
@@ -597,7 +614,7 @@ impl Engine {
             }
             for item in objects_in(doc) {
                 match item {
-                    Item::Object(object) => self.evaluate_object(file, object, out),
+                    Item::Object(object) => self.evaluate_object(file, object, helm, out),
                     Item::NotAnObject { pos, reason } => out.warnings.push(Warning {
                         file: file.clone(),
                         pos,
@@ -616,6 +633,7 @@ impl Engine {
         &self,
         file: &Arc<str>,
         object: kubeward_model::Object<'_>,
+        helm: Option<&str>,
         out: &mut FileResult,
     ) {
         if !self.policy.covered.is_empty()
@@ -717,6 +735,11 @@ impl Engine {
                         review,
                     });
                 }
+            }
+        }
+        if let Some(id) = &id {
+            if let Some(o) = origin::of(&target.object, helm, &self.policy.template_values) {
+                out.origins.push((id.clone(), Arc::new(o)));
             }
         }
         for (i, n) in out.failing_objects.iter_mut().enumerate() {

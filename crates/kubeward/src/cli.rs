@@ -23,6 +23,9 @@ pub struct Cli {
 pub enum Command {
     /// Scan manifests: files, directories (recursively: .yaml, .yml, .json) and `-` for stdin.
     Scan(ScanCommand),
+    /// Fix manifests in place for the controls whose fix is certain (docs/fix.md); the others
+    /// get a suggestion. Exit codes as scan: 0 nothing left, 1 findings remain, 2 error.
+    Fix(FixArgs),
     /// List the controls.
     Controls(ControlsArgs),
     /// Write a commented starter `.kubeward.yaml` in the working directory (never overwrites).
@@ -749,6 +752,11 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
 
+    /// With --format text: one line per finding instead of findings grouped by object with
+    /// their source line.
+    #[arg(long)]
+    pub compact: bool,
+
     /// Exit with 1 when a finding has this severity or higher: critical, high, medium, low,
     /// info [default: low, or the config file's failOn].
     #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
@@ -801,6 +809,11 @@ pub struct ScanArgs {
     #[arg(skip)]
     pub risks_only: Option<RiskFormat>,
 
+    /// The `.Values` keys each template of a scanned Helm chart reads (set when a chart
+    /// directory is rendered).
+    #[arg(skip)]
+    pub template_values: std::collections::HashMap<String, Vec<String>>,
+
     /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -838,6 +851,39 @@ pub struct ScanArgs {
 
     #[command(flatten, next_help_heading = "Images")]
     pub image_source: ImageSourceArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct FixArgs {
+    /// Files or directories to fix (.yaml, .yml, .json).
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+
+    /// Fix only these controls (IDs or names; repeat or separate with commas) [default: every
+    /// control with a certain fix].
+    #[arg(long = "control", value_delimiter = ',', value_name = "ID")]
+    pub controls: Vec<String>,
+
+    /// Change nothing: print the edits as a unified diff.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Exit with 1 when a finding at or above this severity remains [default: low, or the
+    /// config file's failOn].
+    #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+
+    /// Run only the controls of these frameworks (as `scan --framework`).
+    #[arg(long, value_delimiter = ',', value_parser = parse_framework)]
+    pub framework: Vec<Framework>,
+
+    /// The config file [default: .kubeward.yaml in the working directory or the nearest parent].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Use no config file, even if one is found.
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 #[derive(Args, Debug)]

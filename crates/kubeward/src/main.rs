@@ -35,6 +35,8 @@ mod cli;
 mod cluster;
 mod commands;
 mod db;
+mod fix;
+mod helm;
 mod image;
 mod netpol;
 mod policy;

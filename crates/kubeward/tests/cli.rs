@@ -24,10 +24,18 @@ fn insecure_example_has_findings_with_exact_locations() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("examples/insecure/web.yaml"))
-        .stdout(predicate::str::contains("31:11   critical KW101"))
+        .stdout(predicate::str::contains(
+            "    critical KW101  container \"web\" must not set securityContext.privileged=true\n      --> examples/insecure/web.yaml:31:11\n",
+        ))
         .stdout(predicate::str::contains(
             "spec.template.spec.containers[0].securityContext.privileged",
         ));
+    // The one-line form.
+    kubeward()
+        .args(["scan", "examples/insecure", "--color", "never", "--compact"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("31:11   critical KW101"));
 }
 
 #[test]
