@@ -375,6 +375,11 @@ impl Sink for HtmlReporter {
         for f in &r.findings {
             self.add(f)?;
         }
+        if let Some(s) = &mut self.snippets {
+            for e in &r.errors {
+                s.error(e);
+            }
+        }
         self.errors.extend(r.errors.iter().map(error_json));
         self.warnings.extend(r.warnings.iter().map(warning_json));
         Ok(())

@@ -11,8 +11,11 @@
 //! redacted form of a value, [`kubeward_controls::secrets::redact`]):
 //! * a finding on a Secret gets no lines at all;
 //! * every line of a document (`---`-separated, or an item of a `kind: List` dump) that holds
-//!   `kind: Secret` is replaced by a placeholder, so a neighbour's lines never show a Secret's
-//!   `data`;
+//!   `kind: Secret`, or that does not parse, is replaced by a placeholder, so a neighbour's
+//!   lines never show a Secret's `data`;
+//! * a line where the scan reported a field of the wrong type keeps its key and loses the rest
+//!   (a credential typed into the wrong field: the error never prints it either), and a number
+//!   of 9 digits or more, anywhere, is redacted (a PIN in a field the scan does not type-check);
 //! * a line with a word that names a credential (`password:`, `DB_TOKEN`, `--api-token=`,
 //!   as kubeward's secret controls judge names), an env `value:` under a credential `name:`,
 //!   and any line a secrets control (KW4xx) reported keep their key and lose the rest to
@@ -23,7 +26,7 @@ use std::io::{BufRead, BufReader};
 use std::sync::Arc;
 
 use kubeward_controls::secrets::is_credential_name;
-use kubeward_engine::Finding;
+use kubeward_engine::{Finding, InputError};
 use serde_json::{json, Value};
 
 /// Lines shown either side of a finding's line.
@@ -34,7 +37,9 @@ pub const MAX_LINE_CHARS: usize = 240;
 pub const SOURCE_BUDGET: usize = 8 << 20;
 
 const REDACTED: &str = "<redacted>";
-const SECRET_LINE: &str = "… (a line of a Secret: not shown)";
+/// Digits of a number that is redacted ([`redact_long_numbers`]).
+const LONG_NUMBER: usize = 9;
+const SECRET_LINE: &str = "… (a line of a Secret, or of a document that does not parse: not shown)";
 
 /// The lines wanted per file, in the order files first had a finding.
 #[derive(Default)]
@@ -47,28 +52,48 @@ pub struct Snippets {
 struct FileWant {
     /// Finding lines whose context is wanted.
     lines: Vec<u32>,
-    /// Lines a secrets control reported: their value is redacted.
+    /// Lines a secrets control reported, or a field of the wrong type: their value is
+    /// redacted.
     mask: Vec<u32>,
+    /// Lines of input errors outside any object (syntax errors): their whole document is
+    /// left out.
+    broken: Vec<u32>,
 }
 
 impl Snippets {
+    fn file(&mut self, file: &Arc<str>) -> &mut FileWant {
+        if !self.files.contains_key(file) {
+            self.order.push(file.clone());
+        }
+        self.files.entry(file.clone()).or_default()
+    }
+
     /// Note the lines around `f`.
     pub fn want(&mut self, f: &Finding) {
         if f.object.kind == "Secret" || f.pos.line == 0 {
             return;
         }
-        let w = match self.files.get_mut(&f.file) {
-            Some(w) => w,
-            None => {
-                self.order.push(f.file.clone());
-                self.files.entry(f.file.clone()).or_default()
-            }
-        };
+        let w = self.file(&f.file);
         if w.lines.last() != Some(&f.pos.line) {
             w.lines.push(f.pos.line);
         }
         if f.control.id.starts_with("KW4") {
             w.mask.push(f.pos.line);
+        }
+    }
+
+    /// Note an input error: a value of the wrong type may be a credential typed into the
+    /// wrong field (the error names the field and the types, never the value), so its line
+    /// is redacted; a document that does not parse is left out whole.
+    pub fn error(&mut self, e: &InputError) {
+        let Some(pos) = e.pos else {
+            return;
+        };
+        let w = self.file(&e.file);
+        if e.object.is_some() {
+            w.mask.push(pos.line);
+        } else {
+            w.broken.push(pos.line);
         }
     }
 
@@ -130,6 +155,37 @@ fn names_credential(line: &str) -> bool {
         .any(|w| !w.is_empty() && is_credential_name(w))
 }
 
+/// Numbers of [`LONG_NUMBER`] digits or more (a PIN or an account number typed into a field
+/// that the scan does not type-check, e.g. an RBAC subject's namespace) become `<redacted>`;
+/// no Kubernetes field needs one to be read.
+pub(super) fn redact_long_numbers(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut digits = String::new();
+    let mut prev_word = false;
+    let flush = |out: &mut String, digits: &mut String, next_word: bool, prev_word: bool| {
+        if digits.len() >= LONG_NUMBER && !prev_word && !next_word {
+            out.push_str(REDACTED);
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in line.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let word = c.is_alphanumeric() || c == '_' || c == '-' || c == '.';
+        if !digits.is_empty() {
+            flush(&mut out, &mut digits, word, prev_word);
+        }
+        out.push(c);
+        prev_word = word;
+    }
+    flush(&mut out, &mut digits, false, prev_word);
+    out
+}
+
 fn redact_value(line: &str) -> String {
     match key_value(line) {
         Some((_, at)) => format!("{}{REDACTED}", &line[..at]),
@@ -170,6 +226,7 @@ fn read_file(name: &str, w: &FileWant, budget: &mut usize) -> Option<Vec<Value>>
     // Kept lines: number -> (unit, text); which units hold a Secret.
     let mut kept: BTreeMap<u32, (u32, String)> = BTreeMap::new();
     let mut secret_units = std::collections::HashSet::new();
+    let broken: std::collections::HashSet<u32> = w.broken.iter().copied().collect();
     let (mut unit, mut n, mut r) = (0u32, 0u32, 0usize);
     let mut credential_name = false;
     let mut kept_bytes = 0usize;
@@ -189,7 +246,7 @@ fn read_file(name: &str, w: &FileWant, budget: &mut usize) -> Option<Vec<Value>>
         if starts_unit(line) {
             unit += 1;
         }
-        if says_secret(line) {
+        if says_secret(line) || broken.contains(&n) {
             secret_units.insert(unit);
         }
         while r < ranges.len() && ranges[r].1 < n {
@@ -203,7 +260,7 @@ fn read_file(name: &str, w: &FileWant, budget: &mut usize) -> Option<Vec<Value>>
             let shown = if redact {
                 redact_value(&cut(line))
             } else {
-                cut(line)
+                redact_long_numbers(&cut(line))
             };
             kept_bytes += shown.len() + 8;
             kept.insert(n, (unit, shown));

@@ -226,3 +226,22 @@ fn the_script_cannot_close_its_element() {
     assert!(!super::JS.contains("</script"));
     assert!(!super::CSS.contains("</style"));
 }
+
+#[test]
+fn long_numbers_are_redacted_and_the_rest_kept() {
+    use super::source::redact_long_numbers as r;
+    assert_eq!(
+        r("subjects: [{kind: ServiceAccount, namespace: 918273645546}]"),
+        "subjects: [{kind: ServiceAccount, namespace: <redacted>}]"
+    );
+    assert_eq!(r("  pin: 123456789"), "  pin: <redacted>");
+    // Short numbers, and digits inside words, digests and versions, stay.
+    for kept in [
+        "  runAsUser: 10001",
+        "  image: nginx@sha256:0123456789abcdef0123456789",
+        "  version: v1.123456789",
+        "  name: build-1234567890",
+    ] {
+        assert_eq!(r(kept), kept);
+    }
+}
