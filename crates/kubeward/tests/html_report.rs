@@ -456,8 +456,8 @@ fn risks_and_fleet_pages_in_chromium() {
     );
     assert_eq!(code, 0);
     let risks = out.join("risks.html");
-    kubeward(
-        &corpus,
+    let code = kubeward(
+        &corpus.join("argo-cd"),
         &[
             "risks",
             "--no-config",
@@ -468,6 +468,7 @@ fn risks_and_fleet_pages_in_chromium() {
             risks.to_str().unwrap(),
         ],
     );
+    assert_eq!(code, 1, "argo-cd has attack paths");
 
     let session = Session::start();
     let page = session.open(&fleet);
@@ -486,7 +487,27 @@ fn risks_and_fleet_pages_in_chromium() {
         .eval("document.querySelectorAll('#risks svg').length")
         .as_u64()
         .unwrap();
-    assert!(drawn > 0, "the corpus has attack paths");
+    // As many drawings as `kubeward risks --format json` lists paths, each with a box per
+    // entity of its chain (the entry and each step's target).
+    let json = Command::cargo_bin("kubeward")
+        .unwrap()
+        .current_dir(corpus.join("argo-cd"))
+        .args(["risks", "--no-config", ".", "--format", "json"])
+        .output()
+        .unwrap();
+    let listed: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let listed = listed["risks"].as_array().unwrap();
+    assert!(drawn > 0);
+    assert_eq!(drawn as usize, listed.len());
+    let boxes = page.eval(
+        "[...document.querySelectorAll('#risks svg')].map(s => s.querySelectorAll('g.node').length)",
+    );
+    for (risk, n) in listed.iter().zip(boxes.as_array().unwrap()) {
+        assert_eq!(
+            n.as_u64().unwrap() as usize,
+            risk["steps"].as_array().unwrap().len() + 1
+        );
+    }
     page.screenshot("risks", Some("#risks"));
 }
 
