@@ -511,6 +511,53 @@ fn risks_and_fleet_pages_in_chromium() {
     page.screenshot("risks", Some("#risks"));
 }
 
+/// `kubeward node --format html` on a node root with a kubelet config: the page lists the
+/// checks per status as the node's JSON report counts them.
+#[test]
+fn node_page_in_chromium() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("proc")).unwrap();
+    std::fs::create_dir_all(root.path().join("var/lib/kubelet")).unwrap();
+    std::fs::write(
+        root.path().join("var/lib/kubelet/config.yaml"),
+        "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nauthentication: {anonymous: {enabled: true}}\nreadOnlyPort: 10255\n",
+    )
+    .unwrap();
+    let run = |format: &str, out: &Path| {
+        let r = root.path().to_str().unwrap();
+        let proc = root.path().join("proc");
+        let args = [
+            "node",
+            "--root",
+            r,
+            "--proc",
+            proc.to_str().unwrap(),
+            "--role",
+            "worker",
+            "--format",
+            format,
+            "--output",
+            out.to_str().unwrap(),
+        ];
+        kubeward(root.path(), &args);
+    };
+    let (json, html) = (artifacts().join("node.json"), artifacts().join("node.html"));
+    run("json", &json);
+    run("html", &html);
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let session = Session::start();
+    let page = session.open(&html);
+    page.assert_clean();
+    let s = &report["summary"];
+    assert_eq!(page.visible(), s["fail"].as_u64().unwrap());
+    page.filter("status", "pass");
+    assert_eq!(page.visible(), s["pass"].as_u64().unwrap());
+    page.filter("status", "all");
+    assert_eq!(page.visible(), s["total"].as_u64().unwrap());
+    page.screenshot("node", None);
+    page.assert_clean();
+}
+
 /// A generated scan (`bench/generate.py`): the page stays usable.
 #[test]
 fn large_generated_report_in_chromium() {

@@ -568,11 +568,12 @@
       : "kubeward " + ((rep0.tool && rep0.tool.version) || m.tool) + (st.benchmark ? " · benchmark " + st.benchmark : "") + (st.pssVersion ? " · Pod Security Standards " + st.pssVersion : "") + (st.frameworks ? " · frameworks " + [].concat(st.frameworks).join(", ") : "") + (st.failOn ? " · fail on " + st.failOn : "");
     document.title = m.title;
     const t = totals();
+    const main = h("main", {}, summarySection(t), NODE ? null : risksSection(), imagesSection(t), findingsSection(t), suppressedSection(t), unseenSection(), controlsSection());
     const header = h("header", { class: "top" },
       h("h1", {}, m.title), h("p", { class: "meta" }, metaLine),
       h("nav", { class: "toc", "aria-label": "Sections" },
-        [["summary", "Summary"], ["risks", "Top risks"], ["findings", "Findings"], ["unseen", "Not seen"], ["controls", "Controls"]].map(([id, l]) => h("a", { href: "#" + id }, l))));
-    const main = h("main", {}, summarySection(t), NODE ? null : risksSection(), imagesSection(t), findingsSection(t), suppressedSection(t), unseenSection(), controlsSection());
+        [["summary", "Summary"], ["risks", "Top risks"], ["images", "Image vulnerabilities"], ["findings", "Findings"], ["suppressed", "Suppressed"], ["unseen", "Not seen"], ["controls", "Controls"]]
+          .filter(([id]) => main.querySelector("#" + id)).map(([id, l]) => h("a", { href: "#" + id }, l))));
     app.replaceChildren(header, main);
     app.removeAttribute("aria-live");
     refilter();
