@@ -116,7 +116,7 @@ pub(crate) fn error_json(e: &InputError) -> Value {
     v
 }
 
-fn warning_json(n: &Warning) -> Value {
+pub(crate) fn warning_json(n: &Warning) -> Value {
     json!({"file": &*n.file, "line": n.pos.line, "column": n.pos.column, "message": n.message})
 }
 

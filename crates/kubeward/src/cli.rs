@@ -81,6 +81,34 @@ pub enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Reports of earlier runs: `kubeward report merge A.json B.json ... --format html`
+    /// merges JSON reports (one per cluster or repository) into one fleet report
+    /// (docs/html-report.md).
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Merge `--format json` reports of `scan`, `cluster` or `audit` into one HTML fleet
+    /// report; exit 0 when every report was merged, 2 when one could not be read (the others
+    /// are merged all the same).
+    Merge(ReportMergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportMergeArgs {
+    /// JSON reports written with `--format json`.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<std::path::PathBuf>,
+    /// Output format: html.
+    #[arg(short, long, default_value = "html", value_parser = ["html"])]
+    pub format: String,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -126,7 +154,8 @@ pub struct AttackPathArgs {
     #[arg(long, value_name = "FILE")]
     pub from_report: Option<std::path::PathBuf>,
 
-    /// Output format: text, json, sarif, or a picture of each path: mermaid, dot.
+    /// Output format: text, json, sarif, html (a page with each path drawn), or a picture of
+    /// each path: mermaid, dot.
     #[arg(short, long, value_enum, default_value_t = RiskFormat::Text)]
     pub format: RiskFormat,
 
@@ -149,6 +178,7 @@ pub enum RiskFormat {
     Text,
     Json,
     Sarif,
+    Html,
     Mermaid,
     Dot,
 }
@@ -384,7 +414,7 @@ pub struct NodeArgs {
     #[arg(long, value_parser = parse_role, value_name = "ROLE")]
     pub role: Option<kubeward_node::Role>,
 
-    /// Output format: text, json, sarif or junit.
+    /// Output format: text, json, sarif, junit or html.
     #[arg(short, long, default_value = "text", value_parser = parse_format)]
     pub format: Format,
 
@@ -506,7 +536,7 @@ pub struct PathsArgs {
 
 #[derive(Args, Debug)]
 pub struct RisksArgs {
-    /// Output format: text, json, sarif or junit.
+    /// Output format: text, json, sarif, junit or html.
     #[arg(long, default_value = "text", value_parser = parse_format)]
     pub format: Format,
     /// Exit with 1 when a finding has this severity or higher.
@@ -744,7 +774,7 @@ pub struct ScanArgs {
     #[arg(default_value = ".")]
     pub paths: Vec<String>,
 
-    /// Output format: text, json, sarif or junit.
+    /// Output format: text, json, sarif, junit or html.
     #[arg(short, long, default_value = "text", value_parser = parse_format)]
     pub format: Format,
 
@@ -813,6 +843,10 @@ pub struct ScanArgs {
     /// directory is rendered).
     #[arg(skip)]
     pub template_values: std::collections::HashMap<String, Vec<String>>,
+
+    /// Set by `kubeward cluster`: what the report is of (its HTML title) [default: scan].
+    #[arg(skip)]
+    pub kind: Option<&'static str>,
 
     /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -913,7 +947,7 @@ pub struct AuditArgs {
     #[arg(required = true)]
     pub paths: Vec<String>,
 
-    /// Output format: text, json, sarif or junit (with --follow: text or json, one object per line).
+    /// Output format: text, json, sarif, junit or html (with --follow: text or json, one object per line).
     #[arg(short, long, default_value = "text", value_parser = parse_format)]
     pub format: Format,
 

@@ -14,7 +14,8 @@ use kubeward_yaml::Limits;
 use serde_json::json;
 
 use crate::cli::{
-    AuditAction, AuditArgs, CertArgs, ColorChoice, Command, ControlsArgs, ScanArgs, ServeArgs,
+    AuditAction, AuditArgs, CertArgs, ColorChoice, Command, ControlsArgs, ReportCommand, ScanArgs,
+    ServeArgs,
 };
 
 pub fn run(cli: crate::cli::Cli) -> Result<u8> {
@@ -35,6 +36,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Netpol { command } => crate::netpol::run(command),
         Command::Risks(args) => crate::risks::run(args),
         Command::Policy { command } => crate::policy::run(command),
+        Command::Report { command } => report(command),
     }
 }
 
@@ -96,12 +98,38 @@ fn node(args: crate::cli::NodeArgs) -> Result<u8> {
             serde_json::to_string_pretty(&report::to_sarif(&report))?
         )?,
         kubeward_report::Format::Junit => write!(out, "{}", report::to_junit(&report))?,
+        kubeward_report::Format::Html => {
+            kubeward_report::html::node::write(&report::to_json(&report, args.fail_on), out)?;
+            for e in &report.errors {
+                eprintln!("kubeward: error: {e}");
+            }
+            return Ok(report.exit_code(args.fail_on));
+        }
     }
     out.flush().context("cannot write the report")?;
     for e in &report.errors {
         eprintln!("kubeward: error: {e}");
     }
     Ok(report.exit_code(args.fail_on))
+}
+
+/// `kubeward report merge`: JSON reports into one HTML fleet report. A report that cannot be
+/// read is an error (exit 2) and is left out; the others are merged.
+fn report(command: ReportCommand) -> Result<u8> {
+    let ReportCommand::Merge(args) = command;
+    let out = open_output(args.output.as_deref())?;
+    let merged = kubeward_report::html::merge::merge(&args.reports, out, env!("CARGO_PKG_VERSION"))
+        .context("cannot write the report")?;
+    for e in &merged.errors {
+        eprintln!("kubeward: error: {e}");
+    }
+    eprintln!(
+        "kubeward: merged {} findings of {} of {} reports",
+        merged.findings,
+        merged.reports,
+        args.reports.len()
+    );
+    Ok(if merged.errors.is_empty() { 0 } else { 2 })
 }
 
 /// `kubeward serve`: the admission webhook; its problems at start are usage errors (exit 2).
@@ -486,8 +514,13 @@ pub(crate) fn scan_with(
         controls: engine.controls(),
         attack_paths: args.top_risks > 0 && !args.parse_only,
     };
-    let mut rep: Box<dyn kubeward_report::Reporter> = match args.risks_only {
+    let mut rep: Box<dyn Reporter> = match args.risks_only {
         Some(format) => Box::new(crate::risks::RisksReporter::new(format, out, info)),
+        // The HTML report embeds the source lines around each finding, read back from the
+        // scanned files (kubeward-report's html::source: bounded and redacted).
+        None if args.format == kubeward_report::Format::Html => Box::new(
+            kubeward_report::HtmlReporter::new(out, info, args.kind.unwrap_or("scan"), true),
+        ),
         None if snippets => {
             Box::new(kubeward_report::TextReporter::new(out, info, color).with_snippets())
         }
