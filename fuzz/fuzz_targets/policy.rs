@@ -1,7 +1,8 @@
-//! kubeward-policy: Gatekeeper ConstraintTemplates (Rego and K8sNativeValidation CEL) and
-//! Constraints read from arbitrary text, compiled with both engines, and every other document
-//! of the text evaluated against them, with all documents as the inventory (referential
-//! templates read it). Invariants: no panic, evaluation ends (the engines' cost and time
+//! kubeward-policy: Gatekeeper ConstraintTemplates (Rego and K8sNativeValidation CEL),
+//! Constraints, ValidatingAdmissionPolicies and their bindings read from arbitrary text,
+//! compiled with both engines, and every other document of the text evaluated against them,
+//! with all documents as the inventory (referential templates, VAP params and namespace
+//! selectors read it). Invariants: no panic, evaluation ends (the engines' cost and time
 //! budgets; libFuzzer's timeout catches a hang), and every error is located inside the input:
 //! in the file read, at a line and column the text has ([`Lines`]: lines as YAML counts them).
 #![no_main]
@@ -35,6 +36,7 @@ fuzz_target!(|data: &[u8]| {
         for d in docs.iter().cloned() {
             let value = d.value.clone();
             if !builder.add(d) {
+                builder.add_object(value.clone());
                 objects.push(value);
             }
         }

@@ -239,7 +239,7 @@ impl Report {
                     errors: Vec::new(),
                 }
             }
-            Format::Sarif | Format::Junit => {
+            Format::Sarif | Format::Junit | Format::Html => {
                 let info = RunInfo {
                     tool_version,
                     pss_version: PssVersion::LATEST,
@@ -250,8 +250,16 @@ impl Report {
                 };
                 // The shared reporters own their writer; this one stays unused.
                 let shared = std::mem::replace(&mut out, Box::new(io::sink()));
+                // HTML without source lines: an audit log's lines may hold request bodies.
+                let reporter: Box<dyn Reporter> = if format == Format::Html {
+                    Box::new(kubeward_report::HtmlReporter::new(
+                        shared, info, "audit", false,
+                    ))
+                } else {
+                    kubeward_report::reporter(format, shared, info, false)
+                };
                 Writer::Shared {
-                    reporter: kubeward_report::reporter(format, shared, info, false),
+                    reporter,
                     seen: Default::default(),
                 }
             }

@@ -72,8 +72,8 @@ pub fn run(args: RunArgs, cfg: Option<&Config>, out: Box<dyn Write>) -> anyhow::
         if args.paths.len() != 1 || args.paths[0] == "-" {
             return usage_error("--follow takes exactly one file");
         }
-        if matches!(args.format, Format::Sarif | Format::Junit) {
-            return usage_error("--follow writes text or json (one object per line); SARIF and JUnit need a finished run");
+        if matches!(args.format, Format::Sarif | Format::Junit | Format::Html) {
+            return usage_error("--follow writes text or json (one object per line); SARIF, JUnit and HTML need a finished run");
         }
     }
     let controls = detections(cfg);

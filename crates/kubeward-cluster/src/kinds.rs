@@ -11,7 +11,7 @@ pub struct KindSpec {
     pub served_as: &'static [(&'static str, &'static str)],
     pub namespaced: bool,
     /// List metadata only (`PartialObjectMetadata`): Secrets, so that no secret value is ever
-    /// held, and Nodes, whose status is large and not needed.
+    /// held.
     pub metadata_only: bool,
 }
 
@@ -54,7 +54,9 @@ const ADMISSION: &[(&str, &str)] = &[("admissionregistration.k8s.io", "v1")];
 /// Everything the controls read, in the order findings are reported.
 pub static SCAN: &[KindSpec] = &[
     KindSpec::new("Namespace", "namespaces", CORE, false),
-    KindSpec::new("Node", "nodes", CORE, false).metadata_only(),
+    // Listed whole for `status.addresses` (KW905); render::strip drops the rest of the
+    // status (image lists, conditions) at once.
+    KindSpec::new("Node", "nodes", CORE, false),
     KindSpec::new("Deployment", "deployments", APPS, true),
     KindSpec::new("StatefulSet", "statefulsets", APPS, true),
     KindSpec::new("DaemonSet", "daemonsets", APPS, true),

@@ -16,16 +16,28 @@ pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration
 /// Remove what no control reads and what must not be held: `metadata.managedFields`,
 /// `status`, and the last-applied annotation (for a Secret it holds the values). A Pod keeps
 /// of its status only the image each container runs (`name` and `imageID` of its container
-/// statuses): `--images` scans that digest rather than a tag that may have moved.
+/// statuses): `--images` scans that digest rather than a tag that may have moved. A Node keeps
+/// only its `status.addresses` (KW905), not its image list and conditions.
 pub fn strip(object: &mut Value) {
     let Some(o) = object.as_object_mut() else {
         return;
     };
     let status = o.remove("status");
-    if o.get("kind").and_then(Value::as_str) == Some("Pod") {
-        if let Some(kept) = status.as_ref().and_then(running_images) {
-            o.insert("status".into(), kept);
+    match o.get("kind").and_then(Value::as_str) {
+        Some("Pod") => {
+            if let Some(kept) = status.as_ref().and_then(running_images) {
+                o.insert("status".into(), kept);
+            }
         }
+        Some("Node") => {
+            if let Some(addresses) = status.as_ref().and_then(|s| s.get("addresses")) {
+                o.insert(
+                    "status".into(),
+                    serde_json::json!({"addresses": addresses.clone()}),
+                );
+            }
+        }
+        _ => {}
     }
     if let Some(meta) = o.get_mut("metadata").and_then(Value::as_object_mut) {
         meta.remove("managedFields");
@@ -281,6 +293,28 @@ mod tests {
         assert_eq!(
             v,
             json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}})
+        );
+    }
+
+    #[test]
+    fn strip_keeps_the_addresses_of_a_node_only() {
+        let mut v = json!({"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": "n1"},
+            "status": {"addresses": [{"type": "ExternalIP", "address": "34.1.2.3"}],
+                       "images": [{"names": ["nginx"], "sizeBytes": 1}],
+                       "conditions": [{"type": "Ready", "status": "True"}]}});
+        strip(&mut v);
+        assert_eq!(
+            v,
+            json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"},
+                   "status": {"addresses": [{"type": "ExternalIP", "address": "34.1.2.3"}]}})
+        );
+        let mut v = json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n2"},
+            "status": {"phase": "x"}});
+        strip(&mut v);
+        assert_eq!(
+            v,
+            json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n2"}})
         );
     }
 

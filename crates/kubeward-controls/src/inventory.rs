@@ -61,16 +61,19 @@ pub struct Fact {
 
 impl Fact {
     /// The fact `t` contributes, if any; `object` gives its identity (the engine shares the
-    /// one its findings use).
+    /// one its findings use). A namespaced object without `metadata.namespace` is placed in
+    /// `default_namespace`, the namespace the scan targets (`scan -n`, `default` unless set),
+    /// as `kubectl apply -n` would place it.
     pub fn of(
         t: &Target<'_>,
         file: &Arc<str>,
+        default_namespace: &str,
         object: impl FnOnce() -> Arc<ObjectId>,
     ) -> Option<Fact> {
         if kubeward_rbac::object::is_rbac(&t.object) {
-            return rbac_fact(t, file, object());
+            return rbac_fact(t, file, default_namespace, object());
         }
-        let (kind, namespace, pos) = extract(t)?;
+        let (kind, namespace, pos) = extract(t, default_namespace)?;
         Some(Fact {
             kind,
             namespace,
@@ -88,17 +91,22 @@ impl Fact {
 }
 
 /// The fact of an RBAC object; it shares `object` with the findings located in it.
-fn rbac_fact(t: &Target<'_>, file: &Arc<str>, object: Arc<ObjectId>) -> Option<Fact> {
+fn rbac_fact(
+    t: &Target<'_>,
+    file: &Arc<str>,
+    default_namespace: &str,
+    object: Arc<ObjectId>,
+) -> Option<Fact> {
     let o = &t.object;
-    let rbac = kubeward_rbac::RbacObject::from_object(
-        o,
-        file,
-        kubeward_rbac::load::DEFAULT_NAMESPACE,
-        || object.clone(),
-    )?;
+    let rbac =
+        kubeward_rbac::RbacObject::from_object(o, file, default_namespace, || object.clone())?;
+    let namespaced = matches!(o.kind, "Role" | "RoleBinding");
     Some(Fact {
         kind: FactKind::Rbac(Box::new(rbac)),
-        namespace: o.namespace.map(str::to_string),
+        namespace: o
+            .namespace
+            .or(namespaced.then_some(default_namespace))
+            .map(str::to_string),
         name: o.name.to_string(),
         at: Located {
             file: file.clone(),
@@ -112,9 +120,12 @@ fn rbac_fact(t: &Target<'_>, file: &Arc<str>, object: Arc<ObjectId>) -> Option<F
 }
 
 /// Everything the cross-object controls see, in input order.
-#[derive(Default, Debug)]
+#[derive(Debug)]
 pub struct Inventory {
     pub facts: Vec<Fact>,
+    /// Where [`Inventory::add`] places namespaced objects without `metadata.namespace`
+    /// ([`crate::Settings::namespace`]).
+    pub default_namespace: String,
     /// Positions in `facts` of each namespace's namespaced facts, built at the first query:
     /// controls ask per workload, and a linear scan each time made the cross-object pass
     /// quadratic (100,000 objects took 15 s; BENCHMARKS.md). Add facts before querying.
@@ -123,16 +134,24 @@ pub struct Inventory {
     rbac: std::sync::OnceLock<kubeward_rbac::RbacModel>,
 }
 
+impl Default for Inventory {
+    fn default() -> Self {
+        Inventory::new(kubeward_rbac::load::DEFAULT_NAMESPACE)
+    }
+}
+
 fn name_pos(o: &Object<'_>) -> Pos {
     o.metadata()
         .and_then(|m| m.get("name"))
         .map_or(o.root.value_pos(), |n| n.pos())
 }
 
-/// The fact an object contributes, if any, with the position to point at.
-pub fn extract(t: &Target<'_>) -> Option<(FactKind, Option<String>, Pos)> {
+/// The fact an object contributes, if any, with its namespace (`default_namespace` when it
+/// sets none; every fact but a Namespace's is of a namespaced kind) and the position to
+/// point at.
+pub fn extract(t: &Target<'_>, default_namespace: &str) -> Option<(FactKind, Option<String>, Pos)> {
     let o = &t.object;
-    let ns = o.namespace.map(str::to_string);
+    let ns = Some(o.namespace.unwrap_or(default_namespace).to_string());
     let kind = match (o.group(), o.kind) {
         ("", "Namespace") => {
             return Some((FactKind::Namespace, Some(o.name.to_string()), name_pos(o)))
@@ -190,10 +209,20 @@ pub struct CrossViolation {
 }
 
 impl Inventory {
+    /// An empty inventory that places objects without a namespace in `default_namespace`.
+    pub fn new(default_namespace: &str) -> Self {
+        Inventory {
+            facts: Vec::new(),
+            default_namespace: default_namespace.to_string(),
+            by_namespace: Default::default(),
+            rbac: Default::default(),
+        }
+    }
+
     /// Record the fact `t` contributes, if any.
     pub fn add(&mut self, t: &Target<'_>, file: &Arc<str>) {
-        self.facts
-            .extend(Fact::of(t, file, || Arc::new(t.object.id())));
+        let fact = Fact::of(t, file, &self.default_namespace, || Arc::new(t.object.id()));
+        self.facts.extend(fact);
     }
 
     pub fn namespaces(&self) -> impl Iterator<Item = &Fact> {

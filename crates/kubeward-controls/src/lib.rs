@@ -9,6 +9,7 @@ pub mod admission;
 pub mod audit;
 pub mod cluster;
 pub mod cross;
+pub mod fix;
 pub mod image;
 pub mod inventory;
 mod meta;
@@ -21,6 +22,7 @@ pub mod secrets;
 pub mod services;
 pub mod workload;
 
+pub use fix::{Fix, FixAction, FixEdit};
 pub use inventory::{CrossViolation, Fact, Inventory};
 pub use meta::*;
 
@@ -43,6 +45,26 @@ pub struct Settings {
     pub allowed_registries: Vec<String>,
     /// Require `imagePullPolicy: Always` (config file); off by default.
     pub require_pull_always: bool,
+    /// The namespace that objects without `metadata.namespace` go to, as `kubectl apply -n`
+    /// would put them (`scan -n`; `default` unless set). The cross-object controls place
+    /// them there.
+    pub namespace: String,
+    /// Credential Secrets older than this many days are reported (KW903); config
+    /// `secretMaxAgeDays`, 90 unless set.
+    pub secret_max_age_days: u32,
+    /// The time ages are measured at, in seconds since the epoch; `None` is the system clock.
+    pub now: Option<i64>,
+}
+
+impl Settings {
+    /// [`Settings::now`], or the system clock.
+    pub fn now_unix(&self) -> i64 {
+        self.now.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        })
+    }
 }
 
 impl Default for Settings {
@@ -51,6 +73,9 @@ impl Default for Settings {
             pss_version: PssVersion::LATEST,
             allowed_registries: Vec::new(),
             require_pull_always: false,
+            namespace: kubeward_rbac::load::DEFAULT_NAMESPACE.to_string(),
+            secret_max_age_days: 90,
+            now: None,
         }
     }
 }
@@ -125,6 +150,12 @@ pub trait Control: Sync + Send {
     /// container images; they never run on manifests, so the engine leaves them out.
     fn is_image_check(&self) -> bool {
         false
+    }
+
+    /// How `kubeward fix` repairs this control's findings ([`fix`]): not at all unless the
+    /// control says so.
+    fn fix(&self) -> Fix {
+        Fix::None
     }
 }
 

@@ -6,7 +6,8 @@
 //!
 //! A file named `pass@v1.18.yaml` or `fail@v1.18.yaml` is evaluated at that PSS version.
 //! A first line `# settings: allowed_registries=a,b; require_pull_always=true` sets the
-//! config-driven settings for that fixture.
+//! config-driven settings for that fixture (also `now=<RFC 3339 time>` and
+//! `secret_max_age_days=N`).
 //!
 //! `KUBEWARD_FIXTURES=KW3` (a comma-separated list of ID prefixes) limits both fixture tests
 //! to those controls while working on one family.
@@ -116,6 +117,17 @@ fn settings_of(stem: &str, text: &str) -> Settings {
                 }
                 "require_pull_always" => {
                     settings.require_pull_always = value.trim().parse().expect("bool")
+                }
+                "now" => {
+                    let t = time::OffsetDateTime::parse(
+                        value.trim(),
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .expect("now=RFC 3339 time");
+                    settings.now = Some(t.unix_timestamp());
+                }
+                "secret_max_age_days" => {
+                    settings.secret_max_age_days = value.trim().parse().expect("days")
                 }
                 other => panic!("{stem}: unknown fixture setting {other}"),
             }

@@ -28,11 +28,15 @@ pub struct Config {
     pub severity: Vec<(&'static str, Severity)>,
     pub allowed_registries: Vec<String>,
     pub require_image_pull_always: bool,
+    /// `secretMaxAgeDays`: credential Secrets older than this are reported (KW903).
+    pub secret_max_age_days: Option<u32>,
     pub exclude: Vec<Exclusion>,
     /// The `audit:` section, for `kubeward audit`.
     pub audit: AuditConfig,
     /// The `licenses:` section: the licence policy of `kubeward image` (docs/image.md).
     pub licenses: LicensePolicy,
+    /// `policies:`: files and directories of users' policies, relative to the config file.
+    pub policies: Vec<PathBuf>,
 }
 
 /// `licenses: {deny: [...], allow: [...]}`: SPDX licence IDs. A package whose declared licence
@@ -290,8 +294,13 @@ impl Reader {
         };
         let mut out = Vec::new();
         for item in items {
-            match item.scalar_text().and_then(registry::find) {
-                Some(c) => out.push(c.meta().id),
+            let text = item.scalar_text();
+            let id = text
+                .and_then(registry::find)
+                .map(|c| c.meta().id)
+                .or_else(|| text.and_then(crate::policies::policy_control_id));
+            match id {
+                Some(id) => out.push(id),
                 None => self.err(
                     item,
                     format!(
@@ -517,17 +526,24 @@ impl Config {
                         continue;
                     }
                     for (k, v) in value.entries() {
-                        let Some(c) = registry::find(k) else {
+                        let id = registry::find(k)
+                            .map(|c| c.meta().id)
+                            .or_else(|| crate::policies::policy_control_id(k));
+                        let Some(id) = id else {
                             r.err(v, format!("`severity`: unknown control {k:?}"));
                             continue;
                         };
                         if let Some(s) = r.parsed::<Severity>(v, &format!("severity.{k}"), "a severity") {
-                            cfg.severity.push((c.meta().id, s));
+                            cfg.severity.push((id, s));
                         }
                     }
                 }
                 "allowedRegistries" => cfg.allowed_registries = r.strings(value, "allowedRegistries"),
                 "requireImagePullAlways" => cfg.require_image_pull_always = r.bool(value, "requireImagePullAlways"),
+                "secretMaxAgeDays" => match value.as_i64() {
+                    Some(days @ 1..=36_500) => cfg.secret_max_age_days = Some(days as u32),
+                    _ => r.err(value, "`secretMaxAgeDays` must be a number of days from 1 to 36500".to_string()),
+                },
                 "exclude" => {
                     if !value.is_seq() {
                         r.err(value, "`exclude` must be a list of exclusions".to_string());
@@ -540,12 +556,25 @@ impl Config {
                     }
                 }
                 "audit" => cfg.audit = r.audit(value),
+                "policies" => {
+                    let base = cfg
+                        .path
+                        .as_deref()
+                        .and_then(Path::parent)
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default();
+                    cfg.policies = r
+                        .strings(value, "policies")
+                        .into_iter()
+                        .map(|p| base.join(p))
+                        .collect();
+                }
                 "licenses" => cfg.licenses = r.licenses(value),
                 other => r.err(
                     value,
                     format!(
                         "unknown key {other:?} (known: failOn, frameworks, pssVersion, controls, severity, \
-                         allowedRegistries, requireImagePullAlways, exclude, audit, licenses)"
+                         allowedRegistries, requireImagePullAlways, secretMaxAgeDays, exclude, audit, licenses, policies)"
                     ),
                 ),
             }
@@ -584,6 +613,10 @@ allowedRegistries: []
 # Require imagePullPolicy: Always.
 requireImagePullAlways: false
 
+# Credential Secrets older than this many days (from metadata.creationTimestamp, so objects
+# of a live cluster or a dump) are reported by KW903.
+secretMaxAgeDays: 90
+
 # Exclusions: every one needs a reason; `expires` makes it temporary (an expired exclusion
 # no longer applies and is reported). Omitted selectors match everything.
 exclude: []
@@ -598,6 +631,10 @@ exclude: []
 #    names: ["registry.example.com/team/*"]
 #    reason: "sandboxed templates only; upgrade tracked in TEAM-42"
 #    expires: 2027-01-31
+
+# Your own policies (docs/policies.md): Gatekeeper ConstraintTemplates with their Constraints,
+# files or directories, relative to this file. Each constraint is a control `Kind/name`.
+# policies: [policy/gatekeeper]
 
 # kubeward audit (docs/audit.md): a burst is this many 401/403 answers to one user or
 # address within the window; trusted users are treated like system components.

@@ -147,6 +147,25 @@ pub struct FileResult {
     pub images: Vec<ImageUse>,
     /// This unit's collection, when the policy gathers ([`crate::Policy::gather`]).
     pub gathered: Option<Box<dyn crate::gather::Gathered>>,
+    /// Objects held for the users' policies that need every object (taken by the engine).
+    pub held: Vec<crate::policies::HeldObject>,
+    /// The findings' source lines by line number, when the policy asks for them
+    /// ([`crate::Policy::snippets`]); redacted where a credential could show
+    /// ([`crate::snippet`]).
+    pub snippets: std::collections::BTreeMap<u32, Box<str>>,
+    /// The Helm template or Kustomize file each object of this result was rendered from,
+    /// when its document says ([`crate::origin`]).
+    pub origins: Vec<(Arc<ObjectId>, Arc<crate::origin::Origin>)>,
+}
+
+impl FileResult {
+    /// The origin of a finding's object, if this result knows it.
+    pub fn origin_of(&self, f: &Finding) -> Option<&Arc<crate::origin::Origin>> {
+        self.origins
+            .iter()
+            .find(|(o, _)| Arc::ptr_eq(o, &f.object))
+            .map(|(_, x)| x)
+    }
 }
 
 /// One container's image, for `scan --images`: the reference as written, and where (the
@@ -190,6 +209,9 @@ impl FileResult {
             failing_objects: [0; SCORED.len()],
             images: Vec::new(),
             gathered: None,
+            held: Vec::new(),
+            snippets: Default::default(),
+            origins: Vec::new(),
         }
     }
 }

@@ -10,6 +10,9 @@ pub mod config;
 mod finding;
 pub mod gather;
 pub mod json_error;
+pub mod origin;
+pub mod policies;
+pub mod snippet;
 mod source;
 
 pub use finding::*;
@@ -94,6 +97,11 @@ pub struct Policy {
     /// Gather facts from every object for whole-scan analyses ([`gather`]); each result
     /// carries its unit's collection in [`FileResult::gathered`].
     pub gather: Option<Arc<dyn gather::Gather>>,
+    /// Keep each finding's source line in [`FileResult::snippets`] (text reports show them).
+    pub snippets: bool,
+    /// The `.Values` keys each Helm template reads, by the path `# Source:` comments name
+    /// (`chart/templates/x.yaml`): set when the chart was read ([`origin::values_read`]).
+    pub template_values: HashMap<String, Vec<String>>,
 }
 
 /// The annotation that suppresses findings on an object: `"KW101: reason; KW205: reason"`.
@@ -108,6 +116,16 @@ pub struct Engine {
     settings: Settings,
     limits: Limits,
     policy: Policy,
+    /// Users' policies, evaluated with the controls ([`policies`]).
+    policies: Option<Arc<policies::Policies>>,
+}
+
+/// What the engine keeps across a scan's pass: the cross-object controls' facts and the
+/// objects held for the policies that need every object.
+#[derive(Default)]
+struct Pass {
+    inventory: Inventory,
+    held: Vec<policies::HeldObject>,
 }
 
 /// Cross-object findings held before they are written (see [`Engine::cross_object`]).
@@ -195,7 +213,19 @@ impl Engine {
             settings,
             limits,
             policy,
+            policies: None,
         }
+    }
+
+    /// Evaluate users' policies too: each constraint is a control ([`policies`]).
+    pub fn with_policies(mut self, policies: Option<Arc<policies::Policies>>) -> Self {
+        self.policies = policies;
+        self
+    }
+
+    /// The users' policies the engine evaluates.
+    pub fn policies(&self) -> Option<&Arc<policies::Policies>> {
+        self.policies.as_ref()
     }
 
     pub fn with_policy(mut self, policy: Policy) -> Self {
@@ -205,7 +235,11 @@ impl Engine {
 
     /// Every control that will run (after the PSS version gate), per-object then cross-object.
     pub fn controls(&self) -> Vec<&'static dyn Control> {
-        self.controls.iter().chain(&self.cross).copied().collect()
+        let mut all: Vec<_> = self.controls.iter().chain(&self.cross).copied().collect();
+        if let Some(p) = &self.policies {
+            all.extend(p.controls());
+        }
+        all
     }
 
     /// Compliance per framework from a finished scan's counts.
@@ -306,8 +340,15 @@ impl Engine {
     /// thread writes the previous group's results, so output never stalls the workers and
     /// memory holds at most two groups of results.
     pub fn scan(&self, sources: &[Source], sink: &mut dyn Sink) -> std::io::Result<Summary> {
-        let mut summary = Summary::new(self.controls.len() + self.cross.len());
-        let mut inventory = Inventory::default();
+        let mut summary = Summary::new(
+            self.controls.len()
+                + self.cross.len()
+                + self.policies.as_ref().map_or(0, |p| p.controls().len()),
+        );
+        let mut inventory = Pass {
+            inventory: Inventory::new(&self.settings.namespace),
+            held: Vec::new(),
+        };
         for x in &self.policy.exclusions {
             if x.expired(self.policy.today) {
                 let (y, m, d) = x.expires.unwrap_or_default();
@@ -371,7 +412,8 @@ impl Engine {
             }
             self.write_all(pending, &mut summary, &mut inventory, sink)?;
         }
-        self.cross_object(&inventory, &mut summary, sink)?;
+        self.cross_object(&inventory.inventory, &mut summary, sink)?;
+        self.policies_over_all_objects(std::mem::take(&mut inventory.held), &mut summary, sink)?;
         summary.frameworks = self.scores(&summary);
         Ok(summary)
     }
@@ -419,13 +461,10 @@ impl Engine {
                 if f.suppressed.is_none() {
                     *failed.entry(Arc::as_ptr(&f.object)).or_default() |= mask;
                 }
-                let slot = *file_slot
-                    .entry(Arc::as_ptr(&f.file) as *const u8)
-                    .or_insert_with(|| {
-                        by_file.push(FileResult::new(f.file.clone()));
-                        by_file.len() - 1
-                    });
-                by_file[slot].findings.push(f);
+                let file = f.file.clone();
+                result_of(&mut by_file, &mut file_slot, &file)
+                    .findings
+                    .push(f);
                 held += 1;
             }
             // A huge scan's cross-object findings (one per unselected workload) go out in
@@ -436,7 +475,7 @@ impl Engine {
                 self.write_all(
                     std::mem::take(&mut by_file),
                     summary,
-                    &mut Inventory::default(),
+                    &mut Pass::default(),
                     sink,
                 )?;
                 held = 0;
@@ -450,20 +489,50 @@ impl Engine {
                 *n += usize::from(new >> i & 1);
             }
         }
-        let mut ignored = Inventory::default();
+        let mut ignored = Pass::default();
         self.write_all(by_file, summary, &mut ignored, sink)
+    }
+
+    /// Evaluate the policies that need every object of the input ([`policies`]) over the
+    /// objects held during the pass; results go out per file, in the order files were seen.
+    fn policies_over_all_objects(
+        &self,
+        held: Vec<policies::HeldObject>,
+        summary: &mut Summary,
+        sink: &mut dyn Sink,
+    ) -> std::io::Result<()> {
+        let Some(p) = &self.policies else {
+            return Ok(());
+        };
+        if held.is_empty() {
+            return Ok(());
+        }
+        let mut by_file: Vec<FileResult> = Vec::new();
+        let mut file_slot: HashMap<*const u8, usize> = HashMap::new();
+        for (h, v) in policies::review_held(p, &held) {
+            let Some(mut f) = p.finding(v, h.object.clone(), &h.file, None, h.pos) else {
+                continue;
+            };
+            self.judge_on(&mut f, &h.ignores, h.platform);
+            let file = f.file.clone();
+            result_of(&mut by_file, &mut file_slot, &file)
+                .findings
+                .push(f);
+        }
+        self.write_all(by_file, summary, &mut Pass::default(), sink)
     }
 
     fn write_all(
         &self,
         results: Vec<FileResult>,
         summary: &mut Summary,
-        inventory: &mut Inventory,
+        inventory: &mut Pass,
         sink: &mut dyn Sink,
     ) -> std::io::Result<()> {
         for mut r in results {
             summary.add(&r);
-            inventory.facts.append(&mut r.facts);
+            inventory.inventory.facts.append(&mut r.facts);
+            inventory.held.append(&mut r.held);
             if !self.policy.show_suppressed {
                 // Platform findings are listed apart in every report, so they go out.
                 r.findings
@@ -497,15 +566,26 @@ impl Engine {
                 out.facts.len(),
                 out.documents,
                 out.objects,
+                out.held.len(),
             );
             let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 self.evaluate_chunk(file, text, chunk, &mut out)
             }));
+            if self.policy.snippets && evaluated.is_ok() && out.findings.len() > mark.0 {
+                snippet::collect(
+                    text,
+                    chunk.start,
+                    chunk.first_line,
+                    &out.findings[mark.0..],
+                    &mut out.snippets,
+                );
+            }
             if evaluated.is_err() {
                 out.findings.truncate(mark.0);
                 out.errors.truncate(mark.1);
                 out.warnings.truncate(mark.2);
                 out.facts.truncate(mark.3);
+                out.held.truncate(mark.6);
                 (out.documents, out.objects) = (mark.4, mark.5);
                 out.errors.push(InputError::at(
                     file,
@@ -522,6 +602,7 @@ impl Engine {
 
     fn evaluate_chunk(&self, file: &Arc<str>, text: &[u8], chunk: Chunk, out: &mut FileResult) {
         let parsed = parse_chunk(text, chunk, &self.limits);
+        let helm = origin::helm_source(&text[chunk.start..chunk.end]);
         for doc in &parsed.documents {
             out.documents += 1;
             for p in &doc.warnings {
@@ -533,7 +614,7 @@ impl Engine {
             }
             for item in objects_in(doc) {
                 match item {
-                    Item::Object(object) => self.evaluate_object(file, object, out),
+                    Item::Object(object) => self.evaluate_object(file, object, helm, out),
                     Item::NotAnObject { pos, reason } => out.warnings.push(Warning {
                         file: file.clone(),
                         pos,
@@ -552,6 +633,7 @@ impl Engine {
         &self,
         file: &Arc<str>,
         object: kubeward_model::Object<'_>,
+        helm: Option<&str>,
         out: &mut FileResult,
     ) {
         if !self.policy.covered.is_empty()
@@ -569,15 +651,17 @@ impl Engine {
         let mut id_of = |object: &kubeward_model::Object<'_>| {
             id.get_or_insert_with(|| Arc::new(object.id())).clone()
         };
-        for p in shape::validate(&object)
-            .into_iter()
+        let mismatches = shape::mismatches(&object);
+        for p in mismatches
+            .iter()
+            .map(|m| m.problem.clone())
             .chain(kubeward_netpol::policy_problems(&object, file))
         {
             let mut e = InputError::at(file, p.pos, &p.message);
             e.object = Some(id_of(&object));
             out.errors.push(e);
         }
-        let ignores = parse_ignores(&object, file, &mut out.errors);
+        let ignores = parse_ignores(&object, file, self.policies.as_deref(), &mut out.errors);
         let platform = kubeward_model::platform::platform_reason(&object);
         let target = Target {
             pod: object.pod(),
@@ -589,7 +673,9 @@ impl Engine {
         }
         let mut fact_at = None;
         if !self.cross.is_empty() {
-            if let Some(mut fact) = Fact::of(&target, file, || id_of(&target.object)) {
+            if let Some(mut fact) = Fact::of(&target, file, &self.settings.namespace, || {
+                id_of(&target.object)
+            }) {
                 fact.ignores = ignores.clone();
                 fact.platform = platform;
                 fact_at = Some(out.facts.len());
@@ -602,6 +688,12 @@ impl Engine {
             control.check(&target, &mut cx);
             let meta = control.meta();
             for v in cx.violations.drain(..) {
+                // A field of the wrong type is an input error; what it means is unknown, so
+                // no control judges it or anything under it (a `spec: []` Pod is not "a pod
+                // without automountServiceAccountToken").
+                if mismatches.iter().any(|m| v.path.is_within(&m.path)) {
+                    continue;
+                }
                 let mut f = Finding {
                     control: meta,
                     severity: meta.severity,
@@ -619,6 +711,37 @@ impl Engine {
                 out.findings.push(f);
             }
         }
+        if let Some(p) = &self.policies {
+            let json = target.object.root.to_json();
+            let metadata = policies::metadata_pos(target.object.root);
+            for v in policies::review_object(p, &json) {
+                let object = id_of(&target.object);
+                if let Some(mut f) = p.finding(v, object, file, Some(target.object.root), metadata)
+                {
+                    self.judge_on(&mut f, &ignores, platform);
+                    out.findings.push(f);
+                }
+            }
+            if p.needs_all_objects() {
+                let review = p.set().all_objects_stage_may_apply(&json);
+                if review || p.set().inventory_needs(&json) {
+                    out.held.push(policies::HeldObject {
+                        value: json,
+                        file: file.clone(),
+                        object: id_of(&target.object),
+                        pos: metadata,
+                        ignores: ignores.clone(),
+                        platform,
+                        review,
+                    });
+                }
+            }
+        }
+        if let Some(id) = &id {
+            if let Some(o) = origin::of(&target.object, helm, &self.policy.template_values) {
+                out.origins.push((id.clone(), Arc::new(o)));
+            }
+        }
         for (i, n) in out.failing_objects.iter_mut().enumerate() {
             *n += u32::from(failed >> i & 1);
         }
@@ -626,6 +749,22 @@ impl Engine {
             fact.failed = failed;
         }
     }
+}
+
+/// `file`'s result in `by_file` (added when new), found by pointer so that grouping findings
+/// by file stays linear.
+fn result_of<'r>(
+    by_file: &'r mut Vec<FileResult>,
+    file_slot: &mut HashMap<*const u8, usize>,
+    file: &Arc<str>,
+) -> &'r mut FileResult {
+    let slot = *file_slot
+        .entry(Arc::as_ptr(file) as *const u8)
+        .or_insert_with(|| {
+            by_file.push(FileResult::new(file.clone()));
+            by_file.len() - 1
+        });
+    &mut by_file[slot]
 }
 
 /// Every container's `image:` (a string, not blank) with where it is. For a Pod read from a
@@ -715,6 +854,7 @@ fn groups(units: &[(usize, Range<usize>)]) -> Vec<&[(usize, Range<usize>)]> {
 fn parse_ignores(
     object: &kubeward_model::Object<'_>,
     file: &Arc<str>,
+    policies: Option<&policies::Policies>,
     errors: &mut Vec<InputError>,
 ) -> Vec<(&'static str, String)> {
     let Some(node) = object.annotations().and_then(|a| a.get(IGNORE_ANNOTATION)) else {
@@ -732,7 +872,10 @@ fn parse_ignores(
         let (key, reason) = entry
             .split_once(':')
             .map_or((entry, ""), |(k, r)| (k.trim(), r.trim()));
-        match registry::find(key) {
+        let found = registry::find(key)
+            .map(|c| c.meta())
+            .or_else(|| policies.and_then(|p| p.find(key)));
+        match found {
             None => errors.push(InputError::at(
                 file,
                 node.pos(),
@@ -743,7 +886,7 @@ fn parse_ignores(
                 node.pos(),
                 &format!("{IGNORE_ANNOTATION}: suppressing {key} needs a reason, as \"{key}: why it is acceptable\""),
             )),
-            Some(c) => out.push((c.meta().id, reason.to_string())),
+            Some(c) => out.push((c.id, reason.to_string())),
         }
     }
     out

@@ -433,5 +433,12 @@ impl AsRef<[u8]> for ArcBytes {
 /// Read a whole source (small inputs, and commands that need every object at once): the
 /// same reader, the same bounds, one piece.
 pub fn read_whole(source: &Source, max_document: usize) -> Piece {
-    Stream::open(source, max_document).next_piece(usize::MAX)
+    let mut stream = Stream::open(source, max_document);
+    // A source of known size is read into a buffer of that size (and one byte to see the
+    // end), not of READ_SIZE: every small file of a batch kept a zeroed 4 MiB buffer, so
+    // scanning ../shared/corpus (472 files) peaked at 2.1 GB and spent seconds in page faults.
+    if let Some(size) = source.small_size(READ_SIZE) {
+        stream = stream.read_size(size + 1);
+    }
+    stream.next_piece(usize::MAX)
 }

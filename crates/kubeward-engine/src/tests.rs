@@ -786,3 +786,96 @@ fn images_are_collected_with_their_fields() {
     engine().scan(&sources, &mut sink).unwrap();
     assert!(sink.results.iter().all(|r| r.images.is_empty()));
 }
+
+/// Issue 17: objects without `metadata.namespace` are in the namespace the scan targets
+/// (`default` unless `scan -n` says otherwise), so KW804 judges them.
+#[test]
+fn objects_without_a_namespace_are_in_the_scans_namespace() {
+    let text = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-web}\nspec:\n  podSelector: {matchLabels: {app: web}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker}\nspec:\n  template:\n    metadata: {labels: {app: worker}}\n    spec:\n      containers: [{name: c, image: nginx}]\n";
+    let kw804 = |settings: Settings| -> Vec<String> {
+        let sources = vec![Source::Text {
+            name: "app.yaml".into(),
+            text: Arc::from(text),
+        }];
+        let mut sink = Collect::default();
+        Engine::new(registry::all().to_vec(), settings, Limits::default())
+            .scan(&sources, &mut sink)
+            .unwrap();
+        sink.findings()
+            .filter(|f| f.control.id == "KW804")
+            .map(|f| {
+                format!(
+                    "{}:{} {} {}",
+                    f.pos.line, f.pos.column, f.object.name, f.message
+                )
+            })
+            .collect()
+    };
+    let found = kw804(Settings::default());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].starts_with("9:12 worker "), "{found:?}");
+    assert!(found[0].contains("in namespace \"default\""), "{found:?}");
+    let found = kw804(Settings {
+        namespace: "shop".into(),
+        ..Settings::default()
+    });
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("in namespace \"shop\""), "{found:?}");
+}
+
+/// Issue 17: a field of the wrong type is an input error, and no control judges it nor what
+/// lies under it (a Pod whose `spec` is a list got KW310 and KW311 at 1:1 as well).
+#[test]
+fn controls_do_not_judge_a_part_that_failed_its_shape_check() {
+    let r = engine().scan_text(
+        "p.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n- containers: []\n",
+    );
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert!(r.errors[0].message.contains("spec: expected a mapping"));
+    let findings: Vec<String> = r
+        .findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.control.id, f.pos, f.path))
+        .collect();
+    assert!(
+        findings.iter().all(|f| !f.contains(" spec")),
+        "nothing judged inside the broken spec: {findings:?}"
+    );
+    // The rest of the object is still judged, and a sibling of a broken field too.
+    let r = engine().scan_text(
+        "p.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext: [privileged]\n  - name: d\n    image: nginx\n    securityContext: {privileged: true}\n",
+    );
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    let paths: Vec<&str> = r.findings.iter().map(|f| f.path.as_str()).collect();
+    assert!(
+        paths
+            .iter()
+            .all(|p| !p.starts_with("spec.containers[0].securityContext")),
+        "{paths:?}"
+    );
+    assert!(paths.contains(&"spec.containers[1].securityContext.privileged"));
+    assert!(paths.contains(&"spec.containers[0].image"), "{paths:?}");
+}
+
+/// A small file is read into a buffer of its size: every file of a batch used to keep a zeroed
+/// 4 MiB buffer (472 corpus files peaked at 2.1 GB).
+#[test]
+fn a_small_file_is_read_into_a_buffer_of_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pod.yaml");
+    std::fs::write(&path, "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n").unwrap();
+    let piece = crate::read_whole(&Source::File(path), 1 << 20);
+    assert_eq!(piece.bytes.len(), 45);
+    assert!(
+        piece.bytes.capacity() < 4096,
+        "capacity {}",
+        piece.bytes.capacity()
+    );
+    let text = Source::Text {
+        name: "t".into(),
+        text: std::sync::Arc::from("kind: A\n"),
+    };
+    assert!(crate::read_whole(&text, 1 << 20).bytes.capacity() < 4096);
+}

@@ -229,14 +229,15 @@ impl<'a> Object<'a> {
     /// The pod spec of every pod-bearing kind, with where it sits in the object.
     pub fn pod(&self) -> Option<PodSpec<'a>> {
         let group = self.group();
-        let (spec_path, meta_path): (&'static [&'static str], &'static [&'static str]) =
-            match (group, self.kind) {
+        let (spec_path, meta_path): (&'static [&'static str], &'static [&'static str]) = match (group, self.kind) {
                 ("", "Pod") => (&["spec"], &["metadata"]),
                 ("", "PodTemplate") => (&["template", "spec"], &["template", "metadata"]),
                 ("", "ReplicationController")
                 | ("apps" | "extensions", "Deployment" | "ReplicaSet" | "DaemonSet")
                 | ("apps", "StatefulSet")
-                | ("batch", "Job") => (
+                | ("batch", "Job")
+                // OpenShift's DeploymentConfig (and its OpenShift 3 form, `apiVersion: v1`).
+                | ("apps.openshift.io" | "", "DeploymentConfig") => (
                     &["spec", "template", "spec"],
                     &["spec", "template", "metadata"],
                 ),

@@ -66,6 +66,20 @@ impl FieldPath {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether this path is `ancestor` or lies under it (`spec.containers[0].image` is
+    /// within `spec` and `spec.containers`, not within `spec.container`).
+    pub fn is_within(&self, ancestor: &FieldPath) -> bool {
+        match self.0.strip_prefix(&*ancestor.0) {
+            Some(rest) => {
+                ancestor.0.is_empty()
+                    || rest.is_empty()
+                    || rest.starts_with('.')
+                    || rest.starts_with('[')
+            }
+            None => false,
+        }
+    }
 }
 
 /// `n` in decimal, without the formatting machinery.

@@ -189,8 +189,17 @@ fn expected(shape: &Shape) -> &'static str {
     }
 }
 
+/// A field of the wrong type: where it is, its field path and what is wrong.
+#[derive(Clone, Debug)]
+pub struct Mismatch {
+    pub problem: Problem,
+    /// The field that has the wrong type. Controls do not judge it nor anything under it
+    /// (the engine drops their findings there): what it means is unknown.
+    pub path: FieldPath,
+}
+
 /// Check `node` against `shape`, pushing one problem per wrong field.
-pub fn check(node: NodeRef<'_>, shape: &Shape, path: &FieldPath, out: &mut Vec<Problem>) {
+pub fn check(node: NodeRef<'_>, shape: &Shape, path: &FieldPath, out: &mut Vec<Mismatch>) {
     let mut trail = Trail {
         base: path,
         steps: Vec::new(),
@@ -226,7 +235,7 @@ fn check_at<'a>(
     node: NodeRef<'a>,
     shape: &Shape,
     trail: &mut Trail<'_, 'a>,
-    out: &mut Vec<Problem>,
+    out: &mut Vec<Mismatch>,
 ) {
     if !matches(&node, shape) {
         // The message names the field and the types, never the value: a wrong-typed value may
@@ -246,14 +255,17 @@ fn check_at<'a>(
         } else {
             ""
         };
-        out.push(Problem {
-            pos: node.pos(),
-            message: format!(
-                "{}: expected {}, found {}{hint}",
-                trail.path(),
-                expected(shape),
-                found.describe()
-            ),
+        let path = trail.path();
+        out.push(Mismatch {
+            problem: Problem {
+                pos: node.pos(),
+                message: format!(
+                    "{path}: expected {}, found {}{hint}",
+                    expected(shape),
+                    found.describe()
+                ),
+            },
+            path,
         });
         return;
     }
@@ -287,6 +299,11 @@ fn check_at<'a>(
 /// Type problems in the parts of `obj` that controls read: metadata, and the pod spec of
 /// pod-bearing kinds (with every parent on the way to it).
 pub fn validate(obj: &Object<'_>) -> Vec<Problem> {
+    mismatches(obj).into_iter().map(|m| m.problem).collect()
+}
+
+/// [`validate`]'s problems with the path of each wrong field.
+pub fn mismatches(obj: &Object<'_>) -> Vec<Mismatch> {
     let mut out = Vec::new();
     if let Some(meta) = obj.metadata() {
         check(meta, &METADATA, &FieldPath::from("metadata"), &mut out);

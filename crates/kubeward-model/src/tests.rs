@@ -301,3 +301,30 @@ fn typed_list_items_take_the_lists_kind() {
     let d = doc("apiVersion: v1\nkind: List\nitems:\n- metadata: {name: a}\n");
     assert!(matches!(objects_in(&d)[0], Item::Invalid(_)));
 }
+
+#[test]
+fn paths_within_paths() {
+    let p = FieldPath::from("spec.containers[0].image");
+    assert!(p.is_within(&FieldPath::from("spec")));
+    assert!(p.is_within(&FieldPath::from("spec.containers")));
+    assert!(p.is_within(&FieldPath::from("spec.containers[0]")));
+    assert!(p.is_within(&p));
+    assert!(p.is_within(&FieldPath::root()));
+    assert!(!p.is_within(&FieldPath::from("spec.container")));
+    assert!(!p.is_within(&FieldPath::from("spec.containers[0].im")));
+    assert!(!FieldPath::from("spec").is_within(&p));
+    let annotated = FieldPath::from("metadata").key("annotations").key("a.b/c");
+    assert!(annotated.is_within(&FieldPath::from("metadata.annotations")));
+}
+
+#[test]
+fn mismatches_carry_the_wrong_fields_path() {
+    let d = doc("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n- containers: []\n");
+    let Item::Object(obj) = &objects_in(&d)[0] else {
+        panic!()
+    };
+    let m = shape::mismatches(obj);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].path.as_str(), "spec");
+    assert_eq!(m[0].problem.pos.line, 4, "at the field");
+}

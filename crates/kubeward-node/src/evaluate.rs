@@ -3,7 +3,7 @@
 use std::os::unix::fs::PermissionsExt;
 
 use kubeward_controls::node::benchmark::{
-    default_value, Check, FileCond, FileTarget, FlagTest, Setting, Test,
+    default_value, Check, EncryptionTest, FileCond, FileTarget, FlagTest, Setting, Test,
 };
 use kubeward_controls::node::flags::{self, Component, FlagKind};
 use kubeward_controls::node::{config_lookup, config_type_problem};
@@ -95,6 +95,7 @@ fn run_check(
             "see the remediation".to_string(),
         ),
         Test::Flags(tests) => flag_check(d, check, tests, errors),
+        Test::Encryption(which) => encryption_check(host, d, check, *which, errors),
         Test::File(ft) => file_check(host, d, check, &ft.target, ft.cond, errors),
     }
 }
@@ -289,6 +290,154 @@ fn flag_check(
             })
     });
     r.source = Some(format!("{component} {}", found.source));
+    r
+}
+
+// ---------------------------------------------------------------------------------------
+// Encryption at rest
+// ---------------------------------------------------------------------------------------
+
+/// The provider that writes Secrets, as the API server picks it: the first provider of the
+/// first `resources` entry whose list covers `secrets` (`secrets`, or the wildcards `*.` for
+/// the core group and `*.*` for everything). `Err` says why there is none.
+fn secrets_provider<'a>(
+    root: kubeward_yaml::NodeRef<'a>,
+) -> Result<(&'a str, kubeward_yaml::NodeRef<'a>), String> {
+    if root.get("kind").and_then(|k| k.as_str()) != Some("EncryptionConfiguration") {
+        return Err("the file is not an EncryptionConfiguration".to_string());
+    }
+    let Some(entries) = root.get("resources").filter(|r| r.is_seq()) else {
+        return Err("the EncryptionConfiguration has no `resources` list".to_string());
+    };
+    for entry in entries.items() {
+        let covers = entry
+            .get("resources")
+            .map(|r| {
+                r.items()
+                    .filter_map(|n| n.as_str())
+                    .any(|r| matches!(r, "secrets" | "*." | "*.*"))
+            })
+            .unwrap_or(false);
+        if !covers {
+            continue;
+        }
+        let first = entry
+            .get("providers")
+            .and_then(|p| p.items().next())
+            .and_then(|p| p.entries().next());
+        return match first {
+            Some((name, node)) => Ok((name, node)),
+            None => Err("the entry for secrets lists no provider".to_string()),
+        };
+    }
+    Err("no resources entry covers secrets, so they are written unencrypted (identity)".to_string())
+}
+
+/// CIS 1.2.27 and 1.2.28 from the EncryptionConfiguration the API server reads.
+fn encryption_check(
+    host: &Host,
+    d: &Discovery,
+    check: &'static Check,
+    which: EncryptionTest,
+    errors: &mut Vec<NodeError>,
+) -> CheckResult {
+    let expected = match which {
+        EncryptionTest::ConfigSet => {
+            "--encryption-provider-config set to a readable EncryptionConfiguration"
+        }
+        EncryptionTest::SecretsEncrypted => {
+            "the first provider for secrets encrypts (aescbc, aesgcm, secretbox or kms), not identity"
+        }
+    }
+    .to_string();
+    let Some(found) = d.get(Component::ApiServer) else {
+        return result(
+            check,
+            Status::Warn,
+            "kube-apiserver not found on this node (no process, no static pod manifest)"
+                .to_string(),
+            expected,
+        );
+    };
+    let setting = Setting {
+        component: Component::ApiServer,
+        flag: "encryption-provider-config",
+        config: None,
+    };
+    let reading = read_setting(found, &setting, errors);
+    let source = Some(format!("kube-apiserver {}", found.source));
+    let Some(path) = reading.explicit.clone().filter(|p| !p.is_empty()) else {
+        let mut r = result(
+            check,
+            Status::Fail,
+            "--encryption-provider-config not set: Secrets are written to etcd unencrypted"
+                .to_string(),
+            expected,
+        );
+        r.location = reading.location;
+        r.source = source;
+        return r;
+    };
+    let text = match std::fs::read_to_string(host.resolve(&path)) {
+        Ok(t) => t,
+        Err(e) => {
+            errors.push(NodeError::file(&path, format!("cannot read: {e}")));
+            let mut r = result(
+                check,
+                Status::Warn,
+                format!("--encryption-provider-config={path}, which cannot be read"),
+                expected,
+            );
+            r.source = source;
+            return r;
+        }
+    };
+    let parsed = kubeward_yaml::parse_str(&text, &kubeward_yaml::Limits::default());
+    if let Some(p) = &parsed.error {
+        errors.push(NodeError::at(&path, p.pos, p.message.clone()));
+    }
+    let at = |pos: Option<kubeward_yaml::Pos>| Location {
+        file: path.clone(),
+        line: pos.map(|p| p.line),
+        column: pos.map(|p| p.column),
+    };
+    let verdict = match parsed.documents.first() {
+        Some(doc) if parsed.error.is_none() => secrets_provider(doc.root()),
+        _ => Err("the file does not parse".to_string()),
+    };
+    let (status, observed, location) = match (which, verdict) {
+        (EncryptionTest::ConfigSet, Ok(_)) => (
+            Status::Pass,
+            format!("--encryption-provider-config={path}"),
+            at(None),
+        ),
+        (EncryptionTest::ConfigSet, Err(why)) if why.starts_with("no resources entry") => (
+            Status::Pass,
+            format!("--encryption-provider-config={path}"),
+            at(None),
+        ),
+        (EncryptionTest::ConfigSet, Err(why)) => (
+            Status::Fail,
+            format!("--encryption-provider-config={path}: {why}"),
+            at(None),
+        ),
+        (EncryptionTest::SecretsEncrypted, Ok(("identity", node))) => (
+            Status::Fail,
+            format!("{path}: the first provider for secrets is identity: Secrets are written unencrypted"),
+            at(Some(node.pos())),
+        ),
+        (EncryptionTest::SecretsEncrypted, Ok((name, node))) => (
+            Status::Pass,
+            format!("{path}: the first provider for secrets is {name}"),
+            at(Some(node.pos())),
+        ),
+        (EncryptionTest::SecretsEncrypted, Err(why)) => {
+            (Status::Fail, format!("{path}: {why}"), at(None))
+        }
+    };
+    let mut r = result(check, status, observed, expected);
+    r.location = Some(location);
+    r.source = source;
     r
 }
 

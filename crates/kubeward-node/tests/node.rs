@@ -290,7 +290,24 @@ fn hardened_files(h: &Host) {
         0o600,
     );
     h.file("/var/lib/kubelet/config.yaml", KUBELET_CONFIG, 0o600);
+    h.file("/etc/kubernetes/encryption.yaml", ENCRYPTION_AESCBC, 0o600);
 }
+
+/// An EncryptionConfiguration as the Kubernetes documentation writes it ("Encrypting
+/// Confidential Data at Rest"): aescbc first for Secrets, identity kept to read old data.
+const ENCRYPTION_AESCBC: &str = "apiVersion: apiserver.config.k8s.io/v1
+kind: EncryptionConfiguration
+resources:
+  - resources:
+      - secrets
+      - configmaps
+    providers:
+      - aescbc:
+          keys:
+            - name: key1
+              secret: c2VjcmV0IGlzIHNlY3VyZQ==
+      - identity: {}
+";
 
 fn hardened_processes(h: &mut Host) {
     for argv in [APISERVER, CONTROLLER_MANAGER, SCHEDULER, ETCD, KUBELET] {
@@ -333,9 +350,21 @@ fn hardened_control_plane_has_no_fail() {
     ] {
         assert_eq!(status(&r, id), Status::Pass, "{id}\n{}", dump(&r));
     }
-    for id in ["1.2.20", "1.2.28", "3.1.1", "3.2.2"] {
+    for id in ["1.2.20", "3.1.1", "3.2.2"] {
         assert_eq!(status(&r, id), Status::Manual, "{id}");
     }
+    // Read from the EncryptionConfiguration: aescbc writes Secrets.
+    assert_eq!(status(&r, "1.2.27"), Status::Pass, "{}", dump(&r));
+    assert_eq!(status(&r, "1.2.28"), Status::Pass, "{}", dump(&r));
+    assert_eq!(
+        get(&r, "1.2.28").observed,
+        "/etc/kubernetes/encryption.yaml: the first provider for secrets is aescbc"
+    );
+    let at = get(&r, "1.2.28").location.as_ref().unwrap();
+    assert_eq!(
+        (at.file.as_str(), at.line, at.column),
+        ("/etc/kubernetes/encryption.yaml", Some(8), Some(9))
+    );
     // Processes are the source, and their manifests are known for 1.1.x.
     let api = r
         .components
@@ -481,6 +510,71 @@ fn insecure_control_plane_fails_with_observed_and_expected() {
     let text = dump(&r);
     assert!(text.contains("[FAIL] 1.2.6 Ensure that the --authorization-mode argument is not set to AlwaysAllow (Automated)\n       observed: --authorization-mode=AlwaysAllow\n"), "{text}");
     assert!(text.contains("== Remediations ==\n"));
+}
+
+/// CIS 1.2.27 and 1.2.28 fail when Secrets are not encrypted at rest: no
+/// --encryption-provider-config, identity as the first provider for secrets, or no entry for
+/// secrets (the API server then writes them unencrypted).
+fn encryption_at_rest_is_read_from_the_encryption_configuration() {
+    let cases: &[(Option<&str>, Status, Status, &str)] = &[
+        (
+            None,
+            Status::Fail,
+            Status::Fail,
+            "--encryption-provider-config not set: Secrets are written to etcd unencrypted",
+        ),
+        (
+            Some("apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [secrets]\n  providers:\n  - identity: {}\n  - aescbc:\n      keys: [{name: k, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]\n"),
+            Status::Pass,
+            Status::Fail,
+            "/etc/kubernetes/encryption.yaml: the first provider for secrets is identity: Secrets are written unencrypted",
+        ),
+        (
+            Some("apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: [configmaps]\n  providers:\n  - secretbox:\n      keys: [{name: k, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]\n"),
+            Status::Pass,
+            Status::Fail,
+            "/etc/kubernetes/encryption.yaml: no resources entry covers secrets, so they are written unencrypted (identity)",
+        ),
+        (
+            Some("apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\nresources:\n- resources: ['*.*']\n  providers:\n  - kms:\n      apiVersion: v2\n      name: vault\n      endpoint: unix:///run/kms.sock\n"),
+            Status::Pass,
+            Status::Pass,
+            "/etc/kubernetes/encryption.yaml: the first provider for secrets is kms",
+        ),
+        (
+            Some("apiVersion: v1\nkind: Config\n"),
+            Status::Fail,
+            Status::Fail,
+            "/etc/kubernetes/encryption.yaml: the file is not an EncryptionConfiguration",
+        ),
+    ];
+    for (file, want_27, want_28, observed) in cases {
+        let mut h = Host::new();
+        let mut argv = vec!["kube-apiserver", "--authorization-mode=Node,RBAC"];
+        if let Some(text) = file {
+            h.file("/etc/kubernetes/encryption.yaml", text, 0o600);
+            argv.push("--encryption-provider-config=/etc/kubernetes/encryption.yaml");
+        }
+        h.process(&argv, &[]);
+        let r = h.run();
+        assert_eq!(status(&r, "1.2.27"), *want_27, "{file:?}\n{}", dump(&r));
+        assert_eq!(status(&r, "1.2.28"), *want_28, "{file:?}\n{}", dump(&r));
+        assert_eq!(get(&r, "1.2.28").observed, *observed);
+    }
+    // A file that cannot be read is a located error and a WARN, not a PASS.
+    let mut h = Host::new();
+    h.process(
+        &[
+            "kube-apiserver",
+            "--encryption-provider-config=/etc/kubernetes/missing.yaml",
+        ],
+        &[],
+    );
+    let r = h.run();
+    assert_eq!(status(&r, "1.2.28"), Status::Warn);
+    assert!(r.errors.iter().any(|e| e
+        .to_string()
+        .starts_with("/etc/kubernetes/missing.yaml: cannot read")));
 }
 
 fn flags_override_the_kubelet_config_file() {
@@ -878,6 +972,10 @@ fn main() {
         (
             "insecure_control_plane_fails_with_observed_and_expected",
             insecure_control_plane_fails_with_observed_and_expected,
+        ),
+        (
+            "encryption_at_rest_is_read_from_the_encryption_configuration",
+            encryption_at_rest_is_read_from_the_encryption_configuration,
         ),
         (
             "flags_override_the_kubelet_config_file",

@@ -65,6 +65,18 @@ struct Validation {
     expr: Compiled,
     message: Option<String>,
     message_expr: Option<Compiled>,
+    /// ValidatingAdmissionPolicy's `reason` and `fieldPath`, given back in the result's
+    /// details.
+    reason: Option<String>,
+    field_path: Option<String>,
+}
+
+/// Whose CEL program: a Gatekeeper template's (with Gatekeeper's own variables `anyObject`
+/// and `params`, and its reserved names) or a ValidatingAdmissionPolicy's (the spec as it is).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    Gatekeeper,
+    Vap,
 }
 
 pub(crate) struct CelProgram {
@@ -333,6 +345,10 @@ fn str_field<'a>(v: &'a Value, k: &str) -> Option<&'a str> {
 
 impl CelProgram {
     pub fn compile(src: &Value) -> Result<CelProgram, String> {
+        Self::compile_as(src, Flavor::Gatekeeper)
+    }
+
+    pub fn compile_as(src: &Value, flavor: Flavor) -> Result<CelProgram, String> {
         if !src.is_object() {
             return Err("source must be an object".into());
         }
@@ -342,7 +358,10 @@ impl CelProgram {
             Some(Value::String(s)) if s == "Ignore" => false,
             Some(_) => return Err("unrecognized failure policy (want Fail or Ignore)".into()),
         };
-        let mut variables = vec![
+        let gatekeeper = flavor == Flavor::Gatekeeper;
+        let mut variables = Vec::new();
+        if gatekeeper {
+            variables = vec![
             (
                 ANY_OBJECT.to_string(),
                 compile(
@@ -358,17 +377,18 @@ impl CelProgram {
                 )?,
             ),
         ];
+        }
         for (i, v) in strings_field(src, "variables")?.iter().enumerate() {
             let name = str_field(v, "name").unwrap_or("");
             if name.is_empty() {
                 return Err(format!("variables[{i}]: name is required"));
             }
-            if name.starts_with(RESERVED_PREFIX) {
+            if gatekeeper && name.starts_with(RESERVED_PREFIX) {
                 return Err(format!(
                     "variables[{i}]: {name} is not a valid variable; cannot have {RESERVED_PREFIX:?} as a prefix"
                 ));
             }
-            if name == PARAMS || name == ANY_OBJECT {
+            if gatekeeper && (name == PARAMS || name == ANY_OBJECT) {
                 return Err(format!(
                     "variables[{i}]: {name} an invalid variable name, {name:?} is a reserved keyword"
                 ));
@@ -385,7 +405,7 @@ impl CelProgram {
         mcs.extend(strings_field(src, "matchConditions")?);
         for (i, m) in mcs.iter().enumerate() {
             let name = str_field(m, "name").unwrap_or("").to_string();
-            if name.starts_with(RESERVED_PREFIX) {
+            if gatekeeper && name.starts_with(RESERVED_PREFIX) {
                 return Err(format!(
                     "matchConditions[{i}]: {name} is not a valid match condition; cannot have {RESERVED_PREFIX:?} as a prefix"
                 ));
@@ -396,7 +416,7 @@ impl CelProgram {
         }
         let mut validations = Vec::new();
         let vs = strings_field(src, "validations")?;
-        if vs.is_empty() {
+        if vs.is_empty() && gatekeeper {
             return Err("source.validations must not be empty".into());
         }
         for (i, v) in vs.iter().enumerate() {
@@ -414,6 +434,12 @@ impl CelProgram {
                     .filter(|m| !m.is_empty())
                     .map(String::from),
                 message_expr,
+                reason: str_field(v, "reason")
+                    .filter(|m| !m.is_empty())
+                    .map(String::from),
+                field_path: str_field(v, "fieldPath")
+                    .filter(|m| !m.is_empty())
+                    .map(String::from),
             });
         }
         // Every variables.<name> read must be declared (a compile error in Kubernetes).
@@ -449,8 +475,18 @@ impl CelProgram {
     }
 
     pub fn evaluate(&self, constraint: &Value, review: &Review) -> Result<Vec<RawResult>, String> {
+        self.evaluate_with(constraint, &Value::Null, review)
+    }
+
+    /// Evaluate with `params` and `namespaceObject` bound as given.
+    pub fn evaluate_with(
+        &self,
+        params: &Value,
+        namespace: &Value,
+        review: &Review,
+    ) -> Result<Vec<RawResult>, String> {
         let mut out = Budget::run(COST_LIMIT, TIME_LIMIT, || {
-            self.evaluate_inner(constraint, review)
+            self.evaluate_inner(params, namespace, review)
         })?;
         for r in &mut out {
             if r.error {
@@ -463,31 +499,16 @@ impl CelProgram {
     fn evaluate_inner(
         &self,
         constraint: &Value,
+        namespace: &Value,
         review: &Review,
     ) -> Result<Vec<RawResult>, String> {
-        let delete = review.operation() == "DELETE";
-        let object = if delete {
-            Value::Null
-        } else {
-            review.object().cloned().unwrap_or(Value::Null)
-        };
-        let old = review.old_object().cloned().unwrap_or(Value::Null);
-        let mut request = Map::new();
-        if let Value::Object(m) = &review.request {
-            for (k, v) in m {
-                if k != "object" && k != "oldObject" {
-                    request.insert(k.clone(), v.clone());
-                }
-            }
-        }
-        request
-            .entry("dryRun".to_string())
-            .or_insert(Value::Bool(false));
+        let [object, old, request] = review.cel_values();
         let base = Base {
-            object: k8scel::from_json(&object),
-            old: k8scel::from_json(&old),
-            request: k8scel::from_json(&Value::Object(request)),
+            object: object.clone(),
+            old: old.clone(),
+            request: request.clone(),
             params: k8scel::from_json(constraint),
+            namespace: k8scel::from_json(namespace),
         };
         let vars = LazyVars {
             program: self,
@@ -545,9 +566,16 @@ impl CelProgram {
                     let message = message
                         .or_else(|| v.message.clone())
                         .unwrap_or_else(|| format!("failed expression: {expr_text}"));
+                    let mut details = Map::new();
+                    if let Some(r) = &v.reason {
+                        details.insert("reason".into(), Value::from(r.as_str()));
+                    }
+                    if let Some(f) = &v.field_path {
+                        details.insert("fieldPath".into(), Value::from(f.as_str()));
+                    }
                     out.push(RawResult {
                         message,
-                        details: Value::Object(Map::new()),
+                        details: Value::Object(details),
                         error: false,
                     });
                 }
@@ -613,6 +641,7 @@ struct Base {
     old: CelValue,
     request: CelValue,
     params: CelValue,
+    namespace: CelValue,
 }
 
 /// `variables`, evaluated lazily and once each, as Kubernetes' composited compiler does: a
@@ -632,7 +661,7 @@ impl LazyVars<'_> {
         ctx.add_variable_from_value("oldObject", self.base.old.clone());
         ctx.add_variable_from_value("request", self.base.request.clone());
         ctx.add_variable_from_value("params", self.base.params.clone());
-        ctx.add_variable_from_value("namespaceObject", CelValue::Null);
+        ctx.add_variable_from_value("namespaceObject", self.base.namespace.clone());
         ctx.add_variable_as_val("variables", Box::new(VarsRef(self)));
         CelValue::resolve(expr, &ctx)
     }

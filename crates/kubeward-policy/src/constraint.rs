@@ -144,6 +144,19 @@ impl Constraint {
         })
     }
 
+    /// Whether the constraint selects on the object's Namespace (`namespaceSelector`), which
+    /// a scan knows only once every object is read.
+    pub fn has_namespace_selector(&self) -> bool {
+        self.matcher
+            .as_ref()
+            .is_some_and(|m| m.namespace_selector.is_some())
+    }
+
+    /// Whether the constraint may apply to the object, by its group and kind alone.
+    pub fn kind_matches(&self, obj: &Value) -> bool {
+        self.matcher.as_ref().is_none_or(|m| m.kind_matches(obj))
+    }
+
     /// Whether the constraint applies to the review: to its object or its old object, as
     /// Gatekeeper's target matcher (`matchAny`) decides.
     pub fn matches(&self, review: &Review, inventory: &Inventory) -> Result<bool, String> {
@@ -324,6 +337,15 @@ impl Match {
         })
     }
 
+    fn kind_matches(&self, obj: &Value) -> bool {
+        let (group, kind) = crate::review::group_kind(obj);
+        self.kinds.is_empty()
+            || self.kinds.iter().any(|k| {
+                (k.kinds.is_empty() || k.kinds.iter().any(|x| x == "*" || x == kind))
+                    && (k.groups.is_empty() || k.groups.iter().any(|g| g == "*" || g == group))
+            })
+    }
+
     fn matches(&self, obj: &Value, ns: Option<&Value>) -> Result<bool, String> {
         let (group, kind) = crate::review::group_kind(obj);
         let is_namespace = kind == "Namespace" && group.is_empty();
@@ -431,7 +453,12 @@ pub(crate) struct Selector {
 }
 
 impl Selector {
-    fn parse(v: &Value) -> Result<Selector, String> {
+    /// A selector that selects everything (`{}`).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.labels.is_empty() && self.exprs.is_empty()
+    }
+
+    pub(crate) fn parse(v: &Value) -> Result<Selector, String> {
         let Some(obj) = v.as_object() else {
             return Err(format!(" must be an object, found {}", type_name(v)));
         };
@@ -503,7 +530,7 @@ impl Selector {
         Ok(Selector { labels, exprs })
     }
 
-    fn matches(&self, labels: Option<&Value>) -> bool {
+    pub(crate) fn matches(&self, labels: Option<&Value>) -> bool {
         let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
         self.labels.iter().all(|(k, v)| get(k) == Some(v.as_str()))
             && self.exprs.iter().all(|(k, op)| match op {

@@ -34,6 +34,7 @@ mod review;
 mod schema;
 pub mod suite;
 mod template;
+mod vap;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,6 +44,7 @@ use serde_json::{Map, Value};
 pub use constraint::EnforcementAction;
 pub use load::{Doc, Source};
 pub use review::Review;
+pub use vap::{denial_message, warning_message};
 
 /// Which engine runs a template that carries code for both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,6 +146,41 @@ pub struct Violation {
     pub evaluation_error: bool,
     /// Where the constraint was defined.
     pub constraint_source: Source,
+    /// The constraint's index in [`PolicySet::constraints`].
+    pub index: usize,
+}
+
+/// What a scan needs to know about a loaded constraint.
+#[derive(Clone, Debug)]
+pub struct ConstraintInfo {
+    /// The template's name (`k8srequiredlabels`).
+    pub template: String,
+    /// The constraint's kind (`K8sRequiredLabels`).
+    pub kind: String,
+    /// The constraint's name.
+    pub name: String,
+    /// Its `enforcementAction`.
+    pub action: EnforcementAction,
+    /// Where it is defined.
+    pub source: Source,
+    /// It can be evaluated only once every object of the input is known: its template reads
+    /// `data.inventory`, or it selects on Namespaces (`namespaceSelector`), or (a
+    /// ValidatingAdmissionPolicy's binding) it reads params.
+    pub needs_all_objects: bool,
+    /// A ValidatingAdmissionPolicyBinding (`template` is the policy's name, `kind`
+    /// `ValidatingAdmissionPolicy`, `name` `<policy>/<binding>`), not a Gatekeeper constraint.
+    pub vap: bool,
+}
+
+/// Which constraints an evaluation runs ([`PolicySet::review_stage`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Every constraint.
+    All,
+    /// Those that need only the object ([`ConstraintInfo::needs_all_objects`] false).
+    Object,
+    /// Those that need every object of the input.
+    AllObjects,
 }
 
 static NEXT_INVENTORY_ID: AtomicU64 = AtomicU64::new(1);
@@ -214,6 +251,24 @@ impl Inventory {
         self.namespaces.get(name)
     }
 
+    /// The objects of an apiVersion and kind, cluster-scoped and in every namespace.
+    pub fn objects_of(&self, api_version: &str, kind: &str) -> Vec<&Value> {
+        fn of<'v>(root: Option<&'v Value>, api: &str, kind: &str, out: &mut Vec<&'v Value>) {
+            if let Some(Value::Object(m)) = root.and_then(|r| r.get(api)).and_then(|g| g.get(kind))
+            {
+                out.extend(m.values());
+            }
+        }
+        let mut out = Vec::new();
+        of(self.data.get("cluster"), api_version, kind, &mut out);
+        if let Some(Value::Object(nss)) = self.data.get("namespace") {
+            for ns in nss.values() {
+                of(Some(ns), api_version, kind, &mut out);
+            }
+        }
+        out
+    }
+
     pub(crate) fn id(&self) -> u64 {
         self.id
     }
@@ -237,6 +292,9 @@ pub struct PolicySetBuilder {
     engine: EngineChoice,
     templates: Vec<Doc>,
     constraints: Vec<Doc>,
+    vaps: Vec<Doc>,
+    bindings: Vec<Doc>,
+    objects: Vec<Value>,
     errors: Vec<PolicyError>,
 }
 
@@ -247,17 +305,32 @@ impl PolicySetBuilder {
             engine,
             templates: Vec::new(),
             constraints: Vec::new(),
+            vaps: Vec::new(),
+            bindings: Vec::new(),
+            objects: Vec::new(),
             errors: Vec::new(),
         }
     }
 
-    /// Add a document: a ConstraintTemplate (`templates.gatekeeper.sh/*`) or a Constraint
-    /// (`constraints.gatekeeper.sh/*`). Returns false (and keeps nothing) for anything else.
+    /// Keep an object that is not a policy (a ValidatingAdmissionPolicy's param, a
+    /// Namespace): it joins the inventory every evaluation sees ([`PolicySet::objects`]).
+    pub fn add_object(&mut self, object: Value) {
+        self.objects.push(object);
+    }
+
+    /// Add a document: a ConstraintTemplate (`templates.gatekeeper.sh/*`), a Constraint
+    /// (`constraints.gatekeeper.sh/*`), a ValidatingAdmissionPolicy or a
+    /// ValidatingAdmissionPolicyBinding (`admissionregistration.k8s.io/v1`, `v1beta1`).
+    /// Returns false (and keeps nothing) for anything else.
     pub fn add(&mut self, doc: Doc) -> bool {
         match policy_document_kind(&doc.value) {
             Some(PolicyDoc::Template) => self.templates.push(doc),
             Some(PolicyDoc::Constraint) => self.constraints.push(doc),
-            None => return false,
+            None => match vap::kind_of(&doc.value) {
+                Some(vap::VapDoc::Policy) => self.vaps.push(doc),
+                Some(vap::VapDoc::Binding) => self.bindings.push(doc),
+                None => return false,
+            },
         }
         true
     }
@@ -321,10 +394,57 @@ impl PolicySetBuilder {
                 Err(e) => errors.push(e),
             }
         }
+        let mut vaps: Vec<vap::Policy> = Vec::new();
+        for doc in &self.vaps {
+            match vap::Policy::compile(doc) {
+                Ok(p) => {
+                    if let Some(prev) = vaps.iter().find(|x| x.name == p.name) {
+                        errors.push(PolicyError::new(
+                            &doc.source,
+                            PolicyErrorKind::Invalid,
+                            format!(
+                                "ValidatingAdmissionPolicy {:?} is defined again (first at {}); this one is ignored",
+                                p.name, prev.source
+                            ),
+                        ));
+                    } else {
+                        vaps.push(p);
+                    }
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        let mut bindings = Vec::new();
+        for doc in &self.bindings {
+            match vap::Binding::parse(doc) {
+                Ok((b, policy)) => match vaps.iter().position(|p| p.name == policy) {
+                    Some(pi) => bindings.push((pi, b)),
+                    None => {
+                        let failed = self.vaps.iter().any(|d| {
+                            d.value.pointer("/metadata/name").and_then(Value::as_str)
+                                == Some(policy.as_str())
+                        });
+                        errors.push(PolicyError::new(
+                            &doc.locate("/spec/policyName"),
+                            PolicyErrorKind::MissingTemplate,
+                            if failed {
+                                format!("ValidatingAdmissionPolicyBinding {}: its ValidatingAdmissionPolicy {policy:?} did not compile", b.name)
+                            } else {
+                                format!("ValidatingAdmissionPolicyBinding {}: no ValidatingAdmissionPolicy named {policy:?}", b.name)
+                            },
+                        ));
+                    }
+                },
+                Err(e) => errors.push(e),
+            }
+        }
         (
             PolicySet {
                 templates,
                 constraints,
+                vaps,
+                bindings,
+                objects: self.objects,
             },
             errors,
         )
@@ -353,6 +473,12 @@ fn policy_document_kind(v: &Value) -> Option<PolicyDoc> {
 pub struct PolicySet {
     templates: Vec<template::CompiledTemplate>,
     constraints: Vec<(usize, constraint::Constraint)>,
+    vaps: Vec<vap::Policy>,
+    /// ValidatingAdmissionPolicyBindings with their policy's index; their violations'
+    /// [`Violation::index`] follows the constraints'.
+    bindings: Vec<(usize, vap::Binding)>,
+    /// Documents of the policy files that are not policies (params, Namespaces).
+    objects: Vec<Value>,
 }
 
 impl PolicySet {
@@ -361,9 +487,14 @@ impl PolicySet {
         (self.templates.len(), self.constraints.len())
     }
 
-    /// True when no constraint is loaded.
+    /// True when no constraint nor binding is loaded.
     pub fn is_empty(&self) -> bool {
-        self.constraints.is_empty()
+        self.constraints.is_empty() && self.bindings.is_empty()
+    }
+
+    /// The documents of the policy files that are not policies ([`PolicySetBuilder::add_object`]).
+    pub fn objects(&self) -> &[Value] {
+        &self.objects
     }
 
     /// The engine each template runs on, by template name.
@@ -383,25 +514,126 @@ impl PolicySet {
             Err(message) => self
                 .constraints
                 .iter()
-                .map(|(ti, c)| self.error_violation(*ti, c, message.clone()))
+                .enumerate()
+                .map(|(i, _)| self.error_violation(i, message.clone()))
                 .collect(),
         }
     }
 
+    /// The loaded constraints, in the order [`Violation::index`] counts them.
+    pub fn constraints(&self) -> Vec<ConstraintInfo> {
+        self.constraints
+            .iter()
+            .map(|(ti, c)| {
+                let t = &self.templates[*ti];
+                ConstraintInfo {
+                    template: t.name.clone(),
+                    kind: c.kind.clone(),
+                    name: c.name.clone(),
+                    action: c.action,
+                    source: c.source.clone(),
+                    needs_all_objects: Self::needs_all(t, c),
+                    vap: false,
+                }
+            })
+            .chain(self.bindings.iter().map(|(pi, b)| {
+                let p = &self.vaps[*pi];
+                ConstraintInfo {
+                    template: p.name.clone(),
+                    kind: "ValidatingAdmissionPolicy".into(),
+                    name: format!("{}/{}", p.name, b.name),
+                    action: b.action,
+                    source: b.source.clone(),
+                    needs_all_objects: b.needs_all_objects(p),
+                    vap: true,
+                }
+            }))
+            .collect()
+    }
+
+    fn needs_all(t: &template::CompiledTemplate, c: &constraint::Constraint) -> bool {
+        t.uses_inventory || c.has_namespace_selector()
+    }
+
+    /// Whether some constraint needs every object of the input ([`Stage::AllObjects`]).
+    pub fn needs_all_objects(&self) -> bool {
+        self.constraints
+            .iter()
+            .any(|(ti, c)| Self::needs_all(&self.templates[*ti], c))
+            || self
+                .bindings
+                .iter()
+                .any(|(pi, b)| b.needs_all_objects(&self.vaps[*pi]))
+    }
+
+    /// Whether a constraint of [`Stage::AllObjects`] may apply to the object (by its kind):
+    /// a scan keeps such objects for the evaluation after the last object is read.
+    pub fn all_objects_stage_may_apply(&self, object: &Value) -> bool {
+        self.constraints
+            .iter()
+            .any(|(ti, c)| Self::needs_all(&self.templates[*ti], c) && c.kind_matches(object))
+            || self.bindings.iter().any(|(pi, b)| {
+                let p = &self.vaps[*pi];
+                b.needs_all_objects(p) && b.may_match(p, object)
+            })
+    }
+
+    /// Whether the inventory of [`Stage::AllObjects`] needs the object: a Namespace (for
+    /// `namespaceSelector`), or a kind that a template reading `data.inventory` asks
+    /// Gatekeeper to sync (any kind, for a template that does not say).
+    pub fn inventory_needs(&self, object: &Value) -> bool {
+        let (group, kind) = review::group_kind(object);
+        if kind == "Namespace" && group.is_empty() {
+            return true;
+        }
+        let api = object
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if self
+            .bindings
+            .iter()
+            .any(|(pi, b)| b.param_kind(&self.vaps[*pi]) == Some((api, kind)))
+        {
+            return true;
+        }
+        self.constraints.iter().any(|(ti, _)| {
+            let t = &self.templates[*ti];
+            t.uses_inventory
+                && t.sync_kinds
+                    .as_ref()
+                    .is_none_or(|kinds| kinds.iter().any(|k| k == kind || k == "*"))
+        })
+    }
+
     /// Evaluate a review against every matching constraint.
     pub fn review(&self, review: &Review, inventory: &Inventory) -> Vec<Violation> {
+        self.review_stage(review, inventory, Stage::All)
+    }
+
+    /// Evaluate a review against the matching constraints of a stage.
+    pub fn review_stage(
+        &self,
+        review: &Review,
+        inventory: &Inventory,
+        stage: Stage,
+    ) -> Vec<Violation> {
         let mut out = Vec::new();
-        for (ti, c) in &self.constraints {
+        for (index, (ti, c)) in self.constraints.iter().enumerate() {
             let t = &self.templates[*ti];
+            match stage {
+                Stage::All => {}
+                Stage::Object if Self::needs_all(t, c) => continue,
+                Stage::AllObjects if !Self::needs_all(t, c) => continue,
+                _ => {}
+            }
             match c.matches(review, inventory) {
                 Ok(false) => continue,
                 Ok(true) => {}
                 Err(e) => {
-                    out.push(self.error_violation(
-                        *ti,
-                        c,
-                        format!("unable to match constraints: {e}"),
-                    ));
+                    out.push(
+                        self.error_violation(index, format!("unable to match constraints: {e}")),
+                    );
                     continue;
                 }
             }
@@ -418,17 +650,43 @@ impl PolicySet {
                             engine: t.engine,
                             evaluation_error: r.error,
                             constraint_source: c.source.clone(),
+                            index,
                         })
                     }
                 }
-                Err(e) => out.push(self.error_violation(*ti, c, e)),
+                Err(e) => out.push(self.error_violation(index, e)),
+            }
+        }
+        let first = self.constraints.len();
+        for (bi, (pi, b)) in self.bindings.iter().enumerate() {
+            let p = &self.vaps[*pi];
+            match stage {
+                Stage::All => {}
+                Stage::Object if b.needs_all_objects(p) => continue,
+                Stage::AllObjects if !b.needs_all_objects(p) => continue,
+                _ => {}
+            }
+            for r in b.evaluate(p, review, inventory) {
+                out.push(Violation {
+                    template: p.name.clone(),
+                    constraint_kind: "ValidatingAdmissionPolicy".into(),
+                    constraint: b.name.clone(),
+                    message: r.message,
+                    enforcement_action: b.action,
+                    details: r.details,
+                    engine: EngineKind::Cel,
+                    evaluation_error: r.error,
+                    constraint_source: b.source.clone(),
+                    index: first + bi,
+                });
             }
         }
         out
     }
 
-    fn error_violation(&self, ti: usize, c: &constraint::Constraint, message: String) -> Violation {
-        let t = &self.templates[ti];
+    fn error_violation(&self, index: usize, message: String) -> Violation {
+        let (ti, c) = &self.constraints[index];
+        let t = &self.templates[*ti];
         Violation {
             template: t.name.clone(),
             constraint_kind: c.kind.clone(),
@@ -439,6 +697,7 @@ impl PolicySet {
             engine: t.engine,
             evaluation_error: true,
             constraint_source: c.source.clone(),
+            index,
         }
     }
 }

@@ -113,6 +113,7 @@ fn is_policy(v: &Value) -> bool {
         .and_then(Value::as_str)
         .and_then(|a| a.split('/').next())
         .is_some_and(|g| g == "templates.gatekeeper.sh" || g == "constraints.gatekeeper.sh")
+        || crate::vap::is_policy(v)
 }
 
 fn positions(node: NodeRef<'_>, lines: &[&str]) -> Positions {

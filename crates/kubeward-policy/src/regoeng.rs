@@ -32,7 +32,9 @@ struct Loaded {
 }
 
 pub(crate) struct RegoProgram {
-    loaded: Mutex<Loaded>,
+    /// One engine per core: an evaluation takes a free one, so that templates evaluated on
+    /// several threads at once (a scan's workers) do not wait for each other.
+    loaded: Vec<Mutex<Loaded>>,
     rule: String,
 }
 
@@ -88,11 +90,16 @@ impl RegoProgram {
         engine
             .compile_with_entrypoint(&rule.as_str().into())
             .map_err(|e| error_text(&e))?;
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(16));
         Ok(RegoProgram {
-            loaded: Mutex::new(Loaded {
-                engine,
-                inventory: 0,
-            }),
+            loaded: (0..n)
+                .map(|_| {
+                    Mutex::new(Loaded {
+                        engine: engine.clone(),
+                        inventory: 0,
+                    })
+                })
+                .collect(),
             rule,
         })
     }
@@ -103,9 +110,17 @@ impl RegoProgram {
         review: &Review,
         inventory: &Inventory,
     ) -> Result<Vec<RawResult>, String> {
-        let mut g = match self.loaded.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
+        let free = self.loaded.iter().find_map(|m| match m.try_lock() {
+            Ok(g) => Some(g),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        });
+        let mut g = match free {
+            Some(g) => g,
+            None => match self.loaded[0].lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            },
         };
         if g.inventory != inventory.id() {
             g.engine.clear_data();
@@ -117,14 +132,12 @@ impl RegoProgram {
                 .map_err(|e| format!("loading data.inventory: {}", error_text(&e)))?;
             g.inventory = inventory.id();
         }
-        let mut req = review.request.clone();
-        if let Value::Object(m) = &mut req {
-            m.insert("namespaceObject".into(), Value::Null);
+        let mut input = regorus::Value::new_object();
+        if let Ok(m) = input.as_object_mut() {
+            m.insert(regorus::Value::from("review"), review.rego_request()?);
+            m.insert(regorus::Value::from("parameters"), to_regorus(parameters)?);
         }
-        let mut input = Map::new();
-        input.insert("review".into(), req);
-        input.insert("parameters".into(), parameters.clone());
-        g.engine.set_input(to_regorus(&Value::Object(input))?);
+        g.engine.set_input(input);
         let out = g.engine.eval_rule(self.rule.clone());
         let _ = g.engine.take_prints();
         let out = match out {

@@ -10,8 +10,38 @@ use serde_json::{json, Map, Value};
 pub struct Review {
     /// The `AdmissionRequest` as JSON, with the fields Go's encoding gives it:
     /// `uid`, `kind`, `resource`, `name` and `namespace` (when set), `operation`, `userInfo`,
-    /// `object`, `oldObject` (`null` when absent), `options`.
+    /// `object`, `oldObject` (`null` when absent), `options`. Set it only through the
+    /// constructors: the engines' conversions of it are made once and kept.
     pub request: Value,
+    cache: Cache,
+}
+
+/// The request converted into each interpreter's values, once per review however many
+/// templates and bindings evaluate it (the conversion costs about as much as an evaluation).
+#[derive(Default)]
+pub(crate) struct Cache {
+    /// `input.review` for Rego (with `namespaceObject: null`).
+    pub rego: std::sync::OnceLock<Result<regorus::Value, String>>,
+    /// `object`, `oldObject` and `request` for CEL.
+    pub cel: std::sync::OnceLock<[cel::objects::Value; 3]>,
+}
+
+impl Clone for Cache {
+    fn clone(&self) -> Self {
+        Cache::default()
+    }
+}
+
+impl PartialEq for Cache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cache")
+    }
 }
 
 impl Review {
@@ -60,9 +90,7 @@ impl Review {
             req.insert("oldObject".into(), Value::Null);
         }
         req.insert("options".into(), Value::Null);
-        Ok(Review {
-            request: Value::Object(req),
-        })
+        Ok(Review::new(Value::Object(req)))
     }
 
     /// A review from a document: an `admission.k8s.io` AdmissionReview is its `request`
@@ -189,8 +217,57 @@ impl Review {
             "options".into(),
             r.get("options").cloned().unwrap_or(Value::Null),
         );
-        Ok(Review {
-            request: Value::Object(req),
+        Ok(Review::new(Value::Object(req)))
+    }
+
+    fn new(request: Value) -> Review {
+        Review {
+            request,
+            cache: Cache::default(),
+        }
+    }
+
+    /// `input.review` as regorus values (made once).
+    pub(crate) fn rego_request(&self) -> Result<regorus::Value, String> {
+        self.cache
+            .rego
+            .get_or_init(|| {
+                let mut req = self.request.clone();
+                if let Value::Object(m) = &mut req {
+                    m.insert("namespaceObject".into(), Value::Null);
+                }
+                serde_json::from_value::<regorus::Value>(req)
+                    .map_err(|e| format!("converting the input for Rego: {e}"))
+            })
+            .clone()
+    }
+
+    /// `object` (null on DELETE), `oldObject` and `request` (without the objects, `dryRun`
+    /// false when unset) as CEL values (made once).
+    pub(crate) fn cel_values(&self) -> &[cel::objects::Value; 3] {
+        self.cache.cel.get_or_init(|| {
+            let object = if self.operation() == "DELETE" {
+                Value::Null
+            } else {
+                self.object().cloned().unwrap_or(Value::Null)
+            };
+            let old = self.old_object().cloned().unwrap_or(Value::Null);
+            let mut request = Map::new();
+            if let Value::Object(m) = &self.request {
+                for (k, v) in m {
+                    if k != "object" && k != "oldObject" {
+                        request.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            request
+                .entry("dryRun".to_string())
+                .or_insert(Value::Bool(false));
+            [
+                crate::k8scel::from_json(&object),
+                crate::k8scel::from_json(&old),
+                crate::k8scel::from_json(&Value::Object(request)),
+            ]
         })
     }
 

@@ -25,6 +25,11 @@ pub(crate) struct CompiledTemplate {
     pub source: Source,
     pub parameters_schema: Option<Value>,
     pub engine: EngineKind,
+    /// The code reads `data.inventory` (only Rego can): it needs every object of the input.
+    pub uses_inventory: bool,
+    /// The kinds Gatekeeper must sync for it (`metadata.gatekeeper.sh/requires-sync-data`);
+    /// `None` when the annotation is absent or unreadable (then every kind may be read).
+    pub sync_kinds: Option<Vec<String>>,
     program: Program,
 }
 
@@ -205,12 +210,18 @@ impl CompiledTemplate {
             })?;
             (EngineKind::Rego, Program::Rego(Box::new(p)))
         };
+        let uses_inventory = match &program {
+            Program::Rego(_) => rego_text_mentions_inventory(v),
+            Program::Cel(_) => false,
+        };
         Ok(CompiledTemplate {
             name,
             kind,
             source: doc.source.clone(),
             parameters_schema,
             engine,
+            uses_inventory,
+            sync_kinds: sync_kinds(v),
             program,
         })
     }
@@ -228,6 +239,40 @@ impl CompiledTemplate {
     }
 }
 
+/// Whether any Rego module of the template (`rego`, `libs`, `code[].source.rego`/`libs`)
+/// mentions `inventory`: a conservative test (a comment naming it counts too), which only
+/// decides whether the template is evaluated after every object of a scan is read.
+fn rego_text_mentions_inventory(v: &Value) -> bool {
+    fn walk(v: &Value) -> bool {
+        match v {
+            Value::String(s) => s.contains("inventory"),
+            Value::Array(a) => a.iter().any(walk),
+            Value::Object(m) => m.values().any(walk),
+            _ => false,
+        }
+    }
+    v.pointer("/spec/targets").is_some_and(walk)
+}
+
+/// The kinds of `metadata.gatekeeper.sh/requires-sync-data` (a JSON list of alternatives,
+/// each a list of `{groups, versions, kinds}`), as the Gatekeeper library annotates its
+/// referential templates.
+fn sync_kinds(v: &Value) -> Option<Vec<String>> {
+    let text = v
+        .pointer("/metadata/annotations/metadata.gatekeeper.sh~1requires-sync-data")?
+        .as_str()?;
+    let parsed: Value = serde_json::from_str(text.trim()).ok()?;
+    let mut kinds = Vec::new();
+    for alt in parsed.as_array()? {
+        for g in alt.as_array()? {
+            for k in g.get("kinds")?.as_array()? {
+                kinds.push(k.as_str()?.to_string());
+            }
+        }
+    }
+    Some(kinds)
+}
+
 fn strings(v: Option<&Value>) -> Option<Vec<String>> {
     match v {
         None | Some(Value::Null) => Some(Vec::new()),
@@ -237,7 +282,7 @@ fn strings(v: Option<&Value>) -> Option<Vec<String>> {
 }
 
 /// Where a CEL compile error is: the field its message names (`validations[2]: ...`).
-fn locate_cel(doc: &Doc, source_pointer: &str, message: &str) -> Source {
+pub(crate) fn locate_cel(doc: &Doc, source_pointer: &str, message: &str) -> Source {
     let re = regex::Regex::new(
         r"^(variables|matchConditions|validations)\[(\d+)\](\.messageExpression)?",
     );

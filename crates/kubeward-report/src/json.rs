@@ -35,6 +35,9 @@ struct LocationJson<'a> {
     line: u32,
     column: u32,
     path: &'a str,
+    /// The Helm template or Kustomize file the object was rendered from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a kubeward_engine::origin::Origin>,
 }
 
 #[derive(Serialize)]
@@ -75,6 +78,7 @@ impl<'a> From<&'a Finding> for FindingJson<'a> {
                 line: f.pos.line,
                 column: f.pos.column,
                 path: f.path.as_str(),
+                source: None,
             },
             message: &f.message,
             remediation: f.control.remediation,
@@ -112,7 +116,7 @@ pub(crate) fn error_json(e: &InputError) -> Value {
     v
 }
 
-fn warning_json(n: &Warning) -> Value {
+pub(crate) fn warning_json(n: &Warning) -> Value {
     json!({"file": &*n.file, "line": n.pos.line, "column": n.pos.column, "message": n.message})
 }
 
@@ -216,6 +220,7 @@ fn write_finding(
     out: &mut Vec<u8>,
     fragments: &mut ControlFragments,
     f: &Finding,
+    source: Option<&kubeward_engine::origin::Origin>,
 ) -> io::Result<()> {
     let (head, tail) = fragments.get(f)?;
     out.extend_from_slice(head);
@@ -231,6 +236,7 @@ fn write_finding(
             line: f.pos.line,
             column: f.pos.column,
             path: f.path.as_str(),
+            source,
         },
     )?;
     out.extend_from_slice(br#","message":"#);
@@ -294,7 +300,12 @@ impl Sink for JsonReporter {
             if self.any {
                 self.buf.push(b',');
             }
-            write_finding(&mut self.buf, &mut self.fragments, f)?;
+            write_finding(
+                &mut self.buf,
+                &mut self.fragments,
+                f,
+                r.origin_of(f).map(|o| &**o),
+            )?;
             self.any = true;
             // A piece with many findings (a batch of cross-object ones) is written in parts,
             // so the buffer stays small.
@@ -369,7 +380,7 @@ mod fast_writer_tests {
                         });
                     }
                     let mut fast = Vec::new();
-                    write_finding(&mut fast, &mut fragments, &f).unwrap();
+                    write_finding(&mut fast, &mut fragments, &f, None).unwrap();
                     let slow = serde_json::to_vec(&FindingJson::from(&f)).unwrap();
                     assert_eq!(
                         String::from_utf8(fast).unwrap(),

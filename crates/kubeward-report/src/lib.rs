@@ -4,6 +4,7 @@
 //! input order, so output starts at once and memory does not grow with the number of findings
 //! (JUnit, whose format wants counts up front, buffers per run). `finish` writes the summary.
 
+pub mod html;
 mod json;
 mod junit;
 pub mod risks;
@@ -15,6 +16,7 @@ use std::io::{self, Write};
 use kubeward_controls::{Control, PssVersion, Severity};
 use kubeward_engine::{Finding, Sink, Summary};
 
+pub use html::HtmlReporter;
 pub use json::{finding_json, JsonReporter, SCHEMA_VERSION};
 pub use junit::JunitReporter;
 pub use sarif::{file_uri, level as sarif_level, security_severity, SarifReporter};
@@ -27,6 +29,8 @@ pub enum Format {
     Json,
     Sarif,
     Junit,
+    /// One self-contained page (docs/html-report.md).
+    Html,
 }
 
 impl std::str::FromStr for Format {
@@ -37,8 +41,9 @@ impl std::str::FromStr for Format {
             "json" => Ok(Format::Json),
             "sarif" => Ok(Format::Sarif),
             "junit" => Ok(Format::Junit),
+            "html" => Ok(Format::Html),
             _ => Err(format!(
-                "unknown format {s:?} (expected text, json, sarif or junit)"
+                "unknown format {s:?} (expected text, json, sarif, junit or html)"
             )),
         }
     }
@@ -77,6 +82,9 @@ pub fn reporter(
         Format::Json => Box::new(JsonReporter::new(out, info)),
         Format::Sarif => Box::new(SarifReporter::new(out, info)),
         Format::Junit => Box::new(JunitReporter::new(out, info)),
+        // Without the source lines: a caller whose files are manifests asks for them with
+        // `HtmlReporter::new` (an audit log's lines may hold request bodies).
+        Format::Html => Box::new(HtmlReporter::new(out, info, "scan", false)),
     }
 }
 

@@ -267,7 +267,10 @@ impl Sink for SarifReporter {
     fn file(&mut self, r: FileResult) -> io::Result<()> {
         self.start()?;
         for f in &r.findings {
-            let v = self.result(f);
+            let mut v = self.result(f);
+            if let Some(o) = r.origin_of(f) {
+                v["relatedLocations"] = related_source(o);
+            }
             if self.any {
                 self.out.write_all(b",")?;
             }
@@ -333,4 +336,26 @@ impl Reporter for SarifReporter {
         )?;
         self.out.flush()
     }
+}
+
+/// SARIF `relatedLocations` for the template or resource file an object was rendered from.
+fn related_source(o: &kubeward_engine::origin::Origin) -> Value {
+    let what = match o.tool {
+        "helm" if !o.values.is_empty() => format!(
+            "rendered from this Helm template, which reads .Values {}",
+            o.values.join(", ")
+        ),
+        "helm" => "rendered from this Helm template".to_string(),
+        _ => match (&o.repo, &o.git_ref) {
+            (Some(repo), Some(r)) => format!("from this Kustomize resource in {repo} at {r}"),
+            (Some(repo), None) => format!("from this Kustomize resource in {repo}"),
+            _ => "from this Kustomize resource".to_string(),
+        },
+    };
+    json!([{
+        "id": 1,
+        "physicalLocation": {"artifactLocation": {"uri": file_uri(&o.path)}},
+        "message": {"text": what},
+        "properties": {"tool": o.tool, "values": o.values},
+    }])
 }

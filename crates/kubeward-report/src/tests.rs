@@ -28,6 +28,10 @@ const INPUT: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace:
 const SUPPRESSED: &str = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: lab\n  annotations:\n    kubeward.io/ignore: \"KW101: lab node, isolated\"\nspec:\n  containers:\n  - name: app\n    securityContext: {privileged: true}\n";
 
 fn render(format: Format) -> String {
+    render_with(format, false)
+}
+
+fn render_with(format: Format, snippets: bool) -> String {
     // One control, so that these tests do not change as the catalog grows.
     let engine = Engine::new(
         vec![registry::find("KW101").unwrap()],
@@ -36,6 +40,7 @@ fn render(format: Format) -> String {
     )
     .with_policy(Policy {
         show_suppressed: true,
+        snippets,
         ..Policy::default()
     });
     let info = RunInfo {
@@ -47,7 +52,11 @@ fn render(format: Format) -> String {
         attack_paths: false,
     };
     let buf = Buf::default();
-    let mut rep = reporter(format, Box::new(buf.clone()), info, false);
+    let mut rep: Box<dyn crate::Reporter> = if snippets {
+        Box::new(crate::TextReporter::new(Box::new(buf.clone()), info, false).with_snippets())
+    } else {
+        reporter(format, Box::new(buf.clone()), info, false)
+    };
     let sources = vec![
         Source::Text {
             name: "deploy/app with space.yaml".into(),
@@ -246,4 +255,12 @@ fn junit_is_well_formed_and_counts() {
 #[test]
 fn text_output() {
     insta::assert_snapshot!(render(Format::Text));
+}
+
+/// The default text form: findings grouped by object, each with its source line and a marker
+/// under the field; the suppressed finding, the parse error and the skipped document as in the
+/// compact form.
+#[test]
+fn text_output_with_snippets() {
+    insta::assert_snapshot!(render_with(Format::Text, true));
 }

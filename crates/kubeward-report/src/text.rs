@@ -23,6 +23,9 @@ pub struct TextReporter {
     /// Kubernetes creates itself).
     platform: Vec<kubeward_engine::Finding>,
     top_risks: crate::risks::TopRisks,
+    /// One line per finding (`--compact`), instead of findings grouped by object, each with
+    /// its source line and a marker under the field.
+    compact: bool,
 }
 
 /// The colour of a severity in text reports (shared by the commands with their own text).
@@ -46,7 +49,16 @@ impl TextReporter {
             objects_with_findings: Default::default(),
             platform: Vec::new(),
             top_risks: Default::default(),
+            compact: true,
         }
+    }
+
+    /// Findings grouped by object, each with its source line (when the engine kept it:
+    /// [`kubeward_engine::Policy::snippets`]) and a marker under the field, as rustc and
+    /// cargo-deny show them.
+    pub fn with_snippets(mut self) -> Self {
+        self.compact = false;
+        self
     }
 
     fn paint(&self, style: Style, text: &str) -> String {
@@ -106,8 +118,28 @@ impl Sink for TextReporter {
             self.current_file = Some(r.file.clone());
         }
         let dim = Style::new().dimmed();
+        let mut object: Option<*const kubeward_model::ObjectId> = None;
         for line in &lines {
             let pos = line.pos();
+            if !self.compact {
+                if let Line::Finding(f) = line {
+                    if object != Some(Arc::as_ptr(&f.object)) {
+                        object = Some(Arc::as_ptr(&f.object));
+                        let label = self.paint(Style::new().bold(), &f.object.to_string());
+                        match r.origin_of(f) {
+                            Some(o) => {
+                                let from = self.paint(dim, &from_text(o));
+                                writeln!(self.out, "  {label}  {from}")?
+                            }
+                            None => writeln!(self.out, "  {label}")?,
+                        }
+                    }
+                    if f.suppressed.is_none() {
+                        self.write_snippet(f, r.snippets.get(&pos.line).map(|l| &**l))?;
+                        continue;
+                    }
+                }
+            }
             let at = format!("{:>5}:{:<4}", pos.line, pos.column);
             match line {
                 Line::Finding(f) => {
@@ -128,7 +160,10 @@ impl Sink for TextReporter {
                         &format!("{:<8}", f.severity.as_str()),
                     );
                     writeln!(self.out, "{at} {sev} {}  {}", f.control.id, f.message)?;
-                    let detail = format!("{} · {}", f.object, f.path);
+                    let detail = match r.origin_of(f) {
+                        Some(o) => format!("{} · {} · {}", f.object, f.path, from_text(o)),
+                        None => format!("{} · {}", f.object, f.path),
+                    };
                     writeln!(self.out, "{:>27}{}", "", self.paint(dim, &detail))?;
                 }
                 Line::Error(e) => {
@@ -161,6 +196,50 @@ impl Sink for TextReporter {
 }
 
 impl TextReporter {
+    /// A finding with its source line:
+    ///
+    /// ```text
+    ///     critical KW101  Container "app" must not set securityContext.privileged=true
+    ///       --> deploy.yaml:21:11
+    ///     21 |           privileged: true
+    ///        |           ^^^^^^^^^^ spec.template.spec.containers[0].securityContext.privileged
+    /// ```
+    ///
+    /// Without a source line (a cluster object, a cross-object finding's object elsewhere)
+    /// the location and field path stand alone.
+    fn write_snippet(
+        &mut self,
+        f: &kubeward_engine::Finding,
+        source: Option<&str>,
+    ) -> io::Result<()> {
+        let sev = self.paint(sev_style(f.severity), f.severity.as_str());
+        writeln!(self.out, "    {sev} {}  {}", f.control.id, f.message)?;
+        let (line, col) = (f.pos.line, f.pos.column);
+        let dim = Style::new().dimmed();
+        let Some(source) = source else {
+            let at = format!("--> {}:{line}:{col} · {}", f.file, f.path);
+            return writeln!(self.out, "      {}", self.paint(dim, &at));
+        };
+        let at = format!("--> {}:{line}:{col}", f.file);
+        writeln!(self.out, "      {}", self.paint(dim, &at))?;
+        let (shown, marker_at, marker_len) = snippet_window(source, col as usize);
+        let number = line.to_string();
+        let gutter = " ".repeat(number.len());
+        writeln!(
+            self.out,
+            "    {} {shown}",
+            self.paint(dim, &format!("{number} |"))
+        )?;
+        let marker = self.paint(sev_style(f.severity), &"^".repeat(marker_len));
+        writeln!(
+            self.out,
+            "    {} {}{marker} {}",
+            self.paint(dim, &format!("{gutter} |")),
+            " ".repeat(marker_at),
+            self.paint(dim, f.path.as_str())
+        )
+    }
+
     /// The platform group: one line per finding, by file and position, after the user's.
     fn write_platform(&mut self) -> io::Result<()> {
         if self.platform.is_empty() {
@@ -280,5 +359,66 @@ impl Reporter for TextReporter {
             writeln!(self.out, "compliance: {}", parts.join(", "))?;
         }
         self.out.flush()
+    }
+}
+
+/// The part of a source line to show (tabs as spaces, at most
+/// [`kubeward_engine::snippet::MAX_LINE_CHARS`] characters around the column), the marker's
+/// offset in it and its length: the key or value that starts at the 1-based `column`.
+fn snippet_window(source: &str, column: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = source
+        .chars()
+        .map(|c| if c == '\t' { ' ' } else { c })
+        .collect();
+    let at = column.saturating_sub(1).min(chars.len());
+    // The token at the column: up to a `:` that ends a key, or a flow delimiter, or a space.
+    let mut len = 0;
+    let mut quote = None;
+    for &c in &chars[at..] {
+        match (quote, c) {
+            (None, '"' | '\'') if len == 0 => quote = Some(c),
+            (Some(q), c) if c == q => {
+                len += 1;
+                break;
+            }
+            (Some(_), _) => {}
+            (None, ':' | ',' | '}' | ']' | ' ' | '#') => break,
+            _ => {}
+        }
+        len += 1;
+    }
+    let len = len.max(1);
+    let max = kubeward_engine::snippet::MAX_LINE_CHARS;
+    if chars.len() <= max {
+        return (chars.iter().collect(), at, len);
+    }
+    // A long line (minified JSON): a window around the column, cut with an ellipsis.
+    let start = at.saturating_sub(max / 3);
+    let end = (start + max).min(chars.len());
+    let mut shown = String::new();
+    let mut offset = at - start;
+    if start > 0 {
+        shown.push('…');
+        offset += 1;
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, offset, len.min(end.saturating_sub(at)).max(1))
+}
+
+/// `from chart/templates/x.yaml (.Values: image.tag, securityContext)` or
+/// `from base/deployment.yaml (kustomize)`.
+fn from_text(o: &kubeward_engine::origin::Origin) -> String {
+    match o.tool {
+        "helm" if !o.values.is_empty() => {
+            format!("from {} (.Values: {})", o.path, o.values.join(", "))
+        }
+        "helm" => format!("from {} (helm)", o.path),
+        _ => match &o.repo {
+            Some(repo) => format!("from {} in {repo} (kustomize)", o.path),
+            None => format!("from {} (kustomize)", o.path),
+        },
     }
 }

@@ -165,6 +165,8 @@ pub struct Decider {
     namespaces: Arc<dyn NamespaceLabels>,
     /// Most JSON values (object and oldObject together) a request may have to be evaluated.
     max_values: usize,
+    /// Users' policies (Gatekeeper constraints), judged apart from the levels.
+    policies: Option<Arc<kubeward_engine::policies::Policies>>,
 }
 
 /// The default of [`Decider::with_max_values`] (`--max-object-values`): a large Deployment
@@ -217,6 +219,7 @@ impl Decider {
             pss_version: cfg.pss_version,
             allowed_registries: cfg.allowed_registries.clone(),
             require_pull_always: cfg.require_image_pull_always,
+            ..Settings::default()
         };
         let limits = Limits {
             max_document_bytes: crate::MAX_BODY,
@@ -252,7 +255,19 @@ impl Decider {
             cfg,
             namespaces,
             max_values: DEFAULT_MAX_VALUES,
+            policies: None,
         }
+    }
+
+    /// Also judge every evaluated request by users' policies: each violation denies, warns or
+    /// is audited as its constraint's `enforcementAction` says (deny and scoped: enforce,
+    /// warn: warn, dryrun: audit), whatever the namespace's kubeward levels.
+    pub fn with_policies(
+        mut self,
+        policies: Option<Arc<kubeward_engine::policies::Policies>>,
+    ) -> Decider {
+        self.policies = policies;
+        self
     }
 
     /// Refuse to evaluate requests whose object and oldObject hold more than `max` JSON
@@ -381,6 +396,9 @@ impl Decider {
             let mut o = simple(Path::Privileged);
             o.levels = Some(levels);
             o.response.warnings = warnings;
+            if self.policies.is_some() {
+                return self.judge_by_policies(req, o);
+            }
             return o;
         };
         let Some(object) = req.object else {
@@ -582,13 +600,146 @@ impl Decider {
             response.audit_annotations = by_control;
         }
         response.warnings = warnings;
-        Outcome {
+        let outcome = Outcome {
             response,
             path: Path::Evaluated,
             levels: Some(levels),
             violations,
             errors: std::mem::take(&mut errors),
+        };
+        if self.policies.is_some() {
+            return self.judge_by_policies(req, outcome);
         }
+        outcome
+    }
+
+    /// Add the users' policies' verdict to an outcome: Gatekeeper's messages
+    /// (`[constraint] message`) in the denial, the warnings or the audit annotations.
+    /// A policy that cannot be evaluated (Gatekeeper fails closed) is answered by `onError`.
+    fn judge_by_policies(&self, req: &Request<'_>, mut o: Outcome) -> Outcome {
+        let Some(policies) = &self.policies else {
+            return o;
+        };
+        let parse = |raw: Option<&serde_json::value::RawValue>| -> Result<Value, ()> {
+            raw.map_or(Ok(Value::Null), |r| {
+                serde_json::from_str(r.get()).map_err(|_| ())
+            })
+        };
+        let (Ok(object), Ok(old_object)) = (parse(req.object), parse(req.old_object)) else {
+            return self.on_error(
+                req,
+                "the object is not valid JSON".to_string(),
+                o.response.warnings,
+            );
+        };
+        let mut request = serde_json::Map::new();
+        request.insert("uid".into(), Value::from(req.uid.as_str()));
+        request.insert("kind".into(), serde_json::json!(req.kind));
+        request.insert("resource".into(), serde_json::json!(req.resource));
+        if !req.sub_resource.is_empty() {
+            request.insert("subResource".into(), Value::from(req.sub_resource.as_str()));
+        }
+        if !req.name.is_empty() {
+            request.insert("name".into(), Value::from(req.name.as_str()));
+        }
+        if !req.namespace.is_empty() {
+            request.insert("namespace".into(), Value::from(req.namespace.as_str()));
+        }
+        request.insert("operation".into(), Value::from(req.operation.as_str()));
+        request.insert("userInfo".into(), serde_json::json!(req.user_info));
+        request.insert("object".into(), object);
+        request.insert("oldObject".into(), old_object);
+        request.insert("dryRun".into(), Value::Bool(req.dry_run));
+        let doc = serde_json::json!({"request": Value::Object(request)});
+        let review = match kubeward_policy::Review::from_admission_review(&doc) {
+            Ok(r) => r,
+            Err(e) => return self.on_error(req, e, o.response.warnings),
+        };
+        let violations = policies.set().review(&review, policies.base_inventory());
+        let mut denied = Vec::new();
+        let mut failed = Vec::new();
+        for v in violations {
+            let Some(meta) = policies.meta(&v) else {
+                continue;
+            };
+            if v.evaluation_error {
+                failed.push(format!("[{}] {}", meta.id, v.message));
+                continue;
+            }
+            let vap = v.constraint_kind == "ValidatingAdmissionPolicy";
+            let line = match v.enforcement_action {
+                kubeward_policy::EnforcementAction::Warn if vap => {
+                    kubeward_policy::warning_message(&v.template, &v.constraint, &v.message)
+                }
+                _ if vap => kubeward_policy::denial_message(&v.template, &v.constraint, &v.message),
+                _ => format!("[{}] {}", v.constraint, v.message),
+            };
+            let mode = match v.enforcement_action {
+                kubeward_policy::EnforcementAction::Deny
+                | kubeward_policy::EnforcementAction::Scoped => Mode::Enforce,
+                kubeward_policy::EnforcementAction::Warn => Mode::Warn,
+                kubeward_policy::EnforcementAction::Dryrun => Mode::Audit,
+            };
+            o.violations.push((meta.id, mode));
+            match mode {
+                Mode::Enforce => denied.push(line),
+                Mode::Warn => o.response.warnings.push(truncate(&line)),
+                Mode::Audit => {
+                    let entry = o
+                        .response
+                        .audit_annotations
+                        .entry(meta.id.to_string())
+                        .or_default();
+                    if !entry.is_empty() {
+                        entry.push_str("; ");
+                    }
+                    entry.push_str(&v.message);
+                }
+            }
+        }
+        if !failed.is_empty() {
+            let why = format!("a policy could not be evaluated: {}", failed.join("; "));
+            match self.cfg.on_error {
+                OnError::Deny => denied.push(format!("(onError: deny) {why}")),
+                OnError::Allow => o
+                    .response
+                    .warnings
+                    .push(truncate(&format!("kubeward: not evaluated: {why}"))),
+            }
+            o.errors.push(why);
+        }
+        if !denied.is_empty() {
+            let n = denied.len();
+            let mut msg = if o.response.allowed {
+                format!(
+                    "kubeward: {} violates {n} polic{}:",
+                    describe(req),
+                    if n == 1 { "y" } else { "ies" }
+                )
+            } else {
+                let prev = o
+                    .response
+                    .status
+                    .as_ref()
+                    .map_or(String::new(), |s| s.message.clone());
+                format!("{prev}\nand {n} polic{}:", if n == 1 { "y" } else { "ies" })
+            };
+            for d in denied.iter().take(MAX_LISTED) {
+                msg.push_str(&format!("\n- {d}"));
+            }
+            if n > MAX_LISTED {
+                msg.push_str(&format!("\n- ... and {} more", n - MAX_LISTED));
+            }
+            let warnings = std::mem::take(&mut o.response.warnings);
+            let annotations = std::mem::take(&mut o.response.audit_annotations);
+            o.response = Response::deny(&req.uid, msg);
+            o.response.warnings = warnings;
+            o.response.audit_annotations = annotations;
+        }
+        if o.path != Path::Evaluated {
+            o.path = Path::Evaluated;
+        }
+        o
     }
 }
 

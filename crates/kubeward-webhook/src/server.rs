@@ -78,6 +78,8 @@ pub struct ServeOptions {
     pub shutdown_timeout: Duration,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// Users' policies (`--policy`), judged on every evaluated request.
+    pub policies: Option<std::sync::Arc<kubeward_engine::policies::Policies>>,
 }
 
 /// Connections served at once unless `--max-connections` says otherwise: an idle TLS
@@ -465,7 +467,9 @@ pub async fn serve(opts: ServeOptions, stop: impl std::future::Future<Output = (
     };
     let ns = namespaces(&opts.namespaces, &opts.config).await?;
     let state = Arc::new(State {
-        decider: Decider::new(opts.config, ns).with_max_values(limits.max_object_values),
+        decider: Decider::new(opts.config, ns)
+            .with_max_values(limits.max_object_values)
+            .with_policies(opts.policies.clone()),
         metrics: Metrics::new(),
         read_timeout: opts.read_timeout,
         stopping: AtomicBool::new(false),

@@ -22,7 +22,10 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan manifests: files, directories (recursively: .yaml, .yml, .json) and `-` for stdin.
-    Scan(ScanArgs),
+    Scan(ScanCommand),
+    /// Fix manifests in place for the controls whose fix is certain (docs/fix.md); the others
+    /// get a suggestion. Exit codes as scan: 0 nothing left, 1 findings remain, 2 error.
+    Fix(FixArgs),
     /// List the controls.
     Controls(ControlsArgs),
     /// Write a commented starter `.kubeward.yaml` in the working directory (never overwrites).
@@ -78,6 +81,34 @@ pub enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Reports of earlier runs: `kubeward report merge A.json B.json ... --format html`
+    /// merges JSON reports (one per cluster or repository) into one fleet report
+    /// (docs/html-report.md).
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// Merge `--format json` reports of `scan`, `cluster` or `audit` into one HTML fleet
+    /// report; exit 0 when every report was merged, 2 when one could not be read (the others
+    /// are merged all the same).
+    Merge(ReportMergeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportMergeArgs {
+    /// JSON reports written with `--format json`.
+    #[arg(value_name = "REPORT", required = true)]
+    pub reports: Vec<std::path::PathBuf>,
+    /// Output format: html.
+    #[arg(short, long, default_value = "html", value_parser = ["html"])]
+    pub format: String,
+    /// Write the report to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -123,7 +154,8 @@ pub struct AttackPathArgs {
     #[arg(long, value_name = "FILE")]
     pub from_report: Option<std::path::PathBuf>,
 
-    /// Output format: text, json, sarif, or a picture of each path: mermaid, dot.
+    /// Output format: text, json, sarif, html (a page with each path drawn), or a picture of
+    /// each path: mermaid, dot.
     #[arg(short, long, value_enum, default_value_t = RiskFormat::Text)]
     pub format: RiskFormat,
 
@@ -146,6 +178,7 @@ pub enum RiskFormat {
     Text,
     Json,
     Sarif,
+    Html,
     Mermaid,
     Dot,
 }
@@ -381,7 +414,7 @@ pub struct NodeArgs {
     #[arg(long, value_parser = parse_role, value_name = "ROLE")]
     pub role: Option<kubeward_node::Role>,
 
-    /// Output format: text, json, sarif or junit.
+    /// Output format: text, json, sarif, junit or html.
     #[arg(short, long, default_value = "text", value_parser = parse_format)]
     pub format: Format,
 
@@ -503,7 +536,7 @@ pub struct PathsArgs {
 
 #[derive(Args, Debug)]
 pub struct RisksArgs {
-    /// Output format: text, json, sarif or junit.
+    /// Output format: text, json, sarif, junit or html.
     #[arg(long, default_value = "text", value_parser = parse_format)]
     pub format: Format,
     /// Exit with 1 when a finding has this severity or higher.
@@ -604,6 +637,12 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_cluster: bool,
 
+    /// Judge requests by your own policies too: a file or directory of Gatekeeper
+    /// ConstraintTemplates and Constraints (repeat for more). A violation denies, warns or is
+    /// audited as the constraint's enforcementAction says; see docs/policies.md.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<std::path::PathBuf>,
+
     /// Time allowed to read a request's headers, and then its body.
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
     pub read_timeout: std::time::Duration,
@@ -688,18 +727,65 @@ fn parse_version(s: &str) -> Result<PssVersion, String> {
 }
 
 #[derive(Args, Debug)]
+pub struct ScanCommand {
+    #[command(flatten)]
+    pub args: ScanArgs,
+
+    /// The namespace the manifests are applied to (`kubectl apply -n`, `helm -n`): objects
+    /// without metadata.namespace are placed in it for the cross-object checks (KW8xx).
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default", value_parser = parse_namespace)]
+    pub namespace: String,
+}
+
+/// A namespace name as the API server accepts it: a DNS-1123 label.
+fn parse_namespace(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "{s:?} is not a namespace name (lower-case letters, digits and '-', at most 63, starting and ending with a letter or digit)"
+        ))
+    }
+}
+
+impl ScanCommand {
+    /// The scan's options with the target namespace set.
+    pub fn into_args(self) -> ScanArgs {
+        ScanArgs {
+            target_namespace: Some(self.namespace),
+            ..self.args
+        }
+    }
+}
+
+#[derive(Args, Debug)]
 pub struct ScanArgs {
+    /// Set by `kubeward scan -n`: where objects without a namespace go (`default` if unset).
+    #[arg(skip)]
+    pub target_namespace: Option<String>,
+
     /// Files or directories to scan; `-` reads standard input.
     #[arg(default_value = ".")]
     pub paths: Vec<String>,
 
-    /// Output format: text, json, sarif or junit.
+    /// Output format: text, json, sarif, junit or html.
     #[arg(short, long, default_value = "text", value_parser = parse_format)]
     pub format: Format,
 
     /// Write the report to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
+
+    /// With --format text: one line per finding instead of findings grouped by object with
+    /// their source line.
+    #[arg(long)]
+    pub compact: bool,
 
     /// Exit with 1 when a finding has this severity or higher: critical, high, medium, low,
     /// info [default: low, or the config file's failOn].
@@ -715,6 +801,12 @@ pub struct ScanArgs {
     /// [default: latest, or the config file's pssVersion].
     #[arg(long, value_parser = parse_version, value_name = "VERSION")]
     pub pss_version: Option<PssVersion>,
+
+    /// Also evaluate your own policies: a file or directory of Gatekeeper ConstraintTemplates
+    /// and Constraints (repeat for more; added to the config file's `policies`). Each
+    /// constraint is a control `Kind/name`; see docs/policies.md.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<std::path::PathBuf>,
 
     /// The config file [default: .kubeward.yaml in the working directory or the nearest parent].
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
@@ -746,6 +838,15 @@ pub struct ScanArgs {
     /// Set by `kubeward risks`: report the risks only, in this format.
     #[arg(skip)]
     pub risks_only: Option<RiskFormat>,
+
+    /// The `.Values` keys each template of a scanned Helm chart reads (set when a chart
+    /// directory is rendered).
+    #[arg(skip)]
+    pub template_values: std::collections::HashMap<String, Vec<String>>,
+
+    /// Set by `kubeward cluster`: what the report is of (its HTML title) [default: scan].
+    #[arg(skip)]
+    pub kind: Option<&'static str>,
 
     /// Colour: auto (only on a terminal, and not with NO_COLOR), always, never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -787,6 +888,39 @@ pub struct ScanArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct FixArgs {
+    /// Files or directories to fix (.yaml, .yml, .json).
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+
+    /// Fix only these controls (IDs or names; repeat or separate with commas) [default: every
+    /// control with a certain fix].
+    #[arg(long = "control", value_delimiter = ',', value_name = "ID")]
+    pub controls: Vec<String>,
+
+    /// Change nothing: print the edits as a unified diff.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Exit with 1 when a finding at or above this severity remains [default: low, or the
+    /// config file's failOn].
+    #[arg(long, value_parser = parse_severity, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+
+    /// Run only the controls of these frameworks (as `scan --framework`).
+    #[arg(long, value_delimiter = ',', value_parser = parse_framework)]
+    pub framework: Vec<Framework>,
+
+    /// The config file [default: .kubeward.yaml in the working directory or the nearest parent].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Use no config file, even if one is found.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct ControlsArgs {
     /// text or json.
     #[arg(short, long, default_value = "text", value_parser = ["text", "json"])]
@@ -813,7 +947,7 @@ pub struct AuditArgs {
     #[arg(required = true)]
     pub paths: Vec<String>,
 
-    /// Output format: text, json, sarif or junit (with --follow: text or json, one object per line).
+    /// Output format: text, json, sarif, junit or html (with --follow: text or json, one object per line).
     #[arg(short, long, default_value = "text", value_parser = parse_format)]
     pub format: Format,
 

@@ -12,7 +12,8 @@ use kubeward_yaml::Limits;
 use crate::cli::ClusterArgs;
 use crate::commands::scan_with;
 
-pub fn run(args: ClusterArgs) -> Result<u8> {
+pub fn run(mut args: ClusterArgs) -> Result<u8> {
+    args.scan.kind = Some("cluster");
     if args.scan.paths != ["."] {
         eprintln!(
             "kubeward: error: `kubeward cluster` takes no paths ({}); use --from-dump FILE for a dump, or `kubeward scan` for manifests",

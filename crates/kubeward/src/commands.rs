@@ -14,12 +14,14 @@ use kubeward_yaml::Limits;
 use serde_json::json;
 
 use crate::cli::{
-    AuditAction, AuditArgs, CertArgs, ColorChoice, Command, ControlsArgs, ScanArgs, ServeArgs,
+    AuditAction, AuditArgs, CertArgs, ColorChoice, Command, ControlsArgs, ReportCommand, ScanArgs,
+    ServeArgs,
 };
 
 pub fn run(cli: crate::cli::Cli) -> Result<u8> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(args.into_args()),
+        Command::Fix(args) => crate::fix::run(args),
         Command::Controls(args) => controls(args),
         Command::Explain { id } => explain(&id),
         Command::Init { path } => init(&path),
@@ -34,6 +36,7 @@ pub fn run(cli: crate::cli::Cli) -> Result<u8> {
         Command::Netpol { command } => crate::netpol::run(command),
         Command::Risks(args) => crate::risks::run(args),
         Command::Policy { command } => crate::policy::run(command),
+        Command::Report { command } => report(command),
     }
 }
 
@@ -95,12 +98,38 @@ fn node(args: crate::cli::NodeArgs) -> Result<u8> {
             serde_json::to_string_pretty(&report::to_sarif(&report))?
         )?,
         kubeward_report::Format::Junit => write!(out, "{}", report::to_junit(&report))?,
+        kubeward_report::Format::Html => {
+            kubeward_report::html::node::write(&report::to_json(&report, args.fail_on), out)?;
+            for e in &report.errors {
+                eprintln!("kubeward: error: {e}");
+            }
+            return Ok(report.exit_code(args.fail_on));
+        }
     }
     out.flush().context("cannot write the report")?;
     for e in &report.errors {
         eprintln!("kubeward: error: {e}");
     }
     Ok(report.exit_code(args.fail_on))
+}
+
+/// `kubeward report merge`: JSON reports into one HTML fleet report. A report that cannot be
+/// read is an error (exit 2) and is left out; the others are merged.
+fn report(command: ReportCommand) -> Result<u8> {
+    let ReportCommand::Merge(args) = command;
+    let out = open_output(args.output.as_deref())?;
+    let merged = kubeward_report::html::merge::merge(&args.reports, out, env!("CARGO_PKG_VERSION"))
+        .context("cannot write the report")?;
+    for e in &merged.errors {
+        eprintln!("kubeward: error: {e}");
+    }
+    eprintln!(
+        "kubeward: merged {} findings of {} of {} reports",
+        merged.findings,
+        merged.reports,
+        args.reports.len()
+    );
+    Ok(if merged.errors.is_empty() { 0 } else { 2 })
 }
 
 /// `kubeward serve`: the admission webhook; its problems at start are usage errors (exit 2).
@@ -124,7 +153,21 @@ fn serve(args: ServeArgs) -> Result<u8> {
             }
         },
     };
+    // A webhook does not start with part of its policies: every load error is reported and
+    // the start refused (exit 2).
+    let (policies, policy_errors) = if args.policies.is_empty() {
+        (None, Vec::new())
+    } else {
+        kubeward_engine::policies::Policies::load(&args.policies)
+    };
+    if !policy_errors.is_empty() {
+        for e in policy_errors {
+            eprintln!("kubeward: error: {e}");
+        }
+        return Ok(2);
+    }
     let opts = ServeOptions {
+        policies,
         listen: args.listen,
         tls: (!args.insecure_http).then(|| (args.tls_cert.clone(), args.tls_key.clone())),
         cert_reload_interval: args.cert_reload_interval,
@@ -220,7 +263,7 @@ pub(crate) fn load_config(
 }
 
 /// Controls to run: the frameworks' controls, then the config's enable/disable lists.
-fn chosen(frameworks: &[Framework], cfg: Option<&Config>) -> Vec<&'static dyn Control> {
+pub(crate) fn chosen(frameworks: &[Framework], cfg: Option<&Config>) -> Vec<&'static dyn Control> {
     let mut list = selected(frameworks);
     if let Some(cfg) = cfg {
         if !cfg.enable.is_empty() {
@@ -271,8 +314,85 @@ impl Sink for Progress<'_> {
     }
 }
 
+/// What every manifest-scanning command takes from its flags and the config file.
+pub(crate) struct Base {
+    pub fail_on: Severity,
+    pub pss_version: PssVersion,
+    pub frameworks: Vec<Framework>,
+    pub settings: Settings,
+    pub policy: Policy,
+}
+
+/// Flags win over the config file, which wins over the defaults.
+pub(crate) fn base(
+    cfg: Option<&Config>,
+    fail_on: Option<Severity>,
+    pss_version: Option<PssVersion>,
+    framework: &[Framework],
+) -> Base {
+    let fail_on = fail_on
+        .or(cfg.and_then(|c| c.fail_on))
+        .unwrap_or(Severity::Low);
+    let pss_version = pss_version
+        .or(cfg.and_then(|c| c.pss_version))
+        .unwrap_or(PssVersion::LATEST);
+    let frameworks = if !framework.is_empty() {
+        framework.to_vec()
+    } else {
+        cfg.and_then(|c| c.frameworks.clone())
+            .unwrap_or_else(|| vec![Framework::All])
+    };
+    let settings = Settings {
+        pss_version,
+        allowed_registries: cfg
+            .map(|c| c.allowed_registries.clone())
+            .unwrap_or_default(),
+        require_pull_always: cfg.is_some_and(|c| c.require_image_pull_always),
+        secret_max_age_days: cfg
+            .and_then(|c| c.secret_max_age_days)
+            .unwrap_or(Settings::default().secret_max_age_days),
+        ..Settings::default()
+    };
+    let mut policy = Policy {
+        today: config::today(),
+        ..Policy::default()
+    };
+    if let Some(cfg) = cfg {
+        policy.severity = cfg.severity.iter().copied().collect();
+        policy.exclusions = cfg.exclude.clone();
+        policy.config_file = cfg
+            .path
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+    }
+    Base {
+        fail_on,
+        pss_version,
+        frameworks,
+        settings,
+        policy,
+    }
+}
+
 pub(crate) fn scan(args: ScanArgs) -> Result<u8> {
-    let (sources, source_errors) = collect_sources(&args.paths);
+    // Helm charts are rendered first (crate::helm); the other paths are read as usual.
+    let (charts, paths): (Vec<String>, Vec<String>) = args
+        .paths
+        .iter()
+        .cloned()
+        .partition(|p| crate::helm::is_chart(p));
+    let (mut sources, mut source_errors) = collect_sources(&paths);
+    let mut values = std::collections::HashMap::new();
+    for dir in &charts {
+        match crate::helm::render(dir) {
+            Ok(s) => {
+                sources.push(s);
+                values.extend(crate::helm::template_values(std::path::Path::new(dir)));
+            }
+            Err(e) => source_errors.push(e),
+        }
+    }
     // Paths that could not be read are reported like any other input error.
     let early = source_errors
         .into_iter()
@@ -282,6 +402,8 @@ pub(crate) fn scan(args: ScanArgs) -> Result<u8> {
             r
         })
         .collect();
+    let mut args = args;
+    args.template_values = values;
     scan_with(&args, &sources, early, Default::default())
 }
 
@@ -297,50 +419,34 @@ pub(crate) fn scan_with(
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    // Flags win over the config file, which wins over the defaults.
-    let fail_on = args
-        .fail_on
-        .or(cfg.as_ref().and_then(|c| c.fail_on))
-        .unwrap_or(Severity::Low);
-    let pss_version = args
-        .pss_version
-        .or(cfg.as_ref().and_then(|c| c.pss_version))
-        .unwrap_or(PssVersion::LATEST);
-    let frameworks = if !args.framework.is_empty() {
-        args.framework.clone()
-    } else {
-        cfg.as_ref()
-            .and_then(|c| c.frameworks.clone())
-            .unwrap_or_else(|| vec![Framework::All])
-    };
-    let settings = Settings {
+    let Base {
+        fail_on,
         pss_version,
-        allowed_registries: cfg
-            .as_ref()
-            .map(|c| c.allowed_registries.clone())
-            .unwrap_or_default(),
-        require_pull_always: cfg.as_ref().is_some_and(|c| c.require_image_pull_always),
-    };
-    let mut policy = Policy {
-        show_suppressed: args.show_suppressed,
-        include_platform: args.include_platform,
-        gather: (args.top_risks > 0 && !args.parse_only).then(|| {
-            std::sync::Arc::new(crate::risks::RiskGather)
-                as std::sync::Arc<dyn kubeward_engine::gather::Gather>
-        }),
-        today: config::today(),
-        covered,
-        collect_images: args.images,
-        ..Policy::default()
-    };
-    if let Some(cfg) = &cfg {
-        policy.severity = cfg.severity.iter().copied().collect();
-        policy.exclusions = cfg.exclude.clone();
-        policy.config_file = cfg
-            .path
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
+        frameworks,
+        mut settings,
+        mut policy,
+    } = base(
+        cfg.as_ref(),
+        args.fail_on,
+        args.pss_version,
+        &args.framework,
+    );
+    policy.show_suppressed = args.show_suppressed;
+    policy.include_platform = args.include_platform;
+    policy.gather = (args.top_risks > 0 && !args.parse_only).then(|| {
+        std::sync::Arc::new(crate::risks::RiskGather)
+            as std::sync::Arc<dyn kubeward_engine::gather::Gather>
+    });
+    policy.covered = covered;
+    policy.collect_images = args.images;
+    policy.template_values = args.template_values.clone();
+    let snippets = args.format == kubeward_report::Format::Text
+        && !args.compact
+        && args.risks_only.is_none()
+        && !args.parse_only;
+    policy.snippets = snippets;
+    if let Some(ns) = &args.target_namespace {
+        settings.namespace = ns.clone();
     }
     if let Some(path) = &args.baseline {
         let text = match std::fs::read_to_string(path) {
@@ -371,7 +477,29 @@ pub(crate) fn scan_with(
     } else {
         chosen(&frameworks, cfg.as_ref())
     };
-    let engine = Engine::new(controls, settings, limits).with_policy(policy);
+    // Users' policies: a policy that does not load is an input error (exit 2) at its file,
+    // line and column, reported before the scan's results; the others still run.
+    let mut early = early;
+    let policy_paths: Vec<std::path::PathBuf> = cfg
+        .as_ref()
+        .map(|c| c.policies.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(args.policies.iter().cloned())
+        .collect();
+    let (policies, policy_errors) = if policy_paths.is_empty() || args.parse_only {
+        (None, Vec::new())
+    } else {
+        kubeward_engine::policies::Policies::load(&policy_paths)
+    };
+    for e in policy_errors {
+        let mut r = FileResult::new(Arc::clone(&e.file));
+        r.errors.push(e);
+        early.push(r);
+    }
+    let engine = Engine::new(controls, settings, limits)
+        .with_policy(policy)
+        .with_policies(policies);
 
     let color = use_color(args.color, args.output.as_deref());
     let out = open_output(args.output.as_deref())?;
@@ -386,8 +514,16 @@ pub(crate) fn scan_with(
         controls: engine.controls(),
         attack_paths: args.top_risks > 0 && !args.parse_only,
     };
-    let mut rep = match args.risks_only {
+    let mut rep: Box<dyn Reporter> = match args.risks_only {
         Some(format) => Box::new(crate::risks::RisksReporter::new(format, out, info)),
+        // The HTML report embeds the source lines around each finding, read back from the
+        // scanned files (kubeward-report's html::source: bounded and redacted).
+        None if args.format == kubeward_report::Format::Html => Box::new(
+            kubeward_report::HtmlReporter::new(out, info, args.kind.unwrap_or("scan"), true),
+        ),
+        None if snippets => {
+            Box::new(kubeward_report::TextReporter::new(out, info, color).with_snippets())
+        }
         None => reporter(args.format, out, info, color),
     };
 
@@ -533,6 +669,7 @@ fn controls(args: ControlsArgs) -> Result<u8> {
                         "pss": f.pss.map(|p| json!({"level": p.level.as_str(), "check": p.check, "since": format!("v1.{}", p.since)})),
                         "nsa": f.nsa, "cis": f.cis, "mitre": f.mitre,
                     },
+                    "fix": c.fix().to_info(),
                     "documentation": m.documentation(),
                 })
             })
@@ -541,23 +678,24 @@ fn controls(args: ControlsArgs) -> Result<u8> {
     } else {
         writeln!(
             out,
-            "{:<6} {:<9} {:<40} {}",
-            "ID", "SEVERITY", "TITLE", "FRAMEWORKS"
+            "{:<6} {:<9} {:<40} {:<10} {}",
+            "ID", "SEVERITY", "TITLE", "FIX", "FRAMEWORKS"
         )?;
         for c in &list {
             let m = c.meta();
             writeln!(
                 out,
-                "{:<6} {:<9} {:<40} {}",
+                "{:<6} {:<9} {:<40} {:<10} {}",
                 m.id,
                 m.severity.as_str(),
                 m.title,
+                c.fix().kind(),
                 frameworks_text(*c)
             )?;
         }
         writeln!(
             out,
-            "\n{} controls. `kubeward explain ID` prints one's documentation.",
+            "\n{} controls. `kubeward explain ID` prints one's documentation; FIX auto: `kubeward fix` edits it, suggestion: a value only you know.",
             list.len()
         )?;
     }
@@ -592,7 +730,8 @@ fn explain(key: &str) -> Result<u8> {
     if !f.mitre.is_empty() {
         writeln!(out, "MITRE ATT&CK: {}", f.mitre.join(", "))?;
     }
-    writeln!(out, "fix: {}\n", m.remediation)?;
+    writeln!(out, "fix: {}", m.remediation)?;
+    writeln!(out, "kubeward fix: {}\n", c.fix().describe())?;
     write!(out, "{}", m.documentation())?;
     Ok(0)
 }

@@ -35,6 +35,8 @@ mod cli;
 mod cluster;
 mod commands;
 mod db;
+mod fix;
+mod helm;
 mod image;
 mod netpol;
 mod policy;
@@ -46,7 +48,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = parse_command_line();
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -54,4 +56,27 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The name of the binary as a kubectl plugin: installed on PATH under this name, it runs as
+/// `kubectl kubeward ...` (kubectl finds `kubectl-<name>` and passes it the words after
+/// `kubectl kubeward` unchanged, with the same environment, KUBECONFIG included).
+const KUBECTL_PLUGIN: &str = "kubectl-kubeward";
+
+/// Parse the arguments; as a kubectl plugin, usage and help name the command the way users
+/// type it (`kubectl kubeward scan ...`).
+fn parse_command_line() -> cli::Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let plugin = std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .is_some_and(|stem| stem == KUBECTL_PLUGIN);
+    if !plugin {
+        return cli::Cli::parse();
+    }
+    let matches = cli::Cli::command()
+        .bin_name("kubectl kubeward")
+        .get_matches();
+    cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }

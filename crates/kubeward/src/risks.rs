@@ -148,7 +148,8 @@ pub(crate) fn run(a: AttackPathArgs) -> anyhow::Result<u8> {
         }
     };
     match cli.command {
-        Command::Scan(mut s) => {
+        Command::Scan(s) => {
+            let mut s = s.into_args();
             s.risks_only = Some(a.format);
             crate::commands::scan(s)
         }
@@ -208,6 +209,17 @@ fn from_report(a: &AttackPathArgs, path: &std::path::Path) -> anyhow::Result<u8>
             Box::new(rep).finish(&kubeward_engine::Summary::new(0))?;
             return Ok(exit_code(0, risks.len()));
         }
+        RiskFormat::Html => {
+            let mut rep = kubeward_report::HtmlReporter::new(out, run_info(), "risks", false);
+            let top = TopRisks {
+                total: risks.len(),
+                json: risks.clone(),
+                ..TopRisks::default()
+            };
+            kubeward_report::Reporter::risks(&mut rep, top);
+            Box::new(rep).finish(&kubeward_engine::Summary::new(0))?;
+            return Ok(exit_code(0, risks.len()));
+        }
         RiskFormat::Mermaid | RiskFormat::Dot => {
             return fail("mermaid and dot draw the graph: run `kubeward risks` on the manifests or with --cluster".into());
         }
@@ -228,26 +240,35 @@ fn run_info() -> RunInfo {
 }
 
 /// The reporter of `kubeward risks`: input errors on standard error (`file:line:col:
-/// message`), findings dropped, and the risks in the chosen format; SARIF through the SARIF
-/// reporter, given no findings.
+/// message`), findings dropped, and the risks in the chosen format; SARIF and HTML through
+/// their reporters, given no findings.
 pub(crate) struct RisksReporter {
     format: RiskFormat,
     out: Option<Box<dyn Write>>,
-    sarif: Option<kubeward_report::SarifReporter>,
+    shared: Option<Box<dyn Reporter>>,
     top: TopRisks,
 }
 
 impl RisksReporter {
     pub(crate) fn new(format: RiskFormat, out: Box<dyn Write>, info: RunInfo) -> Self {
-        let (out, sarif) = if format == RiskFormat::Sarif {
-            (None, Some(kubeward_report::SarifReporter::new(out, info)))
-        } else {
-            (Some(out), None)
+        let (out, shared): (_, Option<Box<dyn Reporter>>) = match format {
+            RiskFormat::Sarif => (
+                None,
+                Some(Box::new(kubeward_report::SarifReporter::new(out, info))),
+            ),
+            // The page lists the input errors and draws the risks' chains.
+            RiskFormat::Html => (
+                None,
+                Some(Box::new(kubeward_report::HtmlReporter::new(
+                    out, info, "risks", false,
+                ))),
+            ),
+            _ => (Some(out), None),
         };
         RisksReporter {
             format,
             out,
-            sarif,
+            shared,
             top: TopRisks::default(),
         }
     }
@@ -259,7 +280,7 @@ impl Sink for RisksReporter {
         for e in &r.errors {
             eprintln!("kubeward: {e}");
         }
-        match &mut self.sarif {
+        match &mut self.shared {
             Some(s) => s.file(r),
             None => Ok(()),
         }
@@ -272,9 +293,9 @@ impl Reporter for RisksReporter {
     }
 
     fn finish(mut self: Box<Self>, summary: &Summary) -> std::io::Result<()> {
-        if let Some(mut s) = self.sarif.take() {
+        if let Some(mut s) = self.shared.take() {
             s.risks(std::mem::take(&mut self.top));
-            return Box::new(s).finish(summary);
+            return s.finish(summary);
         }
         let Some(mut out) = self.out.take() else {
             return Ok(());
@@ -305,7 +326,7 @@ impl Reporter for RisksReporter {
                     writeln!(out, "{d}")?;
                 }
             }
-            RiskFormat::Sarif => {}
+            RiskFormat::Sarif | RiskFormat::Html => {}
         }
         out.flush()
     }

@@ -24,10 +24,18 @@ fn insecure_example_has_findings_with_exact_locations() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("examples/insecure/web.yaml"))
-        .stdout(predicate::str::contains("31:11   critical KW101"))
+        .stdout(predicate::str::contains(
+            "    critical KW101  container \"web\" must not set securityContext.privileged=true\n      --> examples/insecure/web.yaml:31:11\n",
+        ))
         .stdout(predicate::str::contains(
             "spec.template.spec.containers[0].securityContext.privileged",
         ));
+    // The one-line form.
+    kubeward()
+        .args(["scan", "examples/insecure", "--color", "never", "--compact"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("31:11   critical KW101"));
 }
 
 #[test]
@@ -248,4 +256,95 @@ fn controls_and_explain() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains("KW101"));
+}
+
+/// The controls of issue 17 are in the catalog and explained from their source.
+#[test]
+fn new_controls_are_listed_and_explained() {
+    let out = kubeward()
+        .args(["controls", "--format", "json"])
+        .assert()
+        .code(0)
+        .get_output()
+        .stdout
+        .clone();
+    let list: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    for (id, name) in [
+        ("KW326", "liveness-probe-missing"),
+        ("KW327", "readiness-probe-missing"),
+        ("KW328", "run-as-user-below-10000"),
+        ("KW329", "run-as-group-below-10000"),
+        ("KW330", "privileged-port"),
+        ("KW331", "ssh-port"),
+        ("KW332", "no-linux-hardening"),
+        ("KW508", "ingress-snippet-annotation"),
+        ("KW509", "ingress-annotation-injection"),
+        ("KW925", "kubelet-cis-flags"),
+    ] {
+        assert!(ids.contains(&id), "{id} listed");
+        kubeward()
+            .args(["explain", name])
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(format!("{id} {name}")))
+            .stdout(predicate::str::contains("## How to fix"));
+    }
+    kubeward()
+        .args(["controls"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("KW332"))
+        .stdout(predicate::str::contains("KW925"));
+}
+
+/// Issue 17's reproducer through the command line: objects without a namespace are in the
+/// scan's namespace (`default`, or `-n`), so KW804 reports the unselected worker there.
+#[test]
+fn namespace_flag_places_objects_without_a_namespace() {
+    let text = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: allow-web}\nspec:\n  podSelector: {matchLabels: {app: web}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: worker}\nspec:\n  template:\n    metadata: {labels: {app: worker}}\n    spec:\n      containers: [{name: worker, image: busybox:1.36}]\n";
+    let kw804 = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let out = kubeward()
+            .args(["scan", "-", "--format", "json", "--no-config"])
+            .args(extra)
+            .write_stdin(text)
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["id"] == "KW804")
+            .cloned()
+            .collect()
+    };
+    let found = kw804(&[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["object"]["name"], "worker");
+    assert_eq!(found[0]["location"]["line"], 9);
+    assert!(found[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("namespace \"default\""));
+    let found = kw804(&["-n", "shop"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("namespace \"shop\""));
+    kubeward()
+        .args(["scan", "-", "--namespace", "Not_A_Namespace"])
+        .write_stdin(text)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a namespace name"));
 }

@@ -104,7 +104,30 @@ metadata: {name: broken, annotations: {pw: "synPw-Qa2Ws3Ed4R
     out
 }
 
+/// The data an HTML report embeds (gzip + base64 in `<script id="kw-data">`), decoded: a
+/// search of the page itself would find nothing in the compressed data.
+fn html_data(page: &str) -> String {
+    use base64::Engine as _;
+    use std::io::Read as _;
+    let start = page.find("id=\"kw-data\"").expect("the data element");
+    let start = start + page[start..].find('>').unwrap() + 1;
+    let end = start + page[start..].find("</script>").unwrap();
+    let gz = base64::engine::general_purpose::STANDARD
+        .decode(page[start..end].trim())
+        .expect("base64");
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&gz[..])
+        .read_to_string(&mut text)
+        .expect("gzip");
+    text
+}
+
 fn assert_clean(what: &str, out: &std::process::Output) {
+    let mut out = out.clone();
+    let page = String::from_utf8_lossy(&out.stdout).to_string();
+    if page.starts_with("<!DOCTYPE html>") {
+        out.stdout.extend_from_slice(html_data(&page).as_bytes());
+    }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -136,7 +159,7 @@ fn no_command_prints_a_seeded_credential() {
     }
     let d = dir.path();
     let mut runs = 0;
-    for format in ["text", "json", "sarif", "junit"] {
+    for format in ["text", "json", "sarif", "junit", "html"] {
         for extra in [&[][..], &["--show-suppressed"]] {
             let mut args = vec!["scan", "--no-config", ".", "--format", format];
             args.extend_from_slice(extra);
@@ -196,7 +219,17 @@ fn no_command_prints_a_seeded_credential() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_clean("scan - (oversized)", &out);
-    assert!(runs >= 15);
+    // The HTML scan report embeds the lines around the findings of leak.yaml: the check
+    // above is not vacuous.
+    let page = run(d, &["scan", "--no-config", "leak.yaml", "--format", "html"]);
+    let data = html_data(&String::from_utf8_lossy(&page.stdout));
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let lines = data["sources"]["leak.yaml"].to_string();
+    assert!(
+        lines.contains("image: nginx:1.27") && lines.contains("<redacted>"),
+        "{lines}"
+    );
+    assert!(runs >= 20);
 }
 
 #[test]
@@ -215,7 +248,7 @@ fn node_reports_never_print_seeded_values() {
         "apiVersion: v1\nkind: Pod\nmetadata: {name: etcd, annotations: {pw: \"synPw-Qa2Ws3Ed4R\n",
     )
     .unwrap();
-    for format in ["text", "json", "sarif", "junit"] {
+    for format in ["text", "json", "sarif", "junit", "html"] {
         let out = Command::cargo_bin("kubeward")
             .unwrap()
             .arg("node")

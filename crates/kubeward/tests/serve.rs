@@ -1348,3 +1348,139 @@ fn no_answer_or_log_line_repeats_a_value_of_the_object() {
         }
     }
 }
+
+/// Users' policies in the webhook: a Gatekeeper library template with constraints of each
+/// enforcementAction, and a ValidatingAdmissionPolicy (the Kubernetes documentation's) with
+/// a Deny and a Warn binding; the answers carry Gatekeeper's `[constraint] message` and the
+/// API server's own VAP messages.
+#[test]
+fn policies_deny_warn_and_audit_over_https() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let policies = tempfile::tempdir().unwrap();
+    let p = policies.path();
+    std::fs::copy(
+        repo.join("crates/kubeward-policy/tests/data/gatekeeper-library/general/requiredlabels/template.yaml"),
+        p.join("template.yaml"),
+    )
+    .unwrap();
+    let constraint = |name: &str, action: &str, key: &str| {
+        format!(
+            "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sRequiredLabels\nmetadata:\n  name: {name}\nspec:\n  enforcementAction: {action}\n  match:\n    kinds: [{{apiGroups: [apps], kinds: [Deployment]}}]\n  parameters:\n    labels: [{{key: {key}}}]\n"
+        )
+    };
+    std::fs::write(
+        p.join("constraints.yaml"),
+        [
+            constraint("must-have-owner", "deny", "owner"),
+            constraint("should-have-team", "warn", "team"),
+            constraint("audit-cost-center", "dryrun", "cost-center"),
+        ]
+        .join("---\n"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo.join("crates/kubeward-policy/tests/data/vap/basic-example-policy.yaml"),
+        p.join("vap.yaml"),
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("bindings.yaml"),
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: deny-replicas\nspec:\n  policyName: demo-policy.example.com\n  validationActions: [Deny]\n  matchResources:\n    objectSelector: {matchLabels: {replicas: checked}}\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: warn-replicas\nspec:\n  policyName: demo-policy.example.com\n  validationActions: [Warn]\n",
+    )
+    .unwrap();
+    let s = Server::start(CONFIG, &["--policy", p.to_str().unwrap()]);
+    let deploy = |labels: Value, replicas: i64| {
+        let mut d = deployment("team", restricted_pod("team"));
+        d["metadata"]["labels"] = labels;
+        d["spec"]["replicas"] = json!(replicas);
+        d
+    };
+
+    // Compliant with every policy: allowed, nothing to say.
+    let r = s.admit(&review(
+        "CREATE",
+        Some(deploy(
+            json!({"owner": "me", "team": "a", "cost-center": "1"}),
+            2,
+        )),
+        None,
+    ));
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(r.get("warnings").is_none(), "{r}");
+
+    // No owner label: denied by the deny constraint, with Gatekeeper's message form; the warn
+    // constraint warns, the dryrun one is audited.
+    let r = s.admit(&review("CREATE", Some(deploy(json!({}), 2)), None));
+    assert_eq!(r["allowed"], false, "{r}");
+    assert_eq!(r["status"]["code"], 403);
+    let m = message(&r);
+    assert!(
+        m.contains("[must-have-owner] missing required label, requires all of: owner"),
+        "{m}"
+    );
+    assert!(!m.contains("should-have-team"), "{m}");
+    let warnings = r["warnings"].to_string();
+    assert!(
+        warnings.contains("[should-have-team] missing required label, requires all of: team"),
+        "{r}"
+    );
+    assert!(
+        r["auditAnnotations"]["K8sRequiredLabels/audit-cost-center"]
+            .as_str()
+            .is_some_and(|a| a.contains("cost-center")),
+        "{r}"
+    );
+
+    // The VAP: 6 replicas, warned by the binding that applies to every Deployment, denied by
+    // the one whose objectSelector selects it; the API server's messages.
+    let labels = json!({"owner": "me", "team": "a", "cost-center": "1"});
+    let r = s.admit(&review("CREATE", Some(deploy(labels.clone(), 6)), None));
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(r["warnings"].to_string().contains(
+        // (a warning is cut to the 120 characters the API server asks for)
+        "Validation failed for ValidatingAdmissionPolicy 'demo-policy.example.com' with binding 'warn-replicas': failed expres..."
+    ), "{r}");
+    let mut checked = labels.clone();
+    checked["replicas"] = json!("checked");
+    let r = s.admit(&review("CREATE", Some(deploy(checked, 6)), None));
+    assert_eq!(r["allowed"], false, "{r}");
+    assert!(message(&r).contains(
+        "ValidatingAdmissionPolicy 'demo-policy.example.com' with binding 'deny-replicas' denied request: failed expression: object.spec.replicas <= 5"
+    ), "{r}");
+    // An UPDATE is matched too (the policy's operations are CREATE and UPDATE).
+    let r = s.admit(&review(
+        "UPDATE",
+        Some(deploy(labels.clone(), 7)),
+        Some(deploy(labels, 2)),
+    ));
+    assert!(r["warnings"].to_string().contains("warn-replicas"), "{r}");
+}
+
+#[test]
+fn a_policy_that_does_not_load_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: {name: b}\nspec: {policyName: nowhere, validationActions: [Deny]}\n",
+    )
+    .unwrap();
+    let out = Command::new(bin())
+        .args([
+            "serve",
+            "--no-cluster",
+            "--insecure-http",
+            "--listen=127.0.0.1:0",
+            "--policy",
+        ])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:4:", bad.display()))
+            && err.contains("no ValidatingAdmissionPolicy named \"nowhere\""),
+        "{err}"
+    );
+}

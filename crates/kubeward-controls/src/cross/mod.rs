@@ -3,9 +3,10 @@
 //! The rule they all follow: a finding is raised only when the scan holds the objects it needs
 //! to be sure. Namespace-level checks run for namespaces whose `Namespace` object is in the
 //! scan (who ships the namespace ships its policies); the workload-level NetworkPolicy check
-//! runs for namespaces that have at least one NetworkPolicy in the scan. Objects without a
-//! namespace (left to `helm -n` or `kubectl -n`) are not placed in any namespace. Each message
-//! says which objects were considered.
+//! runs for namespaces that have at least one NetworkPolicy in the scan. Namespaced objects
+//! without a namespace (left to `helm -n` or `kubectl -n`) are placed in the namespace the scan
+//! targets (`kubeward scan -n`, `default` unless set; [`crate::Settings::namespace`]), where
+//! they would land. Each message says which objects were considered.
 
 use kubeward_model::FieldPath;
 

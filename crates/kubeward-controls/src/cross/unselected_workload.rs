@@ -9,6 +9,8 @@ control! {
     /// ## What it does
     /// Flags a workload whose pods no ingress NetworkPolicy of its namespace selects. Runs for
     /// namespaces with at least one NetworkPolicy in the scan (so the scan holds the policies).
+    /// Objects without `metadata.namespace` are in the namespace the scan targets
+    /// (`kubeward scan -n NAMESPACE`, `default` unless set), as `kubectl apply -n` places them.
     ///
     /// ## Why it matters
     /// A pod that no policy selects is not isolated at all: policies elsewhere in the

@@ -3,8 +3,9 @@
 //! Each [`Check`] is one recommendation: its ID and title as the benchmark words them, whether
 //! the benchmark calls it Automated or Manual, a severity (kubeward's, for `--fail-on`), what
 //! to test, and the remediation. A test is one of a few kinds ([`Test`]): conditions on
-//! component settings ([`Cond`] on a [`Setting`]), a file's mode or owner ([`FileTest`]), or
-//! nothing automatable ([`Test::Manual`]). `kubeward node` evaluates every kind;
+//! component settings ([`Cond`] on a [`Setting`]), a file's mode or owner ([`FileTest`]), the
+//! API server's EncryptionConfiguration ([`Test::Encryption`]), or nothing automatable
+//! ([`Test::Manual`]). `kubeward node` evaluates every kind;
 //! `kubeward scan` evaluates the flag conditions over static pod manifests (KW920-KW923).
 //!
 //! Sources: CIS Kubernetes Benchmark v1.12.0 (Kubernetes v1.32) and v1.10.0 (Kubernetes
@@ -190,8 +191,22 @@ pub enum Test {
     /// All of these conditions on component settings hold.
     Flags(&'static [FlagTest]),
     File(FileTest),
+    /// The API server's EncryptionConfiguration, the file `--encryption-provider-config`
+    /// names, read from the node: kubeward decides these itself, so a failure is FAIL even
+    /// though the benchmark calls them Manual.
+    Encryption(EncryptionTest),
     /// Needs a human: reported MANUAL with the remediation.
     Manual,
+}
+
+/// What [`Test::Encryption`] requires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EncryptionTest {
+    /// 1.2.27: `--encryption-provider-config` names a readable EncryptionConfiguration.
+    ConfigSet,
+    /// 1.2.28: the provider that writes Secrets (the first provider of the first resource
+    /// entry that covers `secrets`) encrypts: not `identity`, and some entry covers them.
+    SecretsEncrypted,
 }
 
 /// A component setting: a flag, and for components with a config file (kubelet `--config`,
@@ -676,9 +691,9 @@ pub static CHECKS: &[Check] = &[
     check!("1.2.26", AUTOMATED, High, ALL, "Ensure that the --etcd-cafile argument is set as appropriate",
         Test::Flags(&[t(flag(API, "etcd-cafile"), Cond::Set)]), "Set --etcd-cafile on kube-apiserver to the CA of etcd's serving certificate."),
     check!("1.2.27", MANUAL, High, ALL, "Ensure that the --encryption-provider-config argument is set as appropriate",
-        Test::Flags(&[t(flag(API, "encryption-provider-config"), Cond::Set)]), "Write an EncryptionConfiguration and set --encryption-provider-config on kube-apiserver to its path."),
+        Test::Encryption(EncryptionTest::ConfigSet), "Write an EncryptionConfiguration and set --encryption-provider-config on kube-apiserver to its path."),
     check!("1.2.28", MANUAL, High, ALL, "Ensure that encryption providers are appropriately configured",
-        Test::Manual, "In the EncryptionConfiguration, use aescbc, kms or secretbox as the first provider for secrets."),
+        Test::Encryption(EncryptionTest::SecretsEncrypted), "In the EncryptionConfiguration, use aescbc, kms or secretbox as the first provider for secrets."),
     check!("1.2.29", MANUAL, Medium, V1_12, "Ensure that the API Server only makes use of Strong Cryptographic Ciphers",
         Test::Flags(&[t(flag(API, "tls-cipher-suites"), Cond::OnlyFrom(API_CIPHERS_1_12))]), "Set --tls-cipher-suites on kube-apiserver to the strong ciphers the benchmark lists (TLS 1.3 and ECDHE with AES-GCM or ChaCha20-Poly1305), or a subset."),
     check!("1.2.29", MANUAL, Medium, V1_10, "Ensure that the API Server only makes use of Strong Cryptographic Ciphers",

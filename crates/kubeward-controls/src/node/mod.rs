@@ -10,7 +10,8 @@
 //!   failing Automated check of the newest benchmark located at the offending flag in
 //!   `command`/`args` (or at the list when the flag is missing);
 //! * KW924: a `KubeletConfiguration` document, the kubelet checks of section 4.2 that its
-//!   fields decide (flags on the kubelet's command line could still override them).
+//!   fields decide (flags on the kubelet's command line could still override them);
+//! * KW925: the same kubelet checks over the flags of containers that run the kubelet.
 
 use kubeward_model::{Container, FieldPath};
 use kubeward_yaml::NodeRef;
@@ -23,6 +24,7 @@ pub mod controller_manager_flags;
 pub mod etcd_flags;
 pub mod flags;
 pub mod kubelet_config;
+pub mod kubelet_flags;
 pub mod scheduler_flags;
 
 use benchmark::{default_value, Benchmark, Check, FlagTest, Setting, Test};
@@ -35,6 +37,7 @@ pub static CONTROLS: &[&dyn Control] = &[
     &scheduler_flags::SchedulerFlags,
     &etcd_flags::EtcdFlags,
     &kubelet_config::KubeletConfigFile,
+    &kubelet_flags::KubeletFlags,
 ];
 
 /// The framework mapping of a node control: the CIS IDs it evaluates.
@@ -111,6 +114,10 @@ pub(crate) fn check_containers(component: Component, t: &Target<'_>, cx: &mut Co
         };
         let texts: Vec<&str> = words.iter().map(|w| w.1).collect();
         let args = flags::parse(component, &texts, start);
+        // A kubelet with a config file takes what its flags leave out from the file, which a
+        // manifest does not show: only the flags it is given can be judged.
+        let file_decides =
+            component == Component::Kubelet && args.get(component, "config").is_some();
         // A missing flag is reported at the args list if there is one, else the command.
         let (anchor, anchor_path) = ["args", "command"]
             .into_iter()
@@ -120,6 +127,7 @@ pub(crate) fn check_containers(component: Component, t: &Target<'_>, cx: &mut Co
             let failing: Vec<(&FlagTest, Option<flags::FlagValue>)> = tests
                 .iter()
                 .map(|t| (t, args.get(component, t.at.flag)))
+                .filter(|(_, v)| v.is_some() || !file_decides)
                 .filter(|(t, v)| {
                     let explicit = v.as_ref().map(|v| v.value.as_str());
                     let default = default_value(component, t.at.flag, false);
@@ -269,6 +277,13 @@ mod tests {
         let want: Vec<&str> = kubelet_config::checks().map(|(c, _)| c.id).collect();
         assert_eq!(
             registry::find("KW924").unwrap().meta().frameworks.cis,
+            want.as_slice()
+        );
+        let want: Vec<&str> = automated_flag_checks(Component::Kubelet)
+            .map(|(c, _)| c.id)
+            .collect();
+        assert_eq!(
+            registry::find("KW925").unwrap().meta().frameworks.cis,
             want.as_slice()
         );
     }

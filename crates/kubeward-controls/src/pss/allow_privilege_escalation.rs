@@ -1,5 +1,5 @@
 use crate::pss::{frameworks, mitre, nsa, pss, sc_wrong_type, who, windows_exempt};
-use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, PssLevel, Target};
 
 control! {
     /// ## What it does
@@ -45,6 +45,10 @@ control! {
 impl Control for AllowPrivilegeEscalation {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::set(Some("allowPrivilegeEscalation"), "false")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -2,7 +2,7 @@ use crate::pss::{
     added_capabilities, frameworks, mitre, nsa, pss, sc_wrong_type, who, windows_exempt,
     BASELINE_CAPABILITIES,
 };
-use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, FixAction, FixEdit, PssLevel, Target};
 
 control! {
     /// ## What it does
@@ -56,6 +56,13 @@ control! {
 impl Control for CapabilitiesRestricted {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Edit(FixEdit {
+            field: Some("drop"),
+            action: FixAction::Include("ALL"),
+        })
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,5 +1,5 @@
 use crate::pss::{frameworks, mitre, nsa, pss};
-use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, PssLevel, Target};
 
 control! {
     /// ## What it does
@@ -45,6 +45,10 @@ control! {
 impl Control for HostNamespaces {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::set(None, "false")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

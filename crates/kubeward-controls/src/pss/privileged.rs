@@ -1,5 +1,5 @@
 use crate::pss::{frameworks, mitre, nsa, pss, who};
-use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, PssLevel, Target};
 
 control! {
     /// ## What it does
@@ -41,6 +41,10 @@ control! {
 impl Control for Privileged {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::set(Some("privileged"), "false")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,5 +1,5 @@
 use crate::pss::{frameworks, mitre, nsa, pss, sc_wrong_type, user_namespace_relaxed, who};
-use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, PssLevel, Target};
 
 control! {
     /// ## What it does
@@ -54,6 +54,10 @@ control! {
 impl Control for RunAsNonRoot {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::set(Some("runAsNonRoot"), "true")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

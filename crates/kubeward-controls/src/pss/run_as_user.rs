@@ -1,5 +1,5 @@
 use crate::pss::{frameworks, mitre, nsa, pss, setters, user_namespace_relaxed};
-use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, PssLevel, Target};
 
 control! {
     /// ## What it does
@@ -42,6 +42,12 @@ control! {
 impl Control for RunAsUser {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest(
+            "set runAsUser to a non-zero UID the image runs as (10000 or more avoids host UIDs)",
+        )
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use crate::pss::{frameworks, mitre, nsa, pss, report_bad_profile_types};
-use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, PssLevel, Target};
 
 const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
 const CONTAINER_ANNOTATION_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
@@ -67,6 +67,10 @@ fn annotation_allowed(v: &str) -> bool {
 impl Control for SeccompBaseline {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::set(Some("type"), "RuntimeDefault")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,7 +1,7 @@
 use crate::pss::{
     frameworks, mitre, nsa, profile_type_valid, pss, sc_wrong_type, who, windows_exempt,
 };
-use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, FixAction, FixEdit, PssLevel, Target};
 
 control! {
     /// ## What it does
@@ -53,6 +53,16 @@ control! {
 impl Control for SeccompRestricted {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Edit(FixEdit {
+            field: Some("seccompProfile"),
+            action: FixAction::Set {
+                under: &["type"],
+                value: "RuntimeDefault",
+            },
+        })
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

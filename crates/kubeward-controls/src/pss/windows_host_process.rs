@@ -1,5 +1,5 @@
 use crate::pss::{frameworks, mitre, nsa, pss, setters};
-use crate::{control, Context, Control, ControlMeta, PssLevel, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, PssLevel, Target};
 
 control! {
     /// ## What it does
@@ -42,6 +42,10 @@ control! {
 impl Control for WindowsHostProcess {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::set(Some("hostProcess"), "false")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -8,6 +8,8 @@ use kubeward_yaml::NodeRef;
 use crate::{Control, Target};
 
 pub mod external_ips;
+pub mod ingress_injectable_annotation;
+pub mod ingress_snippet_annotation;
 pub mod ingress_without_tls;
 pub mod loadbalancer_source_ranges;
 pub mod network_policy_egress_all;
@@ -24,6 +26,8 @@ pub static CONTROLS: &[&dyn Control] = &[
     &sensitive_port::SensitivePort,
     &network_policy_ingress_all::NetworkPolicyIngressAll,
     &network_policy_egress_all::NetworkPolicyEgressAll,
+    &ingress_snippet_annotation::IngressSnippetAnnotation,
+    &ingress_injectable_annotation::IngressInjectableAnnotation,
 ];
 
 /// NSA/CISA Kubernetes Hardening Guidance v1.2 sections for this family.
@@ -39,6 +43,21 @@ pub mod mitre {
     pub const NETWORK_DISCOVERY: &str = "T1046";
     pub const SNIFFING: &str = "T1040";
     pub const ADVERSARY_IN_THE_MIDDLE: &str = "T1557";
+    pub const EXPLOIT_PUBLIC_FACING: &str = "T1190";
+    pub const CONTAINER_API: &str = "T1552.007";
+}
+
+/// The string-keyed annotations of an Ingress (`networking.k8s.io` or `extensions`), with
+/// their value nodes; nothing for other kinds.
+pub(crate) fn ingress_annotations<'a>(t: &Target<'a>) -> Vec<(&'a str, NodeRef<'a>)> {
+    let o = &t.object;
+    if o.kind != "Ingress" || !matches!(o.group(), "networking.k8s.io" | "extensions") {
+        return Vec::new();
+    }
+    o.annotations()
+        .filter(|a| a.is_map())
+        .map(|a| a.entries().collect())
+        .unwrap_or_default()
 }
 
 /// A core `v1` Service with a `spec` mapping.

@@ -1,6 +1,6 @@
 use crate::pss::frameworks;
 use crate::workload::{check_resource, mitre, nsa};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -44,6 +44,10 @@ control! {
 impl Control for CpuLimitsMissing {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest("set resources.limits.cpu to the most CPU the container may use")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,6 +1,6 @@
 use crate::pss::frameworks;
 use crate::workload::{check_resource, mitre, nsa};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -47,6 +47,10 @@ control! {
 impl Control for CpuRequestsMissing {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest("set resources.requests.cpu to what the container uses (from its metrics)")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

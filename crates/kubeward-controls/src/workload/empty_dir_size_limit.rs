@@ -1,6 +1,6 @@
 use crate::pss::frameworks;
 use crate::workload::{container_resource, mitre, nsa, pod_resource, resource_containers};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -49,6 +49,10 @@ control! {
 impl Control for EmptyDirWithoutSizeLimit {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest("set emptyDir.sizeLimit to the space the volume needs")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,6 +1,6 @@
 use crate::pss::{frameworks, who};
 use crate::workload::{image_of, mitre, nsa, ImageRef};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -42,6 +42,10 @@ control! {
 impl Control for ImageNotPinnedByDigest {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest("append the image's digest (`crane digest IMAGE` or `docker buildx imagetools inspect IMAGE`): image: repo:tag@sha256:...")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,6 +1,6 @@
 use crate::pss::{frameworks, who};
 use crate::workload::{image_of, mitre, nsa, ImageRef};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -51,6 +51,10 @@ control! {
 impl Control for ImagePullPolicyNotAlways {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::set(Some("imagePullPolicy"), "Always")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

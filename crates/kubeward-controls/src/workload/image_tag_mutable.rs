@@ -1,6 +1,6 @@
 use crate::pss::{frameworks, who};
 use crate::workload::{image_of, mitre, nsa, ImageRef};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -44,6 +44,10 @@ control! {
 impl Control for ImageTagMutable {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest("pin a release tag or a digest of the image you deploy")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,6 +1,6 @@
 use crate::pss::frameworks;
 use crate::workload::{check_resource, mitre, nsa};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -43,6 +43,10 @@ control! {
 impl Control for MemoryLimitsMissing {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest("set resources.limits.memory to the most memory the container may use")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

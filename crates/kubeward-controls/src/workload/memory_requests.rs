@@ -1,6 +1,6 @@
 use crate::pss::frameworks;
 use crate::workload::{check_resource, mitre, nsa};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -42,6 +42,10 @@ control! {
 impl Control for MemoryRequestsMissing {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest("set resources.requests.memory to what the container uses (from its metrics)")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -8,7 +8,7 @@
 use kubeward_model::{Container, ContainerKind, FieldPath, PodSpec};
 use kubeward_yaml::NodeRef;
 
-use crate::pss::who;
+use crate::pss::{sc_wrong_type, who};
 use crate::{Context, Control, Target};
 
 pub mod apparmor_not_set;
@@ -25,15 +25,22 @@ pub mod image_digest;
 pub mod image_pull_policy;
 pub mod image_registry;
 pub mod image_tag_mutable;
+pub mod liveness_probe;
+pub mod low_group_id;
+pub mod low_user_id;
 pub mod memory_limits;
 pub mod memory_requests;
 pub mod net_raw_not_dropped;
+pub mod no_linux_hardening;
+pub mod privileged_port;
+pub mod readiness_probe;
 pub mod readonly_root_fs;
 pub mod run_as_root_group;
 pub mod sensitive_host_path;
 pub mod service_account_automount;
 pub mod service_account_token;
 pub mod share_process_namespace;
+pub mod ssh_port;
 pub mod sys_admin_capability;
 pub mod writable_host_path;
 
@@ -64,6 +71,13 @@ pub static CONTROLS: &[&dyn Control] = &[
     &bare_pod::BarePod,
     &empty_dir_size_limit::EmptyDirWithoutSizeLimit,
     &apparmor_not_set::AppArmorNotSet,
+    &liveness_probe::LivenessProbeMissing,
+    &readiness_probe::ReadinessProbeMissing,
+    &low_user_id::LowUserId,
+    &low_group_id::LowGroupId,
+    &privileged_port::PrivilegedPort,
+    &ssh_port::SshPort,
+    &no_linux_hardening::NoLinuxHardening,
 ];
 
 /// NSA/CISA Kubernetes Hardening Guidance v1.2 sections this family maps to, beyond
@@ -256,6 +270,115 @@ pub(crate) fn host_path_volumes<'a>(pod: &PodSpec<'a>) -> Vec<HostPathVolume<'a>
             normalized: normalize_host_path(raw),
             field: field.key("hostPath").key("path"),
         });
+    }
+    out
+}
+
+/// Report each regular container of a long-running pod that has no `probe`
+/// (`livenessProbe`, `readinessProbe`): an absent, null or empty probe (`{}`, which has no
+/// handler) is missing. Pods that run to completion are left alone: Jobs and CronJobs, and
+/// pods whose `restartPolicy` is `Never` or `OnFailure`. Init containers (sidecars included)
+/// and ephemeral containers are not checked: the API refuses probes on most of them, and a
+/// sidecar's probes are optional.
+pub(crate) fn check_probe(t: &Target<'_>, cx: &mut Context<'_>, probe: &str) {
+    let Some(pod) = &t.pod else { return };
+    if t.object.group() == "batch" {
+        return;
+    }
+    let restart = pod.field("restartPolicy").and_then(|n| n.as_str());
+    if matches!(restart, Some("Never" | "OnFailure")) {
+        return;
+    }
+    for c in pod
+        .containers()
+        .filter(|c| c.kind == ContainerKind::Container)
+    {
+        let node = c.node.get(probe);
+        let set = node.is_some_and(|n| !(n.is_null() || (n.is_map() && n.is_empty())));
+        // A probe of another type is the shape check's to report.
+        if set || node.is_some_and(|n| !n.is_null() && !n.is_map()) {
+            continue;
+        }
+        let how = if node.is_some() {
+            "sets an empty"
+        } else {
+            "has no"
+        };
+        cx.report(
+            node.unwrap_or(c.node),
+            c.path.key(probe),
+            format!("{} {how} {probe}", who(&c)),
+        );
+    }
+}
+
+/// The lowest user or group ID kubeward accepts: IDs below it are the range Linux
+/// distributions give to system and login accounts on hosts (`SYS_UID_MAX`, `UID_MIN`..), so a
+/// container process under such an ID that escapes is that host user.
+pub(crate) const MIN_HOST_SAFE_ID: i64 = 10000;
+
+/// Report every `securityContext.<key>` (`runAsUser`, `runAsGroup`) in force for some
+/// container that is between 1 and [`MIN_HOST_SAFE_ID`] - 1: a container's own value, and the
+/// pod's value when at least one container inherits it. 0 (root) is left to the controls for
+/// root, and an unset ID (the image decides) is not judged. Windows pods (the fields are
+/// forbidden there) and pods in a user namespace (`hostUsers: false`, IDs are remapped to
+/// unprivileged host IDs) are skipped.
+pub(crate) fn check_low_id(t: &Target<'_>, cx: &mut Context<'_>, key: &str) {
+    let Some(pod) = &t.pod else { return };
+    if pod.is_windows() || pod.host_users_false() {
+        return;
+    }
+    let low = |n: NodeRef<'_>| n.as_i64().filter(|v| (1..MIN_HOST_SAFE_ID).contains(v));
+    let mut inherited = false;
+    for c in pod.containers() {
+        match c.sc(key) {
+            Some(n) => {
+                if let Some(v) = low(n) {
+                    cx.report(
+                        n,
+                        c.sc_path().key(key),
+                        format!(
+                            "{} sets securityContext.{key}={v}, below {MIN_HOST_SAFE_ID}: the ID of a host account",
+                            who(&c)
+                        ),
+                    );
+                }
+            }
+            None => inherited |= !sc_wrong_type(&c),
+        }
+    }
+    if let Some(n) = pod.psc(key).filter(|_| inherited) {
+        if let Some(v) = low(n) {
+            cx.report(
+                n,
+                pod.psc_path().key(key),
+                format!(
+                    "pod sets securityContext.{key}={v}, below {MIN_HOST_SAFE_ID}: the ID of a host account"
+                ),
+            );
+        }
+    }
+}
+
+/// Each `ports[].containerPort` of every container (all three kinds), with its node, value,
+/// protocol (`TCP` when unset) and path.
+pub(crate) fn container_ports<'a>(
+    pod: &PodSpec<'a>,
+) -> Vec<(Container<'a>, NodeRef<'a>, i64, &'a str, FieldPath)> {
+    let mut out = Vec::new();
+    for c in pod.containers() {
+        let Some(ports) = c.node.get("ports").filter(|p| p.is_seq()) else {
+            continue;
+        };
+        for (i, p) in ports.items().enumerate().filter(|(_, p)| p.is_map()) {
+            let Some(node) = p.get("containerPort") else {
+                continue;
+            };
+            let Some(port) = node.as_i64() else { continue };
+            let protocol = p.get("protocol").and_then(|n| n.as_str()).unwrap_or("TCP");
+            let path = c.path.key("ports").index(i).key("containerPort");
+            out.push((c.clone(), node, port, protocol, path));
+        }
     }
     out
 }

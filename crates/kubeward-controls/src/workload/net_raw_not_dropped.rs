@@ -1,6 +1,6 @@
 use crate::pss::{frameworks, mitre, nsa, sc_wrong_type, who};
 use crate::workload::{capability_items, normalize_capability};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, FixAction, FixEdit, Target};
 
 control! {
     /// ## What it does
@@ -48,6 +48,13 @@ control! {
 impl Control for NetRawNotDropped {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Edit(FixEdit {
+            field: Some("drop"),
+            action: FixAction::Include("NET_RAW"),
+        })
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,5 +1,5 @@
 use crate::pss::{frameworks, nsa, sc_wrong_type, who};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -46,6 +46,10 @@ control! {
 impl Control for ReadOnlyRootFilesystem {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::set(Some("readOnlyRootFilesystem"), "true")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,5 +1,5 @@
 use crate::pss::{frameworks, mitre, nsa, setters};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -49,6 +49,12 @@ control! {
 impl Control for RunAsRootGroup {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest(
+            "set runAsGroup (and fsGroup, supplementalGroups) to a non-zero GID the image supports",
+        )
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,6 +1,6 @@
 use crate::pss::{frameworks, nsa as pss_nsa};
 use crate::workload::mitre;
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -59,6 +59,10 @@ control! {
 impl Control for ServiceAccountTokenAutomounted {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::set(Some("automountServiceAccountToken"), "false")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,5 +1,5 @@
 use crate::pss::{frameworks, nsa};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -36,6 +36,10 @@ control! {
 impl Control for ShareProcessNamespace {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::set(Some("shareProcessNamespace"), "false")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

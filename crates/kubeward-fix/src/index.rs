@@ -1,0 +1,286 @@
+//! The spans an edit needs and kubeward-yaml's compact tree does not keep: where each node
+//! starts and ends in bytes, its style (plain, quoted, block scalar; flow or block collection),
+//! and whether an anchor, alias or tag is involved. Built from saphyr-parser's events for the
+//! documents being fixed only (a scan never pays for it), with the same parser kubeward-yaml
+//! uses, so both read the same structure.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use kubeward_yaml::Pos;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Scalar,
+    Seq,
+    Map,
+    Alias,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    Single,
+    Double,
+    /// `|` or `>`: never edited.
+    BlockScalar,
+    Flow,
+    Block,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub kind: Kind,
+    pub style: Style,
+    /// Byte range in the file. Scalars and flow collections: exact. Block collections: from
+    /// their first item to the end of their last descendant.
+    pub start: usize,
+    pub end: usize,
+    /// 1-based line and column (characters) of `start`, for messages.
+    pub pos: Pos,
+    pub anchored: bool,
+    pub tagged: bool,
+    /// Scalars: the value.
+    pub value: String,
+    /// Sequences: items. Mappings: key, value pairs.
+    pub children: Vec<usize>,
+    /// Mappings: holds a `<<` merge key.
+    pub merge: bool,
+}
+
+impl Node {
+    pub fn is_null_scalar(&self) -> bool {
+        self.kind == Kind::Scalar
+            && self.style == Style::Plain
+            && matches!(self.value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+    }
+}
+
+/// The documents of one piece of a file.
+#[derive(Debug, Default)]
+pub struct Index {
+    pub nodes: Vec<Node>,
+    /// Each document's root node.
+    pub roots: Vec<usize>,
+}
+
+/// Character index -> byte offset in a piece of text (saphyr's markers count characters).
+struct Offsets<'a> {
+    text: &'a str,
+    ascii: bool,
+    /// Byte offset of every character, when the text is not ASCII.
+    table: Vec<usize>,
+}
+
+impl<'a> Offsets<'a> {
+    fn new(text: &'a str) -> Self {
+        let ascii = text.is_ascii();
+        let table = if ascii {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(i, _)| i).collect()
+        };
+        Offsets { text, ascii, table }
+    }
+
+    fn byte(&self, chars: usize) -> usize {
+        if self.ascii {
+            chars.min(self.text.len())
+        } else {
+            self.table.get(chars).copied().unwrap_or(self.text.len())
+        }
+    }
+}
+
+struct Open {
+    node: usize,
+    children: Vec<usize>,
+}
+
+impl Index {
+    /// Index the documents of `piece`, which starts at byte `base` and line `first_line` of its
+    /// file. A parse error is returned located in the file (the scan reports such documents
+    /// already; fix leaves them alone).
+    pub fn build(
+        piece: &str,
+        base: usize,
+        first_line: u32,
+    ) -> Result<Index, kubeward_yaml::Problem> {
+        let offsets = Offsets::new(piece);
+        let mut index = Index::default();
+        let mut open: Vec<Open> = Vec::new();
+        let mut parser = Parser::new_from_str(piece);
+        let pos = |span: &Span| Pos {
+            line: span.start.line() as u32 + first_line - 1,
+            column: span.start.col() as u32 + 1,
+        };
+        loop {
+            let (event, span) = match parser.next_event() {
+                None => break,
+                Some(Ok(e)) => e,
+                Some(Err(e)) => {
+                    return Err(kubeward_yaml::Problem {
+                        pos: Pos {
+                            line: e.marker().line() as u32 + first_line - 1,
+                            column: e.marker().col() as u32 + 1,
+                        },
+                        message: e.info().to_string(),
+                    })
+                }
+            };
+            let start = base + offsets.byte(span.start.index());
+            let end = base + offsets.byte(span.end.index());
+            let leaf = |index: &mut Index, node: Node, open: &mut Vec<Open>| {
+                let id = index.nodes.len();
+                index.nodes.push(node);
+                match open.last_mut() {
+                    Some(o) => o.children.push(id),
+                    None => index.roots.push(id),
+                }
+            };
+            match event {
+                Event::Scalar(value, style, anchor, tag) => {
+                    let style = match style {
+                        ScalarStyle::Plain => Style::Plain,
+                        ScalarStyle::SingleQuoted => Style::Single,
+                        ScalarStyle::DoubleQuoted => Style::Double,
+                        _ => Style::BlockScalar,
+                    };
+                    leaf(
+                        &mut index,
+                        Node {
+                            kind: Kind::Scalar,
+                            style,
+                            start,
+                            end: end.max(start),
+                            pos: pos(&span),
+                            anchored: anchor != 0,
+                            tagged: tag.is_some(),
+                            value: value.into_owned(),
+                            children: Vec::new(),
+                            merge: false,
+                        },
+                        &mut open,
+                    );
+                }
+                Event::Alias(_) => leaf(
+                    &mut index,
+                    Node {
+                        kind: Kind::Alias,
+                        style: Style::Plain,
+                        start,
+                        end: end.max(start),
+                        pos: pos(&span),
+                        anchored: false,
+                        tagged: false,
+                        value: String::new(),
+                        children: Vec::new(),
+                        merge: false,
+                    },
+                    &mut open,
+                ),
+                Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
+                    let kind = if matches!(event, Event::SequenceStart(..)) {
+                        Kind::Seq
+                    } else {
+                        Kind::Map
+                    };
+                    // saphyr's events do not say flow or block: a flow collection starts at
+                    // its bracket.
+                    let flow = matches!(piece.as_bytes().get(start - base), Some(b'{' | b'['));
+                    let (mut start, mut at) = (start, pos(&span));
+                    if kind == Kind::Seq && !flow {
+                        // An indentless block sequence (`key:` then `- x` at the key's column)
+                        // starts, for saphyr, at its first item's content: move to the dash.
+                        let b = piece.as_bytes();
+                        let mut i = start - base;
+                        while i > 0 && b[i - 1] == b' ' {
+                            i -= 1;
+                        }
+                        if i > 0 && b[i - 1] == b'-' && b.get(start - base) != Some(&b'-') {
+                            let back = start - base - (i - 1);
+                            start -= back;
+                            at.column = at.column.saturating_sub(back as u32).max(1);
+                        }
+                    }
+                    let id = index.nodes.len();
+                    index.nodes.push(Node {
+                        kind,
+                        style: if flow { Style::Flow } else { Style::Block },
+                        start,
+                        end: start,
+                        pos: at,
+                        anchored: anchor != 0,
+                        tagged: tag.is_some(),
+                        value: String::new(),
+                        children: Vec::new(),
+                        merge: false,
+                    });
+                    match open.last_mut() {
+                        Some(o) => o.children.push(id),
+                        None => index.roots.push(id),
+                    }
+                    open.push(Open {
+                        node: id,
+                        children: Vec::new(),
+                    });
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    let Some(o) = open.pop() else { continue };
+                    let last_end = o
+                        .children
+                        .iter()
+                        .map(|&c| index.nodes[c].end)
+                        .max()
+                        .unwrap_or(index.nodes[o.node].start);
+                    let merge = index.nodes[o.node].kind == Kind::Map
+                        && o.children.chunks_exact(2).any(|p| {
+                            let k = &index.nodes[p[0]];
+                            k.kind == Kind::Scalar && k.style == Style::Plain && k.value == "<<"
+                        });
+                    let n = &mut index.nodes[o.node];
+                    n.end = if n.style == Style::Flow {
+                        end.max(last_end)
+                    } else {
+                        last_end
+                    };
+                    n.merge = merge;
+                    n.children = o.children;
+                }
+                _ => {}
+            }
+        }
+        Ok(index)
+    }
+
+    pub fn node(&self, id: usize) -> &Node {
+        &self.nodes[id]
+    }
+
+    /// The value of `key` in a mapping (the last one, as Kubernetes' decoder reads duplicates),
+    /// and its key node.
+    pub fn get(&self, map: usize, key: &str) -> Option<(usize, usize)> {
+        let n = &self.nodes[map];
+        if n.kind != Kind::Map {
+            return None;
+        }
+        n.children.chunks_exact(2).rev().find_map(|p| {
+            let k = &self.nodes[p[0]];
+            (k.kind == Kind::Scalar && k.value == key).then_some((p[0], p[1]))
+        })
+    }
+
+    /// The end of a node's content: for a block collection, of its last descendant.
+    pub fn ends_in_block_scalar(&self, id: usize) -> bool {
+        let n = &self.nodes[id];
+        match n.kind {
+            Kind::Scalar => n.style == Style::BlockScalar,
+            Kind::Alias => false,
+            _ if n.style == Style::Flow => false,
+            _ => n
+                .children
+                .iter()
+                .max_by_key(|&&c| self.nodes[c].end)
+                .is_some_and(|&c| self.ends_in_block_scalar(c)),
+        }
+    }
+}
