@@ -23,6 +23,10 @@ pub struct Network {
     by_name: HashMap<(String, String), Vec<usize>>,
     /// namespace -> its workloads.
     by_namespace: HashMap<String, Vec<usize>>,
+    /// The hash of (namespace, label key, label value) -> the workloads carrying that label,
+    /// so that a Service's selector costs the workloads of its rarest label, not every
+    /// workload of its namespace (that was services x workloads per namespace).
+    by_label: HashMap<u64, Vec<u32>>,
     /// For each workload: the policies that select it and isolate it for ingress / egress.
     selecting: Vec<[Vec<u32>; 2]>,
     problems: Vec<(Loc, String)>,
@@ -79,6 +83,16 @@ impl Network {
                 .push(i);
             by_namespace.entry(w.namespace.clone()).or_default().push(i);
         }
+        let mut by_label: HashMap<u64, Vec<u32>> = HashMap::new();
+        for (i, w) in workloads.iter().enumerate() {
+            for (k, v) in w.labels.iter() {
+                let i = u32::try_from(i).unwrap_or(u32::MAX);
+                by_label
+                    .entry(label_hash(&w.namespace, k, v))
+                    .or_default()
+                    .push(i);
+            }
+        }
         let selecting = select_all(&workloads, &policies);
         let problems = unknown_named_ports(&workloads, &policies);
         Network {
@@ -90,6 +104,7 @@ impl Network {
             namespace_index,
             by_name,
             by_namespace,
+            by_label,
             selecting,
             problems,
         }
@@ -173,19 +188,44 @@ impl Network {
         let Some(sel) = &svc.selector else {
             return Vec::new();
         };
-        let Some(in_ns) = self.by_namespace.get(&svc.namespace) else {
-            return Vec::new();
-        };
-        in_ns
-            .iter()
-            .copied()
-            .filter(|&i| {
-                self.workloads
-                    .get(i)
-                    .is_some_and(|w| sel.iter().all(|(k, v)| w.labels.get(k) == Some(v)))
+        let selects = |i: usize| {
+            self.workloads.get(i).is_some_and(|w| {
+                w.namespace == svc.namespace && sel.iter().all(|(k, v)| w.labels.get(k) == Some(v))
             })
-            .collect()
+        };
+        // The candidates: the workloads of the selector's rarest label (each checked in
+        // full, as hashes may collide), or of the namespace for an empty selector (which
+        // the reader turns into none, as the API server does).
+        let rarest = sel
+            .iter()
+            .map(|(k, v)| {
+                self.by_label
+                    .get(&label_hash(&svc.namespace, k, v))
+                    .map_or(&[][..], Vec::as_slice)
+            })
+            .min_by_key(|c| c.len());
+        match rarest {
+            Some(c) => c
+                .iter()
+                .map(|&i| i as usize)
+                .filter(|&i| selects(i))
+                .collect(),
+            None => self
+                .by_namespace
+                .get(&svc.namespace)
+                .map_or(Vec::new(), |c| {
+                    c.iter().copied().filter(|&i| selects(i)).collect()
+                }),
+        }
     }
+}
+
+/// The key of [`Network::by_label`].
+fn label_hash(namespace: &str, key: &str, value: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (namespace, key, value).hash(&mut h);
+    h.finish()
 }
 
 /// For every workload, the policies selecting it per direction (see the module doc).
@@ -263,4 +303,70 @@ fn unknown_named_ports(workloads: &[Workload], policies: &[Policy]) -> Vec<(Loc,
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    /// A Service selects, in its own namespace, the workloads that carry every label of its
+    /// selector (Kubernetes' equality-based Service selector); an empty selector is no
+    /// selector (the API server stores `{}` as none: endpoints are managed elsewhere) and
+    /// selects nothing. The label index must give exactly that.
+    #[test]
+    fn services_select_by_every_label_in_their_namespace() {
+        let text = "\
+apiVersion: v1
+kind: Service
+metadata: {name: both, namespace: a}
+spec: {selector: {app: web, tier: front}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: empty, namespace: a}
+spec: {selector: {}, ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: none, namespace: a}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-front, namespace: a, labels: {app: web, tier: front}}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web-only, namespace: a, labels: {app: web}}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: front-other-ns, namespace: b, labels: {app: web, tier: front}}
+spec: {containers: [{name: c, image: nginx}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: a, labels: {app: db, tier: front}}
+spec: {containers: [{name: c, image: nginx}]}
+";
+        let mut m = crate::NetModel::default();
+        let problems = m.read_text(&Arc::from("t.yaml"), text, &Default::default());
+        assert!(problems.is_empty(), "{problems:?}");
+        let net = m.finish();
+        let selected = |svc: &str| -> Vec<String> {
+            let s = net.services().iter().find(|s| s.name == svc).unwrap();
+            let mut names: Vec<String> = net
+                .selected_by_service(s)
+                .into_iter()
+                .map(|i| net.workloads()[i].name.clone())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(selected("both"), ["web-front"]);
+        assert!(selected("empty").is_empty());
+        assert!(selected("none").is_empty());
+    }
 }
