@@ -147,6 +147,11 @@ fn scan(e: &IdedExpr, scope: &mut Vec<String>, reads: &mut Vec<String>, bad: &mu
                         | "base64"
                         | "optional"
                         | "cel"
+                        // Kubernetes libraries: `ip.isCanonical`, `format.dns1123Label()`,
+                        // the type names `net.IP` and `net.CIDR`
+                        | "ip"
+                        | "format"
+                        | "net"
                 ) =>
         {
             *bad = Some(name.clone());

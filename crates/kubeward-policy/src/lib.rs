@@ -26,6 +26,8 @@
 mod celeng;
 mod constraint;
 pub mod k8scel;
+pub mod k8snet;
+pub mod k8ssemver;
 pub mod load;
 pub mod quantity;
 mod regoeng;
