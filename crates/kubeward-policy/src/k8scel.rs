@@ -219,6 +219,7 @@ pub(crate) fn build_env() -> (Env, Vec<String>) {
     crate::quantity::register(&mut env, &mut failed);
     crate::k8snet::register(&mut env, &mut failed);
     crate::k8ssemver::register(&mut env, &mut failed);
+    crate::k8surl::register(&mut env, &mut failed);
     (env, failed)
 }
 

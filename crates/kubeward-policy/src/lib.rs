@@ -28,6 +28,7 @@ mod constraint;
 pub mod k8scel;
 pub mod k8snet;
 pub mod k8ssemver;
+pub mod k8surl;
 pub mod load;
 pub mod quantity;
 mod regoeng;

@@ -262,3 +262,93 @@ fn semver_rows() {
         ("isSemver([1, 2, 3])", "isSemver"),
     ]);
 }
+
+/// The "URL parsing" rows of `k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel/
+/// validation_test.go` (TestValidationExpressions) at kubernetes/kubernetes
+/// f9cfc9d93491c42c0ee6b3705d4c46f7e173f356, with `self.url` bound to the object's
+/// "https://user:pass@kubernetes.io:80/docs/home?k1=a&k2=b&k2=c#anchor", and the examples
+/// of urls.go's documentation.
+#[test]
+fn url_rows() {
+    let rows: Vec<String> = [
+        "url('/path').getScheme() == ''",
+        "url('https://example.com/').getScheme() == 'https'",
+        "url('https://example.com:80/').getHost() == 'example.com:80'",
+        "url('https://example.com/').getHost() == 'example.com'",
+        "url('https://[::1]:80/').getHost() == '[::1]:80'",
+        "url('https://[::1]/').getHost() == '[::1]'",
+        "url('/path').getHost() == ''",
+        "url('https://example.com:80/').getHostname() == 'example.com'",
+        "url('https://127.0.0.1/').getHostname() == '127.0.0.1'",
+        "url('https://[::1]/').getHostname() == '::1'",
+        "url('/path').getHostname() == ''",
+        "url('https://example.com:80/').getPort() == '80'",
+        "url('https://example.com/').getPort() == ''",
+        "url('/path').getPort() == ''",
+        "url('https://example.com/path').getEscapedPath() == '/path'",
+        "url('https://example.com/with space/').getEscapedPath() == '/with%20space/'",
+        "url('https://example.com').getEscapedPath() == ''",
+        "url('https://example.com/path?k1=a&k2=b&k2=c').getQuery() == { 'k1': ['a'], 'k2': ['b', 'c']}",
+        "url('https://example.com/path?key with spaces=value with spaces').getQuery() == { 'key with spaces': ['value with spaces']}",
+        "url('https://example.com/path?').getQuery() == {}",
+        "url('https://example.com/path').getQuery() == {}",
+        "url(self.url).getScheme() == 'https'",
+        "url(self.url).getHost() == 'kubernetes.io:80'",
+        "url(self.url).getHostname() == 'kubernetes.io'",
+        "url(self.url).getPort() == '80'",
+        "url(self.url).getEscapedPath() == '/docs/home'",
+        "url(self.url).getQuery() == {'k1': ['a'], 'k2': ['b', 'c']}",
+        "isURL('https://user:pass@example.com:80/path?query=val#fragment')",
+        "isURL('/path') == true",
+        "isURL('https://a:b:c/') == false",
+        "isURL('../relative-path') == false",
+        // the cost test's expression: an opaque URL (no authority) parses in Go
+        "url('https:://kubernetes.io/').getHostname() != 'test'",
+        // urls.go's documentation
+        "url('https://example.com/path with spaces/').getEscapedPath() == '/path%20with%20spaces/'",
+        "url('https://127.0.0.1:80/').getHostname() == '127.0.0.1'",
+        "url('https://[::1]:80/').getHostname() == '::1'",
+        "isURL('/absolute-path')",
+        // Go's net/url where the WHATWG parser of the url crate differs: the default port
+        // stays, dot segments and the host's case are kept, the fragment is not the path's
+        "url('https://example.com:443/').getPort() == '443'",
+        "url('https://Example.COM/a/../b').getHost() == 'Example.COM'",
+        "url('https://example.com/a/../b').getEscapedPath() == '/a/../b'",
+        "url('HTTPS://example.com/').getScheme() == 'https'",
+        "url('https://example.com/p#frag').getEscapedPath() == '/p'",
+        "url('https://example.com/p?q=1#frag').getQuery() == {'q': ['1']}",
+        "url('https://example.com/a%2Fb').getEscapedPath() == '/a%2Fb'",
+        "url('https://example.com/?a=1;b=2&c=%zz&d=x+y').getQuery() == {'d': ['x y']}",
+        "url('https://example.com:/').getPort() == ''",
+        "url('https://example.com:/').getHost() == 'example.com:'",
+        "url('mailto:someone@example.com').getHost() == ''",
+        "isURL('*')",
+        "!isURL('')",
+        "!isURL('relative/path')",
+        "!isURL('https://exa mple.com/')",
+        "!isURL('https://[1.2.3.4]/')",
+        "!isURL('https://example.com/%zz')",
+        "!isURL('https://us er@example.com/')",
+        "!isURL(':foo')",
+    ]
+    .iter()
+    .map(|r| {
+        r.replace(
+            "self.url",
+            "'https://user:pass@kubernetes.io:80/docs/home?k1=a&k2=b&k2=c#anchor'",
+        )
+    })
+    .collect();
+    let rows: Vec<(&str, Value)> = rows.iter().map(|r| t(r)).collect();
+    check_rows(&rows);
+    check_errors(&[
+        (
+            "url('https://a:b:c/')",
+            "URL parse error during conversion from string",
+        ),
+        ("url('../relative-path')", "invalid URI for request"),
+    ]);
+    // errors never quote the URL: it may carry a password
+    let e = eval("url('https://user:s3cret@host:x/')").unwrap_err();
+    assert!(!e.contains("s3cret"), "{e}");
+}
