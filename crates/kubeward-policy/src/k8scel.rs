@@ -220,6 +220,7 @@ pub(crate) fn build_env() -> (Env, Vec<String>) {
     crate::k8snet::register(&mut env, &mut failed);
     crate::k8ssemver::register(&mut env, &mut failed);
     crate::k8surl::register(&mut env, &mut failed);
+    crate::k8sformat::register(&mut env, &mut failed);
     (env, failed)
 }
 

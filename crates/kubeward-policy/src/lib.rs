@@ -26,6 +26,7 @@
 mod celeng;
 mod constraint;
 pub mod k8scel;
+pub mod k8sformat;
 pub mod k8snet;
 pub mod k8ssemver;
 pub mod k8surl;

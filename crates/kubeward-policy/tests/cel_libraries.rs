@@ -352,3 +352,114 @@ fn url_rows() {
     let e = eval("url('https://user:s3cret@host:x/')").unwrap_err();
     assert!(!e.contains("s3cret"), "{e}");
 }
+
+/// format_test.go at kubernetes/kubernetes 03bd70195975eb8f500a99f601f9c8ac85be93d7
+/// (TestFormat): each row's expected `optional.none()` is checked as `!….hasValue()`, each
+/// expected `optional.of([...])` as `….value() == [...]`; then the lookup and comparison
+/// rows the test generates for every pair of named formats.
+#[test]
+fn format_rows() {
+    let none = [
+        r#"format.dns1123Label().validate("my-label-name")"#,
+        r#"format.dns1123Subdomain().validate("apiextensions.k8s.io")"#,
+        r#"format.qualifiedName().validate("apiextensions.k8s.io/v1beta1")"#,
+        r#"format.dns1123LabelPrefix().validate("my-label-prefix-")"#,
+        r#"format.dns1123SubdomainPrefix().validate("mysubdomain.prefix.-")"#,
+        r#"format.dns1035LabelPrefix().validate("my-label-prefix-")"#,
+        r#"format.uri().validate("http://example.com")"#,
+        r#"format.uuid().validate("123e4567-e89b-12d3-a456-426614174000")"#,
+        r#"format.byte().validate("aGVsbG8=")"#,
+        r#"format.date().validate("2021-01-01")"#,
+        r#"format.datetime().validate("2021-01-01T00:00:00Z")"#,
+        r#"format.dns1123Subdomain().validate("example.com")"#,
+        r#"format.dns1035Label().validate("my-label-name")"#,
+        r#"format.qualifiedName().validate("my.name")"#,
+        r#"format.date().validate("2020-01-01")"#,
+        r#"format.datetime().validate("2020-01-01T00:00:00Z")"#,
+        r#"format.labelValue().validate("my-cool-label-Value")"#,
+    ];
+    let label = "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+    let subdomain = r"a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    let dns1035 = "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+    let qualified = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+    let label_value = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    let some = [
+        (
+            r#"format.dns1123Label().validate("contains a space")"#,
+            label,
+        ),
+        (
+            r#"format.dns1123Subdomain().validate("contains a space")"#,
+            subdomain,
+        ),
+        (
+            r#"format.dns1035Label().validate("contains a space")"#,
+            dns1035,
+        ),
+        (
+            r#"format.qualifiedName().validate("contains a space")"#,
+            qualified,
+        ),
+        (
+            r#"format.dns1123LabelPrefix().validate("contains a space-")"#,
+            label,
+        ),
+        (
+            r#"format.dns1123SubdomainPrefix().validate("contains a space-")"#,
+            subdomain,
+        ),
+        (
+            r#"format.dns1035LabelPrefix().validate("contains a space-")"#,
+            dns1035,
+        ),
+        (r#"format.byte().validate("aGVsbG8")"#, "invalid base64"),
+        (r#"format.date().validate("2020-01-32")"#, "invalid date"),
+        (
+            r#"format.datetime().validate("2020-01-32T00:00:00Z")"#,
+            "invalid datetime",
+        ),
+        (
+            r#"format.labelValue().validate("my-cool-label-Value!!\n\n!!!")"#,
+            label_value,
+        ),
+    ];
+    let mut rows: Vec<String> = none.iter().map(|e| format!("!{e}.hasValue()")).collect();
+    rows.extend(
+        some.iter()
+            .map(|(e, m)| format!("{e}.value() == [r\"{m}\"]")),
+    );
+    rows.push(r#"format.named("unknown").hasValue() == false"#.into());
+    let names = kubeward_policy::k8sformat::NAMES;
+    for l in names {
+        rows.push(format!(r#"format.named("{l}").hasValue()"#));
+        rows.push(format!(r#"format.named("{l}").value() == format.{l}()"#));
+        for r in names.iter().filter(|r| **r != l) {
+            rows.push(format!("!(format.{l}() == format.{r}())"));
+        }
+    }
+    // apimachinery's other messages, and strfmt's forms
+    rows.extend(
+        [
+            r#"format.dns1123Label().validate("a.b").value() == ["must not contain dots"]"#,
+            r#"format.qualifiedName().validate("/a").value() == ["prefix part must be non-empty"]"#,
+            r#"size(format.qualifiedName().validate("a/b/c").value()) == 1"#,
+            r#"!format.labelValue().validate("").hasValue()"#,
+            r#"!format.uuid().validate("123E4567E89B12D3A456426614174000").hasValue()"#,
+            r#"format.uri().validate("relative").hasValue()"#,
+            r#"format.date().validate("2021-02-29").hasValue()"#,
+            r#"!format.date().validate("2020-02-29").hasValue()"#,
+            r#"format.date().validate("2021-1-01").hasValue()"#,
+            r#"!format.datetime().validate("2021-01-01t23:59:59.5+01:00").hasValue()"#,
+            r#"format.datetime().validate("2021-01-01T24:00:00Z").hasValue()"#,
+            r#"format.datetime().validate("2021-01-01T00:00:00").hasValue()"#,
+            r#"format.byte().validate("").hasValue()"#,
+        ]
+        .map(String::from),
+    );
+    rows.push(format!(
+        r#"format.dns1123Label().validate("{}").value() == ["must be no more than 63 characters"]"#,
+        "a".repeat(64)
+    ));
+    let rows: Vec<(&str, Value)> = rows.iter().map(|r| t(r)).collect();
+    check_rows(&rows);
+}
