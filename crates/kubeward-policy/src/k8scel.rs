@@ -221,6 +221,7 @@ pub(crate) fn build_env() -> (Env, Vec<String>) {
     crate::k8ssemver::register(&mut env, &mut failed);
     crate::k8surl::register(&mut env, &mut failed);
     crate::k8sformat::register(&mut env, &mut failed);
+    crate::authz::register(&mut env, &mut failed);
     (env, failed)
 }
 
@@ -281,6 +282,13 @@ pub(crate) fn ordering_result<'b, 'v>(
         "isLessThan" => Value::Bool(o == Less),
         _ => Value::Bool(o == Greater),
     })
+}
+
+/// Declares a library type (`net.IP`, ...), so that expressions can name it.
+pub(crate) fn declare_type(env: &mut Env, failed: &mut Vec<String>, name: &'static str) {
+    if let Err(e) = env.add_type(Type::new_opaque_type(name)) {
+        failed.push(format!("type {name}: {e:?}"));
+    }
 }
 
 /// Declares one overload; a failure is recorded in `failed` (the environment test checks

@@ -20,7 +20,7 @@ use cel::objects::{Opaque, Value};
 use cel::{Env, ExecutionError};
 use regex::Regex;
 
-use crate::k8scel::{charge_traversal, declare, opaque_arg, string_arg, Budget};
+use crate::k8scel::{charge_traversal, declare, declare_type, opaque_arg, string_arg, Budget};
 
 const FORMAT_TYPE_NAME: &str = "kubernetes.NamedFormat";
 
@@ -349,9 +349,7 @@ fn constant<'b, 'v, const I: usize>(
 
 /// Register the library.
 pub(crate) fn register(env: &mut Env, failed: &mut Vec<String>) {
-    if let Err(e) = env.add_type(format_type()) {
-        failed.push(format!("type: {e:?}"));
-    }
+    declare_type(env, failed, FORMAT_TYPE_NAME);
     declare(
         env,
         failed,

@@ -26,7 +26,7 @@ use cel::objects::{Opaque, Value};
 use cel::{Env, ExecutionError};
 
 use crate::k8scel::{
-    charge_traversal, declare, opaque, opaque_arg, owned, string_arg, value, Budget,
+    charge_traversal, declare, declare_type, opaque, opaque_arg, owned, string_arg, value, Budget,
 };
 
 const IP_TYPE_NAME: &str = "net.IP";
@@ -382,11 +382,8 @@ fn cidr_to_string<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, E
 
 /// Register the libraries.
 pub(crate) fn register(env: &mut Env, failed: &mut Vec<String>) {
-    for t in [ip_type(), cidr_type()] {
-        if let Err(e) = env.add_type(t) {
-            failed.push(format!("type: {e:?}"));
-        }
-    }
+    declare_type(env, failed, IP_TYPE_NAME);
+    declare_type(env, failed, CIDR_TYPE_NAME);
     let s = || vec![STRING_TYPE];
     declare(env, failed, "ip", "string_to_ip", None, s(), ip);
     declare(env, failed, "isIP", "is_ip", None, s(), is_ip);

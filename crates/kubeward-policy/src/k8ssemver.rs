@@ -17,7 +17,9 @@ use cel::common::value::CowVal;
 use cel::objects::{Opaque, Value};
 use cel::{Env, ExecutionError};
 
-use crate::k8scel::{charge_traversal, declare, opaque, opaque_arg, owned, string_arg, value};
+use crate::k8scel::{
+    charge_traversal, declare, declare_type, opaque, opaque_arg, owned, string_arg, value,
+};
 
 const SEMVER_TYPE_NAME: &str = "kubernetes.Semver";
 
@@ -167,9 +169,7 @@ fn is_greater_than<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, 
 
 /// Register the library.
 pub(crate) fn register(env: &mut Env, failed: &mut Vec<String>) {
-    if let Err(e) = env.add_type(semver_type()) {
-        failed.push(format!("type: {e:?}"));
-    }
+    declare_type(env, failed, SEMVER_TYPE_NAME);
     let s = || vec![STRING_TYPE];
     let sb = || vec![STRING_TYPE, BOOL_TYPE];
     declare(

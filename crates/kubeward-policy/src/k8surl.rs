@@ -22,7 +22,9 @@ use cel::common::value::CowVal;
 use cel::objects::{Key, Map, Opaque, Value};
 use cel::{Env, ExecutionError};
 
-use crate::k8scel::{charge_traversal, declare, opaque, opaque_arg, owned, string_arg, Budget};
+use crate::k8scel::{
+    charge_traversal, declare, declare_type, opaque, opaque_arg, owned, string_arg, Budget,
+};
 
 const URL_TYPE_NAME: &str = "kubernetes.URL";
 
@@ -463,9 +465,7 @@ fn get_query<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Execut
 
 /// Register the library.
 pub(crate) fn register(env: &mut Env, failed: &mut Vec<String>) {
-    if let Err(e) = env.add_type(url_type()) {
-        failed.push(format!("type: {e:?}"));
-    }
+    declare_type(env, failed, URL_TYPE_NAME);
     declare(
         env,
         failed,
