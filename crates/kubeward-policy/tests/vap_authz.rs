@@ -401,3 +401,34 @@ fn a_scan_keeps_the_rbac_objects_for_policies_that_ask_the_authorizer() {
     assert!(!plain.needs_all_objects());
     assert!(!plain.inventory_needs(&rbac_objects()[0]));
 }
+
+#[test]
+fn the_fuzz_seed_using_every_library_passes_offline() {
+    // fuzz/corpus/policy/seed-vap-k8s-libraries.yaml: one policy reading every ported
+    // library, RBAC objects, and a Deployment; each validation is true by the libraries'
+    // semantics (offline, the request's user is unknown: the path check is errored).
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/corpus/policy/seed-vap-k8s-libraries.yaml"),
+    )
+    .unwrap();
+    let (docs, errors) = parse_documents(&text, "seed.yaml");
+    assert!(errors.is_empty(), "{errors:?}");
+    let values: Vec<Value> = docs.iter().map(|d| d.value.clone()).collect();
+    let mut b = PolicySetBuilder::new(EngineChoice::Auto);
+    for d in docs {
+        let v = d.value.clone();
+        if !b.add(d) {
+            b.add_object(v);
+        }
+    }
+    let (set, errors) = b.build();
+    assert!(errors.is_empty(), "{errors:?}");
+    let deployment = values.last().unwrap();
+    let v = set.evaluate(deployment, &Inventory::new(values.iter()));
+    assert!(
+        v.is_empty(),
+        "{:?}",
+        v.iter().map(|v| &v.message).collect::<Vec<_>>()
+    );
+}
