@@ -6,7 +6,9 @@
 //! * variables `object`, `oldObject` (`null` when absent; `object` is `null` on DELETE),
 //!   `request`, `params` (the whole constraint), `namespaceObject` (`null`, as gator has none)
 //!   and `variables`: first Gatekeeper's `anyObject` and `params` (its own expressions,
-//!   `transform/cel_snippets.go`), then the template's `source.variables` in order;
+//!   `transform/cel_snippets.go`), then the template's `source.variables` in order; for a
+//!   ValidatingAdmissionPolicy that reads it, `authorizer` and `authorizer.requestResource`
+//!   ([`crate::authz`]);
 //! * `source.matchCondition(s)`: any false → the constraint does not apply; an error fails by
 //!   the `failurePolicy` (default `Fail`);
 //! * each validation false → a violation whose message is the `messageExpression`'s result

@@ -12,7 +12,9 @@
 //! * quantity (`library/quantity.go`, `library/quantity_test.go`): `quantity`, `isQuantity`
 //!   and the Quantity methods, in [`crate::quantity`];
 //! * sets (cel-go `ext/sets.go`, `ext/sets_test.go`, in the Kubernetes base environment since
-//!   1.29): `sets.contains`, `sets.equivalent`, `sets.intersects`.
+//!   1.29): `sets.contains`, `sets.equivalent`, `sets.intersects`;
+//! * url, ip and cidr, format, semver and authz, in [`crate::k8surl`], [`crate::k8snet`],
+//!   [`crate::k8sformat`], [`crate::k8ssemver`] and [`crate::authz`].
 
 use std::cell::Cell;
 use std::sync::{Arc, OnceLock};
