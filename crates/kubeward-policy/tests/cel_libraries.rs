@@ -463,3 +463,116 @@ fn format_rows() {
     let rows: Vec<(&str, Value)> = rows.iter().map(|r| t(r)).collect();
     check_rows(&rows);
 }
+
+/// Hostile inputs: every string-taking function of the ported libraries on odd strings
+/// (delimiters next to multi-byte characters, truncated escapes, huge numbers, empty parts)
+/// answers a value or an error, never a panic.
+#[test]
+fn hostile_strings_never_panic() {
+    let strings = [
+        "",
+        "%",
+        "%e",
+        "%é",
+        "[",
+        "]",
+        "[]",
+        "[é]",
+        "é-",
+        "-",
+        "/",
+        "//",
+        "///",
+        "?",
+        "#",
+        "*",
+        ":",
+        "::",
+        ":::",
+        "a:b:c",
+        "http://[::1%25é]/",
+        "http://[::1%25]:80/",
+        "http://@/",
+        "http://u:p@[",
+        "http://h:99999999999999999999999/",
+        "x:%zz",
+        "/%C3%28?%ff=%fe",
+        "1.2.3.4/",
+        "1.2.3.4/-1",
+        "::/129",
+        "::ffff:0:0/96",
+        "0/0",
+        "1.2.3.4/4294967296",
+        "v",
+        "v.",
+        "..",
+        "1..2",
+        "1.2.3-",
+        "1.2.3+",
+        "99999999999999999999.0.0",
+        "0.0.0-00",
+        "01-a",
+        "é.é.é",
+        "a/b/c",
+        "/a",
+        "a/",
+        "2020-02-30",
+        "2020-13-01T00:00:00Z",
+        "0000-00-00",
+        "t",
+        "Tt",
+        "2020-01-01T",
+        "2020-01-01t99:99:99z",
+        "é\u{0}",
+    ];
+    let mut exprs = Vec::new();
+    for s in strings {
+        let q = format!("{s:?}");
+        for f in [
+            "url",
+            "isURL",
+            "ip",
+            "isIP",
+            "ip.isCanonical",
+            "cidr",
+            "isCIDR",
+            "semver",
+            "isSemver",
+            "format.named",
+        ] {
+            exprs.push(format!("{f}({q})"));
+        }
+        exprs.push(format!("semver({q}, true)"));
+        exprs.push(format!("url({q}).getQuery()"));
+        exprs.push(format!(
+            "url({q}).getHostname() + url({q}).getPort() + url({q}).getEscapedPath()"
+        ));
+        exprs.push(format!("cidr('10.0.0.0/8').containsIP({q})"));
+        exprs.push(format!("cidr('::/0').containsCIDR({q})"));
+        for name in kubeward_policy::k8sformat::NAMES {
+            exprs.push(format!("format.{name}().validate({q})"));
+        }
+    }
+    for e in &exprs {
+        let _ = eval(e);
+    }
+}
+
+/// Library calls are charged to the budget by the length of their argument: 2,000 parses of
+/// a 5,000-character string (about 500 units each) exceed 1,000,000.
+#[test]
+fn library_calls_are_charged_to_the_budget() {
+    let long = format!("/{}", "a".repeat(5000));
+    let items = vec![format!("{long:?}"); 2000].join(", ");
+    for f in ["isURL", "isIP", "isCIDR", "isSemver"] {
+        let e = eval(&format!("size([{items}].map(s, {f}(s))) > 0")).expect_err(f);
+        assert!(e.contains("cost limit exceeded"), "{f}: {e}");
+    }
+    let e = eval(&format!(
+        "[{items}].all(s, !format.uri().validate(s).hasValue())"
+    ))
+    .unwrap_err();
+    assert!(e.contains("cost limit exceeded"), "{e}");
+    // short strings stay well within it
+    assert_eq!(eval("['/a', '/b'].all(s, isURL(s))"), Ok(Value::Bool(true)));
+}
