@@ -251,6 +251,13 @@ fn semver_rows() {
         t(r#"semver('1.0.0-alpha').isLessThan(semver('1.0.0'))"#),
         t(r#"semver('1.0.0-alpha.1').isLessThan(semver('1.0.0-alpha.beta'))"#),
         t(r#"semver('1.0.0+a') == semver('1.0.0+b')"#),
+        // blang/semver refuses these too: empty or leading-zero identifiers
+        f(r#"isSemver('1.2.3-')"#),
+        f(r#"isSemver('1.2.3+')"#),
+        f(r#"isSemver('1.2.3-01')"#),
+        t(r#"isSemver('1.2.3+01')"#),
+        f(r#"isSemver('1.2.3-a..b')"#),
+        f(r#"isSemver('1.2.3-a_b')"#),
         // the Semver methods do not take quantities, nor the quantity ones semvers
         t(r#"quantity('1k').isLessThan(quantity('2k'))"#),
     ]);
