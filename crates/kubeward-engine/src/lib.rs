@@ -134,10 +134,10 @@ const CROSS_BATCH: usize = 10_000;
 /// How many documents one unit of parallel work holds; keeps a huge file from being one task.
 const WINDOW: usize = 256;
 /// How many windows of documents are evaluated while the previous ones are written.
-const GROUP: usize = 16;
+const GROUP: usize = 8;
 /// How many bytes of input are held at once: small files are read whole, up to this much at a
 /// time, and larger sources a piece of about this size at a time.
-const BATCH_BYTES: usize = 16 << 20;
+const BATCH_BYTES: usize = 8 << 20;
 
 /// Sources, handed out a batch at a time: several small files read in parallel, or the next
 /// piece of a large one (or of stdin), so memory holds about [`BATCH_BYTES`] of input.
