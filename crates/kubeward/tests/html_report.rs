@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use headless_chrome::protocol::cdp::types::Event;
-use headless_chrome::protocol::cdp::{Network, Page};
+use headless_chrome::protocol::cdp::{Emulation, Network, Page};
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use serde_json::Value;
 
@@ -229,6 +229,55 @@ impl Opened {
         .unwrap()
     }
 
+    /// Emulate a media type (`print`, or `None` for the screen) and a colour scheme.
+    fn emulate(&self, media: Option<&str>, scheme: &str) {
+        self.tab
+            .call_method(Emulation::SetEmulatedMedia {
+                media: Some(media.unwrap_or("").to_string()),
+                features: Some(vec![Emulation::MediaFeature {
+                    name: "prefers-color-scheme".into(),
+                    value: scheme.into(),
+                }]),
+            })
+            .unwrap();
+    }
+
+    /// Text on screen whose contrast with its background is below WCAG 2 AA (4.5:1, or 3:1
+    /// for large text: 24px, or 18.66px bold), worked out from the computed colours: the
+    /// text's colour against the first opaque background of it or an ancestor; and how many
+    /// elements with text were checked.
+    fn contrast_failures(&self) -> (Vec<String>, u64) {
+        let checked = self.eval("(() => { const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT); const s = new Set(); for (let n = w.nextNode(); n; n = w.nextNode()) if (n.textContent.trim() && n.parentElement.getClientRects().length && !n.parentElement.closest('svg, script, noscript')) s.add(n.parentElement); return s.size; })()");
+        let failures = serde_json::from_value(self.eval(
+            r#"(() => {
+  const rgb = (s) => { const m = /rgba?\(([^)]+)\)/.exec(s); if (!m) return null; const p = m[1].split(',').map(parseFloat); return { c: p.slice(0, 3), a: p.length > 3 ? p[3] : 1 }; };
+  const lum = (c) => { const [r, g, b] = c.map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const bg = (e) => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c && c.a >= 1) return c.c; } return null; };
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const e = n.parentElement;
+    if (!n.textContent.trim() || seen.has(e) || e.closest('svg, script, noscript')) continue;
+    seen.add(e);
+    if (!e.getClientRects().length) continue;
+    const st = getComputedStyle(e);
+    if (st.visibility === 'hidden') continue;
+    const fg = rgb(st.color), back = bg(e);
+    if (!fg || !back) { out.push('no colour: ' + e.tagName + ' ' + n.textContent.slice(0, 40)); continue; }
+    const a = lum(fg.c), b = lum(back);
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
+    const need = size >= 24 || (size >= 18.66 && bold) ? 3 : 4.5;
+    if (ratio < need) out.push(ratio.toFixed(2) + ' < ' + need + ': ' + e.tagName + '.' + e.className + ' ' + st.color + ' on rgb(' + back + '): ' + n.textContent.trim().slice(0, 40));
+  }
+  return out;
+})()"#,
+        ))
+        .unwrap();
+        (failures, checked.as_u64().unwrap())
+    }
+
     fn screenshot(&self, name: &str, selector: Option<&str>) {
         if let Some(sel) = selector {
             self.eval(&format!(
@@ -253,7 +302,8 @@ fn reported(report: &Value) -> Vec<&Value> {
         .collect()
 }
 
-/// Scan `dir` in JSON and in HTML (written under `out`).
+/// Scan `dir` in JSON (with `--show-suppressed`, as the page always holds them) and in HTML
+/// (written under `out`).
 fn scan_both(dir: &Path, out: &Path, name: &str) -> (Value, PathBuf) {
     let json = out.join(format!("{name}.json"));
     let html = out.join(format!("{name}.html"));
@@ -264,6 +314,7 @@ fn scan_both(dir: &Path, out: &Path, name: &str) -> (Value, PathBuf) {
                 "scan",
                 "--no-config",
                 ".",
+                "--show-suppressed",
                 "--format",
                 format,
                 "--output",
@@ -372,6 +423,58 @@ fn corpus_report_in_chromium() {
     );
     page.filter("fw", "");
 
+    // Part of a file's path.
+    page.filter("file", "ARGO-CD/");
+    let expected = findings
+        .iter()
+        .filter(|f| {
+            f["location"]["file"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .contains("argo-cd/")
+        })
+        .count();
+    assert!(expected > 0);
+    assert_eq!(page.visible(), expected as u64);
+    page.filter("file", "");
+
+    // Status: everything the report holds, and the platform's findings alone.
+    let all = report["findings"].as_array().unwrap();
+    page.filter("status", "all");
+    assert_eq!(page.visible(), all.len() as u64);
+    page.filter("status", "platform");
+    let platform = all
+        .iter()
+        .filter(|f| f["suppressed"]["by"] == "platform")
+        .count();
+    assert_eq!(page.visible(), platform as u64);
+    if platform > 0 {
+        assert!(page.cells().iter().all(|r| r[1].ends_with("platform")));
+    }
+    page.filter("status", "active");
+
+    // Sorting: by control, both ways, then by message (the order of UTF-16 code units, as
+    // JavaScript compares strings).
+    let sort_by = |column: usize| {
+        page.eval(&format!(
+            "(document.querySelectorAll('table.findings th button')[{column}].click(), 1)"
+        ))
+    };
+    let ids = || findings.iter().map(|f| f["id"].as_str().unwrap());
+    sort_by(1);
+    assert!(page.cells()[0][1].starts_with(ids().min().unwrap()));
+    sort_by(1);
+    assert!(page.cells()[0][1].starts_with(ids().max().unwrap()));
+    sort_by(4);
+    let first_message = findings
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .min_by_key(|m| m.encode_utf16().collect::<Vec<_>>())
+        .unwrap();
+    assert_eq!(page.cells()[0][4], first_message);
+    sort_by(0);
+
     // Paging.
     page.eval("(document.querySelector('[data-page=next]').click(), 1)");
     assert!(page
@@ -412,6 +515,45 @@ fn corpus_report_in_chromium() {
         .as_u64()
         .unwrap();
     assert!(around >= 2, "{loc}: {around} lines");
+    // The rest of the detail: the finding's message, field path and remediation as the JSON
+    // report has them, and the control's documentation as `kubeward explain` prints it.
+    let message = page.cells()[0][4].clone();
+    let f = findings
+        .iter()
+        .find(|f| {
+            f["message"] == message.as_str()
+                && f["location"]["line"] == line
+                && f["location"]["file"] == file
+        })
+        .unwrap();
+    let detail: std::collections::HashMap<String, String> = serde_json::from_value(page.eval(
+        "Object.fromEntries([...document.querySelectorAll('#detail dt')].map(dt => [dt.textContent, dt.nextElementSibling.textContent]))",
+    ))
+    .unwrap();
+    assert_eq!(detail["Message"], message);
+    assert_eq!(
+        detail["Field path"],
+        f["location"]["path"].as_str().unwrap()
+    );
+    assert_eq!(detail["Remediation"], f["remediation"].as_str().unwrap());
+    let id = f["id"].as_str().unwrap();
+    let explain = Command::cargo_bin("kubeward")
+        .unwrap()
+        .args(["explain", id])
+        .output()
+        .unwrap();
+    assert!(explain.status.success());
+    // `kubeward explain` prints the control's header (title, severity, frameworks, fix: the
+    // detail's other fields) and then its documentation, which the page holds whole.
+    let doc = page.eval("document.querySelector('#detail pre.doc').textContent");
+    let doc = doc.as_str().unwrap().trim();
+    assert!(doc.len() > 200, "{id}: {doc}");
+    assert!(
+        String::from_utf8_lossy(&explain.stdout)
+            .trim()
+            .ends_with(doc),
+        "{id}: {doc}"
+    );
     page.screenshot("corpus-detail", Some("#detail"));
 
     // Keyboard: Enter on a focused row opens its detail.
@@ -675,4 +817,429 @@ fn first_view_benchmark() {
         );
         let _ = in_page;
     }
+}
+
+/// `n` as the page writes counts (`toLocaleString("en-US")`: 1,234).
+fn en(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether a finding of the JSON report counts in `framework`, as the engine scores
+/// frameworks (restricted includes baseline).
+fn in_framework(f: &Value, framework: &str) -> bool {
+    let x = &f["frameworks"];
+    let listed = |k: &str| x[k].as_array().is_some_and(|a| !a.is_empty());
+    match framework {
+        "pss-baseline" => x["pss"]["level"] == "baseline",
+        "pss-restricted" => x["pss"].is_object(),
+        other => listed(other),
+    }
+}
+
+/// The rows of a table of the page: each row's cells' text, headers included.
+fn table_rows(page: &Opened, selector: &str) -> Vec<Vec<String>> {
+    serde_json::from_value(page.eval(&format!(
+        "[...document.querySelectorAll('{selector} tbody tr')].map(tr => [...tr.cells].map(c => c.textContent))"
+    )))
+    .unwrap()
+}
+
+/// The corpus page: compliance per namespace and per kind against the JSON report of the same
+/// scan; light and dark themes (colours of the page and WCAG AA contrast of every text on
+/// screen, computed in the browser); the print stylesheet and a PDF; keyboard navigation from
+/// the skip link through the filters to a row and its detail; every table with a caption and
+/// column headers.
+#[test]
+fn corpus_compliance_themes_print_and_keyboard_in_chromium() {
+    let corpus = shared().join("corpus");
+    let out = artifacts();
+    let (report, html) = scan_both(&corpus, &out, "corpus-views");
+    let findings = reported(&report);
+    let session = Session::start();
+    let page = session.open(&html);
+    page.assert_clean();
+
+    // Compliance per namespace and per kind: controls passed of each framework, counted as
+    // the report counts the framework's score (a control fails where it has a finding).
+    let scored = &report["summary"]["frameworks"];
+    for (key, group) in [
+        (
+            "ns",
+            Box::new(|f: &Value| {
+                f["object"]["namespace"]
+                    .as_str()
+                    .unwrap_or("(no namespace)")
+                    .to_string()
+            }) as Box<dyn Fn(&Value) -> String>,
+        ),
+        (
+            "kind",
+            Box::new(|f: &Value| f["object"]["kind"].as_str().unwrap().to_string()),
+        ),
+    ] {
+        let mut groups: std::collections::BTreeMap<String, Vec<&Value>> = Default::default();
+        for f in &findings {
+            groups.entry(group(f)).or_default().push(f);
+        }
+        let header: Vec<String> = serde_json::from_value(page.eval(&format!(
+            "[...document.querySelectorAll('table[data-compliance={key}] thead th')].map(th => th.textContent)"
+        )))
+        .unwrap();
+        let fws = &header[1..header.len() - 2];
+        assert_eq!(
+            fws.len(),
+            scored.as_object().unwrap().len(),
+            "a column per framework: {header:?}"
+        );
+        let rows = table_rows(&page, &format!("table[data-compliance={key}]"));
+        assert_eq!(rows.len(), groups.len().min(25), "{key}");
+        for row in &rows {
+            let list = &groups[&row[0]];
+            for (i, fw) in fws.iter().enumerate() {
+                let n = scored[fw.as_str()]["controls"].as_u64().unwrap() as f64;
+                let failed = list
+                    .iter()
+                    .filter(|f| in_framework(f, fw))
+                    .map(|f| f["id"].as_str().unwrap())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len() as f64;
+                let score = ((n - failed) * 1000.0 / n).round() / 10.0;
+                assert_eq!(row[i + 1], format!("{score}%"), "{key} {} {fw}", row[0]);
+            }
+            let objects = list
+                .iter()
+                .map(|f| {
+                    let o = &f["object"];
+                    (
+                        o["kind"].to_string(),
+                        o["namespace"].to_string(),
+                        o["name"].to_string(),
+                    )
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            assert_eq!(row[row.len() - 2], en(objects), "{key} {}", row[0]);
+            assert_eq!(row[row.len() - 1], en(list.len()), "{key} {}", row[0]);
+        }
+        // The most findings first.
+        let counts: Vec<usize> = rows.iter().map(|r| groups[&r[0]].len()).collect();
+        assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{key}: {counts:?}");
+    }
+
+    // Every table has a caption (or a label) and column or row headers.
+    let bad = page.eval(
+        "[...document.querySelectorAll('table')].filter(t => !(t.caption || t.getAttribute('aria-label')) || !t.querySelector('th[scope], table.src tr')).map(t => t.outerHTML.slice(0, 120))",
+    );
+    assert_eq!(bad, Value::Array(vec![]));
+
+    // A finding's detail and a control's documentation open, so that they are checked too.
+    page.eval("(document.querySelector('table.findings tbody tr').click(), document.querySelector('#controls details').open = true, 1)");
+
+    // Light, then dark: the page's colours follow the system, every text on screen has AA
+    // contrast in both.
+    for (scheme, background) in [("light", "rgb(255, 255, 255)"), ("dark", "rgb(13, 17, 23)")] {
+        page.emulate(None, scheme);
+        assert_eq!(
+            page.eval("getComputedStyle(document.body).backgroundColor"),
+            background,
+            "{scheme}"
+        );
+        for (part, selector) in [
+            ("summary", "#summary"),
+            ("risks", "#risks"),
+            ("findings", "#findings"),
+            ("detail", "#detail"),
+            ("controls", "#controls"),
+        ] {
+            page.eval(&format!(
+                "(document.querySelector('{selector}').scrollIntoView(), 1)"
+            ));
+            if scheme == "dark" {
+                page.screenshot(&format!("corpus-dark-{part}"), None);
+            }
+        }
+        let (failures, checked) = page.contrast_failures();
+        assert!(failures.is_empty(), "{scheme}: {failures:#?}");
+        // The check itself finds a grey too light to read.
+        page.eval("(document.getElementById('summary').append(Object.assign(document.createElement('p'), { id: 'low', textContent: 'faint', style: 'color: #777; background: #888' })), 1)");
+        let (planted, _) = page.contrast_failures();
+        assert_eq!(planted.len(), 1, "{planted:?}");
+        assert!(planted[0].ends_with("faint"), "{planted:?}");
+        page.eval("(document.getElementById('low').remove(), 1)");
+        assert!(checked > 500, "{scheme}: {checked} texts checked");
+        eprintln!("{scheme}: contrast of {checked} texts checked");
+    }
+
+    // Print: the filters, pager, table of contents and detail are not printed; the summary
+    // and the findings are, black on white. The PDF is a test artifact.
+    page.emulate(Some("print"), "dark");
+    let hidden = page.eval(
+        "['.filters', '.pager', 'nav.toc', '#detail'].map(s => getComputedStyle(document.querySelector(s)).display)",
+    );
+    assert_eq!(hidden, serde_json::json!(["none", "none", "none", "none"]));
+    assert_eq!(
+        page.eval("[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color, getComputedStyle(document.querySelector('table.findings')).display]"),
+        serde_json::json!(["rgb(255, 255, 255)", "rgb(0, 0, 0)", "table"])
+    );
+    let pdf = page.tab.print_to_pdf(None).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    std::fs::write(artifacts().join("corpus.pdf"), &pdf).unwrap();
+    page.emulate(None, "light");
+
+    // Keyboard: the first Tab reaches the skip link, Enter follows it, and Tab goes on through
+    // every filter, the sort buttons and the rows; arrows move between rows, Enter opens one.
+    page.eval(
+        "(window.scrollTo(0, 0), document.activeElement && document.activeElement.blur(), 1)",
+    );
+    let focused = || {
+        page.eval("(() => { const e = document.activeElement; return e.dataset.filter || (e.tagName === 'TR' ? 'row ' + e.dataset.i : e.tagName + ' ' + e.textContent.slice(0, 30)); })()")
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    page.tab.press_key("Tab").unwrap();
+    assert!(focused().contains("Skip to the findings"), "{}", focused());
+    page.tab.press_key("Enter").unwrap();
+    let mut reached = Vec::new();
+    for _ in 0..40 {
+        page.tab.press_key("Tab").unwrap();
+        let f = focused();
+        let row = f.starts_with("row ");
+        reached.push(f);
+        if row {
+            break;
+        }
+    }
+    for want in [
+        "q",
+        "sev",
+        "ctl",
+        "fw",
+        "ns",
+        "kind",
+        "file",
+        "status",
+        "BUTTON Severity",
+        "BUTTON Message",
+    ] {
+        assert!(
+            reached.iter().any(|r| r.starts_with(want)),
+            "{want} not reached: {reached:?}"
+        );
+    }
+    assert_eq!(
+        reached[0], "q",
+        "the search comes first after the skip link: {reached:?}"
+    );
+    let first = reached.last().unwrap().clone();
+    assert!(first.starts_with("row "), "{reached:?}");
+    page.tab.press_key("ArrowDown").unwrap();
+    let second = focused();
+    assert!(
+        second.starts_with("row ") && second != first,
+        "{first} then {second}"
+    );
+    page.tab.press_key("Enter").unwrap();
+    assert_eq!(
+        page.eval("[document.activeElement.closest('#detail') !== null, document.getElementById('detail').hidden, document.querySelector('tr[aria-selected=true]').dataset.i]"),
+        serde_json::json!([true, false, second.trim_start_matches("row ")])
+    );
+    page.assert_clean();
+}
+
+/// Suppressed findings (an annotation, and a config exclusion with an expiry) are in the page
+/// even without `--show-suppressed`, with who suppressed them, why and until when; an input
+/// error is listed under what the scan could not see.
+#[test]
+fn suppressed_and_unseen_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("app.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: shop\n  annotations:\n    kubeward.io/ignore: \"KW101: needed for the NIC driver\"\nspec:\n  containers:\n  - name: c\n    image: nginx\n    securityContext:\n      privileged: true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(".kubeward.yaml"),
+        "exclude:\n- controls: [KW306]\n  reason: \"tags come with the next release\"\n  expires: 2099-06-30\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("broken.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n",
+    )
+    .unwrap();
+    let out = artifacts();
+    let (json, html) = (out.join("suppressed.json"), out.join("suppressed.html"));
+    let json_args = [
+        "scan",
+        ".",
+        "--show-suppressed",
+        "--format",
+        "json",
+        "--output",
+    ];
+    assert_eq!(
+        kubeward(
+            dir.path(),
+            &[&json_args[..], &[json.to_str().unwrap()]].concat()
+        ),
+        2
+    );
+    let html_args = ["scan", ".", "--format", "html", "--output"];
+    assert_eq!(
+        kubeward(
+            dir.path(),
+            &[&html_args[..], &[html.to_str().unwrap()]].concat()
+        ),
+        2
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let suppressed: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppressed"].is_object() && f["suppressed"]["by"] != "platform")
+        .collect();
+    assert_eq!(suppressed.len(), 2, "{suppressed:#?}");
+    assert_eq!(
+        suppressed.len() as u64,
+        report["summary"]["suppressed"].as_u64().unwrap()
+    );
+
+    let session = Session::start();
+    let page = session.open(&html);
+    page.assert_clean();
+    let cards = page.eval("Object.fromEntries([...document.querySelectorAll('#summary .cards li')].map(li => [li.querySelector('.l').textContent, li.querySelector('.n').textContent]))");
+    assert_eq!(cards["Suppressed"], en(suppressed.len()));
+    page.filter("status", "suppressed");
+    assert_eq!(page.visible(), suppressed.len() as u64);
+    // The section: by, reason, expiry and count, as the JSON report has them.
+    let mut want: Vec<Vec<String>> = suppressed
+        .iter()
+        .map(|f| {
+            let s = &f["suppressed"];
+            vec![
+                s["by"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+                s["expires"].as_str().unwrap_or("—").to_string(),
+                "1".to_string(),
+            ]
+        })
+        .collect();
+    want.sort();
+    let mut rows = table_rows(&page, "#suppressed");
+    rows.sort();
+    assert_eq!(rows, want);
+    assert!(rows.iter().any(|r| r[2] == "2099-06-30"));
+    // The excluded finding's detail names the exclusion's reason and expiry.
+    page.eval("([...document.querySelectorAll('table.findings tbody tr')].find(tr => tr.cells[1].textContent.startsWith('KW306')).click(), 1)");
+    let detail = page.eval("[...document.querySelectorAll('#detail dt')].find(dt => dt.textContent === 'Suppressed').nextElementSibling.textContent");
+    assert_eq!(
+        detail,
+        "config: tags come with the next release (until 2099-06-30)"
+    );
+    page.screenshot("suppressed", Some("#suppressed"));
+
+    // The input error, where and what, as the JSON report has it.
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1);
+    let e = &errors[0];
+    let rows = table_rows(&page, "#unseen table");
+    assert_eq!(
+        rows,
+        vec![vec![
+            format!(
+                "{}:{}:{}",
+                e["file"].as_str().unwrap(),
+                e["line"],
+                e["column"]
+            ),
+            e["message"].as_str().unwrap().to_string()
+        ]]
+    );
+    page.screenshot("unseen", Some("#unseen"));
+    page.assert_clean();
+}
+
+/// `kubeward audit --format html`: its own section (counts, findings per detection and per
+/// user, the timeline) as its JSON report has them.
+#[test]
+fn audit_page_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = workspace().join("crates/kubeward-controls/fixtures");
+    let mut log = String::new();
+    for id in ["KW1001", "KW1002", "KW1003", "KW1004", "KW1005"] {
+        let text = std::fs::read_to_string(fixtures.join(id).join("fail.jsonl")).unwrap();
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            log.push_str(line);
+            log.push('\n');
+        }
+    }
+    std::fs::write(dir.path().join("audit.log"), log).unwrap();
+    let out = artifacts();
+    let (json, html) = (out.join("audit.json"), out.join("audit.html"));
+    for (format, file) in [("json", &json), ("html", &html)] {
+        let args = [
+            "audit",
+            "audit.log",
+            "--format",
+            format,
+            "--output",
+            file.to_str().unwrap(),
+        ];
+        assert_eq!(kubeward(dir.path(), &args), 1);
+    }
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let s = &report["summary"];
+    let session = Session::start();
+    let page = session.open(&html);
+    page.assert_clean();
+    assert_eq!(
+        page.visible(),
+        report["findings"].as_array().unwrap().len() as u64
+    );
+    let cards = page.eval("Object.fromEntries([...document.querySelectorAll('#audit .cards li')].map(li => [li.querySelector('.l').textContent, li.querySelector('.n').textContent]))");
+    assert_eq!(
+        cards["Audit events"],
+        en(s["events"].as_u64().unwrap() as usize)
+    );
+    assert_eq!(
+        cards["Findings"],
+        en(s["findings"].as_u64().unwrap() as usize)
+    );
+    let users = table_rows(&page, "table[data-audit=users]");
+    let by_user = s["byUser"].as_object().unwrap();
+    assert_eq!(users.len(), by_user.len());
+    for row in &users {
+        assert_eq!(
+            row[1],
+            en(by_user[&row[0]]["findings"].as_u64().unwrap() as usize),
+            "{row:?}"
+        );
+    }
+    let timeline = report["timeline"].as_array().unwrap();
+    let rows = table_rows(&page, "table[data-audit=timeline]");
+    assert_eq!(rows.len(), timeline.len().min(500));
+    assert_eq!(rows[0][0], timeline[0]["time"].as_str().unwrap());
+    assert_eq!(
+        rows[0][6],
+        format!(
+            "{}:{}",
+            timeline[0]["file"].as_str().unwrap(),
+            timeline[0]["line"]
+        )
+    );
+    page.screenshot("audit", Some("#audit"));
+    page.assert_clean();
 }
