@@ -7,7 +7,8 @@
 //! `target/tmp/html-report/` (test artifacts, not committed).
 //!
 //! Inputs: the shared corpus (`../shared/corpus`, or `$KUBEWARD_SHARED/corpus`) and a
-//! generated scan (`bench/generate.py`, `KUBEWARD_HTML_OBJECTS` objects, default 10,000).
+//! generated scan (`bench/generate.py`, `KUBEWARD_HTML_OBJECTS` objects, default 100,000 as
+//! the issue asks: about two minutes of a debug build).
 //! `.ci/run` installs chromium; `KUBEWARD_CHROMIUM` names another binary.
 
 use std::path::{Path, PathBuf};
@@ -67,6 +68,17 @@ fn kubeward(dir: &Path, args: &[&str]) -> i32 {
     out.status.code().unwrap()
 }
 
+/// Run kubeward in `dir`; its standard output read as JSON.
+fn kubeward_json(dir: &Path, args: &[&str]) -> Value {
+    let out = Command::cargo_bin("kubeward")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("kubeward {args:?}: {e}"))
+}
+
 /// What the browser said while the page was open.
 #[derive(Default, Debug)]
 struct Seen {
@@ -86,6 +98,8 @@ struct Opened {
     url: String,
     /// From navigation to the page's first view drawn.
     first_view: Duration,
+    /// When the navigation started.
+    started: Instant,
 }
 
 impl Session {
@@ -168,6 +182,7 @@ impl Session {
             seen,
             url,
             first_view,
+            started,
         }
     }
 }
@@ -631,13 +646,10 @@ fn risks_and_fleet_pages_in_chromium() {
         .unwrap();
     // As many drawings as `kubeward risks --format json` lists paths, each with a box per
     // entity of its chain (the entry and each step's target).
-    let json = Command::cargo_bin("kubeward")
-        .unwrap()
-        .current_dir(corpus.join("argo-cd"))
-        .args(["risks", "--no-config", ".", "--format", "json"])
-        .output()
-        .unwrap();
-    let listed: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let listed = kubeward_json(
+        &corpus.join("argo-cd"),
+        &["risks", "--no-config", ".", "--format", "json"],
+    );
     let listed = listed["risks"].as_array().unwrap();
     assert!(drawn > 0);
     assert_eq!(drawn as usize, listed.len());
@@ -651,6 +663,66 @@ fn risks_and_fleet_pages_in_chromium() {
         );
     }
     page.screenshot("risks", Some("#risks"));
+
+    // `kubeward rbac risks --format html`: its findings, and one drawing per escalation path
+    // that `kubeward rbac paths --format json` lists, a box per subject of the chain and the
+    // rule and binding of each step at their place in the files.
+    let argo = corpus.join("argo-cd");
+    let rbac = out.join("rbac.html");
+    let code = kubeward(
+        &argo,
+        &[
+            "rbac",
+            "risks",
+            "-f",
+            ".",
+            "--format",
+            "html",
+            "--output",
+            rbac.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "argo-cd has RBAC risks");
+    let findings = kubeward_json(&argo, &["rbac", "risks", "-f", ".", "--format", "json"]);
+    let paths = kubeward_json(&argo, &["rbac", "paths", "-f", ".", "--format", "json"]);
+    let paths = paths.as_array().unwrap();
+    assert!(!paths.is_empty());
+    let page = session.open(&rbac);
+    page.assert_clean();
+    assert_eq!(
+        page.visible(),
+        findings["findings"].as_array().unwrap().len() as u64
+    );
+    let boxes = page.eval(
+        "[...document.querySelectorAll('#rbac svg')].map(s => s.querySelectorAll('g.node').length)",
+    );
+    let boxes = boxes.as_array().unwrap();
+    assert_eq!(boxes.len(), paths.len().min(200));
+    for (path, n) in paths.iter().zip(boxes) {
+        assert_eq!(
+            n.as_u64().unwrap() as usize,
+            path["steps"].as_array().unwrap().len() + 1
+        );
+    }
+    let text = page.eval("document.getElementById('rbac').textContent");
+    let text = text.as_str().unwrap();
+    for path in paths {
+        for step in path["steps"].as_array().unwrap() {
+            for g in step["grants"].as_array().unwrap() {
+                for at in [&g["rule"], &g["binding"]] {
+                    let place = format!(
+                        "{}:{}:{}",
+                        at["file"].as_str().unwrap(),
+                        at["line"],
+                        at["column"]
+                    );
+                    assert!(text.contains(&place), "{place}");
+                }
+            }
+        }
+    }
+    page.screenshot("rbac", Some("#rbac"));
+    page.assert_clean();
 }
 
 /// `kubeward node --format html` on a node root with a kubelet config: the page lists the
@@ -700,13 +772,17 @@ fn node_page_in_chromium() {
     page.assert_clean();
 }
 
-/// A generated scan (`bench/generate.py`): the page stays usable.
+/// A generated scan of 100,000 objects (`bench/generate.py`, about 490,000 findings; the
+/// benchmark's input; `KUBEWARD_HTML_OBJECTS` sets another size): the page loads with no
+/// console error and no request, holds every finding the scan counted, each severity filter
+/// shows as many rows as the scan's summary counts (the engine's count, a different path from
+/// the page's filter), and the detail of the first finding shows its line of the file.
 #[test]
 fn large_generated_report_in_chromium() {
     let objects: usize = std::env::var("KUBEWARD_HTML_OBJECTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(100_000);
     let dir = tempfile::tempdir().unwrap();
     let yaml = dir.path().join("objects.yaml");
     let gen = std::process::Command::new("python3")
@@ -717,6 +793,7 @@ fn large_generated_report_in_chromium() {
     assert!(gen.status.success());
     std::fs::write(&yaml, gen.stdout).unwrap();
     let html = artifacts().join("large.html");
+    let started = Instant::now();
     kubeward(
         dir.path(),
         &[
@@ -729,26 +806,60 @@ fn large_generated_report_in_chromium() {
             html.to_str().unwrap(),
         ],
     );
+    eprintln!(
+        "{objects} objects scanned into {} MB of HTML in {:.1} s (debug build)",
+        std::fs::metadata(&html).unwrap().len() / 1_000_000,
+        started.elapsed().as_secs_f64()
+    );
     let session = Session::start();
     let page = session.open(&html);
     page.assert_clean();
     let total = page.eval("kubewardReport.findings").as_u64().unwrap();
-    assert!(
-        total > objects as u64,
-        "{total} findings for {objects} objects"
+    // The scan's own counts, as the page's data carries them (`summary` of the JSON report).
+    let summary = page.eval("kubewardReport.summary");
+    assert_eq!(summary["objects"], objects as u64);
+    let counted = summary["findings"].as_u64().unwrap()
+        + summary["suppressed"].as_u64().unwrap()
+        + summary["platform"].as_u64().unwrap();
+    assert_eq!(
+        total, counted,
+        "every finding the scan counted is in the page"
     );
+    assert!(total > objects as u64 * 4, "{total} findings");
     eprintln!(
         "{objects} objects, {total} findings: first view in {:.2} s",
         page.first_view.as_secs_f64()
     );
-    // A filter over every row answers at once.
-    let t = Instant::now();
+    page.screenshot("large-summary", None);
+    // Each severity filter over every row answers with the scan's count.
+    for (i, sev) in ["critical", "high", "medium", "low", "info"]
+        .iter()
+        .enumerate()
+    {
+        let t = Instant::now();
+        page.filter("sev", &i.to_string());
+        assert_eq!(
+            page.visible(),
+            summary["bySeverity"][sev].as_u64().unwrap(),
+            "{sev}"
+        );
+        assert!(page.cells().iter().all(|r| r[0] == *sev));
+        eprintln!("severity filter {sev}: {:.2} s", t.elapsed().as_secs_f64());
+    }
     page.filter("sev", "0");
-    let critical = page.visible();
-    assert!(critical > 0 && critical < total);
-    assert!(page.cells().iter().all(|r| r[0] == "critical"));
-    eprintln!("severity filter: {:.2} s", t.elapsed().as_secs_f64());
     page.screenshot("large-findings", Some("#findings"));
+    // The first critical finding's detail: its line, read here from the file.
+    page.eval("(document.querySelector('table.findings tbody tr').click(), 1)");
+    let loc = page.cells()[0][3].clone();
+    let mut parts = loc.rsplitn(3, ':');
+    let (_col, line) = (parts.next(), parts.next().unwrap());
+    let line: usize = line.parse().unwrap();
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    let hit = page.eval(
+        "[...document.querySelectorAll('#detail table.src tr.hit td')].map(td => td.textContent)",
+    );
+    assert_eq!(hit[0], line.to_string(), "{loc}");
+    assert_eq!(hit[1], text.lines().nth(line - 1).unwrap(), "{loc}");
     page.assert_clean();
 }
 
@@ -801,21 +912,34 @@ fn first_view_benchmark() {
         let session = Session::start();
         let pid = session.browser.get_process_id().unwrap();
         let page = session.open(&file);
+        // A screenshot of the viewport once the page says it is drawn: it returns once the
+        // first view is painted, so this is an upper bound of the time to see it.
+        page.tab
+            .capture_screenshot(Page::CaptureScreenshotFormatOption::Png, None, None, true)
+            .unwrap();
+        let painted = page.started.elapsed();
         page.assert_clean();
         let drawn = tree_pss_kb(pid);
-        let in_page = page.eval("performance.now()").as_f64().unwrap();
+        let phases = page.eval("kubewardReport.phases");
+        let t = Instant::now();
         page.filter("sev", "0");
         page.filter("q", "container");
+        let filters = t.elapsed();
         let filtered = tree_pss_kb(pid);
+        let ms = |k: &str| phases[k].as_f64().unwrap_or(0.0);
         println!(
-            "run {run}: {} findings, first view {:.2} s (navigation to drawn), page clock {:.2} s; browser PSS {} MB drawn, {} MB after filters",
+            "run {run}: {} findings, first view drawn {:.2} s, painted {:.2} s (from navigation); in the page: base64 {:.2} s, gunzip {:.2} s, JSON {:.2} s, drawing {:.2} s; two filters {:.2} s; browser PSS {} MB drawn, {} MB after filters",
             page.eval("kubewardReport.findings"),
             page.first_view.as_secs_f64(),
-            page.eval("kubewardReport.readyMs").as_f64().unwrap() / 1000.0,
+            painted.as_secs_f64(),
+            (ms("decoded") - ms("start")) / 1000.0,
+            (ms("inflated") - ms("decoded")) / 1000.0,
+            (ms("parsed") - ms("inflated")) / 1000.0,
+            (ms("drawn") - ms("parsed")) / 1000.0,
+            filters.as_secs_f64(),
             drawn / 1024,
             filtered / 1024
         );
-        let _ = in_page;
     }
 }
 

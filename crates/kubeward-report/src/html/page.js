@@ -382,6 +382,37 @@
     return h("section", { id: "risks", "aria-labelledby": "risks-h" }, parts);
   }
 
+  // `kubeward rbac risks`: the escalation paths of `kubeward rbac paths`, each drawn from the
+  // subject to what it reaches, each step with the rule that grants it and the binding.
+  function subjectLabel(x) { return x ? (x.namespace ? x.namespace + "/" : "") + x.name : "?"; }
+  function rbacSection() {
+    const list = (D.meta.reports[0].sections || {}).rbacPaths;
+    if (!list || D.meta.reports.length > 1) return null;
+    const at = (x) => x && x.file ? h("span", { class: "loc" }, x.file + ":" + x.line + ":" + x.column) : "";
+    const parts = [h("h2", { id: "rbac-h" }, "RBAC escalation paths")];
+    if (!list.length) parts.push(h("p", { class: "muted" }, "No subject outside the system's own can escalate."));
+    else parts.push(h("p", { class: "muted" }, fmt(list.length) + " subjects (the system's own left out, as `kubeward rbac paths` does), each with how it gets further."));
+    list.slice(0, 200).forEach((p, i) => {
+      const steps = p.steps || [];
+      const chain = {
+        entry: { class: p.subject.kind, description: subjectLabel(p.subject) },
+        steps: steps.map((st) => ({
+          edge: st.technique + (st.scope && st.scope.cluster ? " (cluster-wide)" : st.scope && st.scope.namespace ? " (in " + st.scope.namespace + ")" : ""),
+          to: st.to ? { class: st.to.kind, description: subjectLabel(st.to) } : { class: "impact", description: st.description },
+        })),
+      };
+      parts.push(h("article", { class: "risk rbac-path", "aria-label": "Escalation path " + (i + 1) },
+        h("h3", {}, p.subject.kind + " " + subjectLabel(p.subject), " → ", steps.length ? steps[steps.length - 1].technique : "?"),
+        chainSvg(chain),
+        h("ol", { class: "steps" }, steps.map((st) => h("li", {}, h("code", {}, st.technique), " " + st.description,
+          h("ul", {}, (st.grants || []).map((g) => h("li", {},
+            g.rule ? ["rule ", h("code", {}, g.rule.path), " of " + g.rule.role.kind + " " + subjectLabel(g.rule.role) + " at ", at(g.rule)] : null,
+            g.binding ? [", bound by " + g.binding.kind + " " + subjectLabel(g.binding) + " at ", at(g.binding)] : null))))))));
+    });
+    if (list.length > 200) parts.push(h("p", { class: "muted" }, "The first 200 of " + fmt(list.length) + " paths."));
+    return h("section", { id: "rbac", "aria-labelledby": "rbac-h" }, parts);
+  }
+
   // ---- findings ----
   function matches(r) {
     if (state.status !== "all" && status(r) !== state.status) return false;
@@ -674,12 +705,12 @@
       : "kubeward " + ((rep0.tool && rep0.tool.version) || m.tool) + (st.benchmark ? " · benchmark " + st.benchmark : "") + (st.pssVersion ? " · Pod Security Standards " + st.pssVersion : "") + (st.frameworks ? " · frameworks " + [].concat(st.frameworks).join(", ") : "") + (st.failOn ? " · fail on " + st.failOn : "");
     document.title = m.title;
     const t = totals();
-    const audit = m.kind === "audit";
-    const main = h("main", {}, summarySection(t), auditSection(), NODE || audit ? null : risksSection(), imagesSection(t), findingsSection(t), suppressedSection(t), unseenSection(), controlsSection());
+    const audit = m.kind === "audit", rbac = m.kind === "rbac";
+    const main = h("main", {}, summarySection(t), auditSection(), rbacSection(), NODE || audit || rbac ? null : risksSection(), imagesSection(t), findingsSection(t), suppressedSection(t), unseenSection(), controlsSection());
     const header = h("header", { class: "top" },
       h("h1", {}, m.title), h("p", { class: "meta" }, metaLine),
       h("nav", { class: "toc", "aria-label": "Sections" },
-        [["summary", "Summary"], ["audit", "Audit log"], ["risks", "Top risks"], ["images", "Image vulnerabilities"], ["findings", "Findings"], ["suppressed", "Suppressed"], ["unseen", "Not seen"], ["controls", "Controls"]]
+        [["summary", "Summary"], ["audit", "Audit log"], ["rbac", "RBAC escalation"], ["risks", "Top risks"], ["images", "Image vulnerabilities"], ["findings", "Findings"], ["suppressed", "Suppressed"], ["unseen", "Not seen"], ["controls", "Controls"]]
           .filter(([id]) => main.querySelector("#" + id)).map(([id, l]) => h("a", { href: "#" + id }, l))));
     app.replaceChildren(header, main);
     app.removeAttribute("aria-live");
@@ -691,7 +722,7 @@
     prepare();
     render();
     phases.drawn = performance.now();
-    window.kubewardReport = { readyMs: performance.now(), scriptMs: performance.now() - T0, phases: phases, findings: rows.length, state: state, visible: () => view.length };
+    window.kubewardReport = { readyMs: performance.now(), scriptMs: performance.now() - T0, phases: phases, findings: rows.length, summary: (D.meta.reports[0] || {}).summary, state: state, visible: () => view.length };
     document.body.dataset.ready = "1";
   }).catch((e) => {
     document.getElementById("app").replaceChildren(h("p", { class: "loading", role: "alert" }, "This report could not be read: " + e));
