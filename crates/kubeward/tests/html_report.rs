@@ -865,6 +865,11 @@ fn corpus_compliance_themes_print_and_keyboard_in_chromium() {
         page.eval("[getComputedStyle(document.body).backgroundColor, getComputedStyle(document.body).color, getComputedStyle(document.querySelector('table.findings')).display]"),
         serde_json::json!(["rgb(255, 255, 255)", "rgb(0, 0, 0)", "table"])
     );
+    // Printed from a system in dark mode: still black on white with AA contrast throughout.
+    let (failures, _) = page.contrast_failures();
+    assert!(failures.is_empty(), "print: {failures:#?}");
+    page.eval("(window.scrollTo(0, 0), 1)");
+    page.screenshot("corpus-print", None);
     let pdf = page.tab.print_to_pdf(None).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
     std::fs::write(artifacts().join("corpus.pdf"), &pdf).unwrap();
