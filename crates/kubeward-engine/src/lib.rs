@@ -300,15 +300,12 @@ impl Engine {
             f.severity = *s;
         }
         if let Some(reason) = platform.filter(|_| !self.policy.include_platform) {
-            f.suppressed = Some(Suppression {
-                by: SuppressedBy::Platform,
-                reason: format!("platform object: {reason}"),
-            });
+            f.suppressed = Some(Suppression::new(
+                SuppressedBy::Platform,
+                format!("platform object: {reason}"),
+            ));
         } else if let Some((_, reason)) = ignores.iter().find(|(id, _)| *id == f.control.id) {
-            f.suppressed = Some(Suppression {
-                by: SuppressedBy::Annotation,
-                reason: reason.clone(),
-            });
+            f.suppressed = Some(Suppression::new(SuppressedBy::Annotation, reason.clone()));
         } else if let Some(x) = self
             .policy
             .exclusions
@@ -318,14 +315,15 @@ impl Engine {
             f.suppressed = Some(Suppression {
                 by: SuppressedBy::Config,
                 reason: x.reason.clone(),
+                expires: x.expires,
             });
         } else if !self.policy.baseline.is_empty()
             && self.policy.baseline.contains(&f.fingerprint())
         {
-            f.suppressed = Some(Suppression {
-                by: SuppressedBy::Baseline,
-                reason: format!("in baseline {}", self.policy.baseline_name),
-            });
+            f.suppressed = Some(Suppression::new(
+                SuppressedBy::Baseline,
+                format!("in baseline {}", self.policy.baseline_name),
+            ));
         }
     }
 
