@@ -208,6 +208,23 @@ pub struct CrossViolation {
     pub message: String,
 }
 
+/// Where a cross-object control puts its violations, one at a time: the engine turns each
+/// into a finding and writes them out in batches as they come, so that a control over a
+/// million objects (one violation per unselected workload) never holds all of them at once.
+pub struct CrossOut<'a> {
+    take: &'a mut dyn FnMut(CrossViolation),
+}
+
+impl<'a> CrossOut<'a> {
+    pub fn new(take: &'a mut dyn FnMut(CrossViolation)) -> Self {
+        CrossOut { take }
+    }
+
+    pub fn push(&mut self, v: CrossViolation) {
+        (self.take)(v);
+    }
+}
+
 impl Inventory {
     /// An empty inventory that places objects without a namespace in `default_namespace`.
     pub fn new(default_namespace: &str) -> Self {

@@ -23,7 +23,7 @@ pub mod services;
 pub mod workload;
 
 pub use fix::{Fix, FixAction, FixEdit};
-pub use inventory::{CrossViolation, Fact, Inventory};
+pub use inventory::{CrossOut, CrossViolation, Fact, Inventory};
 pub use meta::*;
 
 use kubeward_model::{FieldPath, Object, PodSpec};
@@ -138,7 +138,7 @@ pub trait Control: Sync + Send {
         false
     }
 
-    fn check_inventory(&self, _inventory: &Inventory, _out: &mut Vec<CrossViolation>) {}
+    fn check_inventory(&self, _inventory: &Inventory, _out: &mut CrossOut<'_>) {}
 
     /// Audit-log detections (the [`audit`] family) describe what `kubeward audit` finds in
     /// API server audit events; they never run on manifests, so the engine leaves them out.

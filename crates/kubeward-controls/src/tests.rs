@@ -81,7 +81,7 @@ fn evaluate_cross(control: &dyn Control, text: &str) -> Vec<String> {
         }
     }
     let mut out = Vec::new();
-    control.check_inventory(&inventory, &mut out);
+    control.check_inventory(&inventory, &mut crate::CrossOut::new(&mut |v| out.push(v)));
     out.iter()
         .map(|v| {
             format!(

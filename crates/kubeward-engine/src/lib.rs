@@ -438,11 +438,14 @@ impl Engine {
         // The scored frameworks each object fails through cross-object findings.
         let mut failed: HashMap<*const ObjectId, u8> = HashMap::new();
         let mut held = 0;
+        let mut written: std::io::Result<()> = Ok(());
         for control in &self.cross {
             let mask = Engine::framework_mask(*control);
-            let mut out = Vec::new();
-            control.check_inventory(inventory, &mut out);
-            for v in out {
+            // Each violation becomes a finding as the control reports it, and a huge scan's
+            // cross-object findings (one per unselected workload) go out in batches, so memory
+            // holds a batch, not a control's whole output; a file may then appear in more
+            // than one batch.
+            let mut take = |v: kubeward_controls::CrossViolation| {
                 let mut f = Finding {
                     control: control.meta(),
                     severity: control.meta().severity,
@@ -464,20 +467,19 @@ impl Engine {
                     .findings
                     .push(f);
                 held += 1;
-            }
-            // A huge scan's cross-object findings (one per unselected workload) go out in
-            // batches, so memory holds one control's findings, not all of them; a file may
-            // then appear in more than one batch.
-            if held >= CROSS_BATCH {
-                file_slot.clear();
-                self.write_all(
-                    std::mem::take(&mut by_file),
-                    summary,
-                    &mut Pass::default(),
-                    sink,
-                )?;
-                held = 0;
-            }
+                if held >= CROSS_BATCH && written.is_ok() {
+                    file_slot.clear();
+                    written = self.write_all(
+                        std::mem::take(&mut by_file),
+                        summary,
+                        &mut Pass::default(),
+                        sink,
+                    );
+                    held = 0;
+                }
+            };
+            control.check_inventory(inventory, &mut kubeward_controls::CrossOut::new(&mut take));
+            std::mem::replace(&mut written, Ok(()))?;
         }
         // Count only the frameworks an object did not already fail in the per-object pass.
         for (object, mask) in failed {

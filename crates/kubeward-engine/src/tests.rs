@@ -879,3 +879,48 @@ fn a_small_file_is_read_into_a_buffer_of_its_size() {
     };
     assert!(crate::read_whole(&text, 1 << 20).bytes.capacity() < 4096);
 }
+
+/// A cross-object control with more violations than one batch of cross-object findings
+/// (KW804 on every workload a namespace's NetworkPolicy leaves unselected): the findings go
+/// out in several batches as the control reports them, and none is lost or repeated.
+#[test]
+fn cross_object_findings_beyond_one_batch_are_all_written_once() {
+    let n = crate::CROSS_BATCH + 57;
+    let mut text = String::from(
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: a}\nspec:\n  podSelector: {matchLabels: {app: web}}\n",
+    );
+    for i in 0..n {
+        text.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: w{i}, namespace: a}}\nspec:\n  template:\n    metadata: {{labels: {{app: other}}}}\n    spec:\n      containers: [{{name: c, image: nginx}}]\n"
+        ));
+    }
+    let sources = vec![Source::Text {
+        name: "many.yaml".into(),
+        text: Arc::from(text.as_str()),
+    }];
+    let mut sink = Collect::default();
+    let summary = Engine::new(
+        registry::all().to_vec(),
+        Settings::default(),
+        Limits::default(),
+    )
+    .scan(&sources, &mut sink)
+    .unwrap();
+    let names: std::collections::BTreeSet<String> = sink
+        .findings()
+        .filter(|f| f.control.id == "KW804")
+        .map(|f| f.object.name.clone())
+        .collect();
+    let count = sink.findings().filter(|f| f.control.id == "KW804").count();
+    assert_eq!(count, n, "every unselected workload once");
+    assert_eq!(names.len(), n);
+    assert_eq!(summary.by_control.get("KW804").copied(), Some(n));
+    assert!(
+        sink.results
+            .iter()
+            .filter(|r| r.findings.iter().any(|f| f.control.id == "KW804"))
+            .count()
+            >= 2,
+        "more than one batch"
+    );
+}

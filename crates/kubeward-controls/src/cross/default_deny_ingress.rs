@@ -1,5 +1,5 @@
 use super::{nsa, report_missing_default_deny};
-use crate::inventory::{CrossViolation, FactKind, Inventory};
+use crate::inventory::{CrossOut, FactKind, Inventory};
 use crate::pss::frameworks;
 use crate::{control, Control, ControlMeta};
 
@@ -43,7 +43,7 @@ impl Control for NoDefaultDenyIngress {
         true
     }
 
-    fn check_inventory(&self, inv: &Inventory, out: &mut Vec<CrossViolation>) {
+    fn check_inventory(&self, inv: &Inventory, out: &mut CrossOut<'_>) {
         report_missing_default_deny(
             inv,
             out,

@@ -1,5 +1,5 @@
 use super::{nsa, report_workload_namespaces_without};
-use crate::inventory::{CrossViolation, FactKind, Inventory};
+use crate::inventory::{CrossOut, FactKind, Inventory};
 use crate::pss::frameworks;
 use crate::{control, Control, ControlMeta};
 
@@ -38,7 +38,7 @@ impl Control for NamespaceWithoutLimitRange {
         true
     }
 
-    fn check_inventory(&self, inv: &Inventory, out: &mut Vec<CrossViolation>) {
+    fn check_inventory(&self, inv: &Inventory, out: &mut CrossOut<'_>) {
         report_workload_namespaces_without(inv, out, "LimitRange", |k| {
             matches!(k, FactKind::LimitRange)
         });

@@ -10,7 +10,7 @@
 
 use kubeward_model::FieldPath;
 
-use crate::inventory::{CrossViolation, Fact, FactKind, Inventory};
+use crate::inventory::{CrossOut, CrossViolation, Fact, FactKind, Inventory};
 use crate::Control;
 
 pub mod default_deny_egress;
@@ -81,7 +81,7 @@ pub(crate) fn on_namespace(ns: &Fact, message: String) -> CrossViolation {
 /// default deny for one direction, as `is_default_deny` tells.
 pub(crate) fn report_missing_default_deny(
     inv: &Inventory,
-    out: &mut Vec<CrossViolation>,
+    out: &mut CrossOut<'_>,
     direction: &str,
     is_default_deny: impl Fn(&FactKind) -> bool,
 ) {
@@ -107,7 +107,7 @@ pub(crate) fn report_missing_default_deny(
 /// (`what` names it in the message).
 pub(crate) fn report_workload_namespaces_without(
     inv: &Inventory,
-    out: &mut Vec<CrossViolation>,
+    out: &mut CrossOut<'_>,
     what: &str,
     has: impl Fn(&FactKind) -> bool,
 ) {

@@ -1,5 +1,5 @@
 use super::{considered, nsa, on_namespace, policies, skipped_namespace, workloads};
-use crate::inventory::{CrossViolation, Inventory};
+use crate::inventory::{CrossOut, Inventory};
 use crate::pss::frameworks;
 use crate::{control, Control, ControlMeta};
 
@@ -42,7 +42,7 @@ impl Control for NamespaceWithoutNetworkPolicy {
         true
     }
 
-    fn check_inventory(&self, inv: &Inventory, out: &mut Vec<CrossViolation>) {
+    fn check_inventory(&self, inv: &Inventory, out: &mut CrossOut<'_>) {
         for ns in inv.namespaces() {
             if skipped_namespace(&ns.name) || !policies(inv, &ns.name).is_empty() {
                 continue;

@@ -1,7 +1,7 @@
 use kubeward_model::FieldPath;
 
 use super::{considered, nsa, policies};
-use crate::inventory::{CrossViolation, FactKind, Inventory};
+use crate::inventory::{CrossOut, CrossViolation, FactKind, Inventory};
 use crate::pss::frameworks;
 use crate::{control, Control, ControlMeta};
 
@@ -49,7 +49,7 @@ impl Control for WorkloadNotSelected {
         true
     }
 
-    fn check_inventory(&self, inv: &Inventory, out: &mut Vec<CrossViolation>) {
+    fn check_inventory(&self, inv: &Inventory, out: &mut CrossOut<'_>) {
         // Each namespace's policies, looked up once rather than once per workload.
         let mut by_namespace: std::collections::HashMap<&str, Vec<&crate::inventory::Fact>> =
             std::collections::HashMap::new();

@@ -84,14 +84,14 @@ pub fn automated_flag_checks(
         })
 }
 
+/// A command line's words, each with its node and path.
+pub type Words<'a> = Vec<(NodeRef<'a>, &'a str, FieldPath)>;
+
 /// A container's command line as words, each with its node and path, and where its flags
 /// start; `None` when the container does not run `component`.
-pub fn component_words<'a>(
-    c: &Container<'a>,
-    component: Component,
-) -> Option<(Vec<(NodeRef<'a>, &'a str, FieldPath)>, usize)> {
+pub fn component_words<'a>(c: &Container<'a>, component: Component) -> Option<(Words<'a>, usize)> {
     let words = crate::secrets::command_line(c);
-    let has_command = c.node.get("command").is_some_and(|n| n.len() > 0);
+    let has_command = c.node.get("command").is_some_and(|n| !n.is_empty());
     if has_command {
         let texts: Vec<&str> = words.iter().map(|w| w.1).collect();
         let (found, start) = Component::of_command_line(&texts)?;

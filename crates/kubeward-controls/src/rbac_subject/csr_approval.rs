@@ -1,5 +1,5 @@
 use super::{mitre, nsa, report};
-use crate::inventory::{CrossViolation, Inventory};
+use crate::inventory::{CrossOut, Inventory};
 use crate::pss::frameworks;
 use crate::{control, Control, ControlMeta};
 use kubeward_rbac::Risk;
@@ -49,7 +49,7 @@ impl Control for SubjectCsrApproval {
         true
     }
 
-    fn check_inventory(&self, inv: &Inventory, out: &mut Vec<CrossViolation>) {
+    fn check_inventory(&self, inv: &Inventory, out: &mut CrossOut<'_>) {
         report(inv, out, Risk::CsrApproval);
     }
 }

@@ -15,7 +15,7 @@
 
 use kubeward_rbac::Risk;
 
-use crate::inventory::{CrossViolation, Inventory, Located};
+use crate::inventory::{CrossOut, CrossViolation, Inventory, Located};
 use crate::Control;
 
 pub(crate) use crate::rbac::{mitre, nsa};
@@ -53,7 +53,7 @@ pub static CONTROLS: &[&dyn Control] = &[
 ];
 
 /// Report every subject that holds `risk`, at the binding subject entry of its first grant.
-pub(crate) fn report(inv: &Inventory, out: &mut Vec<CrossViolation>, risk: Risk) {
+pub(crate) fn report(inv: &Inventory, out: &mut CrossOut<'_>, risk: Risk) {
     let model = inv.rbac();
     for r in model.analysis().risks_of_kind(risk) {
         let g = r.anchor();
