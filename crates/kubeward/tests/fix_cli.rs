@@ -415,3 +415,44 @@ fn writes_keep_permissions_and_follow_symbolic_links() {
         .unwrap()
         .contains("privileged: false"));
 }
+
+/// A fix made in one round moves the lines below it; what a later round reports (here NET_RAW,
+/// tried once ALL could not be added) is still located in the file as the user has it.
+#[test]
+fn later_rounds_report_positions_in_the_original_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: c, image: nginx:1.27}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: q}\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n    securityContext: &sc\n      privileged: false\n  initContainers:\n  - name: i\n    image: nginx:1.27\n    securityContext: *sc\n";
+    std::fs::write(dir.path().join("a.yaml"), text).unwrap();
+    let out = kubeward(dir.path())
+        .args(["fix", "a.yaml", "--no-config", "--dry-run"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The first round inserts lines into the first Pod (securityContext, the token).
+    assert!(stderr.contains("fixed a.yaml:6:5 KW201"), "{stderr}");
+    // Where the anchor and the alias are in the original text.
+    let at = |needle: &str| {
+        let (i, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.contains(needle))
+            .unwrap();
+        (i + 1, line.find(needle).unwrap() + 1)
+    };
+    let (al, ac) = at("&sc");
+    let (bl, bc) = at("*sc");
+    for (kind, line, col) in [("carries an anchor", al, ac), ("is an alias", bl, bc)] {
+        let hit = stderr
+            .lines()
+            .find(|l| l.contains(" KW316 ") && l.contains(kind) && l.starts_with("not fixed"))
+            .unwrap_or_else(|| panic!("no KW316 refusal for the {kind}: {stderr}"));
+        assert!(
+            hit.ends_with(&format!("(at {line}:{col})")),
+            "{kind} is at {line}:{col} in the file: {hit}"
+        );
+        assert!(
+            hit.starts_with(&format!("not fixed a.yaml:{line}:")),
+            "the finding is on the {kind}'s line {line}: {hit}"
+        );
+    }
+}
