@@ -218,6 +218,10 @@ fn controls_list_their_fix() {
     };
     assert_eq!(by_id("KW201")["fix"]["kind"], "auto");
     assert_eq!(by_id("KW307")["fix"]["kind"], "suggestion");
+    // Probes and user IDs need values only the user knows: suggested, never guessed.
+    for id in ["KW326", "KW327", "KW328", "KW329"] {
+        assert_eq!(by_id(id)["fix"]["kind"], "suggestion", "{id}");
+    }
     assert_eq!(by_id("KW601")["fix"]["kind"], "no");
 }
 
