@@ -288,3 +288,27 @@ fn field_paths_with_bracketed_keys() {
         "metadata:\n  annotations:\n    a.b/c: y\n"
     );
 }
+
+/// go-yaml (kubectl) and PyYAML accept a flow list whose `]` sits at its key's indentation (as
+/// istio's spire-quickstart.yaml has it); kubeward reads it so, and fix edits such a document
+/// with every other byte kept.
+#[test]
+fn a_closing_bracket_at_the_keys_indentation_is_edited_around() {
+    let text = "spec:\n  containers:\n  - name: c\n    args: [\n        \"-a\", \"b\",\n    ]\n    image: x\n  hostPID: true\n";
+    // The YAML parser alone refuses it (the spec wants the `]` indented).
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    assert!(
+        std::iter::from_fn(|| parser.next_event()).any(|e| e.is_err()),
+        "saphyr-parser accepts it now: the tolerance may go"
+    );
+    assert_eq!(
+        edited(
+            text,
+            &[
+                ("spec.hostPID", set("false")),
+                ("spec.containers[0].securityContext.privileged", set("false")),
+            ]
+        ),
+        "spec:\n  containers:\n  - name: c\n    args: [\n        \"-a\", \"b\",\n    ]\n    image: x\n    securityContext:\n      privileged: false\n  hostPID: false\n"
+    );
+}
