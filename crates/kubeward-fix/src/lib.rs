@@ -670,6 +670,43 @@ pub fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     Ok(())
 }
 
+/// [`write_atomic`] for many files at once, each on its own: the result of each, in order.
+/// Each write waits for its file to reach the disk (`fsync`) before the rename, so a crash
+/// never leaves an empty file; the waits overlap on a few threads instead of adding up (188
+/// files of the corpus: 0.48 s of serial fsyncs on this machine).
+pub fn write_all_atomic(files: &[(&std::path::Path, &str)]) -> Vec<std::io::Result<()>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let results: Vec<Mutex<Option<std::io::Result<()>>>> =
+        files.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let workers = files.len().clamp(1, 8);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((path, text)) = files.get(i) else {
+                    break;
+                };
+                let r = write_atomic(path, text);
+                if let Ok(mut slot) = results[i].lock() {
+                    *slot = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner().ok().flatten().unwrap_or_else(|| {
+                Err(std::io::Error::other(
+                    "the write did not run (please report it)",
+                ))
+            })
+        })
+        .collect()
+}
+
 /// Carry out `requests` (field path, wanted leaf) on document `doc` (0-based, in file order) of
 /// `text`, without a scan: the edit engine alone, for tests and tools. Returns the new text and
 /// the refusals (a refused request leaves its part of the text unchanged).

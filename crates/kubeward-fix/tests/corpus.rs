@@ -177,9 +177,36 @@ fn fixing_the_corpus_changes_only_the_fixed_fields() {
             *by_control.entry(a.control.id).or_default() += 1;
         }
         if o.changed() {
-            kubeward_fix::write_atomic(Path::new(&o.name), &o.fixed).unwrap();
             changed.push(o);
         }
+    }
+    // Written as `kubeward fix` writes them (several at once); what follows reads them back.
+    let writes: Vec<(&Path, &str)> = changed
+        .iter()
+        .map(|o| (Path::new(&o.name), o.fixed.as_str()))
+        .collect();
+    for (r, (p, _)) in kubeward_fix::write_all_atomic(&writes).iter().zip(&writes) {
+        assert!(r.is_ok(), "{}: {r:?}", p.display());
+    }
+    fn temporaries(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                temporaries(&p, out);
+            } else if e
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".kubeward-fix-")
+            {
+                out.push(p);
+            }
+        }
+    }
+    let mut left = Vec::new();
+    temporaries(&after_dir, &mut left);
+    assert!(left.is_empty(), "temporary files left: {left:?}");
+    for o in &changed {
+        assert_eq!(std::fs::read_to_string(&o.name).unwrap(), o.fixed);
     }
     eprintln!(
         "{} fixes in {} of {} files; by control {by_control:?}; refused {}",
