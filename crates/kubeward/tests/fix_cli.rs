@@ -460,3 +460,63 @@ fn later_rounds_report_positions_in_the_original_file() {
         );
     }
 }
+
+/// The origin annotation as a real `kustomize build` (kubectl's built-in kustomize) writes it,
+/// where kubectl is installed: findings name the base file the object came from.
+#[test]
+fn real_kustomize_output_maps_findings_to_the_base_file() {
+    let Some(kubectl) = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|d| d.join("kubectl"))
+        .find(|p| p.is_file())
+    else {
+        eprintln!("kubectl is not installed: real kustomize output not tested");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("base");
+    let overlay = dir.path().join("overlays/prod");
+    std::fs::create_dir_all(&base).unwrap();
+    std::fs::create_dir_all(&overlay).unwrap();
+    std::fs::write(
+        base.join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n  - name: c\n    image: nginx:1.27\n    securityContext:\n      privileged: true\n",
+    )
+    .unwrap();
+    std::fs::write(base.join("kustomization.yaml"), "resources:\n- pod.yaml\n").unwrap();
+    std::fs::write(
+        overlay.join("kustomization.yaml"),
+        "resources:\n- ../../base\nnamePrefix: prod-\nbuildMetadata: [originAnnotations]\n",
+    )
+    .unwrap();
+    let built = std::process::Command::new(kubectl)
+        .args(["kustomize", "overlays/prod"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let out = kubeward(dir.path())
+        .args(["scan", "-", "--no-config", "--format", "json"])
+        .write_stdin(built.stdout.clone())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let f = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "KW101")
+        .expect("KW101");
+    assert_eq!(f["object"]["name"], "prod-app");
+    assert_eq!(f["location"]["source"]["tool"], "kustomize");
+    // kustomize names the file relative to the kustomization it built.
+    let path = f["location"]["source"]["path"].as_str().unwrap();
+    assert_eq!(
+        std::fs::canonicalize(overlay.join(path)).unwrap(),
+        std::fs::canonicalize(base.join("pod.yaml")).unwrap(),
+        "{path}"
+    );
+}
