@@ -523,6 +523,7 @@ impl Analyzer {
             finding.suppressed = Some(Suppression {
                 by: SuppressedBy::Config,
                 reason: x.reason.clone(),
+                expires: x.expires,
             });
         }
         AuditFinding {

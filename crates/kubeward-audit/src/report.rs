@@ -388,9 +388,11 @@ impl Report {
             Writer::JsonLines => {
                 writeln!(self.out, "{}", json!({"summary": summary}))?;
             }
-            Writer::Shared { reporter, .. } => {
+            Writer::Shared { mut reporter, .. } => {
                 let mut s = self.tally.summary.clone();
                 s.errors = stats.errors as usize;
+                let timeline = serde_json::to_value(self.tally.sorted_timeline())?;
+                reporter.section("audit", json!({"summary": summary, "timeline": timeline}));
                 reporter.finish(&s)?;
             }
         }
@@ -531,7 +533,12 @@ impl Output for Report {
                     pieces.push(r);
                     pieces.len() - 1
                 };
-                for f in shown {
+                // The HTML page lists the suppressed findings apart; the others never show them.
+                let all = reporter.wants_suppressed();
+                for f in findings
+                    .iter()
+                    .filter(|f| all || f.finding.suppressed.is_none())
+                {
                     let i = add(&f.finding.file, &mut pieces);
                     let mut finding: Finding = f.finding.clone();
                     finding.message = format!("{} [{}]", finding.message, f.event.brief());

@@ -53,6 +53,25 @@ impl Finding {
 pub struct Suppression {
     pub by: SuppressedBy,
     pub reason: String,
+    /// When the config exclusion that suppresses it expires (year, month, day).
+    pub expires: Option<(i32, u32, u32)>,
+}
+
+impl Suppression {
+    /// A suppression that does not expire.
+    pub fn new(by: SuppressedBy, reason: String) -> Self {
+        Suppression {
+            by,
+            reason,
+            expires: None,
+        }
+    }
+
+    /// The expiry as `YYYY-MM-DD`.
+    pub fn expires_iso(&self) -> Option<String> {
+        self.expires
+            .map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -134,10 +134,10 @@ const CROSS_BATCH: usize = 10_000;
 /// How many documents one unit of parallel work holds; keeps a huge file from being one task.
 const WINDOW: usize = 256;
 /// How many windows of documents are evaluated while the previous ones are written.
-const GROUP: usize = 16;
+const GROUP: usize = 8;
 /// How many bytes of input are held at once: small files are read whole, up to this much at a
 /// time, and larger sources a piece of about this size at a time.
-const BATCH_BYTES: usize = 16 << 20;
+const BATCH_BYTES: usize = 8 << 20;
 
 /// Sources, handed out a batch at a time: several small files read in parallel, or the next
 /// piece of a large one (or of stdin), so memory holds about [`BATCH_BYTES`] of input.
@@ -300,15 +300,12 @@ impl Engine {
             f.severity = *s;
         }
         if let Some(reason) = platform.filter(|_| !self.policy.include_platform) {
-            f.suppressed = Some(Suppression {
-                by: SuppressedBy::Platform,
-                reason: format!("platform object: {reason}"),
-            });
+            f.suppressed = Some(Suppression::new(
+                SuppressedBy::Platform,
+                format!("platform object: {reason}"),
+            ));
         } else if let Some((_, reason)) = ignores.iter().find(|(id, _)| *id == f.control.id) {
-            f.suppressed = Some(Suppression {
-                by: SuppressedBy::Annotation,
-                reason: reason.clone(),
-            });
+            f.suppressed = Some(Suppression::new(SuppressedBy::Annotation, reason.clone()));
         } else if let Some(x) = self
             .policy
             .exclusions
@@ -318,14 +315,15 @@ impl Engine {
             f.suppressed = Some(Suppression {
                 by: SuppressedBy::Config,
                 reason: x.reason.clone(),
+                expires: x.expires,
             });
         } else if !self.policy.baseline.is_empty()
             && self.policy.baseline.contains(&f.fingerprint())
         {
-            f.suppressed = Some(Suppression {
-                by: SuppressedBy::Baseline,
-                reason: format!("in baseline {}", self.policy.baseline_name),
-            });
+            f.suppressed = Some(Suppression::new(
+                SuppressedBy::Baseline,
+                format!("in baseline {}", self.policy.baseline_name),
+            ));
         }
     }
 

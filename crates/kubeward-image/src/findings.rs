@@ -180,6 +180,7 @@ pub fn findings(
             f.finding.suppressed = Some(Suppression {
                 by: SuppressedBy::Config,
                 reason: x.reason.clone(),
+                expires: x.expires,
             });
         }
     }

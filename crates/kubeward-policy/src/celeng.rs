@@ -6,7 +6,9 @@
 //! * variables `object`, `oldObject` (`null` when absent; `object` is `null` on DELETE),
 //!   `request`, `params` (the whole constraint), `namespaceObject` (`null`, as gator has none)
 //!   and `variables`: first Gatekeeper's `anyObject` and `params` (its own expressions,
-//!   `transform/cel_snippets.go`), then the template's `source.variables` in order;
+//!   `transform/cel_snippets.go`), then the template's `source.variables` in order; for a
+//!   ValidatingAdmissionPolicy that reads it, `authorizer` and `authorizer.requestResource`
+//!   ([`crate::authz`]);
 //! * `source.matchCondition(s)`: any false → the constraint does not apply; an error fails by
 //!   the `failurePolicy` (default `Fail`);
 //! * each validation false → a violation whose message is the `messageExpression`'s result
@@ -59,6 +61,8 @@ struct Compiled {
     expr: IdedExpr,
     /// `variables.<name>` this expression reads.
     reads: Vec<String>,
+    /// Whether it reads `authorizer`.
+    authz: bool,
 }
 
 struct Validation {
@@ -84,6 +88,8 @@ pub(crate) struct CelProgram {
     match_conditions: Vec<(String, Compiled)>,
     validations: Vec<Validation>,
     fail: bool,
+    /// Some expression reads `authorizer`.
+    authz: bool,
 }
 
 fn compile(src: &str, what: &str) -> Result<Compiled, String> {
@@ -99,7 +105,14 @@ fn compile(src: &str, what: &str) -> Result<Compiled, String> {
         .map_err(|e| format!("{what}: compilation failed: {}", one_line(&e.to_string())))?;
     let mut reads = Vec::new();
     let mut bad_root = None;
-    scan(&expr, &mut Vec::new(), &mut reads, &mut bad_root);
+    let mut authz = false;
+    scan(
+        &expr,
+        &mut Vec::new(),
+        &mut reads,
+        &mut bad_root,
+        &mut authz,
+    );
     if let Some(id) = bad_root {
         return Err(format!(
             "{what}: compilation failed: undeclared reference to {id:?}"
@@ -110,6 +123,7 @@ fn compile(src: &str, what: &str) -> Result<Compiled, String> {
         source: src.to_string(),
         expr,
         reads,
+        authz,
     })
 }
 
@@ -119,7 +133,18 @@ fn one_line(s: &str) -> String {
 
 /// Collects `variables.<name>` reads and checks that free identifiers are roots of the
 /// environment (or comprehension variables in scope).
-fn scan(e: &IdedExpr, scope: &mut Vec<String>, reads: &mut Vec<String>, bad: &mut Option<String>) {
+fn scan(
+    e: &IdedExpr,
+    scope: &mut Vec<String>,
+    reads: &mut Vec<String>,
+    bad: &mut Option<String>,
+    authz: &mut bool,
+) {
+    if let Expr::Ident(name) = &e.expr {
+        if name == "authorizer" && !scope.iter().any(|s| s == name) {
+            *authz = true;
+        }
+    }
     match &e.expr {
         // Type names and namespaces of functions (`sets.contains`, ...) are identifiers too.
         Expr::Ident(name)
@@ -147,6 +172,11 @@ fn scan(e: &IdedExpr, scope: &mut Vec<String>, reads: &mut Vec<String>, bad: &mu
                         | "base64"
                         | "optional"
                         | "cel"
+                        // Kubernetes libraries: `ip.isCanonical`, `format.dns1123Label()`,
+                        // the type names `net.IP` and `net.CIDR`
+                        | "ip"
+                        | "format"
+                        | "net"
                 ) =>
         {
             *bad = Some(name.clone());
@@ -158,53 +188,53 @@ fn scan(e: &IdedExpr, scope: &mut Vec<String>, reads: &mut Vec<String>, bad: &mu
                     return;
                 }
             }
-            scan(&s.operand, scope, reads, bad);
+            scan(&s.operand, scope, reads, bad, authz);
         }
         Expr::Call(c) => {
             if let Some(t) = &c.target {
-                scan(t, scope, reads, bad);
+                scan(t, scope, reads, bad, authz);
             }
             for a in &c.args {
-                scan(a, scope, reads, bad);
+                scan(a, scope, reads, bad, authz);
             }
         }
         Expr::List(l) => {
             for x in &l.elements {
-                scan(x, scope, reads, bad);
+                scan(x, scope, reads, bad, authz);
             }
         }
         Expr::Map(m) => {
             for en in &m.entries {
                 if let EntryExpr::MapEntry(me) = &en.expr {
-                    scan(&me.key, scope, reads, bad);
-                    scan(&me.value, scope, reads, bad);
+                    scan(&me.key, scope, reads, bad, authz);
+                    scan(&me.value, scope, reads, bad, authz);
                 } else if let EntryExpr::StructField(sf) = &en.expr {
-                    scan(&sf.value, scope, reads, bad);
+                    scan(&sf.value, scope, reads, bad, authz);
                 }
             }
         }
         Expr::Struct(s) => {
             for en in &s.entries {
                 if let EntryExpr::StructField(sf) = &en.expr {
-                    scan(&sf.value, scope, reads, bad);
+                    scan(&sf.value, scope, reads, bad, authz);
                 } else if let EntryExpr::MapEntry(me) = &en.expr {
-                    scan(&me.key, scope, reads, bad);
-                    scan(&me.value, scope, reads, bad);
+                    scan(&me.key, scope, reads, bad, authz);
+                    scan(&me.value, scope, reads, bad, authz);
                 }
             }
         }
         Expr::Comprehension(c) => {
-            scan(&c.iter_range, scope, reads, bad);
-            scan(&c.accu_init, scope, reads, bad);
+            scan(&c.iter_range, scope, reads, bad, authz);
+            scan(&c.accu_init, scope, reads, bad, authz);
             let n = scope.len();
             scope.push(c.iter_var.clone());
             if let Some(v2) = &c.iter_var2 {
                 scope.push(v2.clone());
             }
             scope.push(c.accu_var.clone());
-            scan(&c.loop_cond, scope, reads, bad);
-            scan(&c.loop_step, scope, reads, bad);
-            scan(&c.result, scope, reads, bad);
+            scan(&c.loop_cond, scope, reads, bad, authz);
+            scan(&c.loop_step, scope, reads, bad, authz);
+            scan(&c.result, scope, reads, bad, authz);
             scope.truncate(n);
         }
         _ => {}
@@ -466,16 +496,27 @@ impl CelProgram {
                 ));
             }
         }
+        let authz = variables.iter().any(|(_, c)| c.authz)
+            || match_conditions.iter().any(|(_, c)| c.authz)
+            || validations
+                .iter()
+                .any(|v| v.expr.authz || v.message_expr.as_ref().is_some_and(|m| m.authz));
         Ok(CelProgram {
             variables,
             match_conditions,
             validations,
             fail,
+            authz,
         })
     }
 
     pub fn evaluate(&self, constraint: &Value, review: &Review) -> Result<Vec<RawResult>, String> {
         self.evaluate_with(constraint, &Value::Null, review)
+    }
+
+    /// Whether some expression reads `authorizer`.
+    pub fn uses_authorizer(&self) -> bool {
+        self.authz
     }
 
     /// Evaluate with `params` and `namespaceObject` bound as given.
@@ -485,8 +526,20 @@ impl CelProgram {
         namespace: &Value,
         review: &Review,
     ) -> Result<Vec<RawResult>, String> {
+        self.evaluate_vap(params, namespace, review, None)
+    }
+
+    /// Evaluate with `params`, `namespaceObject` and (for a ValidatingAdmissionPolicy)
+    /// `authorizer` and `authorizer.requestResource` bound as given.
+    pub fn evaluate_vap(
+        &self,
+        params: &Value,
+        namespace: &Value,
+        review: &Review,
+        authorizer: Option<&(CelValue, CelValue)>,
+    ) -> Result<Vec<RawResult>, String> {
         let mut out = Budget::run(COST_LIMIT, TIME_LIMIT, || {
-            self.evaluate_inner(params, namespace, review)
+            self.evaluate_inner(params, namespace, review, authorizer)
         })?;
         for r in &mut out {
             if r.error {
@@ -501,6 +554,7 @@ impl CelProgram {
         constraint: &Value,
         namespace: &Value,
         review: &Review,
+        authorizer: Option<&(CelValue, CelValue)>,
     ) -> Result<Vec<RawResult>, String> {
         let [object, old, request] = review.cel_values();
         let base = Base {
@@ -509,6 +563,7 @@ impl CelProgram {
             request: request.clone(),
             params: k8scel::from_json(constraint),
             namespace: k8scel::from_json(namespace),
+            authorizer: authorizer.cloned(),
         };
         let vars = LazyVars {
             program: self,
@@ -642,6 +697,8 @@ struct Base {
     request: CelValue,
     params: CelValue,
     namespace: CelValue,
+    /// `authorizer` and `authorizer.requestResource` (ValidatingAdmissionPolicy only).
+    authorizer: Option<(CelValue, CelValue)>,
 }
 
 /// `variables`, evaluated lazily and once each, as Kubernetes' composited compiler does: a
@@ -662,6 +719,10 @@ impl LazyVars<'_> {
         ctx.add_variable_from_value("request", self.base.request.clone());
         ctx.add_variable_from_value("params", self.base.params.clone());
         ctx.add_variable_from_value("namespaceObject", self.base.namespace.clone());
+        if let Some((authorizer, request_resource)) = &self.base.authorizer {
+            ctx.add_variable_from_value("authorizer", authorizer.clone());
+            ctx.add_variable_from_value("authorizer.requestResource", request_resource.clone());
+        }
         ctx.add_variable_as_val("variables", Box::new(VarsRef(self)));
         CelValue::resolve(expr, &ctx)
     }

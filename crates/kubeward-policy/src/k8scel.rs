@@ -12,15 +12,17 @@
 //! * quantity (`library/quantity.go`, `library/quantity_test.go`): `quantity`, `isQuantity`
 //!   and the Quantity methods, in [`crate::quantity`];
 //! * sets (cel-go `ext/sets.go`, `ext/sets_test.go`, in the Kubernetes base environment since
-//!   1.29): `sets.contains`, `sets.equivalent`, `sets.intersects`.
+//!   1.29): `sets.contains`, `sets.equivalent`, `sets.intersects`;
+//! * url, ip and cidr, format, semver and authz, in [`crate::k8surl`], [`crate::k8snet`],
+//!   [`crate::k8sformat`], [`crate::k8ssemver`] and [`crate::authz`].
 
 use std::cell::Cell;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use cel::common::types::{DYN_TYPE, INT_TYPE, LIST_TYPE, STRING_TYPE};
+use cel::common::types::{Type, DYN_TYPE, INT_TYPE, LIST_TYPE, STRING_TYPE};
 use cel::common::value::{CowVal, Val};
-use cel::objects::Value;
+use cel::objects::{Opaque, Value};
 use cel::{Env, ExecutionError};
 
 /// Name of the internal function that charges the cost of a comprehension step or of a
@@ -52,7 +54,8 @@ impl Budget {
         r
     }
 
-    fn charge(units: u64) -> Result<(), ExecutionError> {
+    /// Charge `units` to the running budget (nothing when none runs).
+    pub(crate) fn charge(units: u64) -> Result<(), ExecutionError> {
         BUDGET.with(|b| {
             let Some((left, deadline, n)) = b.get() else {
                 return Ok(());
@@ -216,16 +219,98 @@ pub(crate) fn build_env() -> (Env, Vec<String>) {
         ),
     );
     crate::quantity::register(&mut env, &mut failed);
+    crate::k8snet::register(&mut env, &mut failed);
+    crate::k8ssemver::register(&mut env, &mut failed);
+    crate::k8surl::register(&mut env, &mut failed);
+    crate::k8sformat::register(&mut env, &mut failed);
+    crate::authz::register(&mut env, &mut failed);
     (env, failed)
 }
 
-fn value(v: &CowVal<'_, '_>) -> Result<Value, ExecutionError> {
+pub(crate) fn value(v: &CowVal<'_, '_>) -> Result<Value, ExecutionError> {
     Value::try_from(v.as_ref())
 }
 
-fn owned<'b, 'v>(v: Value) -> Result<CowVal<'b, 'v>, ExecutionError> {
+pub(crate) fn owned<'b, 'v>(v: Value) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let b: Box<dyn Val> = v.try_into()?;
     Ok(CowVal::Owned(b))
+}
+
+/// A library value (`net.IP`, `kubernetes.URL`, ...) as a CEL value.
+pub(crate) fn opaque<'b, 'v, T: Opaque>(t: T) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    owned(Value::Opaque(Arc::new(t)))
+}
+
+/// Argument `i` as the library value `T` (`what` names its CEL type in the error).
+pub(crate) fn opaque_arg<T: Opaque + Clone>(
+    args: &[CowVal<'_, '_>],
+    i: usize,
+    f: &str,
+    what: &str,
+) -> Result<T, ExecutionError> {
+    match args.get(i).map(value).transpose()? {
+        Some(Value::Opaque(o)) => o
+            .downcast_ref::<T>()
+            .cloned()
+            .ok_or_else(|| ExecutionError::function_error(f, format!("expected a {what}"))),
+        Some(other) => Err(ExecutionError::function_error(
+            f,
+            format!("expected a {what}, found {}", other.type_of()),
+        )),
+        None => Err(ExecutionError::invalid_argument_count(i + 1, args.len())),
+    }
+}
+
+/// Charges a traversal of a string argument, as Kubernetes' `CostEstimator.CallCost` does
+/// for the parsing functions (`url`, `ip`, `cidr`, `semver`, ...): its size times
+/// `StringTraversalCostFactor` (0.1), plus one.
+pub(crate) fn charge_traversal(len: usize) -> Result<(), ExecutionError> {
+    Budget::charge(1 + len as u64 / 10)
+}
+
+/// `compareTo`, `isLessThan` or `isGreaterThan` (`f`) answered from an ordering, as the
+/// quantity and semver libraries answer them.
+pub(crate) fn ordering_result<'b, 'v>(
+    f: &str,
+    o: std::cmp::Ordering,
+) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    use std::cmp::Ordering::*;
+    owned(match f {
+        "compareTo" => Value::Int(match o {
+            Less => -1,
+            Equal => 0,
+            Greater => 1,
+        }),
+        "isLessThan" => Value::Bool(o == Less),
+        _ => Value::Bool(o == Greater),
+    })
+}
+
+/// Declares a library type (`net.IP`, ...), so that expressions can name it.
+pub(crate) fn declare_type(env: &mut Env, failed: &mut Vec<String>, name: &'static str) {
+    if let Err(e) = env.add_type(Type::new_opaque_type(name)) {
+        failed.push(format!("type {name}: {e:?}"));
+    }
+}
+
+/// Declares one overload; a failure is recorded in `failed` (the environment test checks
+/// there is none). `receiver` makes it a member function.
+pub(crate) fn declare(
+    env: &mut Env,
+    failed: &mut Vec<String>,
+    name: &str,
+    id: &str,
+    receiver: Option<Type>,
+    args: Vec<Type>,
+    f: cel::common::functions::Function,
+) {
+    let r = match receiver {
+        Some(t) => env.add_member_overload(name, id, t, args, f),
+        None => env.add_overload(name, id, args, f),
+    };
+    if let Err(e) = r {
+        failed.push(format!("{name} ({id}): {e:?}"));
+    }
 }
 
 fn list_arg(args: &[CowVal<'_, '_>], i: usize, f: &str) -> Result<Arc<Vec<Value>>, ExecutionError> {
@@ -239,7 +324,11 @@ fn list_arg(args: &[CowVal<'_, '_>], i: usize, f: &str) -> Result<Arc<Vec<Value>
     }
 }
 
-fn string_arg(args: &[CowVal<'_, '_>], i: usize, f: &str) -> Result<Arc<String>, ExecutionError> {
+pub(crate) fn string_arg(
+    args: &[CowVal<'_, '_>],
+    i: usize,
+    f: &str,
+) -> Result<Arc<String>, ExecutionError> {
     match args.get(i).map(value).transpose()? {
         Some(Value::String(s)) => Ok(s),
         Some(other) => Err(ExecutionError::function_error(

@@ -23,9 +23,14 @@
 //! Errors never quote an object's values (they may be secrets); the violation messages that the
 //! policies themselves produce are reported as they are.
 
+pub mod authz;
 mod celeng;
 mod constraint;
 pub mod k8scel;
+pub mod k8sformat;
+pub mod k8snet;
+pub mod k8ssemver;
+pub mod k8surl;
 pub mod load;
 pub mod quantity;
 mod regoeng;
@@ -193,6 +198,8 @@ pub struct Inventory {
     id: u64,
     data: Value,
     namespaces: std::collections::HashMap<String, Value>,
+    /// The RBAC model of its RBAC objects, for `authorizer` (built when first needed).
+    rbac: authz::RbacCache,
 }
 
 impl Default for Inventory {
@@ -238,6 +245,7 @@ impl Inventory {
             id: NEXT_INVENTORY_ID.fetch_add(1, Ordering::Relaxed),
             data: Value::Object(data),
             namespaces,
+            rbac: authz::RbacCache::default(),
         }
     }
 
@@ -267,6 +275,38 @@ impl Inventory {
             }
         }
         out
+    }
+
+    /// Its Roles, ClusterRoles, RoleBindings and ClusterRoleBindings (any
+    /// `rbac.authorization.k8s.io` version).
+    pub fn rbac_objects(&self) -> Vec<&Value> {
+        fn of<'v>(root: &'v Value, out: &mut Vec<&'v Value>) {
+            let Value::Object(apis) = root else { return };
+            for (api, kinds) in apis {
+                if !api.starts_with("rbac.authorization.k8s.io/") {
+                    continue;
+                }
+                for kind in ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"] {
+                    if let Some(Value::Object(m)) = kinds.get(kind) {
+                        out.extend(m.values());
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(c) = self.data.get("cluster") {
+            of(c, &mut out);
+        }
+        if let Some(Value::Object(nss)) = self.data.get("namespace") {
+            for ns in nss.values() {
+                of(ns, &mut out);
+            }
+        }
+        out
+    }
+
+    pub(crate) fn rbac_cache(&self) -> &authz::RbacCache {
+        &self.rbac
     }
 
     pub(crate) fn id(&self) -> u64 {
@@ -584,6 +624,14 @@ impl PolicySet {
     pub fn inventory_needs(&self, object: &Value) -> bool {
         let (group, kind) = review::group_kind(object);
         if kind == "Namespace" && group.is_empty() {
+            return true;
+        }
+        if group == "rbac.authorization.k8s.io"
+            && self
+                .bindings
+                .iter()
+                .any(|(pi, b)| b.uses_authorizer(&self.vaps[*pi]))
+        {
             return true;
         }
         let api = object

@@ -260,27 +260,19 @@ fn compared(args: &[CowVal<'_, '_>], f: &str) -> Result<Ordering, ExecutionError
 /// `q.isLessThan(q2)`: `quantity("50M").isLessThan(quantity("50Mi")) == true`
 /// (quantity_test.go).
 fn is_less_than<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
-    owned(Value::Bool(
-        compared(&args, "isLessThan")? == Ordering::Less,
-    ))
+    crate::k8scel::ordering_result("isLessThan", compared(&args, "isLessThan")?)
 }
 
 /// `q.isGreaterThan(q2)`: `quantity("50Mi").isGreaterThan(quantity("50M")) == true`
 /// (quantity_test.go).
 fn is_greater_than<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
-    owned(Value::Bool(
-        compared(&args, "isGreaterThan")? == Ordering::Greater,
-    ))
+    crate::k8scel::ordering_result("isGreaterThan", compared(&args, "isGreaterThan")?)
 }
 
 /// `q.compareTo(q2)`: `quantity("50M").compareTo(quantity("50Mi")) == -1`
 /// (quantity_test.go).
 fn compare_to<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
-    owned(Value::Int(match compared(&args, "compareTo")? {
-        Ordering::Less => -1,
-        Ordering::Equal => 0,
-        Ordering::Greater => 1,
-    }))
+    crate::k8scel::ordering_result("compareTo", compared(&args, "compareTo")?)
 }
 
 /// Register the library.
@@ -333,10 +325,12 @@ pub(crate) fn register(env: &mut Env, failed: &mut Vec<String>) {
     for (name, id, arity, f) in members {
         check(
             name,
+            // Typed receiver: `compareTo`, `isLessThan`, `isGreaterThan` are Semver
+            // methods too.
             env.add_member_overload(
                 name,
                 id,
-                DYN_TYPE,
+                cel::common::types::Type::new_opaque_type("kubernetes.Quantity"),
                 (0..arity).map(|_| DYN_TYPE).collect(),
                 f,
             ),

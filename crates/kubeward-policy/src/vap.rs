@@ -277,12 +277,12 @@ impl Rule {
 /// What matching reads of a request.
 pub(crate) struct Attributes<'a> {
     operation: &'a str,
-    group: &'a str,
+    pub group: &'a str,
     version: &'a str,
-    resource: String,
-    subresource: &'a str,
-    namespace: &'a str,
-    name: &'a str,
+    pub resource: String,
+    pub subresource: &'a str,
+    pub namespace: &'a str,
+    pub name: &'a str,
     object: Option<&'a Value>,
     old_object: Option<&'a Value>,
 }
@@ -570,10 +570,11 @@ impl Binding {
         ))
     }
 
-    /// It can be evaluated only with every object of the input: its params are objects, or
-    /// it selects on Namespaces.
+    /// It can be evaluated only with every object of the input: its params are objects, it
+    /// selects on Namespaces, or it asks the `authorizer` (answered from the RBAC objects).
     pub fn needs_all_objects(&self, p: &Policy) -> bool {
         p.param_kind.is_some() && self.param_ref.is_some()
+            || p.program.uses_authorizer()
             || p.constraints.has_namespace_selector()
             || self
                 .resources
@@ -590,6 +591,11 @@ impl Binding {
                 .resources
                 .as_ref()
                 .is_none_or(|r| r.rules.is_empty() || r.may_match_kind(group, &resource))
+    }
+
+    /// Whether its policy reads `authorizer` (then the inventory needs the RBAC objects).
+    pub fn uses_authorizer(&self, p: &Policy) -> bool {
+        p.program.uses_authorizer()
     }
 
     /// The param kind's `(apiVersion, kind)`, when the binding reads params.
@@ -649,9 +655,16 @@ impl Binding {
                 .cloned()
                 .unwrap_or(Value::Null)
         };
+        let authorizer = p
+            .program
+            .uses_authorizer()
+            .then(|| crate::authz::variables(inventory, &review.request, &a));
         let mut out = Vec::new();
         for param in params {
-            match p.program.evaluate_with(param, &namespace, review) {
+            match p
+                .program
+                .evaluate_vap(param, &namespace, review, authorizer.as_ref())
+            {
                 Ok(rs) => out.extend(rs),
                 Err(e) => out.extend(config_error(e)),
             }

@@ -62,6 +62,9 @@ struct FrameworksJson {
 struct SuppressedJson<'a> {
     by: &'static str,
     reason: &'a str,
+    /// A config exclusion's expiry, `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires: Option<String>,
 }
 
 impl<'a> From<&'a Finding> for FindingJson<'a> {
@@ -94,6 +97,7 @@ impl<'a> From<&'a Finding> for FindingJson<'a> {
             suppressed: f.suppressed.as_ref().map(|s| SuppressedJson {
                 by: s.by.as_str(),
                 reason: &s.reason,
+                expires: s.expires_iso(),
             }),
         }
     }
@@ -249,6 +253,7 @@ fn write_finding(
             &SuppressedJson {
                 by: s.by.as_str(),
                 reason: &s.reason,
+                expires: s.expires_iso(),
             },
         )?;
     }
@@ -377,6 +382,7 @@ mod fast_writer_tests {
                         f.suppressed = Some(Suppression {
                             by: SuppressedBy::Config,
                             reason: "a \"quoted\" reason\n".into(),
+                            expires: (i % 4 == 1).then_some((2027, 6, 30)),
                         });
                     }
                     let mut fast = Vec::new();

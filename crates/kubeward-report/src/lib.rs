@@ -67,6 +67,14 @@ pub trait Reporter: Sink {
     /// The run's top risks ([`risks::TopRisks`]), given before [`Reporter::finish`]; the
     /// reporter writes them in its format with the summary.
     fn risks(&mut self, _top: risks::TopRisks) {}
+    /// A command's own summary (`kubeward audit`'s timeline and counts per user), given
+    /// before [`Reporter::finish`]: the HTML page draws it as its own section, the other
+    /// formats have their own way to write it and ignore it.
+    fn section(&mut self, _name: &'static str, _data: serde_json::Value) {}
+    /// Whether the reporter lists suppressed findings (the HTML page does, apart).
+    fn wants_suppressed(&self) -> bool {
+        false
+    }
     fn finish(self: Box<Self>, summary: &Summary) -> io::Result<()>;
 }
 

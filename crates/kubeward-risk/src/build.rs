@@ -25,6 +25,9 @@ pub struct RiskGraph {
 /// An entity's index in the graph.
 pub type EntityId = NodeIndex;
 
+/// How many decoded workloads the decoding thread hands over at a time.
+const DECODE_BATCH: usize = 64;
+
 /// One edge, as [`RiskGraph::edges`] lists them.
 #[derive(Clone, Copy, Debug)]
 pub struct EdgeRef<'g> {
@@ -76,14 +79,40 @@ impl RiskGraph {
             b.g.reserve_exact_nodes(nodes);
             b.g.reserve_exact_edges(edges);
             // Workloads first: named permissions (`resourceNames`) look pods up by name.
-            for w in workloads.into_iter_decoded() {
-                let mut exposures = exposures_of.remove(&w.key).unwrap_or_default();
-                if own_ports {
-                    exposures.extend(port_exposures(&w).into_iter().filter(|e| allowed(e)));
+            // Decoding a workload and finding its exposures are about a third of the build:
+            // a second thread does them while this one adds the workloads before it to the
+            // graph (in input order; a few batches in flight at most).
+            std::thread::scope(|scope| {
+                let (tx, rx) =
+                    std::sync::mpsc::sync_channel::<Vec<(WorkloadFact, Vec<Exposure>)>>(4);
+                let allowed = &allowed;
+                scope.spawn(move || {
+                    let mut exposures_of = exposures_of;
+                    let mut batch = Vec::with_capacity(DECODE_BATCH);
+                    for w in workloads.into_iter_decoded() {
+                        let mut exposures = exposures_of.remove(&w.key).unwrap_or_default();
+                        if own_ports {
+                            exposures.extend(port_exposures(&w).into_iter().filter(|e| allowed(e)));
+                        }
+                        batch.push((w, exposures));
+                        if batch.len() == DECODE_BATCH {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(DECODE_BATCH));
+                            if tx.send(full).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    if !batch.is_empty() {
+                        let _ = tx.send(batch);
+                    }
+                });
+                for batch in rx {
+                    for (w, exposures) in batch {
+                        b.workload(&w, &exposures, &input.image_vulns);
+                    }
                 }
-                b.workload(&w, &exposures, &input.image_vulns);
-            }
-            drop(exposures_of);
+            });
             b.permission_sets();
             b.escalations();
             b.group_members();

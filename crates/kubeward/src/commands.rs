@@ -431,7 +431,11 @@ pub(crate) fn scan_with(
         args.pss_version,
         &args.framework,
     );
-    policy.show_suppressed = args.show_suppressed;
+    // The HTML page always holds the suppressed findings: it lists them apart (with who
+    // suppressed them, why and until when) and hides them from the default view.
+    let show_suppressed = args.show_suppressed
+        || (args.format == kubeward_report::Format::Html && args.risks_only.is_none());
+    policy.show_suppressed = show_suppressed;
     policy.include_platform = args.include_platform;
     if let Some(ns) = &args.target_namespace {
         settings.namespace = ns.clone();
@@ -572,7 +576,7 @@ pub(crate) fn scan_with(
             let uses = std::mem::take(&mut sink.images);
             for mut r in crate::image::scan_images(uses, args, cfg.as_ref(), &engine, &mut vulns) {
                 summary.add(&r);
-                if !args.show_suppressed {
+                if !show_suppressed {
                     r.findings
                         .retain(|f| f.suppressed.is_none() || f.is_platform());
                 }

@@ -104,10 +104,10 @@ pub fn run(args: ImageArgs) -> Result<u8> {
         if let Some((set, name)) = &baseline {
             for f in &mut result.findings {
                 if f.finding.suppressed.is_none() && set.contains(&f.finding.fingerprint()) {
-                    f.finding.suppressed = Some(kubeward_engine::Suppression {
-                        by: kubeward_engine::SuppressedBy::Baseline,
-                        reason: format!("in baseline {name}"),
-                    });
+                    f.finding.suppressed = Some(kubeward_engine::Suppression::new(
+                        kubeward_engine::SuppressedBy::Baseline,
+                        format!("in baseline {name}"),
+                    ));
                 }
             }
         }

@@ -8,22 +8,33 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// mimalloc's `mi_option_purge_delay` (index 15 of `mi_option_e` in both v2 and v3 of
 /// libmimalloc-sys 0.1.49's headers; default 10 ms in v2, 1000 ms in v3, which is built).
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+/// `mi_option_arena_eager_commit` (index 4 in both headers; default 2: commit arenas whole
+/// up front on systems that overcommit, such as Linux).
+const MI_OPTION_ARENA_EAGER_COMMIT: std::ffi::c_int = 4;
 
 extern "C" {
     fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
 }
 
-/// For the long-running webhook: give freed memory back to the system at once instead of
-/// a second later, at the freeing thread's next allocation. An evaluation thread that goes idle
-/// after a large request otherwise keeps every block the request grew through (a doubling
-/// token queue leaves ~2x its size behind): measured, eight evaluations at the value budget
-/// took the peak from 68 to 150 MiB with the delay and to 96 MiB without. Only when the
-/// option has one of its documented defaults, i.e. the index is the one this was written for.
+/// Give freed memory back to the system at once instead of a second later (at the freeing
+/// thread's next allocation), and commit arena memory as it is used rather than whole.
+///
+/// For the webhook: an evaluation thread that goes idle after a large request otherwise keeps
+/// every block the request grew through (a doubling token queue leaves ~2x its size behind):
+/// measured, eight evaluations at the value budget took the peak from 68 to 150 MiB with the
+/// delay and to 96 MiB without. For a scan: the worker threads' parse trees come and go
+/// beside the facts kept for the cross-object pass and the risk graph, and freed pages stayed
+/// resident: the 100,000-object benchmark peaked at 220 MB, 137 MB with both options
+/// (BENCHMARKS.md, "Memory and the allocator"). Each option is set only when it has one of
+/// its documented defaults, i.e. the index is the one this was written for.
 pub(crate) fn release_freed_memory_at_once() -> bool {
     // SAFETY: plain calls into the linked mimalloc; options may be read and set at any time.
     unsafe {
-        if !matches!(mi_option_get(MI_OPTION_PURGE_DELAY), 10 | 1000) {
+        if matches!(mi_option_get(MI_OPTION_ARENA_EAGER_COMMIT), 2) {
+            mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 0);
+        }
+        if !matches!(mi_option_get(MI_OPTION_PURGE_DELAY), 0 | 10 | 1000) {
             return false;
         }
         mi_option_set(MI_OPTION_PURGE_DELAY, 0);
@@ -48,6 +59,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Every command (the webhook checks the result and says when it could not be set).
+    release_freed_memory_at_once();
     let cli = parse_command_line();
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),

@@ -27,6 +27,17 @@ pub fn run(command: RbacCommand) -> Result<u8> {
 
 /// The inputs' RBAC model; input errors are printed (file:line:column) and counted.
 fn load_model(input: &RbacInput) -> (RbacModel, usize) {
+    load_model_with(input, true)
+}
+
+/// [`load_model`], printing its errors and notes or not (when another pass over the same
+/// input already reported them).
+fn load_model_with(input: &RbacInput, print: bool) -> (RbacModel, usize) {
+    let say = |m: String| {
+        if print {
+            eprintln!("{m}");
+        }
+    };
     let args = if input.paths.is_empty() {
         vec![".".to_string()]
     } else {
@@ -37,13 +48,13 @@ fn load_model(input: &RbacInput) -> (RbacModel, usize) {
         match live_sources(input) {
             Ok((sources, problems)) => {
                 for p in &problems {
-                    eprintln!("kubeward: error: {p}");
+                    say(format!("kubeward: error: {p}"));
                 }
                 errors += problems.len();
                 sources
             }
             Err(e) => {
-                eprintln!("kubeward: error: {e}");
+                say(format!("kubeward: error: {e}"));
                 errors += 1;
                 Vec::new()
             }
@@ -51,7 +62,7 @@ fn load_model(input: &RbacInput) -> (RbacModel, usize) {
     } else {
         let (sources, source_errors) = collect_sources(&args);
         for e in source_errors {
-            eprintln!("kubeward: error: {e}");
+            say(format!("kubeward: error: {e}"));
             errors += 1;
         }
         sources
@@ -61,23 +72,26 @@ fn load_model(input: &RbacInput) -> (RbacModel, usize) {
     for source in &sources {
         let loaded = read_whole(source, limits.max_document_bytes);
         for e in &loaded.errors {
-            eprintln!("kubeward: error: {e}");
+            say(format!("kubeward: error: {e}"));
             errors += 1;
         }
         let (o, problems) = load::read_chunks(&loaded.name, &loaded.bytes, &loaded.chunks, &limits);
         for p in problems {
-            eprintln!("kubeward: error: {}:{}: {}", loaded.name, p.pos, p.message);
+            say(format!(
+                "kubeward: error: {}:{}: {}",
+                loaded.name, p.pos, p.message
+            ));
             errors += 1;
         }
         objects.extend(o);
     }
     let model = RbacModel::from_objects(objects);
     for n in &model.notes {
-        eprintln!(
+        say(format!(
             "kubeward: note: {}: {}",
             kubeward_rbac::location(&n.file, n.pos),
             n.message
-        );
+        ));
     }
     (model, errors)
 }
@@ -438,7 +452,27 @@ fn risks(a: RisksArgs) -> Result<u8> {
         controls: engine.controls(),
         attack_paths: false,
     };
-    let mut rep = reporter(a.format, output(&a.input)?, info, color);
+    let mut rep = if a.format == kubeward_report::Format::Html {
+        // The page also draws the escalation paths of `kubeward rbac paths` (the model read
+        // again; its errors and notes are the scan's, reported once).
+        let mut rep = Box::new(kubeward_report::HtmlReporter::new(
+            output(&a.input)?,
+            info,
+            "rbac",
+            false,
+        ));
+        let (model, _) = load_model_with(&a.input, false);
+        let chosen: Vec<_> = model
+            .analysis()
+            .paths
+            .iter()
+            .filter(|p| !p.subject.is_system())
+            .collect();
+        kubeward_report::Reporter::section(rep.as_mut(), "rbacPaths", paths::json(&model, &chosen));
+        rep as Box<dyn kubeward_report::Reporter>
+    } else {
+        reporter(a.format, output(&a.input)?, info, color)
+    };
     let mut early = kubeward_engine::Summary::new(0);
     for e in source_errors {
         let mut r = FileResult::new(Arc::clone(&e.file));

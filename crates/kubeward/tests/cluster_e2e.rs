@@ -12,6 +12,8 @@ use std::time::Duration;
 use kubeward_testkit::{eventually, TestCluster};
 use serde_json::Value;
 
+mod browser;
+
 /// A namespace without Pod Security labels holding a privileged Deployment (whose ReplicaSet
 /// and Pods the controller manager makes), a CronJob (batch/v1beta1 on v1.20), a Secret and a
 /// wildcard Role; a second namespace that enforces restricted, with a default-deny policy and
@@ -424,6 +426,48 @@ async fn cluster_scan_against_a_real_api_server() {
                 .starts_with("Secret (v1): not scanned: forbidden")),
         "{notes:#?}"
     );
+    // The HTML page lists every forbidden kind under what the scan could not see, apart from
+    // the other warnings (tests/browser: headless chromium).
+    let html = browser::artifacts().join("cluster-dev-user.html");
+    let out = run(&[
+        "--kubeconfig",
+        dev.to_str().unwrap(),
+        "--format",
+        "html",
+        "--output",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let session = browser::Session::start();
+    let page = session.open(&html);
+    page.assert_clean();
+    let tables: Vec<(String, Vec<String>)> = serde_json::from_value(page.eval(
+        "[...document.querySelectorAll('#unseen table')].map(t => [t.caption.textContent, [...t.tBodies[0].rows].map(r => r.cells[1].textContent)])",
+    ))
+    .unwrap();
+    let forbidden: Vec<String> = report["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["message"].as_str().unwrap().to_string())
+        .filter(|m| m.contains(": not scanned: forbidden: "))
+        .collect();
+    assert!(forbidden.len() >= 5, "{w:#?}");
+    let (caption, kinds) = &tables[0];
+    assert!(
+        caption.starts_with("Kinds of the cluster not scanned"),
+        "{tables:?}"
+    );
+    for m in &forbidden {
+        assert!(kinds.contains(m), "{m} not in {kinds:#?}");
+    }
+    assert!(
+        tables[1..]
+            .iter()
+            .all(|(_, rows)| forbidden.iter().all(|m| !rows.contains(m))),
+        "{tables:#?}"
+    );
+    page.screenshot("cluster-forbidden", Some("#unseen"));
 
     // --- The shipped least-privilege identity (deploy/50-cluster-scan.yaml, without its
     // batch/v1 CronJob, which v1.20 does not serve): everything is listed but Secrets.

@@ -173,6 +173,7 @@ fn exclusions_apply_with_a_reason_and_expire_loudly() {
     for f in all {
         assert_eq!(f["suppressed"]["by"], "config");
         assert_eq!(f["suppressed"]["reason"], "tools namespace is a sandbox");
+        assert!(f["suppressed"].get("expires").is_none(), "no expiry: {f}");
     }
     assert_eq!(report["summary"]["suppressed"], all.len());
     // Without --show-suppressed they are counted, not listed.
@@ -182,6 +183,20 @@ fn exclusions_apply_with_a_reason_and_expire_loudly() {
     );
     assert!(report["findings"].as_array().unwrap().is_empty());
     assert_eq!(report["summary"]["suppressed"], all.len());
+
+    // Not expired yet: the suppression names its expiry.
+    write(
+        dir.path(),
+        ".kubeward.yaml",
+        "exclude:\n- controls: [KW101]\n  reason: until the migration\n  expires: 2999-12-31\n",
+    );
+    let report = json(
+        kubeward(dir.path()).args(["scan", "pod.yaml", "--format", "json", "--show-suppressed"]),
+        1,
+    );
+    let kw101 = finding(&report, "KW101");
+    assert_eq!(kw101["suppressed"]["by"], "config");
+    assert_eq!(kw101["suppressed"]["expires"], "2999-12-31");
 
     // Expired: no longer applies, and says so at its line.
     write(

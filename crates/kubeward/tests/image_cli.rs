@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Value};
 
+mod browser;
 mod common;
 
 fn kubeward() -> Command {
@@ -1369,6 +1370,40 @@ spec:
     assert_eq!(code, 2, "{err}");
     assert!(text.contains(" in 2 of 2 objects, 1 file"), "{text}");
     assert_eq!(text.matches("KW1101").count(), 2 * want.len(), "{text}");
+
+    // The HTML page of the same scan, in chromium (tests/browser): its image vulnerabilities
+    // section has one row for the image, with the reported KW1101 findings per severity as
+    // the JSON report has them and the two containers that run it; no console error, no
+    // request.
+    let (code, page, err) = scan("html");
+    assert_eq!(code, 2, "{err}");
+    let html = browser::artifacts().join("images.html");
+    std::fs::write(&html, page).unwrap();
+    let session = browser::Session::start();
+    let page = session.open(&html);
+    page.assert_clean();
+    let rows: Vec<Vec<String>> = serde_json::from_value(page.eval(
+        "[...document.querySelectorAll('table[data-images] tbody tr')].map(tr => [...tr.cells].map(c => c.textContent))",
+    ))
+    .unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][0], app);
+    for (i, severity) in ["critical", "high", "medium", "low", "info"]
+        .iter()
+        .enumerate()
+    {
+        let n = findings
+            .iter()
+            .filter(|f| f["severity"] == *severity)
+            .count();
+        assert_eq!(rows[0][i + 1], n.to_string(), "{severity}");
+    }
+    assert_eq!(
+        rows[0][6],
+        "Deployment/shop/web (init), Deployment/shop/web (web)"
+    );
+    page.screenshot("images", Some("#images"));
+    page.assert_clean();
 }
 
 /// An OCI layout (`clean:t`) of one umoci layer holding only an os-release: no package.

@@ -163,7 +163,7 @@ pub fn merge(
                 message: str_at(f, "message"),
                 suppressed: s
                     .is_object()
-                    .then(|| (str_at(s, "by"), str_at(s, "reason"))),
+                    .then(|| (str_at(s, "by"), str_at(s, "reason"), str_at(s, "expires"))),
             })?;
         }
         let risks = report.get_mut("risks").map(Value::take);

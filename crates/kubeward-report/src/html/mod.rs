@@ -88,8 +88,9 @@ pub struct Row<'a> {
     pub column: u64,
     pub path: &'a str,
     pub message: &'a str,
-    /// `annotation`, `config`, `baseline`, `platform`, and the reason.
-    pub suppressed: Option<(&'a str, &'a str)>,
+    /// `annotation`, `config`, `baseline`, `platform`, the reason, and the expiry of a
+    /// config exclusion (`YYYY-MM-DD`, or empty).
+    pub suppressed: Option<(&'a str, &'a str, &'a str)>,
 }
 
 /// Strings that repeat (kinds, namespaces, names, files, field paths, reasons), each written
@@ -208,7 +209,8 @@ impl HtmlWriter {
 
     /// Add a finding:
     /// `[report, control, severity, apiVersion, kind, namespace, name, file, line, column,
-    /// path, message, suppressedBy, suppressedReason]`, strings as indices but the message.
+    /// path, message, suppressedBy, suppressedReason, suppressionExpires]`, strings as
+    /// indices but the message.
     pub fn row(&mut self, r: &Row) -> io::Result<()> {
         let s = &mut self.strings;
         let ids = [
@@ -219,9 +221,9 @@ impl HtmlWriter {
             s.get(r.file),
         ];
         let path = s.get(r.path);
-        let (by, reason) = match r.suppressed {
-            Some((by, reason)) => (s.get(by), s.get(reason)),
-            None => (0, 0),
+        let (by, reason, expires) = match r.suppressed {
+            Some((by, reason, expires)) => (s.get(by), s.get(reason), s.get(expires)),
+            None => (0, 0, 0),
         };
         let b = &mut self.buf;
         if self.any {
@@ -244,7 +246,7 @@ impl HtmlWriter {
             path
         )?;
         serde_json::to_writer(&mut *b, r.message)?;
-        write!(b, ",{by},{reason}]")?;
+        write!(b, ",{by},{reason},{expires}]")?;
         self.rows += 1;
         if self.buf.len() >= FLUSH_BYTES {
             self.enc.write_all(&self.buf)?;
@@ -308,6 +310,7 @@ pub struct HtmlReporter {
     errors: Vec<Value>,
     warnings: Vec<Value>,
     risks: Option<crate::risks::TopRisks>,
+    sections: serde_json::Map<String, Value>,
 }
 
 impl HtmlReporter {
@@ -324,6 +327,7 @@ impl HtmlReporter {
             errors: Vec::new(),
             warnings: Vec::new(),
             risks: None,
+            sections: serde_json::Map::new(),
         }
     }
 
@@ -339,6 +343,11 @@ impl HtmlReporter {
     }
 
     fn add(&mut self, f: &Finding) -> io::Result<()> {
+        let expires = f
+            .suppressed
+            .as_ref()
+            .and_then(|s| s.expires_iso())
+            .unwrap_or_default();
         let page = self.page()?;
         let control = page.control(f.control.id, || {
             ControlInfo::from_meta(f.control, finding_json(f)["frameworks"].take())
@@ -360,7 +369,7 @@ impl HtmlReporter {
             suppressed: f
                 .suppressed
                 .as_ref()
-                .map(|s| (s.by.as_str(), s.reason.as_str())),
+                .map(|s| (s.by.as_str(), s.reason.as_str(), expires.as_str())),
         })?;
         if let Some(s) = &mut self.snippets {
             s.want(f);
@@ -391,6 +400,14 @@ impl Reporter for HtmlReporter {
         self.risks = Some(top);
     }
 
+    fn section(&mut self, name: &'static str, data: Value) {
+        self.sections.insert(name.to_string(), data);
+    }
+
+    fn wants_suppressed(&self) -> bool {
+        true
+    }
+
     fn finish(mut self: Box<Self>, summary: &Summary) -> io::Result<()> {
         self.page()?;
         let page = self.page.take().expect("started above");
@@ -412,6 +429,7 @@ impl Reporter for HtmlReporter {
             "warnings": self.warnings,
             "risks": risks,
             "risksTotal": risks_total,
+            "sections": self.sections,
         });
         let meta = json!({
             "kind": self.kind,

@@ -50,7 +50,7 @@ pub fn write(report: &Value, out: Box<dyn Write>) -> std::io::Result<()> {
             column: l["column"].as_u64().unwrap_or(0),
             path: s(x, "group"),
             message: &message,
-            suppressed: (status != "fail").then_some((status.as_str(), "")),
+            suppressed: (status != "fail").then_some((status.as_str(), "", "")),
         })?;
     }
     let errors: Vec<Value> = report["errors"]

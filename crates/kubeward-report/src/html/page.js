@@ -6,7 +6,7 @@
   const SEV = ["critical", "high", "medium", "low", "info"];
   const PAGE_SIZES = [50, 100, 500];
   // Finding fields: see HtmlWriter::row.
-  const F = { rep: 0, ctl: 1, sev: 2, api: 3, kind: 4, ns: 5, name: 6, file: 7, line: 8, col: 9, path: 10, msg: 11, by: 12, why: 13 };
+  const F = { rep: 0, ctl: 1, sev: 2, api: 3, kind: 4, ns: 5, name: 6, file: 7, line: 8, col: 9, path: 10, msg: 11, by: 12, why: 13, exp: 14 };
   // The namespace filter's value for objects without one (cluster-scoped, or not set in the
   // manifest).
   const NONE = "\u0000";
@@ -103,13 +103,22 @@
 
   // ---- summary ----
   function totals() {
-    const t = { sev: [0, 0, 0, 0, 0], suppressed: 0, platform: 0, ns: new Map(), kind: new Map(), ctl: new Map(), reasons: new Map(), images: new Map() };
+    const t = { sev: [0, 0, 0, 0, 0], suppressed: 0, platform: 0, ns: new Map(), kind: new Map(), ctl: new Map(), reasons: new Map(), images: new Map(), nsScore: new Map(), kindScore: new Map() };
+    // Per namespace and per kind: the controls failed (reported findings) and the objects
+    // failing, for the compliance tables.
+    const score = (m, k, r) => {
+      let e = m.get(k);
+      if (!e) { e = { ctl: new Set(), obj: new Set(), findings: 0 }; m.set(k, e); }
+      e.ctl.add(r[F.ctl]);
+      e.obj.add(r[F.rep] + ":" + r[F.kind] + ":" + r[F.ns] + ":" + r[F.name]);
+      e.findings++;
+    };
     for (const r of rows) {
       const st = status(r);
       if (NODE) { t[st] = (t[st] || 0) + 1; if (st !== "fail") continue; }
       else if (st !== "active") {
         t[st]++;
-        const k = S[r[F.by]] + "\u0000" + S[r[F.why]];
+        const k = S[r[F.by]] + "\u0000" + S[r[F.why]] + "\u0000" + (S[r[F.exp]] || "");
         t.reasons.set(k, (t.reasons.get(k) || 0) + 1);
         continue;
       }
@@ -118,6 +127,8 @@
       t.ns.set(ns, (t.ns.get(ns) || 0) + 1);
       t.kind.set(S[r[F.kind]], (t.kind.get(S[r[F.kind]]) || 0) + 1);
       t.ctl.set(r[F.ctl], (t.ctl.get(r[F.ctl]) || 0) + 1);
+      score(t.nsScore, ns, r);
+      score(t.kindScore, S[r[F.kind]], r);
       if (C[r[F.ctl]].id === "KW1101") t.images.set(r[F.msg].split(" ")[0], 0);
     }
     return t;
@@ -166,6 +177,45 @@
       h("tbody", {}, body));
   }
 
+  // The scored frameworks and how many of their controls ran (the most of any report in a
+  // fleet), from the reports' summaries.
+  function scored() {
+    const out = [];
+    FRAMEWORKS.forEach((name, bit) => {
+      let n = 0;
+      for (const rep of D.meta.reports) {
+        const s = rep.summary && rep.summary.frameworks && rep.summary.frameworks[name];
+        if (s) n = Math.max(n, s.controls);
+      }
+      if (n) out.push([name, bit, n]);
+    });
+    return out;
+  }
+
+  // Compliance per namespace or per kind: each framework's score counted as the report counts
+  // it (controls passed / controls evaluated, a control failing when it has a reported finding
+  // there), the objects failing and the findings.
+  function complianceTable(caption, map, filterKey, label) {
+    const fws = scored();
+    const entries = [...map.entries()].sort((a, b) => b[1].findings - a[1].findings || (a[0] < b[0] ? -1 : 1));
+    const shown = entries.slice(0, 25);
+    return h("table", { class: "compliance", "data-compliance": filterKey },
+      h("caption", {}, caption, entries.length > 25 ? h("span", { class: "muted" }, " (the 25 with most findings of " + fmt(entries.length) + ")") : null),
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, label),
+        fws.map(([name]) => h("th", { scope: "col", class: "num" }, name)),
+        h("th", { scope: "col", class: "num" }, "Objects failing"), h("th", { scope: "col", class: "num" }, "Findings"))),
+      h("tbody", {}, shown.map(([k, e]) => h("tr", {},
+        h("th", { scope: "row" }, h("button", { class: "link", type: "button", onclick: () => applyFilter(filterKey, k) }, k === NONE ? "(no namespace)" : k)),
+        fws.map(([name, bit, n]) => {
+          let failed = 0;
+          for (const c of e.ctl) if (fwMask[c] & (1 << bit)) failed++;
+          const pct = Math.round((n - failed) * 1000 / n) / 10;
+          return h("td", { class: "num", title: fmt(n - failed) + " of " + fmt(n) + " controls passed" }, pct + "%");
+        }),
+        h("td", { class: "num" }, fmt(e.obj.size)),
+        h("td", { class: "num" }, fmt(e.findings))))));
+  }
+
   function nodeSummary(t) {
     const n = D.meta.reports[0].node || {};
     const node = n.node || {};
@@ -191,11 +241,45 @@
       ));
   }
 
+  // `kubeward audit`: its own summary (events read, findings per detection and per user) and
+  // the timeline of its findings.
+  function auditSection() {
+    const a = (D.meta.reports[0].sections || {}).audit;
+    if (!a || D.meta.reports.length > 1) return null;
+    const s = a.summary || {};
+    const tl = a.timeline || [];
+    const cards = [["lines", "Lines"], ["events", "Audit events"], ["requests", "Requests"], ["findings", "Findings"], ["suppressed", "Suppressed"], ["errors", "Input errors"]]
+      .map(([k, l]) => h("li", {}, h("span", { class: "n" }, fmt(s[k])), h("span", { class: "l" }, l)));
+    const users = Object.entries(s.byUser || {}).sort((x, y) => y[1].findings - x[1].findings || (x[0] < y[0] ? -1 : 1));
+    const detections = Object.entries(s.byDetection || {});
+    const title = (id) => { const c = C.find((x) => x.id === id); return c ? c.title : ""; };
+    return h("section", { id: "audit", "aria-labelledby": "audit-h" },
+      h("h2", { id: "audit-h" }, "Audit log"),
+      h("ul", { class: "cards", "aria-label": "Audit counts" }, cards),
+      h("div", { class: "grid" },
+        h("table", { "data-audit": "detections" }, h("caption", {}, "By detection"),
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Detection"), h("th", { scope: "col", class: "num" }, "Findings"))),
+          h("tbody", {}, detections.map(([id, n]) => h("tr", {}, h("th", { scope: "row" }, id + " " + title(id)), h("td", { class: "num" }, fmt(n)))))),
+        h("table", { "data-audit": "users" }, h("caption", {}, "By user", users.length > 100 ? h("span", { class: "muted" }, " (the first 100 of " + fmt(users.length) + ")") : null),
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "User"), h("th", { scope: "col", class: "num" }, "Findings"), h("th", { scope: "col" }, "Detections"))),
+          h("tbody", {}, users.slice(0, 100).map(([u, e]) => h("tr", {}, h("th", { scope: "row" }, u), h("td", { class: "num" }, fmt(e.findings)),
+            h("td", {}, Object.entries(e.byDetection || {}).map(([id, n]) => id + " ×" + n).join(", "))))))),
+      tl.length ? h("table", { "data-audit": "timeline" },
+        h("caption", {}, "Timeline" + (tl.length > 500 ? " (the first 500 of " + fmt(tl.length) + ")" : "") + (s.timelineTruncated ? "; the report keeps the first " + fmt(tl.length) + " findings" : "")),
+        h("thead", {}, h("tr", {}, ["Time", "Severity", "Detection", "User", "Request", "Response", "Log line"].map((x) => h("th", { scope: "col" }, x)))),
+        h("tbody", {}, tl.slice(0, 500).map((e) => h("tr", {},
+          h("td", { class: "loc" }, e.time), h("td", {}, h("span", { class: "sev sev-" + e.severity }, e.severity)), h("td", {}, e.id),
+          h("td", {}, e.user + (e.impersonatedUser ? " (as " + e.impersonatedUser + ")" : "")),
+          h("td", {}, e.verb + " " + e.object), h("td", { class: "num" }, e.responseCode === undefined ? "—" : e.responseCode),
+          h("td", { class: "loc" }, e.file + ":" + e.line))))) : h("p", { class: "muted" }, "No finding in the log."));
+  }
+
   function summarySection(t) {
     if (NODE) return nodeSummary(t);
     const cards = SEV.map((s, i) => h("li", {}, h("span", { class: "n sev-" + s }, fmt(t.sev[i])), h("span", { class: "l" }, s[0].toUpperCase() + s.slice(1))));
-    cards.push(h("li", {}, h("span", { class: "n" }, fmt(t.suppressed)), h("span", { class: "l" }, "Suppressed")));
-    cards.push(h("li", {}, h("span", { class: "n" }, fmt(t.platform)), h("span", { class: "l" }, "Platform")));
+    // The reports' own counts (a report written without its suppressed findings still counts them).
+    cards.push(h("li", {}, h("span", { class: "n" }, fmt(Math.max(t.suppressed, sum("suppressed")))), h("span", { class: "l" }, "Suppressed")));
+    cards.push(h("li", {}, h("span", { class: "n" }, fmt(Math.max(t.platform, sum("platform")))), h("span", { class: "l" }, "Platform")));
     cards.push(h("li", {}, h("span", { class: "n" }, fmt(sum("objects"))), h("span", { class: "l" }, "Objects")));
     cards.push(h("li", {}, h("span", { class: "n" }, fmt(sum("files"))), h("span", { class: "l" }, "Files")));
     cards.push(h("li", {}, h("span", { class: "n" + (sum("errors") ? " sev-high" : "") }, fmt(sum("errors"))), h("span", { class: "l" }, "Input errors")));
@@ -214,6 +298,10 @@
           h("td", { class: "num" }, r.summary ? r.summary.exitCode : "?"))))));
     }
     parts.push(scoreTable());
+    if (scored().length) {
+      parts.push(complianceTable("Compliance per namespace (controls passed, as the framework's score)", t.nsScore, "ns", "Namespace"));
+      parts.push(complianceTable("Compliance per kind", t.kindScore, "kind", "Kind"));
+    }
     parts.push(h("div", { class: "grid" },
       topTable("By namespace", t.ns, "ns", "Namespace"),
       topTable("By kind", t.kind, "kind", "Kind"),
@@ -292,6 +380,37 @@
     });
     if (!any) parts.push(h("p", { class: "muted" }, "This report has no risk analysis (written with --top-risks 0, or by a command without one)."));
     return h("section", { id: "risks", "aria-labelledby": "risks-h" }, parts);
+  }
+
+  // `kubeward rbac risks`: the escalation paths of `kubeward rbac paths`, each drawn from the
+  // subject to what it reaches, each step with the rule that grants it and the binding.
+  function subjectLabel(x) { return x ? (x.namespace ? x.namespace + "/" : "") + x.name : "?"; }
+  function rbacSection() {
+    const list = (D.meta.reports[0].sections || {}).rbacPaths;
+    if (!list || D.meta.reports.length > 1) return null;
+    const at = (x) => x && x.file ? h("span", { class: "loc" }, x.file + ":" + x.line + ":" + x.column) : "";
+    const parts = [h("h2", { id: "rbac-h" }, "RBAC escalation paths")];
+    if (!list.length) parts.push(h("p", { class: "muted" }, "No subject outside the system's own can escalate."));
+    else parts.push(h("p", { class: "muted" }, fmt(list.length) + " subjects (the system's own left out, as `kubeward rbac paths` does), each with how it gets further."));
+    list.slice(0, 200).forEach((p, i) => {
+      const steps = p.steps || [];
+      const chain = {
+        entry: { class: p.subject.kind, description: subjectLabel(p.subject) },
+        steps: steps.map((st) => ({
+          edge: st.technique + (st.scope && st.scope.cluster ? " (cluster-wide)" : st.scope && st.scope.namespace ? " (in " + st.scope.namespace + ")" : ""),
+          to: st.to ? { class: st.to.kind, description: subjectLabel(st.to) } : { class: "impact", description: st.description },
+        })),
+      };
+      parts.push(h("article", { class: "risk rbac-path", "aria-label": "Escalation path " + (i + 1) },
+        h("h3", {}, p.subject.kind + " " + subjectLabel(p.subject), " → ", steps.length ? steps[steps.length - 1].technique : "?"),
+        chainSvg(chain),
+        h("ol", { class: "steps" }, steps.map((st) => h("li", {}, h("code", {}, st.technique), " " + st.description,
+          h("ul", {}, (st.grants || []).map((g) => h("li", {},
+            g.rule ? ["rule ", h("code", {}, g.rule.path), " of " + g.rule.role.kind + " " + subjectLabel(g.rule.role) + " at ", at(g.rule)] : null,
+            g.binding ? [", bound by " + g.binding.kind + " " + subjectLabel(g.binding) + " at ", at(g.binding)] : null))))))));
+    });
+    if (list.length > 200) parts.push(h("p", { class: "muted" }, "The first 200 of " + fmt(list.length) + " paths."));
+    return h("section", { id: "rbac", "aria-labelledby": "rbac-h" }, parts);
   }
 
   // ---- findings ----
@@ -411,7 +530,7 @@
       ["Message", r[F.msg]],
       ["Remediation", c.remediation],
       ["Frameworks", frameworksText(c.frameworks) || "—"],
-      r[F.by] ? ["Suppressed", S[r[F.by]] + ": " + S[r[F.why]]] : null,
+      r[F.by] ? ["Suppressed", S[r[F.by]] + ": " + S[r[F.why]] + (S[r[F.exp]] ? " (until " + S[r[F.exp]] + ")" : "")] : null,
     ].filter(Boolean);
     detailEl.replaceChildren(
       h("h3", { tabindex: "-1" }, c.id + " " + c.title),
@@ -498,20 +617,33 @@
       detailEl);
   }
 
+  // `scan --images`: each vulnerability finding (KW1101) is attached to a container's `image:`
+  // field with the message "image REF (container NAME): ..."; one row per image reference.
+  const IMAGE_MSG = /^image (\S+) \(container ([^)]*)\):/;
   function imagesSection(t) {
     if (!t.images.size) return null;
     const by = new Map();
     rows.forEach((r) => {
       if (status(r) !== "active" || C[r[F.ctl]].id !== "KW1101") return;
-      const key = objLabel(r) + " " + S[r[F.path]];
-      const e = by.get(key) || [0, 0, 0, 0, 0];
-      e[r[F.sev]]++;
-      by.set(key, e);
+      const m = IMAGE_MSG.exec(r[F.msg]);
+      const image = m ? m[1] : "(image not named)";
+      let e = by.get(image);
+      if (!e) { e = { sev: [0, 0, 0, 0, 0], where: new Set() }; by.set(image, e); }
+      e.sev[r[F.sev]]++;
+      e.where.add(objLabel(r) + (m ? " (" + m[2] + ")" : ""));
+    });
+    const list = [...by.entries()].sort((a, b) => {
+      for (let i = 0; i < 5; i++) if (a[1].sev[i] !== b[1].sev[i]) return b[1].sev[i] - a[1].sev[i];
+      return a[0] < b[0] ? -1 : 1;
     });
     return h("section", { id: "images", "aria-labelledby": "images-h" },
       h("h2", { id: "images-h" }, "Image vulnerabilities"),
-      h("table", {}, h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Container image (object, field)"), SEV.map((s) => h("th", { scope: "col", class: "num" }, s)))),
-        h("tbody", {}, [...by.entries()].slice(0, 200).map(([k, e]) => h("tr", {}, h("td", {}, k), e.map((n) => h("td", { class: "num" }, fmt(n))))))),
+      h("table", { "data-images": "1" }, h("caption", {}, "Known vulnerabilities per container image (reported findings of KW1101)" + (list.length > 200 ? ", the 200 worst of " + fmt(list.length) : "")),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Image"), SEV.map((s) => h("th", { scope: "col", class: "num" }, s)), h("th", { scope: "col" }, "Run by (container)"))),
+        h("tbody", {}, list.slice(0, 200).map(([k, e]) => h("tr", {},
+          h("th", { scope: "row" }, h("button", { class: "link", type: "button", onclick: () => applyFilter("q", k.toLowerCase()) }, k)),
+          e.sev.map((n) => h("td", { class: "num" }, fmt(n))),
+          h("td", {}, [...e.where].slice(0, 5).join(", ") + (e.where.size > 5 ? " and " + fmt(e.where.size - 5) + " more" : "")))))),
       h("p", {}, h("button", { class: "link", type: "button", onclick: () => applyFilter("ctl", String(C.findIndex((c) => c.id === "KW1101"))) }, "Show every vulnerability finding")));
   }
 
@@ -519,21 +651,25 @@
     if (NODE || !t.reasons.size) return null;
     return h("section", { id: "suppressed", "aria-labelledby": "suppressed-h" },
       h("h2", { id: "suppressed-h" }, "Suppressed findings"),
-      h("table", {}, h("caption", {}, "By who suppressed them and why (a config exclusion's reason names its expiry when it has one)"),
-        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "By"), h("th", { scope: "col" }, "Reason"), h("th", { scope: "col", class: "num" }, "Findings"))),
+      h("table", {}, h("caption", {}, "By who suppressed them, why and until when (a config exclusion with an expiry)"),
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "By"), h("th", { scope: "col" }, "Reason"), h("th", { scope: "col" }, "Expires"), h("th", { scope: "col", class: "num" }, "Findings"))),
         h("tbody", {}, [...t.reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 100).map(([k, n]) => {
-          const [by, why] = k.split("\u0000");
-          return h("tr", {}, h("td", {}, by), h("td", {}, why), h("td", { class: "num" }, fmt(n)));
+          const [by, why, exp] = k.split("\u0000");
+          return h("tr", {}, h("td", {}, by), h("td", {}, why), h("td", {}, exp || "—"), h("td", { class: "num" }, fmt(n)));
         }))),
       h("p", {}, h("button", { class: "link", type: "button", onclick: () => applyFilter("status", "suppressed") }, "Show the suppressed findings"), " · ",
         h("button", { class: "link", type: "button", onclick: () => applyFilter("status", "platform") }, "Show the platform findings")));
   }
 
   function unseenSection() {
-    const errs = [], warns = [];
+    const errs = [], warns = [], kinds = [];
+    // `kubeward cluster` reports each kind it could not list as a warning ("Secret (v1): not
+    // scanned: forbidden: ...", "... not served by this server ...; not scanned") or, when
+    // the listing failed, as an error: those are listed first, on their own.
+    const KIND = /: not scanned\b|not served by this server/;
     D.meta.reports.forEach((rep) => {
-      for (const e of rep.errors || []) errs.push([rep.name, e]);
-      for (const w of rep.warnings || []) warns.push([rep.name, w]);
+      for (const e of rep.errors || []) (KIND.test(e.message) ? kinds : errs).push([rep.name, e]);
+      for (const w of rep.warnings || []) (KIND.test(w.message) ? kinds : warns).push([rep.name, w]);
     });
     const multi = D.meta.reports.length > 1;
     const table = (caption, list) => h("table", {}, h("caption", {}, caption + " (" + fmt(list.length) + (list.length > 500 ? ", the first 500" : "") + ")"),
@@ -542,7 +678,8 @@
         h("td", { class: "loc" }, e.file + (e.line ? ":" + e.line + ":" + e.column : "")), h("td", {}, e.message)))));
     return h("section", { id: "unseen", "aria-labelledby": "unseen-h" },
       h("h2", { id: "unseen-h" }, "What the scan could not see"),
-      errs.length ? table("Input errors: not read, or not fully (forbidden or failed kinds of a cluster are here too)", errs) : h("p", {}, "No input error: every input was read."),
+      kinds.length ? table("Kinds of the cluster not scanned (forbidden, not served, skipped or failed)", kinds) : null,
+      errs.length ? table("Input errors: files, documents or objects not read, or not fully", errs) : h("p", {}, "No input error: every input was read."),
       warns.length ? table("Warnings: documents skipped or read with a caveat", warns) : null);
   }
 
@@ -568,11 +705,12 @@
       : "kubeward " + ((rep0.tool && rep0.tool.version) || m.tool) + (st.benchmark ? " · benchmark " + st.benchmark : "") + (st.pssVersion ? " · Pod Security Standards " + st.pssVersion : "") + (st.frameworks ? " · frameworks " + [].concat(st.frameworks).join(", ") : "") + (st.failOn ? " · fail on " + st.failOn : "");
     document.title = m.title;
     const t = totals();
-    const main = h("main", {}, summarySection(t), NODE ? null : risksSection(), imagesSection(t), findingsSection(t), suppressedSection(t), unseenSection(), controlsSection());
+    const audit = m.kind === "audit", rbac = m.kind === "rbac";
+    const main = h("main", {}, summarySection(t), auditSection(), rbacSection(), NODE || audit || rbac ? null : risksSection(), imagesSection(t), findingsSection(t), suppressedSection(t), unseenSection(), controlsSection());
     const header = h("header", { class: "top" },
       h("h1", {}, m.title), h("p", { class: "meta" }, metaLine),
       h("nav", { class: "toc", "aria-label": "Sections" },
-        [["summary", "Summary"], ["risks", "Top risks"], ["images", "Image vulnerabilities"], ["findings", "Findings"], ["suppressed", "Suppressed"], ["unseen", "Not seen"], ["controls", "Controls"]]
+        [["summary", "Summary"], ["audit", "Audit log"], ["rbac", "RBAC escalation"], ["risks", "Top risks"], ["images", "Image vulnerabilities"], ["findings", "Findings"], ["suppressed", "Suppressed"], ["unseen", "Not seen"], ["controls", "Controls"]]
           .filter(([id]) => main.querySelector("#" + id)).map(([id, l]) => h("a", { href: "#" + id }, l))));
     app.replaceChildren(header, main);
     app.removeAttribute("aria-live");
@@ -584,7 +722,7 @@
     prepare();
     render();
     phases.drawn = performance.now();
-    window.kubewardReport = { readyMs: performance.now(), scriptMs: performance.now() - T0, phases: phases, findings: rows.length, state: state, visible: () => view.length };
+    window.kubewardReport = { readyMs: performance.now(), scriptMs: performance.now() - T0, phases: phases, findings: rows.length, summary: (D.meta.reports[0] || {}).summary, state: state, visible: () => view.length };
     document.body.dataset.ready = "1";
   }).catch((e) => {
     document.getElementById("app").replaceChildren(h("p", { class: "loading", role: "alert" }, "This report could not be read: " + e));
