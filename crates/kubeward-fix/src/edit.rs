@@ -139,55 +139,89 @@ pub struct Edit {
 /// An edit (or a refusal) and the ids of the requests it answers.
 pub type Planned<T> = (T, Vec<usize>);
 
-/// How the document indents, learnt from itself.
-#[derive(Clone, Copy, Debug)]
-struct Layout {
+/// How the file indents, learnt from itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layout {
     /// Columns a nested block mapping is indented by.
     map: usize,
     /// Columns a block sequence under a key is indented by (0: `- ` under the key's column).
     seq: usize,
 }
 
-fn learn_layout(index: &Index, root: usize) -> Layout {
-    // The commonest step of each kind in the document (the first one seen on a tie): a file
-    // that mixes styles gets the one it uses most, as a reviewer (and yamllint's "consistent"
-    // check) would expect.
-    let mut maps: Vec<(usize, usize)> = Vec::new();
-    let mut seqs: Vec<(usize, usize)> = Vec::new();
-    let vote = |v: &mut Vec<(usize, usize)>, d: usize| match v.iter_mut().find(|(x, _)| *x == d) {
-        Some((_, n)) => *n += 1,
-        None => v.push((d, 1)),
-    };
-    let mut stack = vec![root];
-    while let Some(id) = stack.pop() {
-        let n = index.node(id);
-        if n.kind == Kind::Map && n.style == Style::Block {
+impl Default for Layout {
+    fn default() -> Self {
+        Layout { map: 2, seq: 2 }
+    }
+}
+
+/// Learns a file's [`Layout`] from its documents in file order, as yamllint's `indentation`
+/// rule does (its `relaxed` configuration: `spaces: consistent`, `indent-sequences:
+/// consistent`): the first nested block mapping or indented sequence under a key sets the
+/// indentation width for the whole file, and the first block sequence under a key sets
+/// whether sequences are indented. New lines written in that layout are never a new yamllint
+/// warning, even in a file that mixes styles (where yamllint warns about the lines that differ
+/// from the first, and so would a reviewer). Hand-written: it reads kubeward's own span index.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LayoutLearner {
+    /// (start offset of the deciding value, width).
+    spaces: Option<(usize, usize)>,
+    /// (start offset of the deciding sequence, indented).
+    indented: Option<(usize, bool)>,
+}
+
+impl LayoutLearner {
+    /// Take in one piece's documents (pieces in file order).
+    pub fn learn(&mut self, index: &Index) {
+        // Each piece's candidates are compared by offset: the earliest decides.
+        let mut spaces: Option<(usize, usize)> = None;
+        let mut indented: Option<(usize, bool)> = None;
+        for n in &index.nodes {
+            if n.kind != Kind::Map || n.style != Style::Block {
+                continue;
+            }
             for p in n.children.chunks_exact(2) {
                 let (k, v) = (index.node(p[0]), index.node(p[1]));
-                if v.style == Style::Block && v.pos.line > k.pos.line {
-                    let d = v.pos.column.saturating_sub(k.pos.column) as usize;
-                    match v.kind {
-                        Kind::Map if d > 0 => vote(&mut maps, d),
-                        Kind::Seq => vote(&mut seqs, d),
-                        _ => {}
+                if v.style != Style::Block || v.pos.line <= k.pos.line {
+                    continue;
+                }
+                let d = v.pos.column.saturating_sub(k.pos.column) as usize;
+                let earlier = |c: Option<(usize, usize)>| c.is_none_or(|(at, _)| v.start < at);
+                match v.kind {
+                    Kind::Map if d > 0 && earlier(spaces) => spaces = Some((v.start, d)),
+                    Kind::Seq => {
+                        if d > 0 && earlier(spaces) {
+                            spaces = Some((v.start, d));
+                        }
+                        if indented.is_none_or(|(at, _)| v.start < at) {
+                            indented = Some((v.start, d > 0));
+                        }
                     }
+                    _ => {}
                 }
             }
         }
-        stack.extend(n.children.iter().rev());
+        if self.spaces.is_none() {
+            self.spaces = spaces;
+        }
+        if self.indented.is_none() {
+            self.indented = indented;
+        }
     }
-    let pick = |v: &[(usize, usize)]| {
-        v.iter()
-            .fold(None::<(usize, usize)>, |best, &(d, n)| match best {
-                Some((_, bn)) if bn >= n => best,
-                _ => Some((d, n)),
-            })
-            .map(|(d, _)| d)
-    };
-    let map = pick(&maps).unwrap_or(2);
-    Layout {
-        map,
-        seq: pick(&seqs).unwrap_or(map),
+
+    /// Whether both parts are known (later pieces cannot change them).
+    pub fn complete(&self) -> bool {
+        self.spaces.is_some() && self.indented.is_some()
+    }
+
+    pub fn layout(&self) -> Layout {
+        let map = self.spaces.map_or(2, |(_, d)| d);
+        Layout {
+            map,
+            seq: match self.indented {
+                Some((_, false)) => 0,
+                _ => map,
+            },
+        }
     }
 }
 
@@ -220,6 +254,24 @@ fn next_line_start(text: &str, at: usize) -> Option<usize> {
     } else {
         i + 1
     })
+}
+
+/// The position after `text`, which starts at `from` (lines end as kubeward-yaml ends them:
+/// `\n`, `\r\n` or a bare `\r`; columns count characters).
+fn pos_after(from: Pos, text: &str) -> Pos {
+    let mut pos = from;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => {
+                pos.line += 1;
+                pos.column = 1;
+            }
+            _ => pos.column += 1,
+        }
+    }
+    pos
 }
 
 fn is_plain_safe(s: &str) -> bool {
@@ -396,23 +448,24 @@ fn unsafe_node(n: &Node, what: &str) -> Option<Refusal> {
 }
 
 impl<'a> Planner<'a> {
-    pub fn new(text: &'a str, index: &'a Index, root: usize) -> Self {
+    /// Plans edits of `text`, whose piece `index` holds, in the file's `layout`.
+    pub fn new(text: &'a str, index: &'a Index, layout: Layout) -> Self {
         Planner {
             text,
             index,
-            layout: learn_layout(index, root),
+            layout,
             ops: BTreeMap::new(),
         }
     }
 
+    /// A refusal at the first `{{` in `n`'s text, if it has one.
     fn templated(&self, n: &Node) -> Option<Refusal> {
-        self.text[n.start..n.end.max(n.start)]
-            .contains("{{")
-            .then(|| Refusal {
-                pos: n.pos,
-                reason: "templated text ({{ }}) here: edit the template, not its output"
-                    .to_string(),
-            })
+        let span = self.text.get(n.start..n.end.max(n.start))?;
+        let at = span.find("{{")?;
+        Some(Refusal {
+            pos: pos_after(n.pos, &span[..at]),
+            reason: "templated text ({{ }}) here: edit the template, not its output".to_string(),
+        })
     }
 
     /// Add a request: `leaf` at `path` under `root`; `id` is the caller's.
@@ -827,9 +880,22 @@ fn describe(n: &Node) -> &'static str {
     }
 }
 
+/// What [`apply`] did.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// The edited text.
+    pub text: String,
+    /// The ids of the requests carried out.
+    pub done: Vec<usize>,
+    /// The ids of the requests whose edit overlapped one already taken (left out).
+    pub left: Vec<usize>,
+    /// The edits made, in order: (start, end) in the old text and the length of the new text.
+    pub spans: Vec<(usize, usize, usize)>,
+}
+
 /// Apply edits to `text`: ordered by offset (and rank at one offset); an edit that overlaps
 /// one already taken is left out and returned.
-pub fn apply(text: &str, mut edits: Vec<(Edit, Vec<usize>)>) -> (String, Vec<usize>, Vec<usize>) {
+pub fn apply(text: &str, mut edits: Vec<(Edit, Vec<usize>)>) -> Applied {
     edits.sort_by(|a, b| {
         (a.0.start, std::cmp::Reverse(a.0.rank), a.0.end).cmp(&(
             b.0.start,
@@ -837,20 +903,40 @@ pub fn apply(text: &str, mut edits: Vec<(Edit, Vec<usize>)>) -> (String, Vec<usi
             b.0.end,
         ))
     });
-    let mut out = String::with_capacity(text.len() + 256);
+    let mut out = Applied {
+        text: String::with_capacity(text.len() + 256),
+        ..Applied::default()
+    };
     let mut at = 0;
-    let mut done = Vec::new();
-    let mut left = Vec::new();
     for (e, ids) in edits {
         if e.start < at || e.end < e.start || e.end > text.len() {
-            left.extend(ids);
+            out.left.extend(ids);
             continue;
         }
-        out.push_str(&text[at..e.start]);
-        out.push_str(&e.text);
+        out.text.push_str(&text[at..e.start]);
+        out.text.push_str(&e.text);
+        out.spans.push((e.start, e.end, e.text.len()));
         at = e.end;
-        done.extend(ids);
+        out.done.extend(ids);
     }
-    out.push_str(&text[at..]);
-    (out, done, left)
+    out.text.push_str(&text[at..]);
+    out
+}
+
+/// Where byte `off` of a text that [`apply`] edited with `spans` was before the edits: bytes
+/// copied map to where they came from, bytes of new text to the start of the edit that wrote
+/// them.
+pub fn offset_before(spans: &[(usize, usize, usize)], off: usize) -> usize {
+    let mut delta: isize = 0;
+    for &(start, end, len) in spans {
+        let new_start = start.saturating_add_signed(delta);
+        if off < new_start {
+            break;
+        }
+        if off < new_start + len {
+            return start;
+        }
+        delta += len as isize - (end - start) as isize;
+    }
+    off.saturating_add_signed(-delta)
 }

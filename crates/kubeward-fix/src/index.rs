@@ -96,11 +96,108 @@ struct Open {
     children: Vec<usize>,
 }
 
+/// For an "invalid indentation" error on a line that starts (after spaces) with `]` or `}`
+/// and is indented less than the non-blank line before it: the offset of that line's start in
+/// `text`, its indentation, and the spaces that would indent it like the line before.
+/// Hand-written: the same tolerance as kubeward-yaml's, which does not expose its own.
+fn closing_bracket_indent(
+    text: &str,
+    e: &kubeward_yaml::Problem,
+    first_line: u32,
+) -> Option<(usize, usize, usize)> {
+    if e.message != "invalid indentation" {
+        return None;
+    }
+    let idx = e.pos.line.checked_sub(first_line)? as usize;
+    let mut start = 0;
+    let mut lines: Vec<(usize, &str)> = Vec::new();
+    for l in text.split_inclusive('\n') {
+        lines.push((start, l));
+        start += l.len();
+    }
+    let &(at, line) = lines.get(idx)?;
+    let body = line.trim_start_matches(' ');
+    if !(body.starts_with(']') || body.starts_with('}')) {
+        return None;
+    }
+    let (_, prev) = lines[..idx]
+        .iter()
+        .rev()
+        .find(|(_, l)| !l.trim().is_empty())?;
+    let want = prev.len() - prev.trim_start_matches(' ').len();
+    let have = line.len() - body.len();
+    (want > have).then_some((at, have, want - have))
+}
+
+/// Where offset `off` of a text with spaces `added` (offset in the original, count) was in the
+/// original: spaces added map to where they were put.
+fn original_offset(added: &[(usize, usize)], off: usize) -> usize {
+    let mut shift = 0;
+    for &(at, n) in added {
+        if off < at + shift {
+            break;
+        }
+        if off < at + shift + n {
+            return at;
+        }
+        shift += n;
+    }
+    off - shift
+}
+
 impl Index {
     /// Index the documents of `piece`, which starts at byte `base` and line `first_line` of its
     /// file. A parse error is returned located in the file (the scan reports such documents
     /// already; fix leaves them alone).
+    ///
+    /// As kubeward-yaml does (and go-yaml, so kubectl, and PyYAML), a flow collection whose
+    /// closing `]` or `}` sits left of the indentation of the line before it is read as if it
+    /// were indented like that line; the spans stay those of the file.
     pub fn build(
+        piece: &str,
+        base: usize,
+        first_line: u32,
+    ) -> Result<Index, kubeward_yaml::Problem> {
+        let first_error = match Index::build_exact(piece, base, first_line) {
+            Ok(ix) => return Ok(ix),
+            Err(e) => e,
+        };
+        let mut patched = piece.to_string();
+        // (offset in `piece` of a line start, spaces put before it), in offset order, and the
+        // lines and columns they moved.
+        let mut added: Vec<(usize, usize)> = Vec::new();
+        let mut moved: Vec<(u32, u32, u32)> = Vec::new();
+        let mut error = first_error.clone();
+        for _ in 0..8 {
+            let Some((at, have, n)) = closing_bracket_indent(&patched, &error, first_line) else {
+                return Err(first_error);
+            };
+            // `at` is a line start of the patched text: back to the piece's offsets.
+            let original = original_offset(&added, at);
+            patched.insert_str(at, &" ".repeat(n));
+            added.push((original, n));
+            added.sort_unstable();
+            moved.push((error.pos.line, have as u32, n as u32));
+            match Index::build_exact(&patched, 0, first_line) {
+                Ok(mut ix) => {
+                    for node in &mut ix.nodes {
+                        node.start = base + original_offset(&added, node.start);
+                        node.end = base + original_offset(&added, node.end);
+                        for &(line, have, n) in &moved {
+                            if node.pos.line == line && node.pos.column > have + 1 {
+                                node.pos.column = node.pos.column.saturating_sub(n).max(have + 1);
+                            }
+                        }
+                    }
+                    return Ok(ix);
+                }
+                Err(e) => error = e,
+            }
+        }
+        Err(first_error)
+    }
+
+    fn build_exact(
         piece: &str,
         base: usize,
         first_line: u32,

@@ -24,7 +24,7 @@ use kubeward_yaml::{split_documents, Chunk, Limits, Part, Pos};
 use rayon::prelude::*;
 use serde_json::Value;
 
-use edit::{Leaf, Planner, Seg};
+use edit::{Layout, LayoutLearner, Leaf, Planner, Seg};
 use index::{Index, Kind};
 
 /// A fix carried out.
@@ -137,6 +137,9 @@ pub fn fix_texts(
             },
             done: false,
             tried: HashSet::new(),
+            history: Vec::new(),
+            starts: Vec::new(),
+            layout: None,
         })
         .collect();
     for _ in 0..opts.max_rounds {
@@ -183,6 +186,13 @@ struct State {
     done: bool,
     /// Requests tried already (control, object, path): each is tried once.
     tried: HashSet<(&'static str, String, String)>,
+    /// The edits of each round so far ([`edit::Applied::spans`], in the file's offsets), to
+    /// give every position reported in the original file, whatever round found it.
+    history: Vec<Vec<(usize, usize, usize)>>,
+    /// Where the lines of the text being fixed in this round start.
+    starts: Vec<usize>,
+    /// How the file indents (learnt once, from the original).
+    layout: Option<Layout>,
 }
 
 struct Req<'f> {
@@ -214,6 +224,34 @@ fn line_starts(text: &str) -> Vec<usize> {
     starts
 }
 
+/// The span index of a piece of the file (a List item read alone is a one-item list: its item
+/// is the root).
+fn index_chunk(text: &str, c: &Chunk) -> Result<Index, kubeward_yaml::Problem> {
+    Index::build(&text[c.start..c.end], c.start, c.first_line).map(|mut ix| {
+        if c.part == Part::ListItem {
+            if let Some(&r) = ix.roots.first() {
+                if ix.nodes[r].kind == Kind::Seq && ix.nodes[r].children.len() == 1 {
+                    ix.roots = vec![ix.nodes[r].children[0]];
+                }
+            }
+        }
+        ix
+    })
+}
+
+/// The position (line, column in characters) of byte `off` of `text`.
+fn pos_of(text: &str, starts: &[usize], off: usize) -> Pos {
+    let line = starts.partition_point(|&s| s <= off).max(1);
+    let start = starts[line - 1];
+    let column = text
+        .get(start..off.min(text.len()))
+        .map_or(0, |t| t.chars().count());
+    Pos {
+        line: line as u32,
+        column: column as u32 + 1,
+    }
+}
+
 fn offset_of(text: &str, starts: &[usize], pos: Pos) -> Option<usize> {
     let start = *starts.get(pos.line.checked_sub(1)? as usize)?;
     let mut at = start;
@@ -227,10 +265,29 @@ fn offset_of(text: &str, starts: &[usize], pos: Pos) -> Option<usize> {
 }
 
 impl State {
+    /// Where `pos` of the text being fixed in this round was in the original file.
+    fn original(&self, pos: Pos) -> Pos {
+        if self.history.is_empty() {
+            return pos;
+        }
+        let Some(mut off) = offset_of(&self.fix.fixed, &self.starts, pos) else {
+            return pos;
+        };
+        for spans in self.history.iter().rev() {
+            off = edit::offset_before(spans, off);
+        }
+        let original = &self.fix.original;
+        pos_of(original, &line_starts(original), off)
+    }
+
     /// One round: plan, apply and verify the fixes `findings` ask for. Whether anything changed.
     fn step(&mut self, findings: &[&Finding]) -> bool {
+        if findings.is_empty() {
+            return false;
+        }
         let text = self.fix.fixed.clone();
         let starts = line_starts(&text);
+        self.starts = starts.clone();
         let chunks: Vec<Chunk> = split_documents(text.as_bytes())
             .into_iter()
             .filter(|c| c.part != Part::ListEnvelope)
@@ -279,22 +336,26 @@ impl State {
                 changed = true;
                 continue;
             };
-            let c = chunks[ci];
-            indexes.entry(ci).or_insert_with(|| {
-                Index::build(&text[c.start..c.end], c.start, c.first_line).map(|mut ix| {
-                    if c.part == Part::ListItem {
-                        // A List item read alone: the piece is a one-item list.
-                        if let Some(&r) = ix.roots.first() {
-                            if ix.nodes[r].kind == Kind::Seq && ix.nodes[r].children.len() == 1 {
-                                ix.roots = vec![ix.nodes[r].children[0]];
-                            }
-                        }
-                    }
-                    ix
-                })
-            });
+            indexes
+                .entry(ci)
+                .or_insert_with(|| index_chunk(&text, &chunks[ci]));
             placed.push((ci, f, segs, leaf, off));
         }
+        // The file's layout, from its first pieces (as yamllint reads it: the first nested
+        // mapping and the first sequence decide for the whole file).
+        if self.layout.is_none() && !placed.is_empty() {
+            let mut learner = LayoutLearner::default();
+            for (ci, c) in chunks.iter().enumerate() {
+                if let Ok(ix) = indexes.entry(ci).or_insert_with(|| index_chunk(&text, c)) {
+                    learner.learn(ix);
+                }
+                if learner.complete() {
+                    break;
+                }
+            }
+            self.layout = Some(learner.layout());
+        }
+        let layout = self.layout.unwrap_or_default();
         // In a capability list `ALL` covers every capability: when one fix adds it, another
         // that adds a single capability to the same list waits for the next round's scan
         // (which no longer reports it).
@@ -340,7 +401,7 @@ impl State {
             };
             let planner = planners
                 .entry((ci, doc))
-                .or_insert_with(|| Planner::new(&text, ix, root));
+                .or_insert_with(|| Planner::new(&text, ix, layout));
             let id = reqs.len();
             match planner.request(obj, &segs, &leaf, id) {
                 Ok(()) => reqs.push(Req {
@@ -378,6 +439,7 @@ impl State {
             by_chunk.entry(ci).or_default().extend(edits);
         }
         let mut pieces: Vec<(usize, usize, String)> = Vec::new();
+        let mut spans: Vec<(usize, usize, usize)> = Vec::new();
         let mut chunk_ids: Vec<usize> = by_chunk.keys().copied().collect();
         chunk_ids.sort_unstable();
         for ci in chunk_ids {
@@ -396,14 +458,31 @@ impl State {
                 continue;
             }
             let old = &text[c.start..c.end];
-            let (new, done, _left) = edit::apply(old, edits);
+            let edit::Applied {
+                text: new,
+                done,
+                left,
+                spans: chunk_spans,
+            } = edit::apply(old, edits);
+            // An edit that overlapped another is tried again next round, on the new text.
+            for id in left {
+                let f = reqs[id].finding;
+                self.tried
+                    .remove(&(f.control.id, f.object.to_string(), f.path.to_string()));
+            }
             match verify(old, &new, c.part, done.iter().map(|&id| &reqs[id])) {
                 Ok(()) => {
+                    spans.extend(
+                        chunk_spans
+                            .into_iter()
+                            .map(|(s, e, n)| (s + c.start, e + c.start, n)),
+                    );
                     for &id in &done {
                         let r = &reqs[id];
+                        let pos = self.original(r.finding.pos);
                         self.fix.applied.push(Applied {
                             control: r.finding.control,
-                            pos: r.finding.pos,
+                            pos,
                             path: r.finding.path.to_string(),
                             object: r.finding.object.to_string(),
                             what: describe(&r.leaf, &r.segs),
@@ -438,14 +517,18 @@ impl State {
             }
             out.push_str(&text[at..]);
             self.fix.fixed = out;
+            self.history.push(spans);
         }
         changed
     }
 
+    /// Record a refusal; `at` (the obstacle) and the finding's position are given in the
+    /// original file.
     fn refuse(&mut self, f: &Finding, at: Pos, reason: String) {
+        let (pos, at) = (self.original(f.pos), self.original(at));
         self.fix.refused.push(Refused {
             control: f.control,
-            pos: f.pos,
+            pos,
             path: f.path.to_string(),
             object: f.object.to_string(),
             at,
@@ -587,6 +670,43 @@ pub fn write_atomic(path: &std::path::Path, text: &str) -> std::io::Result<()> {
     Ok(())
 }
 
+/// [`write_atomic`] for many files at once, each on its own: the result of each, in order.
+/// Each write waits for its file to reach the disk (`fsync`) before the rename, so a crash
+/// never leaves an empty file; the waits overlap on a few threads instead of adding up (188
+/// files of the corpus: 0.48 s of serial fsyncs on this machine).
+pub fn write_all_atomic(files: &[(&std::path::Path, &str)]) -> Vec<std::io::Result<()>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let results: Vec<Mutex<Option<std::io::Result<()>>>> =
+        files.iter().map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let workers = files.len().clamp(1, 8);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((path, text)) = files.get(i) else {
+                    break;
+                };
+                let r = write_atomic(path, text);
+                if let Ok(mut slot) = results[i].lock() {
+                    *slot = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner().ok().flatten().unwrap_or_else(|| {
+                Err(std::io::Error::other(
+                    "the write did not run (please report it)",
+                ))
+            })
+        })
+        .collect()
+}
+
 /// Carry out `requests` (field path, wanted leaf) on document `doc` (0-based, in file order) of
 /// `text`, without a scan: the edit engine alone, for tests and tools. Returns the new text and
 /// the refusals (a refused request leaves its part of the text unchanged).
@@ -606,7 +726,17 @@ pub fn edit_document(
             continue;
         }
         let root = ix.roots[doc - seen];
-        let mut planner = Planner::new(text, &ix, root);
+        let mut learner = LayoutLearner::default();
+        for earlier in split_documents(text.as_bytes()) {
+            if learner.complete() || earlier.start >= c.start {
+                break;
+            }
+            if let Ok(e) = Index::build(&text[earlier.start..earlier.end], earlier.start, 1) {
+                learner.learn(&e);
+            }
+        }
+        learner.learn(&ix);
+        let mut planner = Planner::new(text, &ix, learner.layout());
         let mut refused = Vec::new();
         for (id, (path, leaf)) in requests.iter().enumerate() {
             let Some(segs) = edit::parse_path(path) else {
@@ -622,8 +752,7 @@ pub fn edit_document(
         }
         let (edits, more) = planner.finish();
         refused.extend(more.into_iter().map(|(r, _)| r));
-        let (out, _, _) = edit::apply(text, edits);
-        return Ok((out, refused));
+        return Ok((edit::apply(text, edits).text, refused));
     }
     Ok((text.to_string(), Vec::new()))
 }

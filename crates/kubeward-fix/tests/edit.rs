@@ -223,10 +223,48 @@ fn refuses_anchors_aliases_merge_keys_tags_block_scalars_and_templates() {
     let (_, why) = refused(block, &[("c.imagePullPolicy", set("Always"))]);
     assert!(why[0].2.contains("block scalar"), "{why:?}");
 
+    // Located at the `{{` itself, not at the mapping the key would go into.
     let templated = "sc:\n  runAsUser: \"{{ .Values.uid }}\"\n";
     let (out, why) = refused(templated, &[("sc.privileged", set("false"))]);
     assert_eq!(out, templated);
     assert!(why[0].2.contains("templated"), "{why:?}");
+    assert_eq!((why[0].0, why[0].1), (2, 15), "{why:?}");
+    let crlf = "sc:\r\n  a: 1\r\n  b:\r\n  - x {{ .Values.y }}\r\n";
+    let (_, why) = refused(crlf, &[("sc.privileged", set("false"))]);
+    assert_eq!((why[0].0, why[0].1), (4, 7), "{why:?}");
+}
+
+/// yamllint's `indentation` rule (`relaxed`: `spaces: consistent`, `indent-sequences:
+/// consistent`) takes the width from the file's first nested mapping and the sequence style
+/// from its first sequence under a key, and warns about lines that differ. New lines follow
+/// those, not the style used most, so they are never a new warning.
+#[test]
+fn new_lines_follow_the_files_first_nested_mapping_and_sequence() {
+    // The first sequence is not indented; the two after it are.
+    let mixed = "spec:\n  containers:\n  - name: a\n    volumeMounts:\n      - name: v\n        mountPath: /x\n  volumes:\n    - name: v\n";
+    assert_eq!(
+        edited(
+            mixed,
+            &[("spec.containers[0].securityContext.capabilities.drop", item("ALL"))]
+        ),
+        "spec:\n  containers:\n  - name: a\n    volumeMounts:\n      - name: v\n        mountPath: /x\n    securityContext:\n      capabilities:\n        drop:\n        - ALL\n  volumes:\n    - name: v\n"
+    );
+    // The first document decides for the second (yamllint reads the file as one stream).
+    let two = "a:\n    b:\n        - x\n---\nspec:\n    containers:\n    - name: c\n";
+    let (out, refused) = edit_document(
+        two,
+        1,
+        &[(
+            "spec.containers[0].securityContext.capabilities.drop",
+            item("ALL"),
+        )],
+    )
+    .unwrap();
+    assert!(refused.is_empty(), "{refused:?}");
+    assert_eq!(
+        out,
+        "a:\n    b:\n        - x\n---\nspec:\n    containers:\n    - name: c\n      securityContext:\n          capabilities:\n              drop:\n                  - ALL\n"
+    );
 }
 
 #[test]
@@ -248,5 +286,29 @@ fn field_paths_with_bracketed_keys() {
     assert_eq!(
         edited(text, &[("metadata.annotations['a.b/c']", set("y"))]),
         "metadata:\n  annotations:\n    a.b/c: y\n"
+    );
+}
+
+/// go-yaml (kubectl) and PyYAML accept a flow list whose `]` sits at its key's indentation (as
+/// istio's spire-quickstart.yaml has it); kubeward reads it so, and fix edits such a document
+/// with every other byte kept.
+#[test]
+fn a_closing_bracket_at_the_keys_indentation_is_edited_around() {
+    let text = "spec:\n  containers:\n  - name: c\n    args: [\n        \"-a\", \"b\",\n    ]\n    image: x\n  hostPID: true\n";
+    // The YAML parser alone refuses it (the spec wants the `]` indented).
+    let mut parser = saphyr_parser::Parser::new_from_str(text);
+    assert!(
+        std::iter::from_fn(|| parser.next_event()).any(|e| e.is_err()),
+        "saphyr-parser accepts it now: the tolerance may go"
+    );
+    assert_eq!(
+        edited(
+            text,
+            &[
+                ("spec.hostPID", set("false")),
+                ("spec.containers[0].securityContext.privileged", set("false")),
+            ]
+        ),
+        "spec:\n  containers:\n  - name: c\n    args: [\n        \"-a\", \"b\",\n    ]\n    image: x\n    securityContext:\n      privileged: false\n  hostPID: false\n"
     );
 }

@@ -50,14 +50,34 @@ pub struct NetModel {
     owned: HashMap<(String, String, String), usize>,
     /// (namespace, name) of the policies read, to refuse a second one of the same name.
     policy_names: HashMap<(String, String), Loc>,
+    /// Where objects without `metadata.namespace` are ([`NetModel::in_namespace`]); `None`:
+    /// [`DEFAULT_NAMESPACE`].
+    default_namespace: Option<String>,
 }
 
 impl NetModel {
+    /// A model in which objects without `metadata.namespace` are in `namespace` (the
+    /// namespace the manifests are applied to: `kubeward scan -n`), not [`DEFAULT_NAMESPACE`].
+    pub fn in_namespace(namespace: &str) -> NetModel {
+        NetModel {
+            default_namespace: (namespace != DEFAULT_NAMESPACE).then(|| namespace.to_string()),
+            ..NetModel::default()
+        }
+    }
+
     /// Adds one object (other kinds are ignored) and returns the problems of its fields,
     /// located in `file`.
     pub fn add_object(&mut self, o: &Object<'_>, file: &Arc<str>) -> Vec<Problem> {
+        // Taken out for the call: adding borrows the model mutably.
+        let default = self.default_namespace.take();
+        let problems = self.add_object_in(o, file, default.as_deref().unwrap_or(DEFAULT_NAMESPACE));
+        self.default_namespace = default;
+        problems
+    }
+
+    fn add_object_in(&mut self, o: &Object<'_>, file: &Arc<str>, default: &str) -> Vec<Problem> {
         let mut problems = Vec::new();
-        let namespace = o.namespace.unwrap_or(DEFAULT_NAMESPACE);
+        let namespace = o.namespace.unwrap_or(default);
         match (o.group(), o.kind) {
             ("", "Namespace") => self.add_namespace(o, file),
             ("networking.k8s.io" | "extensions", "NetworkPolicy") => {

@@ -380,17 +380,24 @@ impl RiskInput {
     }
 
     /// Read the facts of one object (any kind; kinds the graph does not use are skipped).
-    /// Never panics on odd input: every field is read through `Option`s.
+    /// Never panics on odd input: every field is read through `Option`s. Objects without
+    /// `metadata.namespace` are in [`DEFAULT_NAMESPACE`].
     pub fn add_object(&mut self, o: &Object<'_>, file: &Arc<str>) {
-        if let Some(r) = RbacObject::from_object(o, file, DEFAULT_NAMESPACE, || Arc::new(o.id())) {
+        self.add_object_in(o, file, DEFAULT_NAMESPACE);
+    }
+
+    /// [`RiskInput::add_object`], with objects without `metadata.namespace` in `namespace`
+    /// (the namespace the manifests are applied to: `kubeward scan -n`).
+    pub fn add_object_in(&mut self, o: &Object<'_>, file: &Arc<str>, namespace: &str) {
+        if let Some(r) = RbacObject::from_object(o, file, namespace, || Arc::new(o.id())) {
             self.rbac.push(&r);
             return;
         }
+        let ns = o.namespace.unwrap_or(namespace);
         if let Some(pod) = o.pod() {
-            self.add_workload(o, &pod, file);
+            self.add_workload(o, &pod, file, ns);
             return;
         }
-        let ns = o.namespace.unwrap_or(DEFAULT_NAMESPACE);
         let at = name_at(o, file);
         match (o.group(), o.kind) {
             ("", "Service") => self.add_service(o, file, ns, at),
@@ -578,8 +585,7 @@ impl RiskInput {
         });
     }
 
-    fn add_workload(&mut self, o: &Object<'_>, pod: &PodSpec<'_>, file: &Arc<str>) {
-        let ns = o.namespace.unwrap_or(DEFAULT_NAMESPACE);
+    fn add_workload(&mut self, o: &Object<'_>, pod: &PodSpec<'_>, file: &Arc<str>, ns: &str) {
         let spec = pod.spec;
         let loc = |n: NodeRef<'_>, path: FieldPath| Location::new(file, n.pos(), path);
         let (service_account, service_account_at) = ["serviceAccountName", "serviceAccount"]

@@ -170,6 +170,11 @@ pub struct AttackPathArgs {
     /// Use no config file, even if one is found.
     #[arg(long)]
     pub no_config: bool,
+
+    /// The namespace the manifests are applied to, as for `kubeward scan -n`: objects without
+    /// metadata.namespace are placed in it [default: default].
+    #[arg(short = 'n', long, value_name = "NAMESPACE", conflicts_with_all = ["cluster", "from_report"], value_parser = parse_namespace)]
+    pub namespace: Option<String>,
 }
 
 /// `kubeward risks --format`.
@@ -205,6 +210,10 @@ pub struct NetpolReachArgs {
     /// Write to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
+    /// The namespace the manifests are applied to (`kubectl apply -n`): objects without
+    /// metadata.namespace are placed in it.
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default", value_parser = parse_namespace)]
+    pub namespace: String,
 }
 
 #[derive(Args, Debug)]
@@ -225,6 +234,10 @@ pub struct NetpolCanArgs {
     /// Write to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
+    /// The namespace the manifests are applied to (`kubectl apply -n`): objects without
+    /// metadata.namespace are placed in it.
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default", value_parser = parse_namespace)]
+    pub namespace: String,
 }
 
 fn parse_image_format(s: &str) -> Result<kubeward_image::report::Format, String> {

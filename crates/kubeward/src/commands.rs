@@ -437,9 +437,14 @@ pub(crate) fn scan_with(
         || (args.format == kubeward_report::Format::Html && args.risks_only.is_none());
     policy.show_suppressed = show_suppressed;
     policy.include_platform = args.include_platform;
+    if let Some(ns) = &args.target_namespace {
+        settings.namespace = ns.clone();
+    }
+    // The risk graph places objects without a namespace where the cross-object controls do.
     policy.gather = (args.top_risks > 0 && !args.parse_only).then(|| {
-        std::sync::Arc::new(crate::risks::RiskGather)
-            as std::sync::Arc<dyn kubeward_engine::gather::Gather>
+        std::sync::Arc::new(crate::risks::RiskGather {
+            namespace: Arc::from(settings.namespace.as_str()),
+        }) as std::sync::Arc<dyn kubeward_engine::gather::Gather>
     });
     policy.covered = covered;
     policy.collect_images = args.images;
@@ -449,9 +454,6 @@ pub(crate) fn scan_with(
         && args.risks_only.is_none()
         && !args.parse_only;
     policy.snippets = snippets;
-    if let Some(ns) = &args.target_namespace {
-        settings.namespace = ns.clone();
-    }
     if let Some(path) = &args.baseline {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,

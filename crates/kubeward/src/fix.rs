@@ -107,8 +107,10 @@ pub fn run(args: FixArgs) -> Result<u8> {
         &opts,
     );
 
-    let mut out = io::stdout().lock();
-    let mut err = io::stderr().lock();
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    // Buffered: one line per fix, each written whole (unbuffered, a line cost a dozen writes).
+    let mut err = io::BufWriter::new(io::stderr().lock());
+    let mut writes: Vec<(&std::path::Path, &str)> = Vec::new();
     let (mut fixed, mut changed_files, mut refused) = (0usize, 0usize, 0usize);
     for (o, (path, _)) in outcomes.iter().zip(&files) {
         for a in &o.applied {
@@ -141,7 +143,16 @@ pub fn run(args: FixArgs) -> Result<u8> {
         changed_files += 1;
         if args.dry_run {
             write!(out, "{}", o.diff())?;
-        } else if let Err(e) = kubeward_fix::write_atomic(path, &o.fixed) {
+        } else {
+            writes.push((path.as_path(), o.fixed.as_str()));
+        }
+    }
+    out.flush()?;
+    for (r, (path, _)) in kubeward_fix::write_all_atomic(&writes)
+        .into_iter()
+        .zip(&writes)
+    {
+        if let Err(e) = r {
             writeln!(
                 err,
                 "kubeward: error: {}: cannot write: {e}",
@@ -150,7 +161,6 @@ pub fn run(args: FixArgs) -> Result<u8> {
             errors += 1;
         }
     }
-    out.flush()?;
 
     // What is left: the whole scan again, over the files as they are now (or would be).
     let after: Vec<Source> = outcomes
@@ -204,6 +214,7 @@ pub fn run(args: FixArgs) -> Result<u8> {
         if remaining == 1 { "" } else { "s" },
         if remaining == 1 { "s" } else { "" },
     )?;
+    err.flush()?;
     if errors > 0 {
         return Ok(2);
     }

@@ -23,7 +23,7 @@ pub fn run(command: NetpolCommand) -> Result<u8> {
 }
 
 /// The network of the inputs; input errors are printed (file:line:column) and counted.
-fn load(paths: &[String]) -> (Network, usize) {
+fn load(paths: &[String], namespace: &str) -> (Network, usize) {
     let args = if paths.is_empty() {
         vec![".".to_string()]
     } else {
@@ -36,7 +36,7 @@ fn load(paths: &[String]) -> (Network, usize) {
         errors += 1;
     }
     let limits = Limits::default();
-    let mut model = NetModel::default();
+    let mut model = NetModel::in_namespace(namespace);
     for source in &sources {
         let piece = read_whole(source, limits.max_document_bytes);
         for e in &piece.errors {
@@ -62,7 +62,7 @@ fn done(errors: usize, code: u8) -> Result<u8> {
 }
 
 fn reach(a: NetpolReachArgs) -> Result<u8> {
-    let (network, errors) = load(&a.paths);
+    let (network, errors) = load(&a.paths, &a.namespace);
     let conns = network.connections();
     let mut out = open_output(a.output.as_deref())?;
     if a.format == "json" {
@@ -189,7 +189,7 @@ fn questions(network: &Network, src: &Endpoint, dst: &Endpoint) -> Vec<(Endpoint
 }
 
 fn can(a: NetpolCanArgs) -> Result<u8> {
-    let (network, errors) = load(&a.paths);
+    let (network, errors) = load(&a.paths, &a.namespace);
     let (src, dst) = match (endpoint(&network, &a.from), endpoint(&network, &a.to)) {
         (Ok(s), Ok(d)) => (s, d),
         (Err(e), _) | (_, Err(e)) => return usage(e),

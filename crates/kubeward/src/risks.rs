@@ -18,8 +18,11 @@ use clap::Parser;
 use kubeward_model::Object;
 use kubeward_risk::{RiskGraph, RiskInput, RiskOptions, Risks};
 
-/// One [`Facts`] per unit of the engine's work.
-pub(crate) struct RiskGather;
+/// One [`Facts`] per unit of the engine's work; objects without `metadata.namespace` are in
+/// `namespace` (`kubeward scan -n`, `default` unless set), as for the cross-object controls.
+pub(crate) struct RiskGather {
+    pub namespace: Arc<str>,
+}
 
 /// What the risks need of the objects: the risk graph's facts, and the NetworkPolicy model
 /// that decides which exposures the policies let through.
@@ -27,17 +30,26 @@ pub(crate) struct RiskGather;
 pub(crate) struct Facts {
     risk: RiskInput,
     network: kubeward_netpol::NetModel,
+    namespace: Option<Arc<str>>,
 }
 
 impl Gather for RiskGather {
     fn start(&self) -> Box<dyn Gathered> {
-        Box::new(Facts::default())
+        Box::new(Facts {
+            network: kubeward_netpol::NetModel::in_namespace(&self.namespace),
+            namespace: Some(self.namespace.clone()),
+            ..Facts::default()
+        })
     }
 }
 
 impl Gathered for Facts {
     fn add(&mut self, object: &Object<'_>, file: &Arc<str>) {
-        self.risk.add_object(object, file);
+        let ns = self
+            .namespace
+            .as_deref()
+            .unwrap_or(kubeward_risk::facts::DEFAULT_NAMESPACE);
+        self.risk.add_object_in(object, file, ns);
         // Workloads go to the network model from the risk facts, and only when there is a
         // NetworkPolicy (`analyse`): one copy of them through the scan, not two.
         if object.pod().is_some() {
@@ -57,7 +69,7 @@ impl Gathered for Facts {
 pub(crate) fn take(r: &mut FileResult, into: &mut Facts) {
     if let Some(g) = r.gathered.take() {
         if let Ok(unit) = g.into_any().downcast::<Facts>() {
-            let Facts { risk, network } = *unit;
+            let Facts { risk, network, .. } = *unit;
             into.risk.merge(risk);
             into.network.merge(network);
         }
@@ -78,6 +90,7 @@ pub(crate) fn analyse(facts: Facts, vulns: &[ImageVuln]) -> (RiskGraph, Risks) {
     let Facts {
         risk: mut input,
         mut network,
+        ..
     } = facts;
     if network.has_policies() {
         for w in kubeward_risk::exposure::network_workloads(&input) {
@@ -132,6 +145,9 @@ pub(crate) fn run(a: AttackPathArgs) -> anyhow::Result<u8> {
     } else {
         argv.push("scan".into());
         argv.extend(a.paths.iter().map(Into::into));
+        if let Some(ns) = &a.namespace {
+            argv.extend(["--namespace".into(), ns.into()]);
+        }
     }
     argv.extend(["--top-risks".into(), a.limit.to_string().into()]);
     if let Some(o) = &a.output {

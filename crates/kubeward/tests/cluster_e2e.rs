@@ -282,6 +282,21 @@ async fn cluster_scan_against_a_real_api_server() {
     assert!(!objects_of(&report, "KW801").contains(&"Namespace/secure".to_string()));
     assert!(objects_of(&report, "KW601").contains(&"Role/shop/everything".to_string()));
 
+    // Secrets are listed metadata only (no `type`, no data): the long-lived token Secret that
+    // v1.20's token controller made for shop's default ServiceAccount is still found by its
+    // annotation (KW904); the Secret made a moment ago is not past any age (KW903).
+    let tokens = objects_of(&report, "KW904");
+    assert!(
+        tokens
+            .iter()
+            .any(|o| o.starts_with("Secret/shop/default-token-")),
+        "{tokens:?}"
+    );
+    assert!(
+        !objects_of(&report, "KW903").contains(&"Secret/shop/db".to_string()),
+        "a new Secret is not old"
+    );
+
     // Cluster-only controls: the v1.20 server is past its end of life; default ServiceAccounts
     // automount; the shop namespace has no Pod Security label.
     let eol = findings(&report, "KW901");

@@ -127,9 +127,9 @@ fn pre_commit_hook_runs_the_scan_on_the_committed_files() {
 }
 
 /// kubectl runs a plugin by finding `kubectl-<name>` on PATH and executing it with the words
-/// after `kubectl <name>`; krew installs it as a symbolic link. kubectl itself is not
-/// installed here, so the binary is run as kubectl would run it: under the plugin name, found
-/// on PATH, with the user's arguments.
+/// after `kubectl <name>`; krew installs it as a symbolic link. The binary is run as kubectl
+/// would run it (under the plugin name, found on PATH, with the user's arguments), and through
+/// a real kubectl where one is installed.
 #[test]
 fn kubectl_plugin_runs_under_its_plugin_name() {
     let dir = tempfile::tempdir().unwrap();
@@ -179,6 +179,43 @@ fn kubectl_plugin_runs_under_its_plugin_name() {
         );
         let out = plugin(&["--version"]);
         assert_eq!(out.status.code(), Some(0));
+    }
+    // Through kubectl itself, where it is installed: kubectl finds the plugin on PATH and runs
+    // it with the words after `kubectl kubeward`.
+    if let Some(kubectl) = tool("KUBEWARD_KUBECTL", "kubectl") {
+        let kubectl_run = |args: &[&str]| {
+            Command::new(&kubectl)
+                .args(args)
+                .current_dir(repo())
+                .env("PATH", path_with(dir.path()))
+                .env("NO_COLOR", "1")
+                .output()
+                .unwrap()
+        };
+        let out = kubectl_run(&["plugin", "list"]);
+        assert!(
+            text(&out).contains(&copy.display().to_string()),
+            "{}",
+            text(&out)
+        );
+        let out = kubectl_run(&[
+            "kubeward",
+            "scan",
+            "examples/insecure",
+            "--format",
+            "json",
+            "-n",
+            "shop",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "KW101"));
+    } else {
+        eprintln!("kubectl is not installed: the plugin was run as kubectl would run it");
     }
     // Under its own name it stays `kubeward`.
     let out = Command::new(kubeward_bin()).arg("--help").output().unwrap();

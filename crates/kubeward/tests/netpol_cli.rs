@@ -248,3 +248,27 @@ spec:
         "{text}"
     );
 }
+
+/// `-n` places objects without `metadata.namespace` (the workload here) where a namespaced
+/// default-deny policy applies; without it they are in `default`, which has no policy.
+#[test]
+fn the_target_namespace_places_objects_without_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n      - name: c\n        ports: [{containerPort: 8080}]\n---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n",
+    )
+    .unwrap();
+    let can = |ns: &[&str]| {
+        let mut c = Command::cargo_bin("kubeward").unwrap();
+        c.current_dir(dir.path())
+            .args(["netpol", "can", "external", "web", "8080", "a.yaml"])
+            .args(ns);
+        c.assert()
+    };
+    can(&[]).code(0);
+    can(&["-n", "shop"])
+        .code(1)
+        .stdout(predicate::str::contains("shop/web"));
+    can(&["-n", "Not_A_Namespace"]).code(2);
+}

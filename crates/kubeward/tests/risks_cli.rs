@@ -371,3 +371,57 @@ fn bad_network_policies_are_located_input_errors() {
         );
     }
 }
+
+/// Objects without `metadata.namespace` are in the namespace `-n` names (`default` unless
+/// set), in the risk graph and the NetworkPolicy model as in the cross-object controls: the
+/// same manifests without namespaces, with a default-deny policy in `shop`, have no path into
+/// the workload when applied to `shop`, and keep the internet's path in `default`.
+#[test]
+fn the_target_namespace_places_objects_without_one() {
+    let dir = setup();
+    let bare: String = APP
+        .lines()
+        .map(|l| l.replace(", namespace: shop}", "}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(!bare.contains("namespace: shop}"), "{bare}");
+    let deny = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: deny, namespace: shop}\nspec:\n  podSelector: {}\n  policyTypes: [Ingress]\n";
+    std::fs::write(dir.path().join("app.yaml"), format!("{bare}\n---\n{deny}")).unwrap();
+    let keys = |args: &[&str]| -> Vec<(String, String)> {
+        let out = risks(
+            dir.path(),
+            &[&["app.yaml", "-f", "json", "--limit", "100"], args].concat(),
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["risks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["entry"]["key"].as_str().unwrap().to_string(),
+                    r["id"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let in_default = keys(&[]);
+    assert!(
+        in_default.iter().any(|(e, _)| e == "internet"),
+        "{in_default:?}"
+    );
+    assert!(
+        in_default
+            .iter()
+            .all(|(_, id)| id.contains("/default/") && !id.contains("shop")),
+        "{in_default:?}"
+    );
+    assert_eq!(keys(&["-n", "shop"]), Vec::new());
+    // The scan's own "Top risks" follow `-n` too.
+    let out = scan(dir.path(), &["-n", "shop", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["risks"].as_array().map(Vec::len), Some(0), "{v:#}");
+    let out = scan(dir.path(), &["--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!v["risks"].as_array().unwrap().is_empty());
+}

@@ -1,6 +1,6 @@
 use crate::pss::frameworks;
 use crate::workload::{check_probe, mitre, nsa};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -44,6 +44,12 @@ control! {
 impl Control for LivenessProbeMissing {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest(
+            "add a livenessProbe that checks the container's own health (httpGet on its health endpoint, tcpSocket, grpc or exec), with timings the application needs",
+        )
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

@@ -1,6 +1,6 @@
 use crate::pss::{frameworks, mitre as pss_mitre, nsa};
 use crate::workload::check_low_id;
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -40,6 +40,10 @@ control! {
 impl Control for LowGroupId {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest("set runAsGroup to a GID of 10000 or more that the image's files allow")
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

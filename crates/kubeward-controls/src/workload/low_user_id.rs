@@ -1,6 +1,6 @@
 use crate::pss::{frameworks, mitre as pss_mitre, nsa};
 use crate::workload::check_low_id;
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -42,6 +42,12 @@ control! {
 impl Control for LowUserId {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest(
+            "set runAsUser to a UID of 10000 or more that the image can run as (its files' owner)",
+        )
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {

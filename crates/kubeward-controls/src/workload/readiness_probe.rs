@@ -1,6 +1,6 @@
 use crate::pss::frameworks;
 use crate::workload::{check_probe, mitre, nsa};
-use crate::{control, Context, Control, ControlMeta, Target};
+use crate::{control, Context, Control, ControlMeta, Fix, Target};
 
 control! {
     /// ## What it does
@@ -43,6 +43,12 @@ control! {
 impl Control for ReadinessProbeMissing {
     fn meta(&self) -> &'static ControlMeta {
         &Self::META
+    }
+
+    fn fix(&self) -> Fix {
+        Fix::Suggest(
+            "add a readinessProbe that passes only when the container can serve (httpGet on its readiness endpoint, tcpSocket, grpc or exec)",
+        )
     }
 
     fn check(&self, t: &Target<'_>, cx: &mut Context<'_>) {
