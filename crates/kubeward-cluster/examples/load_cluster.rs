@@ -14,7 +14,7 @@ use kube::api::PostParams;
 use serde_json::{json, Value};
 
 fn pod_spec(i: usize) -> Value {
-    let hardened = i % 2 == 0;
+    let hardened = i.is_multiple_of(2);
     let sc = if hardened {
         json!({"allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true,
                "capabilities": {"drop": ["ALL"]}, "runAsNonRoot": true, "runAsUser": 10001})

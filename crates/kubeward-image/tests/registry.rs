@@ -575,7 +575,7 @@ fn registry_with_bearer_token_auth() {
     let ours: Vec<(String, bool)> = tokens.requests.lock().unwrap()[pushes..].to_vec();
     assert!(
         ours.iter()
-            .any(|(q, ok)| *ok && q.contains("kw%2Fsingle") || *ok && q.contains("kw/single")),
+            .any(|(q, ok)| *ok && (q.contains("kw%2Fsingle") || q.contains("kw/single"))),
         "the pull asked the token server for the repository's scope with the credentials: {ours:?}"
     );
 

@@ -355,9 +355,9 @@ pub fn to_junit(r: &NodeReport) -> String {
             suites.push((name, Vec::new(), 0, 0, 0));
         }
         let suite = suites.last_mut().expect("pushed above");
-        let case_name = escape(&format!("{} {}", x.check.id, x.check.full_title())).into_owned();
+        let case_name = escape(format!("{} {}", x.check.id, x.check.full_title())).into_owned();
         let class = escape(&suite.0).into_owned();
-        let detail = escape(&format!(
+        let detail = escape(format!(
             "observed: {}\nexpected: {}\nfix: {}",
             x.observed, x.expected, x.check.remediation
         ))
@@ -391,7 +391,7 @@ pub fn to_junit(r: &NodeReport) -> String {
                 format!(
                     "<testcase classname=\"input errors\" name=\"{}\"><error message=\"{}\"/></testcase>",
                     escape(&e.file),
-                    escape(&e.to_string())
+                    escape(e.to_string())
                 )
             })
             .collect();

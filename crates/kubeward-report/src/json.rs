@@ -192,11 +192,14 @@ pub struct JsonReporter {
 /// framework mappings), rendered once per control: they were most of the bytes the writer
 /// escaped on big scans, where one control reports thousands of findings.
 #[derive(Default)]
-struct ControlFragments(std::collections::HashMap<&'static str, (Box<[u8]>, Box<[u8]>)>);
+struct ControlFragments(std::collections::HashMap<&'static str, Fragments>);
+
+/// The JSON before a finding's own parts, and after them.
+type Fragments = (Box<[u8]>, Box<[u8]>);
 
 impl ControlFragments {
     /// `{"id":…,"name":…,"title":…,` and `,"remediation":…,"frameworks":{…}` for `f`'s control.
-    fn get(&mut self, f: &Finding) -> io::Result<&(Box<[u8]>, Box<[u8]>)> {
+    fn get(&mut self, f: &Finding) -> io::Result<&Fragments> {
         let c = f.control;
         if !self.0.contains_key(c.id) {
             let full = FindingJson::from(f);

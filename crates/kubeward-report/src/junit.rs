@@ -50,7 +50,7 @@ impl Sink for JunitReporter {
             if let Some(s) = f.suppressed.as_ref().filter(|_| f.is_platform()) {
                 self.platform.push(format!(
                     "<testcase classname=\"{class}\" name=\"{}\"><skipped message=\"{}: {}:{}:{} {}\"/></testcase>",
-                    escape(&format!("{} {} {}", f.control.id, object_label(f), f.path)),
+                    escape(format!("{} {} {}", f.control.id, object_label(f), f.path)),
                     escape(&s.reason),
                     escape(&*f.file),
                     f.pos.line,
@@ -62,7 +62,7 @@ impl Sink for JunitReporter {
             if let Some(s) = &f.suppressed {
                 suite.cases.push(format!(
                     "<testcase classname=\"{class}\" name=\"{}\"><skipped message=\"suppressed by {}: {}\"/></testcase>",
-                    escape(&format!("{} {} {}", f.control.id, object_label(f), f.path)),
+                    escape(format!("{} {} {}", f.control.id, object_label(f), f.path)),
                     s.by.as_str(),
                     escape(&s.reason),
                 ));
@@ -71,7 +71,7 @@ impl Sink for JunitReporter {
             suite.failures += 1;
             suite.cases.push(format!(
                 "<testcase classname=\"{class}\" name=\"{}\"><failure type=\"{}\" message=\"{}\">{}:{}:{} {}\n{}\nfix: {}</failure></testcase>",
-                escape(&format!("{} {} {}", f.control.id, object_label(f), f.path)),
+                escape(format!("{} {} {}", f.control.id, object_label(f), f.path)),
                 f.severity,
                 escape(&f.message),
                 escape(&*f.file),
@@ -87,7 +87,7 @@ impl Sink for JunitReporter {
             suite.cases.push(format!(
                 "<testcase classname=\"{class}\" name=\"input error\"><error message=\"{}\">{}</error></testcase>",
                 escape(&e.message),
-                escape(&e.to_string()),
+                escape(e.to_string()),
             ));
         }
         Ok(())
@@ -124,8 +124,8 @@ impl Reporter for JunitReporter {
                     r["rank"],
                     escape(r["id"].as_str().unwrap_or("")),
                     r["score"],
-                    escape(&crate::risks::chain(r)),
-                    escape(&steps.join("\n")),
+                    escape(crate::risks::chain(r)),
+                    escape(steps.join("\n")),
                 )
             })
             .collect::<Vec<_>>();

@@ -684,8 +684,8 @@ fn controls(args: ControlsArgs) -> Result<u8> {
     } else {
         writeln!(
             out,
-            "{:<6} {:<9} {:<40} {:<10} {}",
-            "ID", "SEVERITY", "TITLE", "FIX", "FRAMEWORKS"
+            "{:<6} {:<9} {:<40} {:<10} FRAMEWORKS",
+            "ID", "SEVERITY", "TITLE", "FIX"
         )?;
         for c in &list {
             let m = c.meta();

@@ -520,8 +520,7 @@ pub(crate) fn scan_images(
         }
     }
     for r in &mut by_file {
-        r.findings
-            .sort_by(|a, b| (a.pos.line, a.pos.column).cmp(&(b.pos.line, b.pos.column)));
+        r.findings.sort_by_key(|a| (a.pos.line, a.pos.column));
     }
     extra.extend(by_file);
     extra

@@ -64,6 +64,18 @@ fn main() -> ExitCode {
     let cli = parse_command_line();
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`kubeward controls | head`): nothing is left to tell it, and
+        // the report is cut short, so the status is that of a process ended by SIGPIPE
+        // (128 + 13), as C tools end, never 0 or 1 (under `set -o pipefail` a truncated scan
+        // must not pass as clean).
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::from(141)
+        }
         Err(e) => {
             eprintln!("kubeward: error: {e:#}");
             ExitCode::from(2)

@@ -348,3 +348,29 @@ fn namespace_flag_places_objects_without_a_namespace() {
         .code(2)
         .stderr(predicate::str::contains("not a namespace name"));
 }
+
+/// A reader that goes away (`kubeward scan ... | head`) is not an error to report: the scan
+/// stops quietly instead of printing "Broken pipe", with the status of a process ended by
+/// SIGPIPE (141), as C tools end, so that a cut-short report never passes as clean.
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pods.yaml");
+    let pods: String = (0..3000)
+        .map(|i| format!("apiVersion: v1\nkind: Pod\nmetadata: {{name: p{i}, namespace: a}}\nspec:\n  containers: [{{name: c, image: nginx}}]\n---\n"))
+        .collect();
+    std::fs::write(&file, pods).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kubeward"))
+        .args(["scan", "--no-config", "--format", "json"])
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the report (megabytes) is written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("error"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}

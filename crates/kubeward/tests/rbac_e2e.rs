@@ -211,7 +211,7 @@ const PATHS: &[&str] = &[
 fn question(rng: &mut Rng) -> (SubjectKey, Request) {
     let subject = SubjectKey::parse(rng.pick(SUBJECTS)).unwrap();
     let verb = rng.pick(VERBS).to_string();
-    let req = if rng.next() % 7 == 0 {
+    let req = if rng.next().is_multiple_of(7) {
         Request {
             verb: rng.pick(&["get", "post", "put", "delete"]).to_string(),
             namespace: String::new(),
@@ -261,7 +261,7 @@ fn near_question(rng: &mut Rng, model: &RbacModel) -> (SubjectKey, Request) {
     if !rule.non_resource_urls.is_empty() {
         let url = any(&rule.non_resource_urls, rng.pick(PATHS), rng);
         let path = match url.strip_suffix('*') {
-            Some(prefix) if rng.next() % 2 == 0 => format!("{prefix}x"),
+            Some(prefix) if rng.next().is_multiple_of(2) => format!("{prefix}x"),
             Some(prefix) => prefix.to_string(),
             None => url,
         };
