@@ -419,3 +419,136 @@ async fn validating_admission_policies_are_read_from_a_newer_api_server() {
         "{stderr}"
     );
 }
+
+/// `serve` reads the same policies from the cluster, re-reads them as they change, and keeps
+/// the last good set when a changed one does not compile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_reads_the_clusters_policies_and_follows_changes() {
+    let cluster = TestCluster::builder().controller_manager(false).start();
+    cluster.create_yaml(TEMPLATE_CRD).await;
+    cluster.create_yaml(CONSTRAINT_CRD).await;
+    let client = cluster.kube_client().await;
+    for (api, kind) in [
+        ("templates.gatekeeper.sh/v1", "ConstraintTemplate"),
+        ("constraints.gatekeeper.sh/v1beta1", "K8sRequiredLabels"),
+    ] {
+        eventually(Duration::from_secs(30), kind, || {
+            let client = client.clone();
+            async move {
+                kubeward_testkit::is_served(&client, api, kind)
+                    .await
+                    .ok()
+                    .filter(|s| *s)
+            }
+        })
+        .await;
+    }
+    cluster
+        .create_yaml(&library("general/requiredlabels/template.yaml"))
+        .await;
+    cluster
+        .create_yaml(&library(
+            "general/requiredlabels/samples/all-must-have-owner/constraint.yaml",
+        ))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("log");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubeward"))
+        .args([
+            "serve",
+            "--insecure-http",
+            &format!("--listen=127.0.0.1:{port}"),
+            "--cluster-policies-interval",
+            "200ms",
+        ])
+        .env("KUBECONFIG", cluster.admin_kubeconfig())
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    eventually(Duration::from_secs(30), "serve ready", || {
+        let http = http.clone();
+        let url = format!("{base}/readyz");
+        async move {
+            let r = http.get(url).send().await.ok()?;
+            (r.status() == 200).then_some(())
+        }
+    })
+    .await;
+    let admit = |name: &'static str| {
+        let http = http.clone();
+        let url = format!("{base}/validate");
+        async move {
+            let body = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                "request": {"uid": "u1", "kind": {"group": "", "version": "v1", "kind": "Namespace"},
+                    "resource": {"group": "", "version": "v1", "resource": "namespaces"},
+                    "name": name, "operation": "CREATE", "userInfo": {"username": "alice"},
+                    "object": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}}});
+            let r: Value = http
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            r["response"].clone()
+        }
+    };
+    // The cluster's constraint denies a Namespace without an owner label.
+    let r = admit("unowned").await;
+    assert_eq!(r["allowed"], false, "{r}\n{}", log());
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("[all-must-have-owner] missing required label, requires all of: owner"),
+        "{r}"
+    );
+    // A template that does not compile joins: the last good set stays, and it is logged.
+    cluster.create_yaml(BROKEN_TEMPLATE).await;
+    let log_now = eventually(Duration::from_secs(20), "the broken set logged", || {
+        let l = log();
+        async move { l.contains("keeping the last good set").then_some(l) }
+    })
+    .await;
+    assert!(
+        log_now.contains("cluster/ConstraintTemplate/broken"),
+        "{log_now}"
+    );
+    assert_eq!(admit("unowned").await["allowed"], false);
+    // The constraint and the broken template deleted: the new set is used.
+    let delete = |api: &'static str, kind: &'static str, name: &'static str| {
+        let client = client.clone();
+        async move {
+            let api = kubeward_testkit::dynamic_api(&client, api, kind, None)
+                .await
+                .unwrap();
+            api.delete(name, &Default::default()).await.unwrap();
+        }
+    };
+    delete("templates.gatekeeper.sh/v1", "ConstraintTemplate", "broken").await;
+    delete(
+        "constraints.gatekeeper.sh/v1beta1",
+        "K8sRequiredLabels",
+        "all-must-have-owner",
+    )
+    .await;
+    eventually(Duration::from_secs(20), "the Namespace admitted", || {
+        let a = admit("unowned");
+        async move { (a.await["allowed"] == true).then_some(()) }
+    })
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+}
