@@ -74,6 +74,32 @@ spec:
       violation[{"msg": m}] { m := }
 "#;
 
+/// A v1.20 API server with Gatekeeper's ConstraintTemplate CRD and the K8sRequiredLabels
+/// constraint CRD, both served.
+async fn gatekeeper_cluster() -> (TestCluster, kube::Client) {
+    let cluster = TestCluster::builder().controller_manager(false).start();
+    cluster.create_yaml(TEMPLATE_CRD).await;
+    cluster.create_yaml(CONSTRAINT_CRD).await;
+    // A CRD's kind is served a moment after the CRD is created.
+    let client = cluster.kube_client().await;
+    for (api, kind) in [
+        ("templates.gatekeeper.sh/v1", "ConstraintTemplate"),
+        ("constraints.gatekeeper.sh/v1beta1", "K8sRequiredLabels"),
+    ] {
+        eventually(Duration::from_secs(30), kind, || {
+            let client = client.clone();
+            async move {
+                kubeward_testkit::is_served(&client, api, kind)
+                    .await
+                    .ok()
+                    .filter(|s| *s)
+            }
+        })
+        .await;
+    }
+    (cluster, client)
+}
+
 fn run(args: &[&str]) -> Output {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("kubeward"))
         .args(["cluster", "--no-config"])
@@ -130,26 +156,7 @@ fn on(report: &Value, id: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gatekeeper_policies_are_read_from_the_cluster() {
-    let cluster = TestCluster::builder().controller_manager(false).start();
-    cluster.create_yaml(TEMPLATE_CRD).await;
-    cluster.create_yaml(CONSTRAINT_CRD).await;
-    // A CRD's kind is served a moment after the CRD is created.
-    let client = cluster.kube_client().await;
-    for (api, kind) in [
-        ("templates.gatekeeper.sh/v1", "ConstraintTemplate"),
-        ("constraints.gatekeeper.sh/v1beta1", "K8sRequiredLabels"),
-    ] {
-        eventually(Duration::from_secs(30), kind, || {
-            let client = client.clone();
-            async move {
-                kubeward_testkit::is_served(&client, api, kind)
-                    .await
-                    .ok()
-                    .filter(|s| *s)
-            }
-        })
-        .await;
-    }
+    let (cluster, _) = gatekeeper_cluster().await;
     // The library's template and its sample constraint (every Namespace must have an `owner`
     // label matching `^[a-zA-Z]+.agilebank.demo$`); its suite's disallowed example is a
     // Namespace without the label, its allowed one a Namespace with a matching one.
@@ -424,25 +431,7 @@ async fn validating_admission_policies_are_read_from_a_newer_api_server() {
 /// the last good set when a changed one does not compile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_reads_the_clusters_policies_and_follows_changes() {
-    let cluster = TestCluster::builder().controller_manager(false).start();
-    cluster.create_yaml(TEMPLATE_CRD).await;
-    cluster.create_yaml(CONSTRAINT_CRD).await;
-    let client = cluster.kube_client().await;
-    for (api, kind) in [
-        ("templates.gatekeeper.sh/v1", "ConstraintTemplate"),
-        ("constraints.gatekeeper.sh/v1beta1", "K8sRequiredLabels"),
-    ] {
-        eventually(Duration::from_secs(30), kind, || {
-            let client = client.clone();
-            async move {
-                kubeward_testkit::is_served(&client, api, kind)
-                    .await
-                    .ok()
-                    .filter(|s| *s)
-            }
-        })
-        .await;
-    }
+    let (cluster, client) = gatekeeper_cluster().await;
     cluster
         .create_yaml(&library("general/requiredlabels/template.yaml"))
         .await;
