@@ -228,7 +228,7 @@ fn get(path: &str) -> http::Request<Vec<u8>> {
 }
 
 /// GET `path` and decode it; a non-success status is an error with the server's message.
-async fn get_json<T: for<'de> Deserialize<'de>>(
+pub(crate) async fn get_json<T: for<'de> Deserialize<'de>>(
     client: &Client,
     path: &str,
     opts: &FetchOptions,
@@ -311,6 +311,26 @@ async fn discover(
     Ok(served)
 }
 
+/// What [`list_kind`] needs of a kind: a [`KindSpec`], or a kind found by discovery (the
+/// constraint kinds of Gatekeeper's templates).
+pub(crate) struct Listing<'a> {
+    pub kind: &'a str,
+    pub plural: &'a str,
+    pub namespaced: bool,
+    pub metadata_only: bool,
+}
+
+impl<'a> From<&'a KindSpec> for Listing<'a> {
+    fn from(k: &'a KindSpec) -> Self {
+        Listing {
+            kind: k.kind,
+            plural: k.plural,
+            namespaced: k.namespaced,
+            metadata_only: k.metadata_only,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Page {
     #[serde(default)]
@@ -329,9 +349,9 @@ struct PageMeta {
 /// List one kind, every page; objects are rendered as they arrive, so at most one page of
 /// parsed JSON is held. A kind that fails part way yields no objects: half a kind would make
 /// the cross-object controls judge namespaces on objects that are not all there.
-async fn list_kind(
+pub(crate) async fn list_kind(
     client: &Client,
-    spec: &KindSpec,
+    spec: &Listing<'_>,
     api_version: &str,
     opts: &FetchOptions,
 ) -> (KindStatus, Vec<Fetched>, u64) {
@@ -509,7 +529,7 @@ pub async fn fetch(
                         Vec::new(),
                         0,
                     ),
-                    Some(gv) => list_kind(client, spec, &gv, opts).await,
+                    Some(gv) => list_kind(client, &Listing::from(spec), &gv, opts).await,
                 };
                 let report = KindReport {
                     kind: spec.clone(),

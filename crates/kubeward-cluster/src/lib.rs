@@ -23,6 +23,7 @@ pub mod dump;
 pub mod fetch;
 pub mod kinds;
 pub mod owners;
+pub mod policies;
 pub mod render;
 pub mod scan;
 
@@ -31,6 +32,7 @@ pub use fetch::{
     fetch, FetchError, FetchOptions, Fetched, KindReport, KindStatus, Render, Snapshot,
 };
 pub use kinds::KindSpec;
+pub use policies::{fetch_policies, ClusterPolicies};
 
 /// One cluster's outcome from [`fetch_all`].
 pub struct Fetch {

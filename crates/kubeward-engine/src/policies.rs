@@ -205,8 +205,24 @@ impl Policies {
     /// not load is an input error at its file, line and column; the others are kept. Other
     /// documents in policy files are left out. `None` when no constraint was loaded.
     pub fn load(paths: &[PathBuf]) -> (Option<Arc<Policies>>, Vec<InputError>) {
+        Self::load_with(paths, Vec::new())
+    }
+
+    /// As [`Policies::load`], with policy objects read from elsewhere (a live cluster's
+    /// ConstraintTemplates, constraints, ValidatingAdmissionPolicies and bindings): each
+    /// `(location, object)`, where the location names the object since there is no file
+    /// (`cluster/<context>/ConstraintTemplate/<name>`); errors about it point there.
+    pub fn load_with(
+        paths: &[PathBuf],
+        objects: Vec<(String, Value)>,
+    ) -> (Option<Arc<Policies>>, Vec<InputError>) {
         let mut errors = Vec::new();
         let mut builder = PolicySetBuilder::new(EngineChoice::Auto);
+        for (location, value) in objects {
+            let doc = kubeward_policy::Doc::new(value, kubeward_policy::Source::file(location));
+            // Only policy kinds are listed: nothing else to keep.
+            builder.add(doc);
+        }
         for path in paths {
             for file in policy_files(path, &mut errors) {
                 let (docs, errs) = kubeward_policy::load::read_documents_lenient(&file);
@@ -289,6 +305,10 @@ impl Policies {
         root: Option<NodeRef<'_>>,
         metadata_pos: Pos,
     ) -> Option<Finding> {
+        if v.ignored {
+            // failurePolicy: Ignore: the admission controller would let the object in.
+            return None;
+        }
         let meta = self.meta(&v)?;
         let field_path = v.details.get("fieldPath").and_then(Value::as_str);
         let (pos, path) = root
@@ -351,16 +371,21 @@ pub(crate) fn review_held<'h>(
     policies: &Policies,
     held: &'h [HeldObject],
 ) -> Vec<(&'h HeldObject, Violation)> {
+    use rayon::prelude::*;
     let inventory = Inventory::new(held.iter().map(|h| &h.value).chain(policies.set.objects()));
-    let mut out = Vec::new();
-    for h in held.iter().filter(|h| h.review) {
-        if let Ok(r) = Review::from_object(&h.value) {
-            for v in policies.set.review_stage(&r, &inventory, Stage::AllObjects) {
-                out.push((h, v));
-            }
-        }
-    }
-    out
+    // On every core, as the first pass: a referential template reads the whole inventory for
+    // each object it reviews.
+    let per_object: Vec<Vec<Violation>> = held
+        .par_iter()
+        .map(|h| match h.review.then(|| Review::from_object(&h.value)) {
+            Some(Ok(r)) => policies.set.review_stage(&r, &inventory, Stage::AllObjects),
+            _ => Vec::new(),
+        })
+        .collect();
+    held.iter()
+        .zip(per_object)
+        .flat_map(|(h, vs)| vs.into_iter().map(move |v| (h, v)))
+        .collect()
 }
 
 /// The node at a field path of the object's tree (`spec.containers[0].image`,

@@ -593,15 +593,12 @@ impl CelProgram {
             }
         }
         if let Some(e) = match_error {
-            return Ok(if self.fail {
-                vec![RawResult {
-                    message: e,
-                    details: Value::Object(Map::new()),
-                    error: true,
-                }]
-            } else {
-                Vec::new()
-            });
+            return Ok(vec![RawResult {
+                message: e,
+                details: Value::Object(Map::new()),
+                error: true,
+                ignored: !self.fail,
+            }]);
         }
 
         let mut out = Vec::new();
@@ -632,29 +629,24 @@ impl CelProgram {
                         message,
                         details: Value::Object(details),
                         error: false,
+                        ignored: false,
                     });
                 }
-                Ok(other) => {
-                    if self.fail {
-                        out.push(RawResult {
-                            message: format!(
-                                "expression '{expr_text}' resulted in error: validation failed due to a non-bool result ({})",
-                                other.type_of()
-                            ),
-                            details: Value::Object(Map::new()),
-                            error: true,
-                        });
-                    }
-                }
-                Err(e) => {
-                    if self.fail {
-                        out.push(RawResult {
-                            message: format!("expression '{expr_text}' resulted in error: {e}"),
-                            details: Value::Object(Map::new()),
-                            error: true,
-                        });
-                    }
-                }
+                Ok(other) => out.push(RawResult {
+                    message: format!(
+                        "expression '{expr_text}' resulted in error: validation failed due to a non-bool result ({})",
+                        other.type_of()
+                    ),
+                    details: Value::Object(Map::new()),
+                    error: true,
+                    ignored: !self.fail,
+                }),
+                Err(e) => out.push(RawResult {
+                    message: format!("expression '{expr_text}' resulted in error: {e}"),
+                    details: Value::Object(Map::new()),
+                    error: true,
+                    ignored: !self.fail,
+                }),
             }
         }
         Ok(out)

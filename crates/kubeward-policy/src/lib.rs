@@ -149,6 +149,11 @@ pub struct Violation {
     pub engine: EngineKind,
     /// True when this is an evaluation error rather than a violation the policy reported.
     pub evaluation_error: bool,
+    /// An evaluation error that the policy's `failurePolicy: Ignore` lets pass (a
+    /// ValidatingAdmissionPolicy's, or a K8sNativeValidation template's): no finding in a
+    /// scan ([`PolicySet::evaluate`] leaves it out), admitted by the webhook, which logs and
+    /// counts it.
+    pub ignored: bool,
     /// Where the constraint was defined.
     pub constraint_source: Source,
     /// The constraint's index in [`PolicySet::constraints`].
@@ -200,6 +205,10 @@ pub struct Inventory {
     namespaces: std::collections::HashMap<String, Value>,
     /// The RBAC model of its RBAC objects, for `authorizer` (built when first needed).
     rbac: authz::RbacCache,
+    /// `{"inventory": data}` as a Rego value, converted once when first needed and shared
+    /// by every template's engines (regorus values are reference-counted): converting it per
+    /// engine cost seconds and a copy of every object each for a large input.
+    rego: std::sync::Arc<std::sync::OnceLock<Result<regorus::Value, String>>>,
 }
 
 impl Default for Inventory {
@@ -246,7 +255,20 @@ impl Inventory {
             data: Value::Object(data),
             namespaces,
             rbac: authz::RbacCache::default(),
+            rego: Default::default(),
         }
+    }
+
+    /// `{"inventory": data}` as a Rego value (converted once).
+    pub(crate) fn rego_data(&self) -> Result<regorus::Value, String> {
+        self.rego
+            .get_or_init(|| {
+                let mut data = Map::new();
+                data.insert("inventory".into(), self.data.clone());
+                serde_json::from_value::<regorus::Value>(Value::Object(data))
+                    .map_err(|e| format!("converting data.inventory: {e}"))
+            })
+            .clone()
     }
 
     /// The `data.inventory` document.
@@ -547,10 +569,15 @@ impl PolicySet {
 
     /// Evaluate an object as Gatekeeper's audit and `gator` do (a review built from the object
     /// alone, see [`Review::from_object`]). An object that is an `admission.k8s.io`
-    /// AdmissionReview is reviewed as its request.
+    /// AdmissionReview is reviewed as its request. Errors that a `failurePolicy: Ignore`
+    /// lets pass are left out.
     pub fn evaluate(&self, object: &Value, inventory: &Inventory) -> Vec<Violation> {
         match Review::from_document(object) {
-            Ok(r) => self.review(&r, inventory),
+            Ok(r) => {
+                let mut v = self.review(&r, inventory);
+                v.retain(|v| !v.ignored);
+                v
+            }
             Err(message) => self
                 .constraints
                 .iter()
@@ -697,6 +724,7 @@ impl PolicySet {
                             details: r.details,
                             engine: t.engine,
                             evaluation_error: r.error,
+                            ignored: r.ignored,
                             constraint_source: c.source.clone(),
                             index,
                         })
@@ -724,6 +752,7 @@ impl PolicySet {
                     details: r.details,
                     engine: EngineKind::Cel,
                     evaluation_error: r.error,
+                    ignored: r.ignored,
                     constraint_source: b.source.clone(),
                     index: first + bi,
                 });
@@ -744,6 +773,7 @@ impl PolicySet {
             details: Value::Object(Map::new()),
             engine: t.engine,
             evaluation_error: true,
+            ignored: false,
             constraint_source: c.source.clone(),
             index,
         }
@@ -755,6 +785,8 @@ pub(crate) struct RawResult {
     pub message: String,
     pub details: Value,
     pub error: bool,
+    /// An error that the policy's `failurePolicy: Ignore` lets pass.
+    pub ignored: bool,
 }
 
 /// An evaluation error's text with every string of the reviewed objects (3 characters or

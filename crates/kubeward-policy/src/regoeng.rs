@@ -109,6 +109,7 @@ impl RegoProgram {
         parameters: &Value,
         review: &Review,
         inventory: &Inventory,
+        uses_inventory: bool,
     ) -> Result<Vec<RawResult>, String> {
         let free = self.loaded.iter().find_map(|m| match m.try_lock() {
             Ok(g) => Some(g),
@@ -122,11 +123,11 @@ impl RegoProgram {
                 Err(p) => p.into_inner(),
             },
         };
-        if g.inventory != inventory.id() {
+        // A template that never names the inventory cannot read it: its engine is left
+        // without data (loading it would make the engine prepare its modules again).
+        if uses_inventory && g.inventory != inventory.id() {
             g.engine.clear_data();
-            let mut data = Map::new();
-            data.insert("inventory".into(), inventory.data().clone());
-            let data = to_regorus(&Value::Object(data))?;
+            let data = inventory.rego_data()?;
             g.engine
                 .add_data(data)
                 .map_err(|e| format!("loading data.inventory: {}", error_text(&e)))?;
@@ -147,6 +148,7 @@ impl RegoProgram {
                     message: crate::redact(&error_text(&e), review),
                     details: Value::Object(Map::new()),
                     error: true,
+                    ignored: false,
                 }])
             }
         };
@@ -174,6 +176,7 @@ impl RegoProgram {
                 message,
                 details,
                 error: false,
+                ignored: false,
             });
         }
         Ok(results)

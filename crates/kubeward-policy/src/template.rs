@@ -233,7 +233,7 @@ impl CompiledTemplate {
         inventory: &Inventory,
     ) -> Result<Vec<RawResult>, String> {
         match &self.program {
-            Program::Rego(p) => p.evaluate(&c.parameters, review, inventory),
+            Program::Rego(p) => p.evaluate(&c.parameters, review, inventory, self.uses_inventory),
             Program::Cel(p) => p.evaluate(&c.object, review),
         }
     }

@@ -20,7 +20,8 @@
 //!   found for policy binding with `Deny` parameterNotFoundAction", `Allow` admits; a
 //!   binding without `paramRef` evaluates with `params` null;
 //! * configuration errors (`failed to configure binding: ...`) and evaluation errors follow
-//!   the policy's `failurePolicy` (default `Fail`: a violation; `Ignore`: nothing);
+//!   the policy's `failurePolicy` (default `Fail`: a violation; `Ignore`: an error marked
+//!   [`crate::Violation::ignored`], which a scan leaves out and the webhook admits);
 //! * `matchConditions`, `variables`, `validations` (`expression`, `message`,
 //!   `messageExpression`, `reason`, `fieldPath`) through the CEL engine shared with
 //!   Gatekeeper's K8sNativeValidation ([`crate::celeng`]), with `params` the param object and
@@ -608,15 +609,12 @@ impl Binding {
     pub fn evaluate(&self, p: &Policy, review: &Review, inventory: &Inventory) -> Vec<RawResult> {
         let a = Attributes::of(review);
         let config_error = |m: String| -> Vec<RawResult> {
-            if p.fail {
-                vec![RawResult {
-                    message: m,
-                    details: Value::Object(Map::new()),
-                    error: true,
-                }]
-            } else {
-                Vec::new()
-            }
+            vec![RawResult {
+                message: m,
+                details: Value::Object(Map::new()),
+                error: true,
+                ignored: !p.fail,
+            }]
         };
         match p.constraints.matches(&a, inventory) {
             Ok(true) => {}
@@ -627,6 +625,7 @@ impl Binding {
                     message: e,
                     details: Value::Object(Map::new()),
                     error: true,
+                    ignored: false,
                 }]
             }
         }
@@ -639,6 +638,7 @@ impl Binding {
                         message: e,
                         details: Value::Object(Map::new()),
                         error: true,
+                        ignored: false,
                     }]
                 }
             }

@@ -251,6 +251,13 @@ spec: {policyName: labels, validationActions: [Audit]}
     let pod = json!({"apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": "p", "namespace": "a", "labels": {"owner": "me"}}, "spec": {}});
     assert!(review(&set, &pod, &[]).is_empty());
+    // ... kept by `review`, marked ignored, for the webhook to admit, log and count
+    let all = set.review(
+        &kubeward_policy::Review::from_object(&pod).unwrap(),
+        &Inventory::new(set.objects()),
+    );
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert!(all[0].evaluation_error && all[0].ignored, "{all:?}");
 }
 
 #[test]

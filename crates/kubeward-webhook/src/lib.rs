@@ -7,6 +7,7 @@
 //! ([`metrics`]) and graceful shutdown; [`cert`] makes a CA and serving certificate.
 
 pub mod cert;
+pub mod cluster_policies;
 pub mod config;
 pub mod kube_ns;
 pub mod log;

@@ -4,7 +4,7 @@
 //! A line names the request (uid, operation, kind, namespace, name, subresource, user: from
 //! the AdmissionReview's envelope, each cut to [`MAX_FIELD`] characters), the decision, the
 //! levels, the violations as `control:mode` (each pair once, at most [`MAX_VIOLATIONS`], then
-//! `+N`), the number of errors with the first one up to its first quoted part and cut to
+//! `+N`), the users' policies that could not be evaluated as `policy:deny|allow`, the number of errors with the first one up to its first quoted part and cut to
 //! [`MAX_FIELD`], and the time taken.
 //! Never a field value of the object: its content goes to the API server (warnings, audit
 //! annotations), not to the log.
@@ -63,6 +63,23 @@ pub fn violations(o: &Outcome) -> String {
     s
 }
 
+/// `ValidatingAdmissionPolicy/p/b:deny,K8sRequiredLabels/x:allow`: the users' policies that
+/// could not be evaluated and what their failurePolicy made of it (at most
+/// [`MAX_VIOLATIONS`], then `+N`).
+pub fn policy_failures(o: &Outcome) -> String {
+    let mut s = o
+        .policy_failures
+        .iter()
+        .take(MAX_VIOLATIONS)
+        .map(|(p, d)| format!("{}:{d}", clip(p, MAX_FIELD)))
+        .collect::<Vec<_>>()
+        .join(",");
+    if o.policy_failures.len() > MAX_VIOLATIONS {
+        s.push_str(&format!(",+{}", o.policy_failures.len() - MAX_VIOLATIONS));
+    }
+    s
+}
+
 /// Log one decision.
 pub fn decision(req: &Request<'_>, o: &Outcome, seconds: f64) {
     macro_rules! line {
@@ -82,6 +99,7 @@ pub fn decision(req: &Request<'_>, o: &Outcome, seconds: f64) {
                 warn = o.levels.map(|l| l.warn.as_str()).unwrap_or(""),
                 audit = o.levels.map(|l| l.audit.as_str()).unwrap_or(""),
                 violations = %violations(o),
+                policy_failures = %policy_failures(o),
                 errors = o.errors.len(),
                 error = %o.errors.first().map(|e| clip(unquoted(e), MAX_FIELD)).unwrap_or_default(),
                 micros = (seconds * 1e6) as u64,

@@ -6,6 +6,9 @@
 //!   `unchanged-pod-spec`, `error` (answered by `onError`).
 //! * `kubeward_admission_violations_total{control,mode}`: violations reported per control
 //!   and mode (dry-run requests are not counted: they change nothing in the cluster).
+//! * `kubeward_admission_policy_failures_total{policy,outcome}`: users' policies that could
+//!   not be evaluated (or compiled), by policy (its control ID) and what its failurePolicy
+//!   (`onError` for a Gatekeeper constraint) made of it: `deny` or `allow`.
 //! * `kubeward_admission_duration_seconds`: time from the body read to the answer encoded.
 //! * `kubeward_http_rejected_total{code}`: requests answered 400, 404, 405, 408, 413, 500,
 //!   503 (overloaded).
@@ -41,6 +44,12 @@ struct ViolationLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PolicyFailureLabels {
+    policy: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CodeLabels {
     code: u16,
 }
@@ -50,6 +59,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     paths: Family<PathLabels, Counter>,
     violations: Family<ViolationLabels, Counter>,
+    policy_failures: Family<PolicyFailureLabels, Counter>,
     rejected: Family<CodeLabels, Counter>,
     duration: Histogram,
     open: Gauge,
@@ -69,6 +79,7 @@ impl Metrics {
         let paths = Family::<PathLabels, Counter>::default();
         let violations = Family::<ViolationLabels, Counter>::default();
         let rejected = Family::<CodeLabels, Counter>::default();
+        let policy_failures = Family::<PolicyFailureLabels, Counter>::default();
         // 50 µs .. ~0.8 s
         let duration = Histogram::new(exponential_buckets(0.000_05, 2.0, 15));
         registry.register(
@@ -85,6 +96,11 @@ impl Metrics {
             "admission_violations",
             "Violations reported, by control and mode (dry-run requests excluded)",
             violations.clone(),
+        );
+        registry.register(
+            "admission_policy_failures",
+            "Users' policies that could not be evaluated, by policy and the outcome its failurePolicy gave",
+            policy_failures.clone(),
         );
         registry.register(
             "http_rejected",
@@ -111,6 +127,7 @@ impl Metrics {
             requests,
             paths,
             violations,
+            policy_failures,
             rejected,
             duration,
         }
@@ -142,6 +159,11 @@ impl Metrics {
                     })
                     .inc();
             }
+        }
+        for &(policy, outcome) in &outcome.policy_failures {
+            self.policy_failures
+                .get_or_create(&PolicyFailureLabels { policy, outcome })
+                .inc();
         }
         self.duration.observe(seconds);
     }

@@ -154,6 +154,9 @@ pub struct Outcome {
     pub violations: Vec<(&'static str, Mode)>,
     /// Why the object could not be evaluated, or input problems worth logging.
     pub errors: Vec<String>,
+    /// (policy control ID, `deny` or `allow`) for each users' policy that could not be
+    /// evaluated, as its failurePolicy (or, for a Gatekeeper constraint, `onError`) decided.
+    pub policy_failures: Vec<(&'static str, &'static str)>,
 }
 
 /// The configured decision maker: engines per level, exemptions, failure mode.
@@ -165,8 +168,11 @@ pub struct Decider {
     namespaces: Arc<dyn NamespaceLabels>,
     /// Most JSON values (object and oldObject together) a request may have to be evaluated.
     max_values: usize,
-    /// Users' policies (Gatekeeper constraints), judged apart from the levels.
-    policies: Option<Arc<kubeward_engine::policies::Policies>>,
+    /// Users' policies (Gatekeeper constraints, ValidatingAdmissionPolicies), judged apart
+    /// from the levels; replaced whole when the cluster's policies change.
+    policies: arc_swap::ArcSwapOption<kubeward_engine::policies::Policies>,
+    /// The policies to be read from the cluster are in (true when none are to be read).
+    policies_ready: std::sync::atomic::AtomicBool,
 }
 
 /// The default of [`Decider::with_max_values`] (`--max-object-values`): a large Deployment
@@ -255,7 +261,8 @@ impl Decider {
             cfg,
             namespaces,
             max_values: DEFAULT_MAX_VALUES,
-            policies: None,
+            policies: arc_swap::ArcSwapOption::empty(),
+            policies_ready: std::sync::atomic::AtomicBool::new(true),
         }
     }
 
@@ -263,11 +270,26 @@ impl Decider {
     /// is audited as its constraint's `enforcementAction` says (deny and scoped: enforce,
     /// warn: warn, dryrun: audit), whatever the namespace's kubeward levels.
     pub fn with_policies(
-        mut self,
+        self,
         policies: Option<Arc<kubeward_engine::policies::Policies>>,
     ) -> Decider {
-        self.policies = policies;
+        self.policies.store(policies);
         self
+    }
+
+    /// Not ready until [`Decider::set_policies`] is first called: the cluster's policies
+    /// are to be read.
+    pub fn with_policies_pending(self) -> Decider {
+        self.policies_ready
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        self
+    }
+
+    /// Replace the users' policies (requests being decided keep the set they started with).
+    pub fn set_policies(&self, policies: Option<Arc<kubeward_engine::policies::Policies>>) {
+        self.policies.store(policies);
+        self.policies_ready
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Refuse to evaluate requests whose object and oldObject hold more than `max` JSON
@@ -278,7 +300,13 @@ impl Decider {
     }
 
     pub fn ready(&self) -> bool {
-        self.namespaces.ready()
+        self.namespaces.ready() && self.policies_ready()
+    }
+
+    /// Whether the cluster's policies have been read (or are not to be read).
+    pub fn policies_ready(&self) -> bool {
+        self.policies_ready
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn config(&self) -> &WebhookConfig {
@@ -357,6 +385,7 @@ impl Decider {
             levels: None,
             violations: Vec::new(),
             errors: vec![why],
+            policy_failures: Vec::new(),
         }
     }
 
@@ -368,6 +397,7 @@ impl Decider {
             levels: None,
             violations: Vec::new(),
             errors: Vec::new(),
+            policy_failures: Vec::new(),
         };
         if matches!(req.operation, Operation::Delete | Operation::Connect) {
             return simple(Path::NotEvaluated);
@@ -396,7 +426,7 @@ impl Decider {
             let mut o = simple(Path::Privileged);
             o.levels = Some(levels);
             o.response.warnings = warnings;
-            if self.policies.is_some() {
+            if self.policies.load().is_some() {
                 return self.judge_by_policies(req, o);
             }
             return o;
@@ -606,8 +636,9 @@ impl Decider {
             levels: Some(levels),
             violations,
             errors: std::mem::take(&mut errors),
+            policy_failures: Vec::new(),
         };
-        if self.policies.is_some() {
+        if self.policies.load().is_some() {
             return self.judge_by_policies(req, outcome);
         }
         outcome
@@ -617,7 +648,7 @@ impl Decider {
     /// (`[constraint] message`) in the denial, the warnings or the audit annotations.
     /// A policy that cannot be evaluated (Gatekeeper fails closed) is answered by `onError`.
     fn judge_by_policies(&self, req: &Request<'_>, mut o: Outcome) -> Outcome {
-        let Some(policies) = &self.policies else {
+        let Some(policies) = self.policies.load_full() else {
             return o;
         };
         let parse = |raw: Option<&serde_json::value::RawValue>| -> Result<Value, ()> {
@@ -657,16 +688,47 @@ impl Decider {
         };
         let violations = policies.set().review(&review, policies.base_inventory());
         let mut denied = Vec::new();
-        let mut failed = Vec::new();
         for v in violations {
             let Some(meta) = policies.meta(&v) else {
                 continue;
             };
+            let vap = v.constraint_kind == "ValidatingAdmissionPolicy";
             if v.evaluation_error {
-                failed.push(format!("[{}] {}", meta.id, v.message));
+                // A ValidatingAdmissionPolicy's failurePolicy decides, as in the API server
+                // (a K8sNativeValidation template's too when it says Ignore); a Gatekeeper
+                // constraint has none of its own: `onError` stands for the failurePolicy of
+                // Gatekeeper's webhook.
+                let (deny, by) = if v.ignored {
+                    (false, "failurePolicy: Ignore")
+                } else if vap {
+                    (true, "failurePolicy: Fail")
+                } else if self.cfg.on_error == OnError::Deny {
+                    (true, "onError: deny")
+                } else {
+                    (false, "onError: allow")
+                };
+                o.policy_failures
+                    .push((meta.id, if deny { "deny" } else { "allow" }));
+                let why = format!(
+                    "policy {} could not be evaluated ({by}): {}",
+                    meta.id, v.message
+                );
+                if deny {
+                    denied.push(if vap {
+                        kubeward_policy::denial_message(&v.template, &v.constraint, &v.message)
+                    } else {
+                        format!("({by}) [{}] could not be evaluated: {}", meta.id, v.message)
+                    });
+                } else if !v.ignored {
+                    // onError: allow says so to the client, as for objects; a failurePolicy
+                    // Ignore admits silently, as the API server does.
+                    o.response
+                        .warnings
+                        .push(truncate(&format!("kubeward: not evaluated: {why}")));
+                }
+                o.errors.push(why);
                 continue;
             }
-            let vap = v.constraint_kind == "ValidatingAdmissionPolicy";
             let line = match v.enforcement_action {
                 kubeward_policy::EnforcementAction::Warn if vap => {
                     kubeward_policy::warning_message(&v.template, &v.constraint, &v.message)
@@ -696,17 +758,6 @@ impl Decider {
                     entry.push_str(&v.message);
                 }
             }
-        }
-        if !failed.is_empty() {
-            let why = format!("a policy could not be evaluated: {}", failed.join("; "));
-            match self.cfg.on_error {
-                OnError::Deny => denied.push(format!("(onError: deny) {why}")),
-                OnError::Allow => o
-                    .response
-                    .warnings
-                    .push(truncate(&format!("kubeward: not evaluated: {why}"))),
-            }
-            o.errors.push(why);
         }
         if !denied.is_empty() {
             let n = denied.len();

@@ -80,6 +80,9 @@ pub struct ServeOptions {
     pub threads: usize,
     /// Users' policies (`--policy`), judged on every evaluated request.
     pub policies: Option<std::sync::Arc<kubeward_engine::policies::Policies>>,
+    /// Read the cluster's own policies too (with the `--policy` files), and again as they
+    /// change; not ready until the first read.
+    pub cluster_policies: Option<crate::cluster_policies::ClusterPolicyOptions>,
 }
 
 /// Connections served at once unless `--max-connections` says otherwise: an idle TLS
@@ -195,6 +198,11 @@ impl State {
             (&Method::GET, "/readyz") => {
                 if self.stopping.load(Ordering::Relaxed) {
                     text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n")
+                } else if !self.decider.policies_ready() {
+                    text(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the cluster's policies not read yet\n",
+                    )
                 } else if !self.decider.ready() {
                     text(
                         StatusCode::SERVICE_UNAVAILABLE,
@@ -466,10 +474,20 @@ pub async fn serve(opts: ServeOptions, stop: impl std::future::Future<Output = (
         None => None,
     };
     let ns = namespaces(&opts.namespaces, &opts.config).await?;
+    let policy_client = match &opts.cluster_policies {
+        Some(_) => Some(kube::Client::try_default().await.context(
+            "cannot configure cluster access for the cluster's policies (in-cluster config or KUBECONFIG); use --no-cluster-policies to run without",
+        )?),
+        None => None,
+    };
+    let mut decider = Decider::new(opts.config, ns)
+        .with_max_values(limits.max_object_values)
+        .with_policies(opts.policies.clone());
+    if policy_client.is_some() {
+        decider = decider.with_policies_pending();
+    }
     let state = Arc::new(State {
-        decider: Decider::new(opts.config, ns)
-            .with_max_values(limits.max_object_values)
-            .with_policies(opts.policies.clone()),
+        decider,
         metrics: Metrics::new(),
         read_timeout: opts.read_timeout,
         stopping: AtomicBool::new(false),
@@ -477,6 +495,14 @@ pub async fn serve(opts: ServeOptions, stop: impl std::future::Future<Output = (
         bodies: Arc::new(Semaphore::new(limits.body_budget)),
         pool: Pool::new(limits.max_evaluations)?,
     });
+    if let (Some(client), Some(o)) = (policy_client, opts.cluster_policies.clone()) {
+        let st = state.clone();
+        tokio::spawn(crate::cluster_policies::run(
+            client,
+            move |set| st.decider.set_policies(set),
+            o,
+        ));
+    }
     let listener = TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;

@@ -599,6 +599,11 @@ pub struct ClusterArgs {
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
 
+    /// Do not read the cluster's own policies (Gatekeeper ConstraintTemplates and
+    /// constraints, ValidatingAdmissionPolicies and bindings); `--policy` files still apply.
+    #[arg(long)]
+    pub no_cluster_policies: bool,
+
     #[command(flatten)]
     pub scan: ScanArgs,
 }
@@ -655,6 +660,16 @@ pub struct ServeArgs {
     /// audited as the constraint's enforcementAction says; see docs/policies.md.
     #[arg(long = "policy", value_name = "PATH")]
     pub policies: Vec<std::path::PathBuf>,
+
+    /// Do not read the cluster's own policies (Gatekeeper ConstraintTemplates and
+    /// constraints, ValidatingAdmissionPolicies and bindings); implied by --no-cluster.
+    #[arg(long)]
+    pub no_cluster_policies: bool,
+
+    /// How often to read the cluster's policies again (a changed set is compiled and used;
+    /// one that does not compile is logged and the last good set kept).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    pub cluster_policies_interval: std::time::Duration,
 
     /// Time allowed to read a request's headers, and then its body.
     #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]

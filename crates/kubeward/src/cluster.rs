@@ -4,13 +4,13 @@
 use std::collections::HashSet;
 
 use anyhow::Result;
-use kubeward_cluster::scan::{from_error, from_snapshot, ClusterInput};
+use kubeward_cluster::scan::{self, from_error, from_snapshot, ClusterInput};
 use kubeward_cluster::{dump, kinds, ConnectOptions, FetchOptions, KindStatus, Snapshot};
-use kubeward_engine::{config, Source};
+use kubeward_engine::{config, FileResult, InputError, Source};
 use kubeward_yaml::Limits;
 
 use crate::cli::ClusterArgs;
-use crate::commands::scan_with;
+use crate::commands::{scan_with, scan_with_policies};
 
 pub fn run(mut args: ClusterArgs) -> Result<u8> {
     args.scan.kind = Some("cluster");
@@ -40,13 +40,31 @@ pub fn run(mut args: ClusterArgs) -> Result<u8> {
     };
     let runtime = kubeward_cluster::runtime()?;
     let started = std::time::Instant::now();
+    let read_policies = !args.no_cluster_policies && !args.scan.parse_only;
     let fetched = runtime.block_on(async {
         let targets = kubeward_cluster::targets(&connect).await?;
-        Ok::<_, String>(kubeward_cluster::fetch_all(targets, kinds::SCAN, &fetch).await)
+        // A cluster's own policies apply to its own objects only: with several clusters in
+        // one scan they would judge the others' objects too, so they are not read then.
+        let policy_client = match targets.as_slice() {
+            [t] if read_policies => t.client.as_ref().ok().cloned(),
+            [_, _, ..] if read_policies => {
+                eprintln!("kubeward: the clusters' own policies are not read when several contexts are scanned (each cluster's policies would judge the others' objects); scan one --context for them");
+                None
+            }
+            _ => None,
+        };
+        let fetched = kubeward_cluster::fetch_all(targets, kinds::SCAN, &fetch).await;
+        let policies = match policy_client {
+            Some(client) if fetched.iter().all(|f| f.result.is_ok()) => {
+                Some(kubeward_cluster::fetch_policies(&client, &fetch).await)
+            }
+            _ => None,
+        };
+        Ok::<_, String>((fetched, policies))
     });
     drop(runtime);
     let listed_in = started.elapsed();
-    let fetched = match fetched {
+    let (fetched, cluster_policies) = match fetched {
         Ok(f) => f,
         Err(e) => {
             eprintln!("kubeward: error: {e}");
@@ -82,7 +100,79 @@ pub fn run(mut args: ClusterArgs) -> Result<u8> {
             input.reported_on_owner
         );
     }
-    scan_with(&args.scan, &input.sources, input.early, HashSet::new())
+    let mut policy_objects = Vec::new();
+    if let (Some(p), Some(f)) = (cluster_policies, input_context(&input)) {
+        let (objects, early) = policy_input(&f, p);
+        policy_objects = objects;
+        input.early.extend(early);
+    }
+    scan_with_policies(
+        &args.scan,
+        &input.sources,
+        input.early,
+        HashSet::new(),
+        policy_objects,
+    )
+}
+
+/// The context of a one-cluster input (its status is the first early result).
+fn input_context(input: &ClusterInput) -> Option<String> {
+    let file = input.early.first()?.file.to_string();
+    file.strip_prefix("cluster/").map(str::to_string)
+}
+
+/// The cluster's policies as `(location, object)` for the engine, its notes said once on
+/// standard error, and the lists that failed as errors of the cluster (exit 2).
+fn policy_input(
+    context: &str,
+    p: kubeward_cluster::ClusterPolicies,
+) -> (Vec<(String, serde_json::Value)>, Vec<FileResult>) {
+    for note in &p.notes {
+        eprintln!("kubeward: {context}: {note}");
+    }
+    let count = |kind: &str| p.objects.iter().filter(|o| o["kind"] == kind).count();
+    let templates = count("ConstraintTemplate");
+    let vaps = count("ValidatingAdmissionPolicy");
+    let bindings = count("ValidatingAdmissionPolicyBinding");
+    let constraints = p.objects.len() - templates - vaps - bindings;
+    let n = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    eprintln!(
+        "kubeward: {context}: the cluster's policies: {}, {}, {}, {}",
+        n(templates, "ConstraintTemplate", "ConstraintTemplates"),
+        n(constraints, "constraint", "constraints"),
+        n(
+            vaps,
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicies"
+        ),
+        n(bindings, "binding", "bindings"),
+    );
+    let mut early = Vec::new();
+    if !p.errors.is_empty() {
+        let file: std::sync::Arc<str> = std::sync::Arc::from(scan::cluster_file(context).as_str());
+        let mut r = FileResult::new(file.clone());
+        for e in &p.errors {
+            r.errors
+                .push(InputError::file(&file, format!("policies: {e}")));
+        }
+        early.push(r);
+    }
+    let objects = p
+        .objects
+        .into_iter()
+        .map(|o| {
+            let location = scan::object_file(
+                context,
+                o["kind"].as_str().unwrap_or(""),
+                None,
+                o.pointer("/metadata/name")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or(""),
+            );
+            (location, o)
+        })
+        .collect();
+    (objects, early)
 }
 
 /// `--from-dump FILE`: the dump is scanned in place; only which objects are left to their

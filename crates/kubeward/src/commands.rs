@@ -166,8 +166,15 @@ fn serve(args: ServeArgs) -> Result<u8> {
         }
         return Ok(2);
     }
+    let cluster_policies = (!args.no_cluster && !args.no_cluster_policies).then(|| {
+        kubeward_webhook::cluster_policies::ClusterPolicyOptions {
+            paths: args.policies.clone(),
+            interval: args.cluster_policies_interval,
+        }
+    });
     let opts = ServeOptions {
         policies,
+        cluster_policies,
         listen: args.listen,
         tls: (!args.insecure_http).then(|| (args.tls_cert.clone(), args.tls_key.clone())),
         cert_reload_interval: args.cert_reload_interval,
@@ -415,6 +422,18 @@ pub(crate) fn scan_with(
     early: Vec<FileResult>,
     covered: std::collections::HashSet<kubeward_model::ObjectId>,
 ) -> Result<u8> {
+    scan_with_policies(args, sources, early, covered, Vec::new())
+}
+
+/// [`scan_with`], with policy objects read from a live cluster (`(location, object)`, see
+/// [`kubeward_engine::policies::Policies::load_with`]) besides the policy files.
+pub(crate) fn scan_with_policies(
+    args: &ScanArgs,
+    sources: &[Source],
+    early: Vec<FileResult>,
+    covered: std::collections::HashSet<kubeward_model::ObjectId>,
+    cluster_policies: Vec<(String, serde_json::Value)>,
+) -> Result<u8> {
     let cfg = match load_config(args.no_config, args.config.as_deref()) {
         Ok(c) => c,
         Err(code) => return Ok(code),
@@ -493,11 +512,12 @@ pub(crate) fn scan_with(
         .into_iter()
         .chain(args.policies.iter().cloned())
         .collect();
-    let (policies, policy_errors) = if policy_paths.is_empty() || args.parse_only {
-        (None, Vec::new())
-    } else {
-        kubeward_engine::policies::Policies::load(&policy_paths)
-    };
+    let (policies, policy_errors) =
+        if (policy_paths.is_empty() && cluster_policies.is_empty()) || args.parse_only {
+            (None, Vec::new())
+        } else {
+            kubeward_engine::policies::Policies::load_with(&policy_paths, cluster_policies)
+        };
     for e in policy_errors {
         let mut r = FileResult::new(Arc::clone(&e.file));
         r.errors.push(e);

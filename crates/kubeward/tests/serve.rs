@@ -1484,3 +1484,89 @@ fn a_policy_that_does_not_load_stops_the_start() {
         "{err}"
     );
 }
+
+/// A users' policy that cannot be evaluated: its failurePolicy decides, as in the API server
+/// (`Fail`: the request is denied with the API server's message for it, `Ignore`: admitted
+/// without a word to the client); either way the decision line names the policy and its
+/// outcome, and /metrics counts it per policy and outcome.
+#[test]
+fn policy_errors_follow_their_failure_policy_and_are_logged_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = |name: &str, failure: &str, selector: &str| {
+        format!(
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {{name: {name}}}\nspec:\n  failurePolicy: {failure}\n  matchConstraints:\n    resourceRules:\n    - {{apiGroups: [''], apiVersions: [v1], operations: [CREATE], resources: [pods]}}\n{selector}  validations:\n  - expression: object.spec.replicas > 0\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: {{name: {name}-binding}}\nspec: {{policyName: {name}, validationActions: [Deny]}}\n"
+        )
+    };
+    // A Pod has no spec.replicas: the expression fails with "no such key" on every Pod.
+    std::fs::write(
+        dir.path().join("policies.yaml"),
+        [
+            policy(
+                "fail-policy",
+                "Fail",
+                "    objectSelector: {matchLabels: {check: strict}}\n",
+            ),
+            policy("ignore-policy", "Ignore", ""),
+        ]
+        .join("---\n"),
+    )
+    .unwrap();
+    let s = Server::start(CONFIG, &["--policy", dir.path().to_str().unwrap()]);
+
+    // Only the Ignore policy applies: admitted, nothing said to the client.
+    let r = s.admit(&review("CREATE", Some(restricted_pod("team")), None));
+    assert_eq!(r["allowed"], true, "{r}");
+    assert!(r.get("warnings").is_none(), "{r}");
+
+    // Both apply: the Fail policy's error denies, with the API server's message.
+    let mut strict = restricted_pod("team");
+    strict["metadata"]["labels"] = json!({"check": "strict"});
+    let r = s.admit(&review("CREATE", Some(strict), None));
+    assert_eq!(r["allowed"], false, "{r}");
+    let m = message(&r);
+    assert!(
+        m.contains("ValidatingAdmissionPolicy 'fail-policy' with binding 'fail-policy-binding' denied request: expression 'object.spec.replicas > 0' resulted in error"),
+        "{m}"
+    );
+    assert!(!m.contains("ignore-policy"), "{m}");
+
+    let metrics = s
+        .client()
+        .get(s.url("/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let count = |policy: &str, outcome: &str| {
+        let key = format!(
+            "kubeward_admission_policy_failures_total{{policy=\"{policy}\",outcome=\"{outcome}\"}} "
+        );
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(key.as_str()))
+            .map(|n| n.trim().to_string())
+    };
+    let fail = "ValidatingAdmissionPolicy/fail-policy/fail-policy-binding";
+    let ignore = "ValidatingAdmissionPolicy/ignore-policy/ignore-policy-binding";
+    assert_eq!(count(fail, "deny").as_deref(), Some("1"), "{metrics}");
+    assert_eq!(count(ignore, "allow").as_deref(), Some("2"), "{metrics}");
+    assert_eq!(count(fail, "allow"), None, "{metrics}");
+
+    let log = s.log();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("policy_failures"))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains(&format!("\"policy_failures\":\"{ignore}:allow\""))),
+        "{log}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains(&format!(
+            "\"policy_failures\":\"{fail}:deny,{ignore}:allow\""
+        ))),
+        "{log}"
+    );
+}
