@@ -17,18 +17,30 @@ extern "C" {
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
 }
 
+/// How long freed memory may stay with the process before it goes back to the system: at
+/// once in the webhook (`release_freed_memory_at_once`), 10 ms for the other commands
+/// (mimalloc v2's default; v3's second kept too much, and 0 cost the scan 15% of its time in
+/// system calls for 10 MB less; BENCHMARKS.md, "Memory and the allocator").
+const SCAN_PURGE_DELAY_MS: std::ffi::c_long = 10;
+
 /// Give freed memory back to the system at once instead of a second later (at the freeing
 /// thread's next allocation), and commit arena memory as it is used rather than whole.
 ///
 /// For the webhook: an evaluation thread that goes idle after a large request otherwise keeps
 /// every block the request grew through (a doubling token queue leaves ~2x its size behind):
 /// measured, eight evaluations at the value budget took the peak from 68 to 150 MiB with the
-/// delay and to 96 MiB without. For a scan: the worker threads' parse trees come and go
-/// beside the facts kept for the cross-object pass and the risk graph, and freed pages stayed
-/// resident: the 100,000-object benchmark peaked at 220 MB, 137 MB with both options
-/// (BENCHMARKS.md, "Memory and the allocator"). Each option is set only when it has one of
-/// its documented defaults, i.e. the index is the one this was written for.
+/// delay and to 96 MiB without.
 pub(crate) fn release_freed_memory_at_once() -> bool {
+    tune_allocator(0)
+}
+
+/// Set mimalloc's purge delay and commit arenas on demand. For a scan: the worker threads'
+/// parse trees come and go beside the facts kept for the cross-object pass and the risk
+/// graph, and with v3's one-second delay the freed pages stayed resident: the 100,000-object
+/// benchmark peaked at 220 MB, about 160 MB with these options. Each option is set only when
+/// it has one of its documented defaults (or a value set here), i.e. the index is the one
+/// this was written for.
+fn tune_allocator(purge_delay_ms: std::ffi::c_long) -> bool {
     // SAFETY: plain calls into the linked mimalloc; options may be read and set at any time.
     unsafe {
         if matches!(mi_option_get(MI_OPTION_ARENA_EAGER_COMMIT), 2) {
@@ -37,7 +49,7 @@ pub(crate) fn release_freed_memory_at_once() -> bool {
         if !matches!(mi_option_get(MI_OPTION_PURGE_DELAY), 0 | 10 | 1000) {
             return false;
         }
-        mi_option_set(MI_OPTION_PURGE_DELAY, 0);
+        mi_option_set(MI_OPTION_PURGE_DELAY, purge_delay_ms);
     }
     true
 }
@@ -59,8 +71,8 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // Every command (the webhook checks the result and says when it could not be set).
-    release_freed_memory_at_once();
+    // Every command; the webhook then gives memory back at once (and says when it cannot).
+    tune_allocator(SCAN_PURGE_DELAY_MS);
     let cli = parse_command_line();
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
