@@ -841,7 +841,15 @@ impl<'a> Planner<'a> {
             },
             Some(p) => {
                 let (k, v) = (index.node(p[0]), index.node(p[1]));
-                let end = v.end.max(k.end);
+                // A key without a value (`{a}`) has an empty value that the parser may place
+                // at or after the closing bracket: new entries go before the bracket, always
+                // (found by the `fix` fuzz target).
+                let close = self
+                    .text
+                    .get(n.start..n.end)
+                    .and_then(|t| t.rfind('}'))
+                    .map_or(n.end, |i| n.start + i);
+                let end = v.end.max(k.end).min(close);
                 // Entries one per line (JSON as kubectl and jq write it): a new line each.
                 let previous_line = match pairs.len() {
                     1 => n.pos.line,

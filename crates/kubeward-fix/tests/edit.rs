@@ -312,3 +312,15 @@ fn a_closing_bracket_at_the_keys_indentation_is_edited_around() {
         "spec:\n  containers:\n  - name: c\n    args: [\n        \"-a\", \"b\",\n    ]\n    image: x\n    securityContext:\n      privileged: false\n  hostPID: false\n"
     );
 }
+
+/// Found by the `fix` fuzz target: a flow mapping whose only entry is a key without a value
+/// (`{privilege\u{fffd}\u{fffd} true}`, from bytes that are not UTF-8) must be edited into text
+/// that still parses, or refused.
+#[test]
+fn a_flow_mapping_of_one_bare_key_is_edited_into_text_that_parses() {
+    let bytes = include_bytes!("data/fuzz-fix-cda002e8.yaml");
+    let text = String::from_utf8_lossy(bytes);
+    if let Err(e) = kubeward_fix::invariants::check(&text) {
+        panic!("{e}");
+    }
+}
