@@ -93,7 +93,7 @@ impl Network {
                     .push(i);
             }
         }
-        let selecting = select_all(&workloads, &policies);
+        let selecting = select_all(&workloads, &policies, &by_namespace, &by_label);
         let problems = unknown_named_ports(&workloads, &policies);
         Network {
             workloads,
@@ -193,30 +193,39 @@ impl Network {
                 w.namespace == svc.namespace && sel.iter().all(|(k, v)| w.labels.get(k) == Some(v))
             })
         };
-        // The candidates: the workloads of the selector's rarest label (each checked in
-        // full, as hashes may collide), or of the namespace for an empty selector (which
-        // the reader turns into none, as the API server does).
-        let rarest = sel
-            .iter()
-            .map(|(k, v)| {
-                self.by_label
-                    .get(&label_hash(&svc.namespace, k, v))
-                    .map_or(&[][..], Vec::as_slice)
-            })
-            .min_by_key(|c| c.len());
-        match rarest {
-            Some(c) => c
+        let labels = sel.iter();
+        candidates(&self.by_namespace, &self.by_label, &svc.namespace, labels)
+            .filter(|&i| selects(i))
+            .collect()
+    }
+}
+
+/// The workloads an equality selector (`labels`) in `namespace` may select: those carrying
+/// its rarest label, or every workload of the namespace for an empty selector (the reader
+/// turns a Service's `{}` into none, as the API server does). The caller checks each in
+/// full: label hashes may collide, and matchExpressions are not indexed.
+fn candidates<'i, 'l>(
+    by_namespace: &'i HashMap<String, Vec<usize>>,
+    by_label: &'i HashMap<u64, Vec<u32>>,
+    namespace: &str,
+    labels: impl Iterator<Item = (&'l str, &'l str)>,
+) -> Box<dyn Iterator<Item = usize> + 'i> {
+    let rarest = labels
+        .map(|(k, v)| {
+            by_label
+                .get(&label_hash(namespace, k, v))
+                .map_or(&[][..], Vec::as_slice)
+        })
+        .min_by_key(|c| c.len());
+    match rarest {
+        Some(c) => Box::new(c.iter().map(|&i| i as usize)),
+        None => Box::new(
+            by_namespace
+                .get(namespace)
+                .map_or(&[][..], Vec::as_slice)
                 .iter()
-                .map(|&i| i as usize)
-                .filter(|&i| selects(i))
-                .collect(),
-            None => self
-                .by_namespace
-                .get(&svc.namespace)
-                .map_or(Vec::new(), |c| {
-                    c.iter().copied().filter(|&i| selects(i)).collect()
-                }),
-        }
+                .copied(),
+        ),
     }
 }
 
@@ -229,33 +238,24 @@ fn label_hash(namespace: &str, key: &str, value: &str) -> u64 {
 }
 
 /// For every workload, the policies selecting it per direction (see the module doc).
-fn select_all(workloads: &[Workload], policies: &[Policy]) -> Vec<[Vec<u32>; 2]> {
-    let mut by_ns: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut by_label: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
-    for (i, w) in workloads.iter().enumerate() {
-        by_ns.entry(&w.namespace).or_default().push(i);
-        for (k, v) in w.labels.iter() {
-            by_label.entry((&w.namespace, k, v)).or_default().push(i);
-        }
-    }
+fn select_all(
+    workloads: &[Workload],
+    policies: &[Policy],
+    by_namespace: &HashMap<String, Vec<usize>>,
+    by_label: &HashMap<u64, Vec<u32>>,
+) -> Vec<[Vec<u32>; 2]> {
     let mut out = vec![[Vec::new(), Vec::new()]; workloads.len()];
-    let none = Vec::new();
     for (pi, p) in policies.iter().enumerate() {
-        let ns = p.namespace.as_str();
-        let candidates: &Vec<usize> = if p.pod_selector.match_labels.is_empty() {
-            by_ns.get(ns).unwrap_or(&none)
-        } else {
-            p.pod_selector
-                .match_labels
-                .iter()
-                .map(|(k, v)| by_label.get(&(ns, k.as_str(), v.as_str())).unwrap_or(&none))
-                .min_by_key(|l| l.len())
-                .unwrap_or(&none)
-        };
+        let labels = p
+            .pod_selector
+            .match_labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()));
+        let candidates = candidates(by_namespace, by_label, &p.namespace, labels);
         let Ok(pi) = u32::try_from(pi) else { break };
-        for &wi in candidates {
+        for wi in candidates {
             let Some(w) = workloads.get(wi) else { continue };
-            if !p.pod_selector.matches(&w.labels) {
+            if w.namespace != p.namespace || !p.pod_selector.matches(&w.labels) {
                 continue;
             }
             if let Some(slots) = out.get_mut(wi) {
