@@ -188,6 +188,18 @@ impl State {
                 hyper::header::HeaderValue::from_static("1"),
             );
         }
+        if matches!(
+            code,
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+        ) {
+            // The body was not read to its end, so the connection cannot carry another request:
+            // say so (RFC 9112 9.6), or a client may send its next request on a connection the
+            // server is closing and see it cut off.
+            r.headers_mut().insert(
+                hyper::header::CONNECTION,
+                hyper::header::HeaderValue::from_static("close"),
+            );
+        }
         r
     }
 
