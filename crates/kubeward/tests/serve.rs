@@ -712,7 +712,10 @@ fn slow_clients_time_out_and_declared_oversize_is_refused() {
     assert!(text.contains("request body over 3145728 bytes"), "{text}");
     // The connection ends with this answer, and the answer says so: a client must not send
     // another request on it (a pooled client that did saw its request cut off, once in CI).
-    assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("connection: close"),
+        "{text}"
+    );
     assert_eq!(
         s.client().get(s.url("/healthz")).send().unwrap().status(),
         200
