@@ -256,12 +256,16 @@ fn rego_text_mentions_inventory(v: &Value) -> bool {
 
 /// The kinds of `metadata.gatekeeper.sh/requires-sync-data` (a JSON list of alternatives,
 /// each a list of `{groups, versions, kinds}`), as the Gatekeeper library annotates its
-/// referential templates.
-fn sync_kinds(v: &Value) -> Option<Vec<String>> {
+/// referential templates. The library writes the JSON inside double quotes in a block scalar
+/// (`|` then `"[ [ ... ] ]"`): Gatekeeper trims newlines and double quotes from both ends
+/// before decoding (`strings.Trim(annotation, "\n\"")` in `pkg/cachemanager/parser`'s
+/// `ReadSyncRequirements`), and so does this (white space too, which JSON ignores anyway).
+pub(crate) fn sync_kinds(v: &Value) -> Option<Vec<String>> {
     let text = v
         .pointer("/metadata/annotations/metadata.gatekeeper.sh~1requires-sync-data")?
         .as_str()?;
-    let parsed: Value = serde_json::from_str(text.trim()).ok()?;
+    let text = text.trim_matches(|c: char| c == '"' || c.is_whitespace());
+    let parsed: Value = serde_json::from_str(text).ok()?;
     let mut kinds = Vec::new();
     for alt in parsed.as_array()? {
         for g in alt.as_array()? {
