@@ -724,9 +724,11 @@ impl Engine {
             }
             if p.needs_all_objects() {
                 let review = p.set().all_objects_stage_may_apply(&json);
-                if review || p.set().inventory_needs(&json) {
+                let inventory = p.set().inventory_needs(&json);
+                if review || inventory {
                     out.held.push(policies::HeldObject {
-                        value: json,
+                        json: serde_json::to_vec(&json).unwrap_or_default().into(),
+                        inventory,
                         file: file.clone(),
                         object: id_of(&target.object),
                         pos: metadata,

@@ -355,14 +355,27 @@ pub(crate) fn review_object(policies: &Policies, json: &Value) -> Vec<Violation>
 /// An object kept for the evaluation after the last object is read.
 #[derive(Debug)]
 pub struct HeldObject {
-    pub(crate) value: Value,
+    /// The object as compact JSON: a parsed `serde_json::Value` costs about 25 times its JSON
+    /// text (a B-tree node per map), and a large scan may hold tens of thousands of objects
+    /// until its last one is read. Parsed again when reviewed or added to the inventory.
+    pub(crate) json: Box<[u8]>,
     pub(crate) file: Arc<str>,
     pub(crate) object: Arc<ObjectId>,
     pub(crate) pos: Pos,
     pub(crate) ignores: Vec<(&'static str, String)>,
     pub(crate) platform: Option<&'static str>,
-    /// A constraint of the last stage may apply to it (else it is kept for the inventory).
+    /// A constraint of the last stage may apply to it.
     pub(crate) review: bool,
+    /// `data.inventory` (or a Namespace, params or RBAC lookup) needs it
+    /// ([`kubeward_policy::PolicySet::inventory_needs`]).
+    pub(crate) inventory: bool,
+}
+
+impl HeldObject {
+    fn value(&self) -> Option<Value> {
+        // Written by serde_json from a Value in this process: cannot fail to parse back.
+        serde_json::from_slice(&self.json).ok()
+    }
 }
 
 /// Evaluate the constraints that need every object over the held objects; the findings with
@@ -372,14 +385,25 @@ pub(crate) fn review_held<'h>(
     held: &'h [HeldObject],
 ) -> Vec<(&'h HeldObject, Violation)> {
     use rayon::prelude::*;
-    let inventory = Inventory::new(held.iter().map(|h| &h.value).chain(policies.set.objects()));
+    // Only what the inventory needs joins it (as Gatekeeper syncs only the kinds its
+    // templates ask for): an object held only to be reviewed is not copied into it.
+    let synced: Vec<Value> = held
+        .iter()
+        .filter(|h| h.inventory)
+        .filter_map(HeldObject::value)
+        .collect();
+    let inventory = Inventory::new(synced.iter().chain(policies.set.objects()));
+    drop(synced);
     // On every core, as the first pass: a referential template reads the whole inventory for
     // each object it reviews.
     let per_object: Vec<Vec<Violation>> = held
         .par_iter()
-        .map(|h| match h.review.then(|| Review::from_object(&h.value)) {
-            Some(Ok(r)) => policies.set.review_stage(&r, &inventory, Stage::AllObjects),
-            _ => Vec::new(),
+        .map(|h| match h.review.then(|| h.value()).flatten() {
+            Some(v) => match Review::from_object(&v) {
+                Ok(r) => policies.set.review_stage(&r, &inventory, Stage::AllObjects),
+                Err(_) => Vec::new(),
+            },
+            None => Vec::new(),
         })
         .collect();
     held.iter()

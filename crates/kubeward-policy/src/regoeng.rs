@@ -32,6 +32,9 @@ struct Loaded {
 }
 
 pub(crate) struct RegoProgram {
+    /// The index that answers for a library template regorus would evaluate in quadratic
+    /// time ([`crate::accel`]); `None` for every other template.
+    accelerator: Option<crate::accel::Accelerator>,
     /// One engine per core: an evaluation takes a free one, so that templates evaluated on
     /// several threads at once (a scan's workers) do not wait for each other.
     loaded: Vec<Mutex<Loaded>>,
@@ -46,7 +49,11 @@ fn error_text(e: &anyhow::Error) -> String {
 }
 
 impl RegoProgram {
-    pub fn compile(template: &str, code: &RegoCode) -> Result<RegoProgram, String> {
+    pub fn compile(
+        template: &str,
+        code: &RegoCode,
+        accelerate: bool,
+    ) -> Result<RegoProgram, String> {
         let mut engine = regorus::Engine::new();
         engine.set_rego_v0(!code.v1);
         // Gatekeeper disables print() unless asked; gathered here and dropped.
@@ -92,6 +99,9 @@ impl RegoProgram {
             .map_err(|e| error_text(&e))?;
         let n = std::thread::available_parallelism().map_or(1, |n| n.get().min(16));
         Ok(RegoProgram {
+            accelerator: crate::accel::recognise(&code.rego, &code.libs, code.v1)
+                .filter(|_| accelerate)
+                .map(crate::accel::Accelerator::new),
             loaded: (0..n)
                 .map(|_| {
                     Mutex::new(Loaded {
@@ -104,6 +114,10 @@ impl RegoProgram {
         })
     }
 
+    pub fn accelerated(&self) -> bool {
+        self.accelerator.is_some()
+    }
+
     pub fn evaluate(
         &self,
         parameters: &Value,
@@ -111,6 +125,13 @@ impl RegoProgram {
         inventory: &Inventory,
         uses_inventory: bool,
     ) -> Result<Vec<RawResult>, String> {
+        if let Some(results) = self
+            .accelerator
+            .as_ref()
+            .and_then(|a| a.evaluate(review, inventory))
+        {
+            return Ok(results);
+        }
         let free = self.loaded.iter().find_map(|m| match m.try_lock() {
             Ok(g) => Some(g),
             Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),

@@ -41,7 +41,11 @@ pub(crate) struct RegoCode {
 }
 
 impl CompiledTemplate {
-    pub fn compile(doc: &Doc, choice: EngineChoice) -> Result<CompiledTemplate, PolicyError> {
+    pub fn compile(
+        doc: &Doc,
+        choice: EngineChoice,
+        accelerate: bool,
+    ) -> Result<CompiledTemplate, PolicyError> {
         let v = &doc.value;
         let err = |kind, m: String| PolicyError::new(&doc.source, kind, m);
         let name = v
@@ -201,7 +205,7 @@ impl CompiledTemplate {
                     format!("{what} has no Rego code"),
                 ));
             };
-            let p = regoeng::RegoProgram::compile(&name, &code).map_err(|m| {
+            let p = regoeng::RegoProgram::compile(&name, &code, accelerate).map_err(|m| {
                 PolicyError::new(
                     &locate_rego(doc, &name, &rego_pointer, &libs_pointer, &m),
                     PolicyErrorKind::Compile,
@@ -224,6 +228,11 @@ impl CompiledTemplate {
             sync_kinds: sync_kinds(v),
             program,
         })
+    }
+
+    /// Whether an index answers for it ([`crate::accel`]).
+    pub fn accelerated(&self) -> bool {
+        matches!(&self.program, Program::Rego(p) if p.accelerated())
     }
 
     pub fn evaluate(
