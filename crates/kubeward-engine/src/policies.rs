@@ -385,15 +385,24 @@ pub(crate) fn review_held<'h>(
     held: &'h [HeldObject],
 ) -> Vec<(&'h HeldObject, Violation)> {
     use rayon::prelude::*;
+    if !held.iter().any(|h| h.review) {
+        // Nothing to review (the objects were kept for an inventory no one reads).
+        return Vec::new();
+    }
     // Only what the inventory needs joins it (as Gatekeeper syncs only the kinds its
     // templates ask for): an object held only to be reviewed is not copied into it.
-    let synced: Vec<Value> = held
-        .iter()
-        .filter(|h| h.inventory)
-        .filter_map(HeldObject::value)
-        .collect();
-    let inventory = Inventory::new(synced.iter().chain(policies.set.objects()));
-    drop(synced);
+    let inventory = Inventory::from_json(
+        held.iter()
+            .filter(|h| h.inventory)
+            .map(|h| h.json.clone())
+            .chain(
+                policies
+                    .set
+                    .objects()
+                    .iter()
+                    .filter_map(|o| serde_json::to_vec(o).ok().map(Vec::into_boxed_slice)),
+            ),
+    );
     // On every core, as the first pass: a referential template reads the whole inventory for
     // each object it reviews.
     let per_object: Vec<Vec<Violation>> = held

@@ -273,56 +273,47 @@ fn build(known: Known, inventory: &Inventory) -> Index {
         by_key: HashMap::new(),
         declined: false,
     };
-    let Some(Value::Object(namespaces)) = inventory.data().get("namespace") else {
-        return index;
-    };
     let ingress_api = regex::Regex::new(r"^(extensions|networking.k8s.io)/.+$").ok();
-    for (ns, by_api) in namespaces {
-        let Value::Object(by_api) = by_api else {
-            continue;
-        };
-        for (api, by_kind) in by_api {
-            let kind = match known {
-                Known::UniqueIngressHost => {
-                    if !ingress_api.as_ref().is_some_and(|re| re.is_match(api)) {
-                        continue;
-                    }
-                    "Ingress"
-                }
-                Known::UniqueServiceSelector => "Service",
-            };
-            let Some(Value::Object(by_name)) = by_kind.get(kind) else {
-                continue;
-            };
-            for (name, o) in by_name {
-                let keys: Vec<String> = match known {
-                    // A host that is not a string never equals the string host of a review
-                    // the index answers (reviews with other hosts are declined).
-                    Known::UniqueIngressHost => items(o.pointer("/spec/rules"))
-                        .into_iter()
-                        .filter_map(|r| r.get("host").and_then(Value::as_str))
-                        .map(String::from)
-                        .collect(),
-                    Known::UniqueServiceSelector => match flatten_selector(Some(o)) {
-                        Some(s) => vec![s],
-                        None => {
-                            index.declined = true;
-                            return index;
-                        }
-                    },
-                };
-                for key in keys {
-                    index.by_key.entry(key).or_default().push(Other {
-                        namespace_key: ns.clone(),
-                        name_key: name.clone(),
-                        namespace: o.pointer("/metadata/namespace").cloned(),
-                        name: o.pointer("/metadata/name").cloned(),
-                        kind: o.get("kind").cloned(),
-                        api_version: o.get("apiVersion").cloned(),
-                    });
-                }
-            }
+    let kind = match known {
+        Known::UniqueIngressHost => "Ingress",
+        Known::UniqueServiceSelector => "Service",
+    };
+    inventory.each_of_kind(kind, |ns, api, name, o| {
+        // Both read `data.inventory.namespace[...]` only: cluster-scoped objects are not seen.
+        if ns.is_empty() || index.declined {
+            return;
         }
-    }
+        let keys: Vec<String> = match known {
+            // A host that is not a string never equals the string host of a review the
+            // index answers (reviews with other hosts are declined).
+            Known::UniqueIngressHost => {
+                if !ingress_api.as_ref().is_some_and(|re| re.is_match(api)) {
+                    return;
+                }
+                items(o.pointer("/spec/rules"))
+                    .into_iter()
+                    .filter_map(|r| r.get("host").and_then(Value::as_str))
+                    .map(String::from)
+                    .collect()
+            }
+            Known::UniqueServiceSelector => match flatten_selector(Some(o)) {
+                Some(s) => vec![s],
+                None => {
+                    index.declined = true;
+                    return;
+                }
+            },
+        };
+        for key in keys {
+            index.by_key.entry(key).or_default().push(Other {
+                namespace_key: ns.to_string(),
+                name_key: name.to_string(),
+                namespace: o.pointer("/metadata/namespace").cloned(),
+                name: o.pointer("/metadata/name").cloned(),
+                kind: o.get("kind").cloned(),
+                api_version: o.get("apiVersion").cloned(),
+            });
+        }
+    });
     index
 }

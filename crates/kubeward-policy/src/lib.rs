@@ -199,17 +199,47 @@ static NEXT_INVENTORY_ID: AtomicU64 = AtomicU64::new(1);
 /// `data.inventory` as Gatekeeper builds it from synced objects: cluster-scoped objects at
 /// `cluster[groupVersion][kind][name]`, namespaced ones at
 /// `namespace[ns][groupVersion][kind][name]`; and the Namespaces, for `namespaceSelector`.
+///
+/// Objects are kept as compact JSON text and parsed only when read: a parsed
+/// `serde_json::Value` costs about 25 times its text (a B-tree node per map), and a large
+/// scan may sync tens of thousands of objects. Each reader gets what it asks for: Rego the
+/// kinds its template syncs ([`Inventory::rego_data`]), `objects_of` one kind.
 #[derive(Clone, Debug)]
 pub struct Inventory {
     id: u64,
-    data: Value,
+    /// By (apiVersion, kind).
+    kinds: std::sync::Arc<std::collections::BTreeMap<(String, String), KindObjects>>,
     namespaces: std::collections::HashMap<String, Value>,
     /// The RBAC model of its RBAC objects, for `authorizer` (built when first needed).
     rbac: authz::RbacCache,
-    /// `{"inventory": data}` as a Rego value, converted once when first needed and shared
-    /// by every template's engines (regorus values are reference-counted): converting it per
-    /// engine cost seconds and a copy of every object each for a large input.
-    rego: std::sync::Arc<std::sync::OnceLock<Result<regorus::Value, String>>>,
+    /// The whole `data.inventory` document as JSON, built when first asked for.
+    data: std::sync::Arc<std::sync::OnceLock<Value>>,
+    /// `{"inventory": ...}` as a Rego value for each set of synced kinds asked for (`None`:
+    /// every kind), converted once and shared by every engine of the templates that sync
+    /// those kinds (regorus values are reference-counted).
+    rego: std::sync::Arc<std::sync::Mutex<RegoViews>>,
+}
+
+type RegoViews = std::collections::HashMap<Option<Vec<String>>, Result<regorus::Value, String>>;
+
+/// The objects of one apiVersion and kind.
+#[derive(Debug, Default)]
+struct KindObjects {
+    /// (namespace or "", name) -> the object as JSON text.
+    objects: std::collections::BTreeMap<(String, String), Box<[u8]>>,
+    /// The same, parsed, when first read through [`Inventory::objects_of`].
+    parsed: std::sync::OnceLock<Vec<Value>>,
+}
+
+impl KindObjects {
+    fn parsed(&self) -> &[Value] {
+        self.parsed.get_or_init(|| {
+            self.objects
+                .values()
+                .filter_map(|j| serde_json::from_slice(j).ok())
+                .collect()
+        })
+    }
 }
 
 impl Default for Inventory {
@@ -222,64 +252,173 @@ impl Inventory {
     /// Build the inventory from objects. Objects without `apiVersion`, `kind` or
     /// `metadata.name` are left out (Gatekeeper refuses to sync them).
     pub fn new<'a>(objects: impl IntoIterator<Item = &'a Value>) -> Self {
-        let mut cluster = Map::new();
-        let mut namespaced = Map::new();
+        Self::from_json(
+            objects
+                .into_iter()
+                .filter_map(|o| serde_json::to_vec(o).ok().map(Vec::into_boxed_slice)),
+        )
+    }
+
+    /// [`Inventory::new`] from objects as JSON texts (kept as they are; a text that is not a
+    /// JSON object is left out).
+    pub fn from_json(objects: impl IntoIterator<Item = Box<[u8]>>) -> Self {
+        /// What filing an object needs; the rest of the text is skipped, not built.
+        #[derive(serde::Deserialize)]
+        struct Head {
+            #[serde(rename = "apiVersion")]
+            api_version: Option<Value>,
+            kind: Option<Value>,
+            metadata: Option<Meta>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Meta {
+            name: Option<Value>,
+            namespace: Option<Value>,
+        }
+        let mut kinds: std::collections::BTreeMap<(String, String), KindObjects> =
+            Default::default();
         let mut namespaces = std::collections::HashMap::new();
-        for o in objects {
+        for json in objects {
+            let Ok(head) = serde_json::from_slice::<Head>(&json) else {
+                continue;
+            };
+            let text = |v: Option<Value>| match v {
+                Some(Value::String(s)) => Some(s),
+                _ => None,
+            };
+            let meta = head.metadata;
             let (Some(api_version), Some(kind), Some(name)) = (
-                o.get("apiVersion").and_then(Value::as_str),
-                o.get("kind").and_then(Value::as_str),
-                o.pointer("/metadata/name").and_then(Value::as_str),
+                text(head.api_version),
+                text(head.kind),
+                meta.as_ref()
+                    .and_then(|m| m.name.clone())
+                    .and_then(|n| text(Some(n))),
             ) else {
                 continue;
             };
-            let ns = o
-                .pointer("/metadata/namespace")
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let ns = meta.and_then(|m| text(m.namespace)).unwrap_or_default();
             if kind == "Namespace" && !api_version.contains('/') {
-                namespaces.insert(name.to_string(), o.clone());
+                if let Ok(o) = serde_json::from_slice::<Value>(&json) {
+                    namespaces.insert(name.clone(), o);
+                }
             }
-            let root = if ns.is_empty() {
-                &mut cluster
-            } else {
-                entry(&mut namespaced, ns)
-            };
-            let by_kind = entry(entry(root, api_version), kind);
-            by_kind.insert(name.to_string(), o.clone());
+            kinds
+                .entry((api_version, kind))
+                .or_default()
+                .objects
+                .insert((ns, name), json);
         }
-        let mut data = Map::new();
-        data.insert("cluster".into(), Value::Object(cluster));
-        data.insert("namespace".into(), Value::Object(namespaced));
         Inventory {
             id: NEXT_INVENTORY_ID.fetch_add(1, Ordering::Relaxed),
-            data: Value::Object(data),
+            kinds: std::sync::Arc::new(kinds),
             namespaces,
             rbac: authz::RbacCache::default(),
+            data: Default::default(),
             rego: Default::default(),
         }
     }
 
-    /// `{"inventory": data}` as a Rego value (converted once).
-    pub(crate) fn rego_data(&self) -> Result<regorus::Value, String> {
-        self.rego
-            .get_or_init(|| {
-                // Converted from a borrow: cloning the JSON tree first doubled the peak.
-                use serde::Deserialize;
-                let inventory = regorus::Value::deserialize(&self.data)
-                    .map_err(|e| format!("converting data.inventory: {e}"))?;
-                let mut data = regorus::Value::new_object();
-                if let Ok(m) = data.as_object_mut() {
-                    m.insert(regorus::Value::from("inventory"), inventory);
-                }
-                Ok(data)
-            })
-            .clone()
+    /// `{"inventory": data}` as a Rego value, with the objects of `kinds` only (`None`: of
+    /// every kind); converted from the JSON text once per set of kinds.
+    pub(crate) fn rego_data(&self, kinds: Option<&[String]>) -> Result<regorus::Value, String> {
+        let key = kinds.map(|k| {
+            let mut k = k.to_vec();
+            k.sort();
+            k.dedup();
+            k
+        });
+        let key = key.filter(|k| !k.iter().any(|k| k == "*"));
+        let mut views = match self.rego.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if let Some(v) = views.get(&key) {
+            return v.clone();
+        }
+        let v = self.convert(key.as_deref());
+        views.insert(key, v.clone());
+        v
     }
 
-    /// The `data.inventory` document.
+    fn convert(&self, kinds: Option<&[String]>) -> Result<regorus::Value, String> {
+        use std::collections::BTreeMap;
+        fn object(entries: impl IntoIterator<Item = (String, regorus::Value)>) -> regorus::Value {
+            let mut v = regorus::Value::new_object();
+            if let Ok(m) = v.as_object_mut() {
+                for (k, x) in entries {
+                    m.insert(regorus::Value::from(k), x);
+                }
+            }
+            v
+        }
+        type Names = BTreeMap<String, regorus::Value>;
+        // namespace ("" for cluster) -> apiVersion -> kind -> name -> object
+        let mut tree: BTreeMap<&str, BTreeMap<&str, BTreeMap<&str, Names>>> = BTreeMap::new();
+        for ((api, kind), objects) in self.kinds.iter() {
+            if kinds.is_some_and(|ks| !ks.iter().any(|k| k == kind)) {
+                continue;
+            }
+            for ((ns, name), json) in &objects.objects {
+                let o = serde_json::from_slice::<regorus::Value>(json)
+                    .map_err(|e| format!("converting data.inventory: {e}"))?;
+                tree.entry(ns)
+                    .or_default()
+                    .entry(api)
+                    .or_default()
+                    .entry(kind)
+                    .or_default()
+                    .insert(name.clone(), o);
+            }
+        }
+        let level = |apis: BTreeMap<&str, BTreeMap<&str, Names>>| {
+            object(apis.into_iter().map(|(api, ks)| {
+                (
+                    api.to_string(),
+                    object(
+                        ks.into_iter()
+                            .map(|(k, names)| (k.to_string(), object(names))),
+                    ),
+                )
+            }))
+        };
+        let cluster = tree
+            .remove("")
+            .map(level)
+            .unwrap_or_else(regorus::Value::new_object);
+        let namespace = object(
+            tree.into_iter()
+                .map(|(ns, apis)| (ns.to_string(), level(apis))),
+        );
+        Ok(object([(
+            "inventory".to_string(),
+            object([
+                ("cluster".to_string(), cluster),
+                ("namespace".to_string(), namespace),
+            ]),
+        )]))
+    }
+
+    /// The `data.inventory` document (built when first asked for: the engines read the
+    /// objects without it).
     pub fn data(&self) -> &Value {
-        &self.data
+        self.data.get_or_init(|| {
+            let mut cluster = Map::new();
+            let mut namespaced = Map::new();
+            for ((api, kind), objects) in self.kinds.iter() {
+                for (((ns, name), _), o) in objects.objects.iter().zip(objects.parsed()) {
+                    let root = if ns.is_empty() {
+                        &mut cluster
+                    } else {
+                        entry(&mut namespaced, ns)
+                    };
+                    entry(entry(root, api), kind).insert(name.clone(), o.clone());
+                }
+            }
+            let mut data = Map::new();
+            data.insert("cluster".into(), Value::Object(cluster));
+            data.insert("namespace".into(), Value::Object(namespaced));
+            Value::Object(data)
+        })
     }
 
     /// A Namespace of the inventory by name.
@@ -289,48 +428,39 @@ impl Inventory {
 
     /// The objects of an apiVersion and kind, cluster-scoped and in every namespace.
     pub fn objects_of(&self, api_version: &str, kind: &str) -> Vec<&Value> {
-        fn of<'v>(root: Option<&'v Value>, api: &str, kind: &str, out: &mut Vec<&'v Value>) {
-            if let Some(Value::Object(m)) = root.and_then(|r| r.get(api)).and_then(|g| g.get(kind))
-            {
-                out.extend(m.values());
+        self.kinds
+            .get(&(api_version.to_string(), kind.to_string()))
+            .map(|k| k.parsed().iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// Each object of a kind (any apiVersion) with the namespace ("" for cluster-scoped),
+    /// apiVersion and name it is filed under, parsed one at a time and not kept.
+    pub(crate) fn each_of_kind(&self, kind: &str, mut f: impl FnMut(&str, &str, &str, &Value)) {
+        for ((api, k), objects) in self.kinds.iter() {
+            if k != kind {
+                continue;
+            }
+            for ((ns, name), json) in &objects.objects {
+                if let Ok(o) = serde_json::from_slice::<Value>(json) {
+                    f(ns, api, name, &o);
+                }
             }
         }
-        let mut out = Vec::new();
-        of(self.data.get("cluster"), api_version, kind, &mut out);
-        if let Some(Value::Object(nss)) = self.data.get("namespace") {
-            for ns in nss.values() {
-                of(Some(ns), api_version, kind, &mut out);
-            }
-        }
-        out
     }
 
     /// Its Roles, ClusterRoles, RoleBindings and ClusterRoleBindings (any
     /// `rbac.authorization.k8s.io` version).
     pub fn rbac_objects(&self) -> Vec<&Value> {
-        fn of<'v>(root: &'v Value, out: &mut Vec<&'v Value>) {
-            let Value::Object(apis) = root else { return };
-            for (api, kinds) in apis {
-                if !api.starts_with("rbac.authorization.k8s.io/") {
-                    continue;
-                }
-                for kind in ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"] {
-                    if let Some(Value::Object(m)) = kinds.get(kind) {
-                        out.extend(m.values());
-                    }
-                }
-            }
-        }
-        let mut out = Vec::new();
-        if let Some(c) = self.data.get("cluster") {
-            of(c, &mut out);
-        }
-        if let Some(Value::Object(nss)) = self.data.get("namespace") {
-            for ns in nss.values() {
-                of(ns, &mut out);
-            }
-        }
-        out
+        self.kinds
+            .iter()
+            .filter(|((api, kind), _)| {
+                api.starts_with("rbac.authorization.k8s.io/")
+                    && ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]
+                        .contains(&kind.as_str())
+            })
+            .flat_map(|(_, k)| k.parsed())
+            .collect()
     }
 
     pub(crate) fn rbac_cache(&self) -> &authz::RbacCache {

@@ -124,6 +124,7 @@ impl RegoProgram {
         review: &Review,
         inventory: &Inventory,
         uses_inventory: bool,
+        sync_kinds: Option<&[String]>,
     ) -> Result<Vec<RawResult>, String> {
         if let Some(results) = self
             .accelerator
@@ -148,7 +149,7 @@ impl RegoProgram {
         // without data (loading it would make the engine prepare its modules again).
         if uses_inventory && g.inventory != inventory.id() {
             g.engine.clear_data();
-            let data = inventory.rego_data()?;
+            let data = inventory.rego_data(sync_kinds)?;
             g.engine
                 .add_data(data)
                 .map_err(|e| format!("loading data.inventory: {}", error_text(&e)))?;

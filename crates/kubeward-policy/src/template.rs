@@ -242,7 +242,13 @@ impl CompiledTemplate {
         inventory: &Inventory,
     ) -> Result<Vec<RawResult>, String> {
         match &self.program {
-            Program::Rego(p) => p.evaluate(&c.parameters, review, inventory, self.uses_inventory),
+            Program::Rego(p) => p.evaluate(
+                &c.parameters,
+                review,
+                inventory,
+                self.uses_inventory,
+                self.sync_kinds.as_deref(),
+            ),
             Program::Cel(p) => p.evaluate(&c.object, review),
         }
     }

@@ -581,3 +581,41 @@ fn the_library_s_quoted_sync_annotation_limits_the_inventory() {
     let (set, _) = build(&broken, EngineChoice::Rego);
     assert!(set.inventory_needs(&deployment));
 }
+
+/// A template that declares the kinds it needs synced (`requires-sync-data`) sees those kinds
+/// in `data.inventory`, as a Gatekeeper whose sync config follows the templates' annotations
+/// would give it; one without the annotation sees every kind of the input.
+#[test]
+fn a_template_sees_the_kinds_it_declares_in_its_inventory() {
+    let rego = "package k8scount\nviolation[{\"msg\": msg}] {\n  n := count([o | o := data.inventory.namespace[_][_][_][_]])\n  msg := sprintf(\"%v objects\", [n])\n}\n";
+    let template = rego_template("K8sCount", rego);
+    let annotated = template.replacen(
+        "metadata:\n  name: k8scount\n",
+        "metadata:\n  name: k8scount\n  annotations:\n    metadata.gatekeeper.sh/requires-sync-data: |\n      \"[[{\"groups\": [\"\"], \"versions\": [\"v1\"], \"kinds\": [\"Service\"]}]]\"\n",
+        1,
+    );
+    assert_ne!(annotated, template);
+    let objects = [
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "a"}}),
+        json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "a"}}),
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "b"}}),
+    ];
+    let inventory = Inventory::new(objects.iter());
+    let pod = pod("a", json!({}));
+    for (text, want) in [(&template, "3 objects"), (&annotated, "1 objects")] {
+        let text = format!(
+            "{text}---\n{}",
+            constraint(
+                "K8sCount",
+                "c",
+                "  match:\n    kinds:\n    - apiGroups: [\"\"]\n      kinds: [Pod]\n"
+            )
+        );
+        let (set, errors) = build(&text, EngineChoice::Rego);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            messages(&set.evaluate(&pod, &inventory)),
+            [format!("c: {want}")]
+        );
+    }
+}
