@@ -556,14 +556,12 @@ impl CelProgram {
         review: &Review,
         authorizer: Option<&(CelValue, CelValue)>,
     ) -> Result<Vec<RawResult>, String> {
-        let [object, old, request] = review.cel_values();
         let base = Base {
-            object: object.clone(),
-            old: old.clone(),
-            request: request.clone(),
+            review,
             params: k8scel::from_json(constraint),
             namespace: k8scel::from_json(namespace),
             authorizer: authorizer.cloned(),
+            lazy: Default::default(),
         };
         let vars = LazyVars {
             program: self,
@@ -682,22 +680,57 @@ fn value_size(v: &CelValue, cap: u64) -> u64 {
     }
 }
 
-/// The values every expression sees besides `variables`.
-struct Base {
-    object: CelValue,
-    old: CelValue,
-    request: CelValue,
+/// The values every expression sees besides `variables`, lent to each expression as they
+/// are (a resolver), not bound by value (which converts a value whole at every binding).
+struct Base<'r> {
+    /// `object`, `oldObject` and `request`, converted once per review.
+    review: &'r Review,
     params: CelValue,
     namespace: CelValue,
     /// `authorizer` and `authorizer.requestResource` (ValidatingAdmissionPolicy only).
     authorizer: Option<(CelValue, CelValue)>,
+    /// params, namespaceObject, authorizer, authorizer.requestResource: converted on first
+    /// use by an expression of this evaluation.
+    lazy: [OnceLock<Option<Box<dyn Val>>>; 4],
+}
+
+impl cel::context::VariableResolver for Base<'_> {
+    fn resolve<'b>(&'b self, variable: &str) -> Option<CowVal<'b, 'b>> {
+        let review = |i: usize| -> Option<CowVal<'b, 'b>> {
+            match self.review.cel_vals() {
+                Some(vals) => Some(CowVal::Borrowed(vals[i].as_ref())),
+                // A value that does not convert: bound as before, where it fails.
+                None => self.review.cel_values()[i]
+                    .clone()
+                    .try_into()
+                    .ok()
+                    .map(CowVal::Owned),
+            }
+        };
+        let lazy = |i: usize, v: &CelValue| -> Option<CowVal<'b, 'b>> {
+            self.lazy[i]
+                .get_or_init(|| v.clone().try_into().ok())
+                .as_deref()
+                .map(CowVal::Borrowed)
+        };
+        match variable {
+            "object" => review(0),
+            "oldObject" => review(1),
+            "request" => review(2),
+            "params" => lazy(0, &self.params),
+            "namespaceObject" => lazy(1, &self.namespace),
+            "authorizer" => self.authorizer.as_ref().and_then(|(a, _)| lazy(2, a)),
+            "authorizer.requestResource" => self.authorizer.as_ref().and_then(|(_, r)| lazy(3, r)),
+            _ => None,
+        }
+    }
 }
 
 /// `variables`, evaluated lazily and once each, as Kubernetes' composited compiler does: a
 /// variable that fails only fails the expressions that read it when they read it.
 struct LazyVars<'a> {
     program: &'a CelProgram,
-    base: &'a Base,
+    base: &'a Base<'a>,
     slots: Vec<OnceLock<Result<Box<dyn Val>, String>>>,
     /// Variables being evaluated, to refuse a cycle instead of recursing.
     busy: Mutex<Vec<bool>>,
@@ -706,15 +739,7 @@ struct LazyVars<'a> {
 impl LazyVars<'_> {
     fn eval(&self, expr: &IdedExpr) -> Result<CelValue, ExecutionError> {
         let mut ctx = Context::with_env(k8scel::env());
-        ctx.add_variable_from_value("object", self.base.object.clone());
-        ctx.add_variable_from_value("oldObject", self.base.old.clone());
-        ctx.add_variable_from_value("request", self.base.request.clone());
-        ctx.add_variable_from_value("params", self.base.params.clone());
-        ctx.add_variable_from_value("namespaceObject", self.base.namespace.clone());
-        if let Some((authorizer, request_resource)) = &self.base.authorizer {
-            ctx.add_variable_from_value("authorizer", authorizer.clone());
-            ctx.add_variable_from_value("authorizer.requestResource", request_resource.clone());
-        }
+        ctx.set_variable_resolver(self.base);
         ctx.add_variable_as_val("variables", Box::new(VarsRef(self)));
         CelValue::resolve(expr, &ctx)
     }

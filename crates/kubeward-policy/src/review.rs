@@ -24,6 +24,10 @@ pub(crate) struct Cache {
     pub rego: std::sync::OnceLock<Result<regorus::Value, String>>,
     /// `object`, `oldObject` and `request` for CEL.
     pub cel: std::sync::OnceLock<[cel::objects::Value; 3]>,
+    /// The same as the interpreter's own values (`None` if one does not convert), lent to
+    /// every expression: binding a `cel::objects::Value` converts it whole, and did so for
+    /// every expression of every policy (most of a ValidatingAdmissionPolicy's cost).
+    pub cel_vals: std::sync::OnceLock<Option<[Box<dyn cel::common::value::Val>; 3]>>,
 }
 
 impl Clone for Cache {
@@ -244,6 +248,16 @@ impl Review {
 
     /// `object` (null on DELETE), `oldObject` and `request` (without the objects, `dryRun`
     /// false when unset) as CEL values (made once).
+    pub(crate) fn cel_vals(&self) -> Option<&[Box<dyn cel::common::value::Val>; 3]> {
+        self.cache
+            .cel_vals
+            .get_or_init(|| {
+                let [o, old, r] = self.cel_values().clone();
+                Some([o.try_into().ok()?, old.try_into().ok()?, r.try_into().ok()?])
+            })
+            .as_ref()
+    }
+
     pub(crate) fn cel_values(&self) -> &[cel::objects::Value; 3] {
         self.cache.cel.get_or_init(|| {
             let object = if self.operation() == "DELETE" {
