@@ -48,28 +48,6 @@ kind: Namespace
 metadata: {name: kubeward, labels: {kubeward.io/webhook: skip}}
 "#;
 
-/// What deploy/10-rbac.yaml grants kubeward: read namespaces, nothing else.
-const RBAC: &str = r#"
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: kubeward, namespace: kubeward}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: kubeward-namespaces}
-rules:
-- apiGroups: [""]
-  resources: [namespaces]
-  verbs: [get, list, watch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: kubeward-namespaces}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: kubeward-namespaces}
-subjects:
-- {kind: ServiceAccount, name: kubeward, namespace: kubeward}
-"#;
-
 /// Only the namespace labels decide (defaults off), plus one namespace exempt by config.
 const CONFIG: &str = r#"
 defaults: {enforce: privileged, warn: privileged, audit: privileged}
@@ -208,7 +186,12 @@ async fn serve_behind_a_real_api_server() {
     let cluster = TestCluster::start();
     let client = cluster.kube_client().await;
     cluster.create_yaml(NAMESPACES).await;
-    cluster.create_yaml(RBAC).await;
+    // The RBAC the project ships (deploy/10-rbac.yaml): what kubeward runs with.
+    let rbac = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/10-rbac.yaml"),
+    )
+    .unwrap();
+    cluster.create_yaml(&rbac).await;
     lap("cluster started, namespaces and RBAC created");
 
     // ---- kubeward serve: `kubeward cert` for 127.0.0.1, TLS, the ServiceAccount's kubeconfig.
