@@ -32,7 +32,7 @@ pub use fetch::{
     fetch, FetchError, FetchOptions, Fetched, KindReport, KindStatus, Render, Snapshot,
 };
 pub use kinds::KindSpec;
-pub use policies::{fetch_policies, ClusterPolicies};
+pub use policies::{fetch_policies, fetch_synced, ClusterPolicies};
 
 /// One cluster's outcome from [`fetch_all`].
 pub struct Fetch {

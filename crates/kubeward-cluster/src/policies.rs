@@ -67,6 +67,56 @@ fn preferred(groups: &APIGroupList, group: &str) -> Option<String> {
         .or_else(|| g.versions.first().map(|v| v.group_version.clone()))
 }
 
+/// Read the objects a server's policies need in their inventory
+/// ([`kubeward_policy::PolicySet::sync_requirements`]): every object of each `(apiVersion,
+/// kind)`, in every namespace. A kind the server does not serve, or that the credentials
+/// cannot list, is a note; the rest is read.
+pub async fn fetch_synced(
+    client: &Client,
+    kinds: &[(String, String)],
+    opts: &FetchOptions,
+) -> ClusterPolicies {
+    let opts = FetchOptions {
+        namespace: None,
+        render: Render::Json,
+        ..opts.clone()
+    };
+    let mut out = ClusterPolicies::default();
+    let mut versions: Vec<&str> = kinds.iter().map(|(api, _)| api.as_str()).collect();
+    versions.sort();
+    versions.dedup();
+    for api in versions {
+        let path = if api.contains('/') {
+            format!("/apis/{api}")
+        } else {
+            format!("/api/{api}")
+        };
+        let list = match get_json::<APIResourceList>(client, &path, &opts).await {
+            Ok(list) => list,
+            Err((_, e)) => {
+                out.notes.push(format!(
+                    "{api}: not read: discovery failed or not served: {e}"
+                ));
+                continue;
+            }
+        };
+        for (_, kind) in kinds.iter().filter(|(a, _)| a == api) {
+            let Some(r) = list
+                .resources
+                .iter()
+                .find(|r| &r.kind == kind && !r.name.contains('/'))
+            else {
+                out.notes.push(format!(
+                    "{kind} ({api}): not served by this server; none synced"
+                ));
+                continue;
+            };
+            list_kind_into(client, kind, &r.name, r.namespaced, api, &opts, &mut out).await;
+        }
+    }
+    out
+}
+
 /// List one kind and add its objects (or a note, or an error).
 async fn list_into(
     client: &Client,
@@ -76,10 +126,22 @@ async fn list_into(
     opts: &FetchOptions,
     out: &mut ClusterPolicies,
 ) {
+    list_kind_into(client, kind, plural, false, api_version, opts, out).await
+}
+
+async fn list_kind_into(
+    client: &Client,
+    kind: &str,
+    plural: &str,
+    namespaced: bool,
+    api_version: &str,
+    opts: &FetchOptions,
+    out: &mut ClusterPolicies,
+) {
     let listing = Listing {
         kind,
         plural,
-        namespaced: false,
+        namespaced,
         metadata_only: false,
     };
     let (status, objects, _) = list_kind(client, &listing, api_version, opts).await;

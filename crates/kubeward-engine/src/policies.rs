@@ -138,8 +138,9 @@ fn meta_of(c: &ConstraintInfo) -> ControlMeta {
 /// Compiled policies with their controls.
 pub struct Policies {
     set: PolicySet,
-    /// The inventory of the policy files' other documents (params, Namespaces).
-    base: Inventory,
+    /// The inventory of the policy files' other documents (params, Namespaces), with what a
+    /// server synced from its cluster ([`Policies::set_synced`]).
+    base: std::sync::RwLock<Arc<Inventory>>,
     /// The control of each constraint, by [`Violation::index`].
     controls: Vec<&'static PolicyControl>,
     all_objects: bool,
@@ -252,7 +253,7 @@ impl Policies {
             .collect();
         Some(Policies {
             all_objects: set.needs_all_objects(),
-            base: Inventory::new(set.objects()),
+            base: std::sync::RwLock::new(Arc::new(Inventory::new(set.objects()))),
             set,
             controls,
         })
@@ -263,10 +264,25 @@ impl Policies {
         &self.set
     }
 
-    /// The inventory of the policy files' other documents (params, Namespaces): what a
-    /// request is evaluated with in `serve`.
-    pub fn base_inventory(&self) -> &Inventory {
-        &self.base
+    /// The inventory of the policy files' other documents (params, Namespaces) and of the
+    /// objects synced from the cluster: what a request is evaluated with in `serve`.
+    pub fn base_inventory(&self) -> Arc<Inventory> {
+        match self.base.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Replace the synced objects of the inventory (the policy files' own documents stay):
+    /// the requests evaluated from now on see these.
+    pub fn set_synced(&self, objects: &[serde_json::Value]) {
+        let inventory = Arc::new(Inventory::new(
+            objects.iter().chain(self.set.objects().iter()),
+        ));
+        match self.base.write() {
+            Ok(mut g) => *g = inventory,
+            Err(p) => *p.into_inner() = inventory,
+        }
     }
 
     /// The constraints' controls.
@@ -346,7 +362,9 @@ pub(crate) fn metadata_pos(root: NodeRef<'_>) -> Pos {
 /// Evaluate the constraints that need only the object.
 pub(crate) fn review_object(policies: &Policies, json: &Value) -> Vec<Violation> {
     match Review::from_object(json) {
-        Ok(r) => policies.set.review_stage(&r, &policies.base, Stage::Object),
+        Ok(r) => policies
+            .set
+            .review_stage(&r, &policies.base_inventory(), Stage::Object),
         // Cannot happen for an object the engine read (it has apiVersion, kind and name).
         Err(_) => Vec::new(),
     }

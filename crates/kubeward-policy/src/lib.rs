@@ -183,6 +183,16 @@ pub struct ConstraintInfo {
     pub vap: bool,
 }
 
+/// What [`PolicySet::sync_requirements`] asks a server to sync.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncRequirements {
+    /// (apiVersion, kind) to list from the cluster.
+    pub kinds: Vec<(String, String)>,
+    /// Templates that read `data.inventory` without naming the kinds they need: nothing can
+    /// be synced for them.
+    pub unnamed: Vec<String>,
+}
+
 /// Which constraints an evaluation runs ([`PolicySet::review_stage`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
@@ -777,6 +787,45 @@ impl PolicySet {
 
     fn needs_all(t: &template::CompiledTemplate, c: &constraint::Constraint) -> bool {
         t.uses_inventory || c.has_namespace_selector()
+    }
+
+    /// What a server must sync from its cluster into the inventory for these policies
+    /// (`serve`; a scan has its input): the kinds the templates that read `data.inventory`
+    /// name in `requires-sync-data`, and the params of ValidatingAdmissionPolicy bindings.
+    pub fn sync_requirements(&self) -> SyncRequirements {
+        let mut out = SyncRequirements::default();
+        for (ti, _) in &self.constraints {
+            let t = &self.templates[*ti];
+            if !t.uses_inventory {
+                continue;
+            }
+            match &t.sync_gvks {
+                Some(gvks) => {
+                    for (g, v, k) in gvks {
+                        if v.is_empty() {
+                            continue;
+                        }
+                        let api = if g.is_empty() {
+                            v.clone()
+                        } else {
+                            format!("{g}/{v}")
+                        };
+                        out.kinds.push((api, k.clone()));
+                    }
+                }
+                None => out.unnamed.push(t.name.clone()),
+            }
+        }
+        for (pi, b) in &self.bindings {
+            if let Some((api, kind)) = b.param_kind(&self.vaps[*pi]) {
+                out.kinds.push((api.to_string(), kind.to_string()));
+            }
+        }
+        out.kinds.sort();
+        out.kinds.dedup();
+        out.unnamed.sort();
+        out.unnamed.dedup();
+        out
     }
 
     /// Whether some constraint needs every object of the input ([`Stage::AllObjects`]).

@@ -30,6 +30,8 @@ pub(crate) struct CompiledTemplate {
     /// The kinds Gatekeeper must sync for it (`metadata.gatekeeper.sh/requires-sync-data`);
     /// `None` when the annotation is absent or unreadable (then every kind may be read).
     pub sync_kinds: Option<Vec<String>>,
+    /// The same as (group, version, kind), for a server that syncs them (`serve`).
+    pub sync_gvks: Option<Vec<(String, String, String)>>,
     program: Program,
 }
 
@@ -226,6 +228,7 @@ impl CompiledTemplate {
             engine,
             uses_inventory,
             sync_kinds: sync_kinds(v),
+            sync_gvks: sync_gvks(v),
             program,
         })
     }
@@ -276,20 +279,48 @@ fn rego_text_mentions_inventory(v: &Value) -> bool {
 /// before decoding (`strings.Trim(annotation, "\n\"")` in `pkg/cachemanager/parser`'s
 /// `ReadSyncRequirements`), and so does this (white space too, which JSON ignores anyway).
 pub(crate) fn sync_kinds(v: &Value) -> Option<Vec<String>> {
+    let mut kinds: Vec<String> = sync_gvks(v)?.into_iter().map(|(_, _, k)| k).collect();
+    kinds.sort();
+    kinds.dedup();
+    Some(kinds)
+}
+
+/// Every (group, version, kind) of `requires-sync-data`, each clause expanded as Gatekeeper's
+/// `ExpandGVKClause` does (every group with every version and every kind).
+pub(crate) fn sync_gvks(v: &Value) -> Option<Vec<(String, String, String)>> {
     let text = v
         .pointer("/metadata/annotations/metadata.gatekeeper.sh~1requires-sync-data")?
         .as_str()?;
     let text = text.trim_matches(|c: char| c == '"' || c.is_whitespace());
     let parsed: Value = serde_json::from_str(text).ok()?;
-    let mut kinds = Vec::new();
+    let list = |c: &Value, key: &str| -> Option<Vec<String>> {
+        c.get(key)?
+            .as_array()?
+            .iter()
+            .map(|x| x.as_str().map(String::from))
+            .collect()
+    };
+    let mut out = Vec::new();
     for alt in parsed.as_array()? {
-        for g in alt.as_array()? {
-            for k in g.get("kinds")?.as_array()? {
-                kinds.push(k.as_str()?.to_string());
+        for clause in alt.as_array()? {
+            let kinds = list(clause, "kinds")?;
+            // A clause without groups or versions names kinds for the inventory's view but
+            // nothing that can be listed.
+            let groups = list(clause, "groups").unwrap_or_default();
+            let versions = list(clause, "versions").unwrap_or_default();
+            for g in &groups {
+                for ver in &versions {
+                    for k in &kinds {
+                        out.push((g.clone(), ver.clone(), k.clone()));
+                    }
+                }
+            }
+            if groups.is_empty() || versions.is_empty() {
+                out.extend(kinds.into_iter().map(|k| (String::new(), String::new(), k)));
             }
         }
     }
-    Some(kinds)
+    Some(out)
 }
 
 fn strings(v: Option<&Value>) -> Option<Vec<String>> {

@@ -15,6 +15,14 @@
 //! Re-reading (list, compare resourceVersions) rather than watching: the constraint kinds are
 //! CRDs that come and go with the templates, so a watch would have to follow discovery; a list
 //! of a few hundred policies every few seconds costs the API server little.
+//!
+//! The inventory is synced the same way: the kinds the set's referential templates name in
+//! `metadata.gatekeeper.sh/requires-sync-data` and the params of its ValidatingAdmissionPolicy
+//! bindings ([`kubeward_policy::PolicySet::sync_requirements`]) are listed from the cluster
+//! before a new set is used and at every read after, and replace the synced objects of the
+//! set's inventory when they changed ([`Policies::set_synced`]), as Gatekeeper's sync fills
+//! `data.inventory`. A template that reads `data.inventory` without naming kinds gets nothing
+//! (said once): Gatekeeper needs its sync configured too. The objects are kept as JSON text.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -59,6 +67,9 @@ pub async fn run(
     };
     let mut noted: HashSet<String> = HashSet::new();
     let mut last: Option<Vec<String>> = None;
+    // The set in use and the fingerprint of what was synced into its inventory.
+    let mut current: Option<Arc<Policies>> = None;
+    let mut synced: Option<Vec<String>> = None;
     loop {
         let read = fetch_policies(&client, &fetch).await;
         for note in &read.notes {
@@ -92,6 +103,13 @@ pub async fn run(
                         if first || errors.is_empty() {
                             let constraints =
                                 compiled_set.as_ref().map_or(0, |s| s.controls().len());
+                            // Synced before it is used: a referential policy never answers
+                            // from an empty inventory.
+                            synced = None;
+                            if let Some(p) = &compiled_set {
+                                sync(&client, p, &fetch, &mut noted, &mut synced).await;
+                            }
+                            current = compiled_set.clone();
                             set(compiled_set);
                             tracing::info!(
                                 objects = count,
@@ -109,8 +127,64 @@ pub async fn run(
                     }
                     Err(e) => tracing::warn!(error = %e, "compiling the cluster's policies failed"),
                 }
+            } else if let Some(p) = &current {
+                sync(&client, p, &fetch, &mut noted, &mut synced).await;
             }
         }
         tokio::time::sleep(opts.interval).await;
+    }
+}
+
+/// List what the set's inventory needs from the cluster and put it in use if it changed
+/// since `last` (the fingerprint of the objects synced before).
+async fn sync(
+    client: &kube::Client,
+    policies: &Arc<Policies>,
+    fetch: &FetchOptions,
+    noted: &mut HashSet<String>,
+    last: &mut Option<Vec<String>>,
+) {
+    let needs = policies.set().sync_requirements();
+    for t in &needs.unnamed {
+        let note = format!(
+            "template {t} reads data.inventory but names no kinds in metadata.gatekeeper.sh/requires-sync-data: nothing is synced for it"
+        );
+        if noted.insert(note.clone()) {
+            tracing::info!(note = %note, "inventory sync");
+        }
+    }
+    if needs.kinds.is_empty() {
+        return;
+    }
+    let read = kubeward_cluster::fetch_synced(client, &needs.kinds, fetch).await;
+    for note in &read.notes {
+        if noted.insert(note.clone()) {
+            tracing::info!(note = %note, "inventory sync");
+        }
+    }
+    if !read.errors.is_empty() {
+        tracing::warn!(
+            error = %crate::log::clip(&read.errors.join("; "), crate::log::MAX_FIELD),
+            "cannot read the objects the policies' inventory needs; keeping what was synced, retrying"
+        );
+        return;
+    }
+    let fingerprint = read.fingerprint();
+    if last.as_ref() == Some(&fingerprint) {
+        return;
+    }
+    let count = read.objects.len();
+    let p = policies.clone();
+    let objects = read.objects;
+    match tokio::task::spawn_blocking(move || p.set_synced(&objects)).await {
+        Ok(()) => {
+            tracing::info!(
+                objects = count,
+                kinds = needs.kinds.len(),
+                "inventory synced"
+            );
+            *last = Some(fingerprint);
+        }
+        Err(e) => tracing::warn!(error = %e, "syncing the inventory failed"),
     }
 }

@@ -686,7 +686,7 @@ impl Decider {
             Ok(r) => r,
             Err(e) => return self.on_error(req, e, o.response.warnings),
         };
-        let violations = policies.set().review(&review, policies.base_inventory());
+        let violations = policies.set().review(&review, &policies.base_inventory());
         let mut denied = Vec::new();
         for v in violations {
             let Some(meta) = policies.meta(&v) else {

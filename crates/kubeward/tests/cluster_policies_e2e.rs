@@ -427,6 +427,80 @@ async fn validating_admission_policies_are_read_from_a_newer_api_server() {
     );
 }
 
+/// A `kubeward serve` on a free loopback port (plain HTTP) with the cluster's admin
+/// credentials, re-reading the cluster every 200 ms; ready when started, killed when dropped.
+struct Serve {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Serve {
+    async fn start(cluster: &TestCluster, extra: &[&std::ffi::OsStr]) -> Serve {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubeward"))
+            .args([
+                "serve",
+                "--insecure-http",
+                &format!("--listen=127.0.0.1:{port}"),
+                "--cluster-policies-interval",
+                "200ms",
+            ])
+            .args(extra)
+            .env("KUBECONFIG", cluster.admin_kubeconfig())
+            .env("RUST_LOG", "info")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let serve = Serve {
+            child,
+            log,
+            base: format!("http://127.0.0.1:{port}"),
+            _dir: dir,
+        };
+        let http = reqwest::Client::new();
+        eventually(Duration::from_secs(30), "serve ready", || {
+            let r = http.get(format!("{}/readyz", serve.base)).send();
+            async move { (r.await.ok()?.status() == 200).then_some(()) }
+        })
+        .await;
+        serve
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The `response` of an AdmissionReview sent to `/validate`.
+    async fn review(&self, body: &Value) -> Value {
+        let r: Value = reqwest::Client::new()
+            .post(format!("{}/validate", self.base))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        r["response"].clone()
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// `serve` reads the same policies from the cluster, re-reads them as they change, and keeps
 /// the last good set when a changed one does not compile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -440,58 +514,17 @@ async fn serve_reads_the_clusters_policies_and_follows_changes() {
             "general/requiredlabels/samples/all-must-have-owner/constraint.yaml",
         ))
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let log_path = dir.path().join("log");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubeward"))
-        .args([
-            "serve",
-            "--insecure-http",
-            &format!("--listen=127.0.0.1:{port}"),
-            "--cluster-policies-interval",
-            "200ms",
-        ])
-        .env("KUBECONFIG", cluster.admin_kubeconfig())
-        .env("RUST_LOG", "info")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
-    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
-    let http = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    eventually(Duration::from_secs(30), "serve ready", || {
-        let http = http.clone();
-        let url = format!("{base}/readyz");
-        async move {
-            let r = http.get(url).send().await.ok()?;
-            (r.status() == 200).then_some(())
-        }
-    })
-    .await;
+    let serve = Serve::start(&cluster, &[]).await;
+    let log = || serve.log();
     let admit = |name: &'static str| {
-        let http = http.clone();
-        let url = format!("{base}/validate");
+        let serve = &serve;
         async move {
             let body = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
                 "request": {"uid": "u1", "kind": {"group": "", "version": "v1", "kind": "Namespace"},
                     "resource": {"group": "", "version": "v1", "resource": "namespaces"},
                     "name": name, "operation": "CREATE", "userInfo": {"username": "alice"},
                     "object": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}}});
-            let r: Value = http
-                .post(url)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            r["response"].clone()
+            serve.review(&body).await
         }
     };
     // The cluster's constraint denies a Namespace without an owner label.
@@ -538,6 +571,69 @@ async fn serve_reads_the_clusters_policies_and_follows_changes() {
         async move { (a.await["allowed"] == true).then_some(()) }
     })
     .await;
-    let _ = child.kill();
-    let _ = child.wait();
+}
+
+/// `serve` syncs from the cluster the objects its referential policies read: the library's
+/// unique-ingress-host template (from a `--policy` file) names Ingresses in its
+/// `requires-sync-data`; an Ingress created in the real API server is listed into
+/// `data.inventory`, so a new Ingress with the same host is denied, and deleting the cluster's
+/// Ingress lets it in (the sync follows changes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_syncs_the_inventory_its_referential_policies_need() {
+    let cluster = TestCluster::builder().controller_manager(false).start();
+    cluster
+        .create_yaml(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: front, namespace: shop}\nspec:\n  rules:\n  - host: shop.example.com\n    http:\n      paths:\n      - path: /\n        pathType: Prefix\n        backend: {service: {name: front, port: {number: 80}}}\n",
+        )
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("unique-host.yaml");
+    std::fs::write(
+        &policy,
+        format!(
+            "{}\n---\n{}",
+            library("general/uniqueingresshost/template.yaml"),
+            library("general/uniqueingresshost/samples/unique-ingress-host/constraint.yaml")
+        ),
+    )
+    .unwrap();
+    let serve = Serve::start(&cluster, &["--policy".as_ref(), policy.as_os_str()]).await;
+    let log = || serve.log();
+    let admit = |name: &'static str, host: &'static str| {
+        let serve = &serve;
+        async move {
+            let ingress = json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+                "metadata": {"name": name, "namespace": "other"},
+                "spec": {"rules": [{"host": host}]}});
+            let body = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+                "request": {"uid": "u1", "kind": {"group": "networking.k8s.io", "version": "v1", "kind": "Ingress"},
+                    "resource": {"group": "networking.k8s.io", "version": "v1", "resource": "ingresses"},
+                    "name": name, "namespace": "other", "operation": "CREATE",
+                    "userInfo": {"username": "alice"}, "object": ingress}});
+            serve.review(&body).await
+        }
+    };
+    let r = admit("copy", "shop.example.com").await;
+    assert_eq!(r["allowed"], false, "{r}\n{}", log());
+    assert!(
+        r["status"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ingress host conflicts with an existing ingress <shop.example.com>"),
+        "{r}"
+    );
+    assert_eq!(admit("own", "own.example.com").await["allowed"], true);
+    assert!(log().contains("inventory synced"), "{}", log());
+    // The cluster's Ingress deleted: the next sync empties the inventory.
+    let client = cluster.kube_client().await;
+    let api =
+        kubeward_testkit::dynamic_api(&client, "networking.k8s.io/v1", "Ingress", Some("shop"))
+            .await
+            .unwrap();
+    api.delete("front", &Default::default()).await.unwrap();
+    eventually(Duration::from_secs(20), "the copy admitted", || {
+        let a = admit("copy", "shop.example.com");
+        async move { (a.await["allowed"] == true).then_some(()) }
+    })
+    .await;
 }
