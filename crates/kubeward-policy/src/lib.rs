@@ -791,7 +791,9 @@ impl PolicySet {
 
     /// What a server must sync from its cluster into the inventory for these policies
     /// (`serve`; a scan has its input): the kinds the templates that read `data.inventory`
-    /// name in `requires-sync-data`, and the params of ValidatingAdmissionPolicy bindings.
+    /// name in `requires-sync-data`, the params of ValidatingAdmissionPolicy bindings, the
+    /// RBAC objects for policies that ask the `authorizer`, and the Namespaces when a
+    /// constraint or binding has a `namespaceSelector`.
     pub fn sync_requirements(&self) -> SyncRequirements {
         let mut out = SyncRequirements::default();
         for (ti, _) in &self.constraints {
@@ -820,6 +822,24 @@ impl PolicySet {
             if let Some((api, kind)) = b.param_kind(&self.vaps[*pi]) {
                 out.kinds.push((api.to_string(), kind.to_string()));
             }
+            if b.uses_authorizer(&self.vaps[*pi]) {
+                for kind in ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"] {
+                    out.kinds
+                        .push(("rbac.authorization.k8s.io/v1".into(), kind.into()));
+                }
+            }
+        }
+        // namespaceSelector: the Namespaces, with their labels.
+        if self
+            .constraints
+            .iter()
+            .any(|(_, c)| c.has_namespace_selector())
+            || self
+                .bindings
+                .iter()
+                .any(|(pi, b)| b.selects_namespaces(&self.vaps[*pi]))
+        {
+            out.kinds.push(("v1".into(), "Namespace".into()));
         }
         out.kinds.sort();
         out.kinds.dedup();

@@ -583,6 +583,15 @@ impl Binding {
                 .is_some_and(MatchResources::has_namespace_selector)
     }
 
+    /// Whether it selects on Namespaces (its policy's or its own `namespaceSelector`).
+    pub fn selects_namespaces(&self, p: &Policy) -> bool {
+        p.constraints.has_namespace_selector()
+            || self
+                .resources
+                .as_ref()
+                .is_some_and(MatchResources::has_namespace_selector)
+    }
+
     /// Whether the binding may apply to an object, by its group and kind alone.
     pub fn may_match(&self, p: &Policy, object: &Value) -> bool {
         let (group, kind) = crate::review::group_kind(object);

@@ -619,3 +619,49 @@ fn a_template_sees_the_kinds_it_declares_in_its_inventory() {
         );
     }
 }
+
+/// What `serve` must sync from its cluster: the kinds a referential template names in
+/// `requires-sync-data` (expanded over its groups and versions), a binding's param kind, and
+/// the Namespaces when something selects on them; templates that read the inventory without
+/// naming kinds are listed apart.
+#[test]
+fn sync_requirements_name_what_the_inventory_needs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/gatekeeper-library/general/uniqueingresshost");
+    let unique = std::fs::read_to_string(dir.join("template.yaml")).unwrap();
+    let unnamed = rego_template(
+        "K8sCount",
+        "package k8scount\nviolation[{\"msg\": \"x\"}] { count(data.inventory.cluster) > 100 }\n",
+    );
+    let labels = rego_template(
+        "K8sNone",
+        "package k8snone\nviolation[{\"msg\": \"x\"}] { false }\n",
+    );
+    let text = format!(
+        "{unique}\n---\n{}---\n{unnamed}---\n{}---\n{labels}---\n{}---\n{}---\n{}",
+        constraint("K8sUniqueIngressHost", "u", "  match:\n    kinds: [{apiGroups: [networking.k8s.io], kinds: [Ingress]}]\n"),
+        constraint("K8sCount", "c", "  match:\n    kinds: [{apiGroups: [\"\"], kinds: [Pod]}]\n"),
+        constraint("K8sNone", "by-namespace", "  match:\n    namespaceSelector: {matchLabels: {team: a}}\n"),
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {name: limit}\nspec:\n  paramKind: {apiVersion: v1, kind: ConfigMap}\n  matchConstraints:\n    resourceRules: [{apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}]\n  validations: [{expression: \"object.spec.replicas <= int(params.data.max)\"}]\n",
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: {name: limit}\nspec:\n  policyName: limit\n  paramRef: {name: limits, namespace: default}\n  validationActions: [Deny]\n",
+    );
+    let (set, errors) = build(&text, EngineChoice::Rego);
+    assert!(errors.is_empty(), "{errors:?}");
+    let needs = set.sync_requirements();
+    let kinds: Vec<(&str, &str)> = needs
+        .kinds
+        .iter()
+        .map(|(a, k)| (a.as_str(), k.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("extensions/v1beta1", "Ingress"),
+            ("networking.k8s.io/v1", "Ingress"),
+            ("networking.k8s.io/v1beta1", "Ingress"),
+            ("v1", "ConfigMap"),
+            ("v1", "Namespace"),
+        ]
+    );
+    assert_eq!(needs.unnamed, ["k8scount"]);
+}
