@@ -217,8 +217,30 @@ impl Policies {
         paths: &[PathBuf],
         objects: Vec<(String, Value)>,
     ) -> (Option<Arc<Policies>>, Vec<InputError>) {
+        let (set, mut errors, kept) = Self::load_impl(paths, objects, false);
+        errors.extend(kept);
+        (set, errors)
+    }
+
+    /// As [`Policies::load_with`] for an admission server: a ValidatingAdmissionPolicy whose
+    /// expressions do not compile is kept, and its failurePolicy decides each request it
+    /// matches (as the API server does). Returns the set, the errors of what was left out,
+    /// and the errors of the policies kept that way.
+    pub fn load_for_admission(
+        paths: &[PathBuf],
+        objects: Vec<(String, Value)>,
+    ) -> (Option<Arc<Policies>>, Vec<InputError>, Vec<InputError>) {
+        Self::load_impl(paths, objects, true)
+    }
+
+    fn load_impl(
+        paths: &[PathBuf],
+        objects: Vec<(String, Value)>,
+        keep_uncompiled: bool,
+    ) -> (Option<Arc<Policies>>, Vec<InputError>, Vec<InputError>) {
         let mut errors = Vec::new();
-        let mut builder = PolicySetBuilder::new(EngineChoice::Auto);
+        let mut builder =
+            PolicySetBuilder::new(EngineChoice::Auto).keep_uncompiled(keep_uncompiled);
         for (location, value) in objects {
             let doc = kubeward_policy::Doc::new(value, kubeward_policy::Source::file(location));
             // Only policy kinds are listed: nothing else to keep.
@@ -237,8 +259,12 @@ impl Policies {
             }
         }
         let (set, errs) = builder.build();
-        errors.extend(errs.iter().map(input_error));
-        (Self::new(set).map(Arc::new), errors)
+        let (kept, left_out): (Vec<_>, Vec<_>) = errs
+            .iter()
+            .partition(|e| e.kind == kubeward_policy::PolicyErrorKind::CompileKept);
+        errors.extend(left_out.into_iter().map(input_error));
+        let kept = kept.into_iter().map(input_error).collect();
+        (Self::new(set).map(Arc::new), errors, kept)
     }
 
     /// The engine's view of a compiled set (`None` when it has no constraint).

@@ -92,6 +92,10 @@ pub enum PolicyErrorKind {
     Invalid,
     /// Rego or CEL that does not parse or compile.
     Compile,
+    /// A ValidatingAdmissionPolicy whose expressions do not compile, kept
+    /// ([`PolicySetBuilder::keep_uncompiled`]): its failurePolicy decides every request it
+    /// matches, as in the API server.
+    CompileKept,
     /// Constraint parameters that do not match the template's schema.
     Parameters,
     /// A constraint whose template is not loaded.
@@ -505,6 +509,7 @@ pub struct PolicySetBuilder {
     objects: Vec<Value>,
     errors: Vec<PolicyError>,
     accelerate: bool,
+    keep_uncompiled: bool,
 }
 
 impl PolicySetBuilder {
@@ -519,7 +524,17 @@ impl PolicySetBuilder {
             objects: Vec::new(),
             errors: Vec::new(),
             accelerate: true,
+            keep_uncompiled: false,
         }
+    }
+
+    /// Keep a ValidatingAdmissionPolicy whose expressions do not compile, so that its
+    /// failurePolicy decides the requests it matches (an admission server: the API server
+    /// does so; `Fail` must not turn into admitting everything). Its error is still returned,
+    /// as [`PolicyErrorKind::CompileKept`]. Off (a scan), such a policy is left out.
+    pub fn keep_uncompiled(mut self, on: bool) -> Self {
+        self.keep_uncompiled = on;
+        self
     }
 
     /// Whether the Gatekeeper library's quadratic referential templates, unchanged, are
@@ -616,7 +631,12 @@ impl PolicySetBuilder {
         let mut vaps: Vec<vap::Policy> = Vec::new();
         for doc in &self.vaps {
             match vap::Policy::compile(doc) {
-                Ok(p) => {
+                Ok((_, Some(e))) if !self.keep_uncompiled => errors.push(e),
+                Ok((p, compile_error)) => {
+                    if let Some(mut e) = compile_error {
+                        e.kind = PolicyErrorKind::CompileKept;
+                        errors.push(e);
+                    }
                     if let Some(prev) = vaps.iter().find(|x| x.name == p.name) {
                         errors.push(PolicyError::new(
                             &doc.source,

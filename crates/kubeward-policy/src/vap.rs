@@ -48,7 +48,9 @@ pub(crate) struct Policy {
     pub source: Source,
     param_kind: Option<(String, String)>,
     constraints: MatchResources,
-    program: CelProgram,
+    /// The compiled expressions, or why they do not compile (a policy kept so that its
+    /// failurePolicy decides the requests it matches, as the API server does).
+    program: Result<CelProgram, String>,
     fail: bool,
 }
 
@@ -379,7 +381,9 @@ fn name_of(v: &Value) -> &str {
 }
 
 impl Policy {
-    pub fn compile(doc: &Doc) -> Result<Policy, PolicyError> {
+    /// Compile a policy. Its own errors are `Err`; expressions that do not compile give the
+    /// policy (which answers every request it matches with an evaluation error) and the error.
+    pub fn compile(doc: &Doc) -> Result<(Policy, Option<PolicyError>), PolicyError> {
         let v = &doc.value;
         let name = name_of(v).to_string();
         let invalid =
@@ -438,25 +442,30 @@ impl Policy {
                 format!("{what}: spec.validations or spec.auditAnnotations must have an item"),
             ));
         }
-        let program = CelProgram::compile_as(spec, Flavor::Vap).map_err(|m| {
+        let compiled = CelProgram::compile_as(spec, Flavor::Vap);
+        let error = compiled.as_ref().err().map(|m| {
             PolicyError::new(
-                &crate::template::locate_cel(doc, "/spec", &m),
+                &crate::template::locate_cel(doc, "/spec", m),
                 PolicyErrorKind::Compile,
                 format!("{what}: {m}"),
             )
-        })?;
+        });
+        let program = compiled;
         let fail = !matches!(
             spec.get("failurePolicy").and_then(Value::as_str),
             Some("Ignore")
         );
-        Ok(Policy {
-            name,
-            source: doc.source.clone(),
-            param_kind,
-            constraints,
-            program,
-            fail,
-        })
+        Ok((
+            Policy {
+                name,
+                source: doc.source.clone(),
+                param_kind,
+                constraints,
+                program,
+                fail,
+            },
+            error,
+        ))
     }
 }
 
@@ -575,7 +584,7 @@ impl Binding {
     /// selects on Namespaces, or it asks the `authorizer` (answered from the RBAC objects).
     pub fn needs_all_objects(&self, p: &Policy) -> bool {
         p.param_kind.is_some() && self.param_ref.is_some()
-            || p.program.uses_authorizer()
+            || p.program.as_ref().is_ok_and(CelProgram::uses_authorizer)
             || p.constraints.has_namespace_selector()
             || self
                 .resources
@@ -605,7 +614,7 @@ impl Binding {
 
     /// Whether its policy reads `authorizer` (then the inventory needs the RBAC objects).
     pub fn uses_authorizer(&self, p: &Policy) -> bool {
-        p.program.uses_authorizer()
+        p.program.as_ref().is_ok_and(CelProgram::uses_authorizer)
     }
 
     /// The param kind's `(apiVersion, kind)`, when the binding reads params.
@@ -664,16 +673,25 @@ impl Binding {
                 .cloned()
                 .unwrap_or(Value::Null)
         };
-        let authorizer = p
-            .program
+        let program = match &p.program {
+            Ok(program) => program,
+            // The API server answers a request that a policy with expressions that do not
+            // compile matches by the policy's failurePolicy.
+            Err(m) => {
+                return vec![RawResult {
+                    message: format!("the policy's expressions do not compile: {m}"),
+                    details: Value::Object(Map::new()),
+                    error: true,
+                    ignored: !p.fail,
+                }]
+            }
+        };
+        let authorizer = program
             .uses_authorizer()
             .then(|| crate::authz::variables(inventory, &review.request, &a));
         let mut out = Vec::new();
         for param in params {
-            match p
-                .program
-                .evaluate_vap(param, &namespace, review, authorizer.as_ref())
-            {
+            match program.evaluate_vap(param, &namespace, review, authorizer.as_ref()) {
                 Ok(rs) => out.extend(rs),
                 Err(e) => out.extend(config_error(e)),
             }

@@ -665,3 +665,61 @@ fn sync_requirements_name_what_the_inventory_needs() {
     );
     assert_eq!(needs.unnamed, ["k8scount"]);
 }
+
+/// A ValidatingAdmissionPolicy whose expression does not compile: a scan leaves it out (an
+/// error at its location); an admission server keeps it, and its failurePolicy decides every
+/// request it matches, as the API server does (Fail: an evaluation error that denies; Ignore:
+/// one that admits), so that a broken `Fail` policy never admits everything.
+#[test]
+fn an_uncompiled_vap_is_decided_by_its_failure_policy_when_kept() {
+    let vap = |name: &str, failure: &str| {
+        format!(
+            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata: {{name: {name}}}\nspec:\n  failurePolicy: {failure}\n  matchConstraints:\n    resourceRules: [{{apiGroups: [apps], apiVersions: [v1], operations: [CREATE], resources: [deployments]}}]\n  validations: [{{expression: \"object.spec.replicas <=\"}}]\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata: {{name: {name}}}\nspec:\n  policyName: {name}\n  validationActions: [Deny]\n"
+        )
+    };
+    let text = format!("{}---\n{}", vap("strict", "Fail"), vap("lenient", "Ignore"));
+    let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "d", "namespace": "a"}, "spec": {"replicas": 1}});
+    let service =
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s", "namespace": "a"}});
+    let (docs, _) = parse_documents(&text, "policies.yaml");
+
+    let (set, errors) = build(&text, EngineChoice::Auto);
+    let compile = errors
+        .iter()
+        .filter(|e| e.kind == PolicyErrorKind::Compile)
+        .count();
+    assert_eq!(compile, 2, "{errors:?}");
+    assert!(set.is_empty(), "a scan leaves them out (and their bindings)");
+
+    let mut b = PolicySetBuilder::new(EngineChoice::Auto).keep_uncompiled(true);
+    for d in docs {
+        assert!(b.add(d));
+    }
+    let (set, errors) = b.build();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors
+        .iter()
+        .all(|e| e.kind == PolicyErrorKind::CompileKept));
+    assert!(
+        errors[0].source.line > 1,
+        "located at the policy: {errors:?}"
+    );
+    // What the webhook sees (`review`; `evaluate` leaves out what Ignore lets pass).
+    let review = kubeward_policy::Review::from_object(&deployment).unwrap();
+    let v = set.review(&review, &Inventory::default());
+    let decided: Vec<(String, bool, bool)> = v
+        .iter()
+        .map(|v| (v.template.clone(), v.evaluation_error, v.ignored))
+        .collect();
+    assert_eq!(
+        decided,
+        [
+            ("strict".to_string(), true, false),
+            ("lenient".to_string(), true, true)
+        ]
+    );
+    assert!(v[0].message.contains("do not compile"), "{}", v[0].message);
+    // A request the policy does not match is not touched.
+    assert!(set.evaluate(&service, &Inventory::default()).is_empty());
+}

@@ -9,6 +9,10 @@
 //!   out; the others are used.
 //! * A later set in which some policy does not compile is not used: the last good set stays,
 //!   and the errors are logged (once per change).
+//! * Except a ValidatingAdmissionPolicy whose expressions do not compile: as in the API
+//!   server, it is kept and its failurePolicy decides every request it matches (`Fail`
+//!   denies, `Ignore` admits; logged and counted as a policy failure), in the first read and
+//!   after.
 //! * A group the server does not serve (no Gatekeeper; ValidatingAdmissionPolicies before
 //!   Kubernetes 1.30) is logged once; a read that fails keeps the set in use and is retried.
 //!
@@ -93,12 +97,17 @@ pub async fn run(
                     .collect();
                 let count = objects.len();
                 let paths = opts.paths.clone();
-                let compiled =
-                    tokio::task::spawn_blocking(move || Policies::load_with(&paths, objects)).await;
+                let compiled = tokio::task::spawn_blocking(move || {
+                    Policies::load_for_admission(&paths, objects)
+                })
+                .await;
                 match compiled {
-                    Ok((compiled_set, errors)) => {
+                    Ok((compiled_set, errors, kept)) => {
                         for e in &errors {
                             tracing::warn!(error = %crate::log::clip(&e.to_string(), crate::log::MAX_FIELD), "a policy does not compile");
+                        }
+                        for e in &kept {
+                            tracing::warn!(error = %crate::log::clip(&e.to_string(), crate::log::MAX_FIELD), "a policy does not compile; its failurePolicy decides the requests it matches");
                         }
                         if first || errors.is_empty() {
                             let constraints =
