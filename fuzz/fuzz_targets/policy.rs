@@ -2,7 +2,8 @@
 //! Constraints, ValidatingAdmissionPolicies and their bindings read from arbitrary text,
 //! compiled with both engines, and every other document of the text evaluated against them,
 //! with all documents as the inventory (referential templates, VAP params and namespace
-//! selectors read it). Invariants: no panic, evaluation ends (the engines' cost and time
+//! selectors read it), by a scan's builder and by an admission server's (which keeps
+//! ValidatingAdmissionPolicies that do not compile). Invariants: no panic, evaluation ends (the engines' cost and time
 //! budgets; libFuzzer's timeout catches a hang), and every error is located inside the input:
 //! in the file read, at a line and column the text has ([`Lines`]: lines as YAML counts them).
 #![no_main]
@@ -30,8 +31,15 @@ fuzz_target!(|data: &[u8]| {
     read_errors.iter().for_each(check);
     let values: Vec<serde_json::Value> = docs.iter().map(|d| d.value.clone()).collect();
     let inventory = Inventory::new(values.iter());
-    for engine in [EngineChoice::Auto, EngineChoice::Rego, EngineChoice::Cel] {
-        let mut builder = PolicySetBuilder::new(engine);
+    // The scan's builder for each engine, and the admission server's (which keeps
+    // ValidatingAdmissionPolicies that do not compile and asks what to sync).
+    for (engine, admission) in [
+        (EngineChoice::Auto, false),
+        (EngineChoice::Rego, false),
+        (EngineChoice::Cel, false),
+        (EngineChoice::Auto, true),
+    ] {
+        let mut builder = PolicySetBuilder::new(engine).keep_uncompiled(admission);
         let mut objects = Vec::new();
         for d in docs.iter().cloned() {
             let value = d.value.clone();
@@ -42,6 +50,9 @@ fuzz_target!(|data: &[u8]| {
         }
         let (set, errors) = builder.build();
         errors.iter().for_each(check);
+        if admission {
+            let _ = set.sync_requirements();
+        }
         for o in objects.iter().take(8) {
             let _ = set.evaluate(o, &inventory);
         }
