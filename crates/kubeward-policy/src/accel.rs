@@ -180,17 +180,18 @@ fn str_at<'v>(v: &'v Value, pointer: &str) -> Option<&'v str> {
     v.pointer(pointer).and_then(Value::as_str)
 }
 
+/// The Rego's patterns, dots included (each matches any character, as in RE2): the reviewed
+/// Ingress's group, and the apiVersion of the inventory's Ingresses.
+static INGRESS_GROUP: std::sync::LazyLock<Option<regex::Regex>> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"^(extensions|networking.k8s.io)$").ok());
+static INGRESS_API: std::sync::LazyLock<Option<regex::Regex>> =
+    std::sync::LazyLock::new(|| regex::Regex::new(r"^(extensions|networking.k8s.io)/.+$").ok());
+
 /// `regex.match("^(extensions|networking.k8s.io)$", input.review.kind.group)` and the kind.
 fn ingress_review(request: &Value) -> bool {
     str_at(request, "/kind/kind") == Some("Ingress")
-        && str_at(request, "/kind/group").is_some_and(|g| {
-            // The Rego's pattern, dots included (each matches any character, as in RE2).
-            regex_match(r"^(extensions|networking.k8s.io)$", g)
-        })
-}
-
-fn regex_match(pattern: &str, s: &str) -> bool {
-    regex::Regex::new(pattern).is_ok_and(|re| re.is_match(s))
+        && str_at(request, "/kind/group")
+            .is_some_and(|g| INGRESS_GROUP.as_ref().is_some_and(|re| re.is_match(g)))
 }
 
 /// `x[_]` over a value: an array's items, an object's values, nothing for anything else.
@@ -273,7 +274,6 @@ fn build(known: Known, inventory: &Inventory) -> Index {
         by_key: HashMap::new(),
         declined: false,
     };
-    let ingress_api = regex::Regex::new(r"^(extensions|networking.k8s.io)/.+$").ok();
     let kind = match known {
         Known::UniqueIngressHost => "Ingress",
         Known::UniqueServiceSelector => "Service",
@@ -287,7 +287,7 @@ fn build(known: Known, inventory: &Inventory) -> Index {
             // A host that is not a string never equals the string host of a review the
             // index answers (reviews with other hosts are declined).
             Known::UniqueIngressHost => {
-                if !ingress_api.as_ref().is_some_and(|re| re.is_match(api)) {
+                if !INGRESS_API.as_ref().is_some_and(|re| re.is_match(api)) {
                     return;
                 }
                 items(o.pointer("/spec/rules"))

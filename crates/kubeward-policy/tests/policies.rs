@@ -690,7 +690,10 @@ fn an_uncompiled_vap_is_decided_by_its_failure_policy_when_kept() {
         .filter(|e| e.kind == PolicyErrorKind::Compile)
         .count();
     assert_eq!(compile, 2, "{errors:?}");
-    assert!(set.is_empty(), "a scan leaves them out (and their bindings)");
+    assert!(
+        set.is_empty(),
+        "a scan leaves them out (and their bindings)"
+    );
 
     let mut b = PolicySetBuilder::new(EngineChoice::Auto).keep_uncompiled(true);
     for d in docs {
