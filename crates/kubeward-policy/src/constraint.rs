@@ -158,30 +158,68 @@ impl Constraint {
     }
 
     /// Whether the constraint applies to the review: to its object or its old object, as
-    /// Gatekeeper's target matcher (`matchAny`) decides.
-    pub fn matches(&self, review: &Review, inventory: &Inventory) -> Result<bool, String> {
+    /// Gatekeeper's target matcher (`matchAny`) decides. What every constraint reads of the
+    /// review is gathered once ([`Subjects::of`]): a scan asks each of its constraints about
+    /// every object.
+    pub fn matches_subjects(&self, subjects: &Subjects<'_>) -> Result<bool, String> {
         let Some(m) = &self.matcher else {
             return Ok(true);
         };
-        let ns_name = review.namespace();
-        let ns = if ns_name.is_empty() {
-            None
-        } else {
-            inventory.namespace(ns_name)
-        };
-        let objs: Vec<&Value> = [review.object(), review.old_object()]
-            .into_iter()
-            .flatten()
-            .collect();
-        if objs.is_empty() {
+        if subjects.objects.is_empty() {
             return Err("invalid request object: neither object nor old object are defined".into());
         }
-        for o in objs {
-            if m.matches(o, ns)? {
+        for o in &subjects.objects {
+            if m.matches(o, subjects.namespace)? {
                 return Ok(true);
             }
         }
         Ok(false)
+    }
+}
+
+/// What constraint matching reads of a review's object and old object, and its Namespace
+/// from the inventory, looked up once for all the constraints asked about it.
+pub(crate) struct Subjects<'r> {
+    objects: Vec<Subject<'r>>,
+    namespace: Option<&'r Value>,
+}
+
+/// One object's fields that `match` reads.
+struct Subject<'r> {
+    group: &'r str,
+    kind: &'r str,
+    namespace: &'r str,
+    name: &'r str,
+    generate_name: &'r str,
+    labels: Option<&'r Value>,
+}
+
+impl<'r> Subjects<'r> {
+    pub(crate) fn of(review: &'r Review, inventory: &'r Inventory) -> Subjects<'r> {
+        let ns_name = review.namespace();
+        let namespace = if ns_name.is_empty() {
+            None
+        } else {
+            inventory.namespace(ns_name)
+        };
+        let text = |o: &'r Value, p: &str| o.pointer(p).and_then(Value::as_str).unwrap_or("");
+        let objects = [review.object(), review.old_object()]
+            .into_iter()
+            .flatten()
+            .map(|o| {
+                let (group, kind) = crate::review::group_kind(o);
+                let meta = o.get("metadata");
+                Subject {
+                    group,
+                    kind,
+                    namespace: meta.map_or("", |m| text(m, "/namespace")),
+                    name: meta.map_or("", |m| text(m, "/name")),
+                    generate_name: meta.map_or("", |m| text(m, "/generateName")),
+                    labels: meta.and_then(|m| m.get("labels")),
+                }
+            })
+            .collect();
+        Subjects { objects, namespace }
     }
 }
 
@@ -346,17 +384,11 @@ impl Match {
             })
     }
 
-    fn matches(&self, obj: &Value, ns: Option<&Value>) -> Result<bool, String> {
-        let (group, kind) = crate::review::group_kind(obj);
+    fn matches(&self, obj: &Subject<'_>, ns: Option<&Value>) -> Result<bool, String> {
+        let (group, kind) = (obj.group, obj.kind);
         let is_namespace = kind == "Namespace" && group.is_empty();
-        let obj_ns = obj
-            .pointer("/metadata/namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        let name = obj
-            .pointer("/metadata/name")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let obj_ns = obj.namespace;
+        let name = obj.name;
         // kinds
         if !self.kinds.is_empty()
             && !self.kinds.iter().any(|k| {
@@ -401,14 +433,14 @@ impl Match {
         }
         // labelSelector
         if let Some(sel) = &self.label_selector {
-            if !sel.matches(obj.pointer("/metadata/labels")) {
+            if !sel.matches(obj.labels) {
                 return Ok(false);
             }
         }
         // namespaceSelector
         if let Some(sel) = &self.namespace_selector {
             if is_namespace {
-                if !sel.matches(obj.pointer("/metadata/labels")) {
+                if !sel.matches(obj.labels) {
                     return Ok(false);
                 }
             } else if ns.is_none() && obj_ns.is_empty() {
@@ -427,11 +459,7 @@ impl Match {
         }
         // name
         if let Some(w) = &self.name {
-            let generate = obj
-                .pointer("/metadata/generateName")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            if !(w.matches(name) || w.matches_generate_name(generate)) {
+            if !(w.matches(name) || w.matches_generate_name(obj.generate_name)) {
                 return Ok(false);
             }
         }

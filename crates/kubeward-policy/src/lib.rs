@@ -940,6 +940,8 @@ impl PolicySet {
         stage: Stage,
     ) -> Vec<Violation> {
         let mut out = Vec::new();
+        // Read once for every constraint asked about this review (when one is).
+        let mut subjects = None;
         for (index, (ti, c)) in self.constraints.iter().enumerate() {
             let t = &self.templates[*ti];
             match stage {
@@ -948,7 +950,9 @@ impl PolicySet {
                 Stage::AllObjects if !Self::needs_all(t, c) => continue,
                 _ => {}
             }
-            match c.matches(review, inventory) {
+            match c.matches_subjects(
+                subjects.get_or_insert_with(|| constraint::Subjects::of(review, inventory)),
+            ) {
                 Ok(false) => continue,
                 Ok(true) => {}
                 Err(e) => {
