@@ -13,6 +13,7 @@ use kubeward_testkit::{eventually, TestCluster};
 use serde_json::Value;
 
 mod browser;
+mod common;
 
 /// A namespace without Pod Security labels holding a privileged Deployment (whose ReplicaSet
 /// and Pods the controller manager makes), a CronJob (batch/v1beta1 on v1.20), a Secret and a
@@ -130,26 +131,7 @@ fn findings<'a>(report: &'a Value, id: &str) -> Vec<&'a Value> {
 }
 
 fn objects_of(report: &Value, id: &str) -> Vec<String> {
-    let mut v: Vec<String> = findings(report, id)
-        .iter()
-        .map(|f| {
-            let o = &f["object"];
-            match o["namespace"].as_str() {
-                Some(ns) => format!(
-                    "{}/{ns}/{}",
-                    o["kind"].as_str().unwrap(),
-                    o["name"].as_str().unwrap()
-                ),
-                None => format!(
-                    "{}/{}",
-                    o["kind"].as_str().unwrap(),
-                    o["name"].as_str().unwrap()
-                ),
-            }
-        })
-        .collect();
-    v.sort();
-    v
+    common::finding_objects(report, id)
 }
 
 fn warnings(report: &Value) -> Vec<String> {

@@ -15,6 +15,8 @@ use hyper::{Request, Response};
 use kubeward_testkit::{eventually, TestCluster};
 use serde_json::{json, Value};
 
+mod common;
+
 /// Gatekeeper's ConstraintTemplate CRD, abridged from gatekeeper's
 /// `charts/gatekeeper/crds/constrainttemplate-customresourcedefinition.yaml` (the same names,
 /// group, scope and versions; the schema left open as `x-kubernetes-preserve-unknown-fields`,
@@ -126,30 +128,22 @@ fn library(path: &str) -> String {
     std::fs::read_to_string(format!("{root}{path}")).unwrap()
 }
 
+/// The library's requiredlabels template and its sample constraint (every Namespace must
+/// have an `owner` label matching `^[a-zA-Z]+.agilebank.demo$`), created in the cluster.
+async fn create_required_labels(cluster: &TestCluster) {
+    cluster
+        .create_yaml(&library("general/requiredlabels/template.yaml"))
+        .await;
+    cluster
+        .create_yaml(&library(
+            "general/requiredlabels/samples/all-must-have-owner/constraint.yaml",
+        ))
+        .await;
+}
+
 /// Objects named by `kind/name` (or `kind/namespace/name`) with a finding of `id`.
 fn on(report: &Value, id: &str) -> Vec<String> {
-    let mut v: Vec<String> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["id"] == id)
-        .map(|f| {
-            let o = &f["object"];
-            match o["namespace"].as_str() {
-                Some(ns) => format!(
-                    "{}/{ns}/{}",
-                    o["kind"].as_str().unwrap(),
-                    o["name"].as_str().unwrap()
-                ),
-                None => format!(
-                    "{}/{}",
-                    o["kind"].as_str().unwrap(),
-                    o["name"].as_str().unwrap()
-                ),
-            }
-        })
-        .collect();
-    v.sort();
+    let mut v = common::finding_objects(report, id);
     v.dedup();
     v
 }
@@ -160,14 +154,7 @@ async fn gatekeeper_policies_are_read_from_the_cluster() {
     // The library's template and its sample constraint (every Namespace must have an `owner`
     // label matching `^[a-zA-Z]+.agilebank.demo$`); its suite's disallowed example is a
     // Namespace without the label, its allowed one a Namespace with a matching one.
-    cluster
-        .create_yaml(&library("general/requiredlabels/template.yaml"))
-        .await;
-    cluster
-        .create_yaml(&library(
-            "general/requiredlabels/samples/all-must-have-owner/constraint.yaml",
-        ))
-        .await;
+    create_required_labels(&cluster).await;
     cluster
         .create_yaml(
             "apiVersion: v1\nkind: Namespace\nmetadata: {name: unowned}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: owned\n  labels: {owner: alice.agilebank.demo}\n",
@@ -506,14 +493,7 @@ impl Drop for Serve {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_reads_the_clusters_policies_and_follows_changes() {
     let (cluster, client) = gatekeeper_cluster().await;
-    cluster
-        .create_yaml(&library("general/requiredlabels/template.yaml"))
-        .await;
-    cluster
-        .create_yaml(&library(
-            "general/requiredlabels/samples/all-must-have-owner/constraint.yaml",
-        ))
-        .await;
+    create_required_labels(&cluster).await;
     let serve = Serve::start(&cluster, &[]).await;
     let log = || serve.log();
     let admit = |name: &'static str| {

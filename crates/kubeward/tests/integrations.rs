@@ -51,6 +51,17 @@ fn text(out: &std::process::Output) -> String {
     )
 }
 
+/// A JSON scan of examples/insecure: exit 1, and the privileged container (KW101) found.
+fn assert_finds_privileged(out: &std::process::Output) {
+    assert_eq!(out.status.code(), Some(1), "{}", text(out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == "KW101"));
+}
+
 #[test]
 fn pre_commit_hook_runs_the_scan_on_the_committed_files() {
     let hooks = std::fs::read_to_string(repo().join(".pre-commit-hooks.yaml")).unwrap();
@@ -163,13 +174,7 @@ fn kubectl_plugin_runs_under_its_plugin_name() {
             "-n",
             "shop",
         ]);
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert!(doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["id"] == "KW101"));
+        assert_finds_privileged(&out);
         let out = plugin(&["scan", "--no-such-flag"]);
         assert_eq!(out.status.code(), Some(2));
         assert!(
@@ -207,13 +212,7 @@ fn kubectl_plugin_runs_under_its_plugin_name() {
             "-n",
             "shop",
         ]);
-        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert!(doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["id"] == "KW101"));
+        assert_finds_privileged(&out);
     } else {
         eprintln!("kubectl is not installed: the plugin was run as kubectl would run it");
     }

@@ -1,4 +1,6 @@
 //! Helpers shared by the CLI tests (`mod common;` in each test file that needs them).
+// Each test file is its own crate and uses a part of this module.
+#![allow(dead_code)]
 
 use serde_json::Value;
 
@@ -21,4 +23,25 @@ pub fn sarif_errors(doc: &Value) -> Vec<String> {
         jsonschema::Draft::Draft4,
         doc,
     )
+}
+
+/// `Kind/namespace/name` (or `Kind/name` for a cluster-scoped object) of every finding of
+/// control `id` in a JSON report, sorted (one entry per finding).
+pub fn finding_objects(report: &Value, id: &str) -> Vec<String> {
+    let mut v: Vec<String> = report["findings"]
+        .as_array()
+        .expect("a JSON report has findings")
+        .iter()
+        .filter(|f| f["id"] == id)
+        .map(|f| {
+            let o = &f["object"];
+            let (kind, name) = (o["kind"].as_str().unwrap(), o["name"].as_str().unwrap());
+            match o["namespace"].as_str() {
+                Some(ns) => format!("{kind}/{ns}/{name}"),
+                None => format!("{kind}/{name}"),
+            }
+        })
+        .collect();
+    v.sort();
+    v
 }
