@@ -220,6 +220,7 @@ impl CompiledTemplate {
             Program::Rego(_) => rego_text_mentions_inventory(v),
             Program::Cel(_) => false,
         };
+        let sync_gvks = sync_gvks(v);
         Ok(CompiledTemplate {
             name,
             kind,
@@ -227,8 +228,8 @@ impl CompiledTemplate {
             parameters_schema,
             engine,
             uses_inventory,
-            sync_kinds: sync_kinds(v),
-            sync_gvks: sync_gvks(v),
+            sync_kinds: sync_gvks.as_deref().map(kinds_of),
+            sync_gvks,
             program,
         })
     }
@@ -272,22 +273,23 @@ fn rego_text_mentions_inventory(v: &Value) -> bool {
     v.pointer("/spec/targets").is_some_and(walk)
 }
 
-/// The kinds of `metadata.gatekeeper.sh/requires-sync-data` (a JSON list of alternatives,
-/// each a list of `{groups, versions, kinds}`), as the Gatekeeper library annotates its
-/// referential templates. The library writes the JSON inside double quotes in a block scalar
+/// The distinct kinds of a template's sync requirements ([`sync_gvks`]), sorted.
+fn kinds_of(gvks: &[(String, String, String)]) -> Vec<String> {
+    let mut kinds: Vec<String> = gvks.iter().map(|(_, _, k)| k.clone()).collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+/// Every (group, version, kind) of `metadata.gatekeeper.sh/requires-sync-data` (a JSON list
+/// of alternatives, each a list of `{groups, versions, kinds}`), as the Gatekeeper library
+/// annotates its referential templates. The library writes the JSON inside double quotes in a block scalar
 /// (`|` then `"[ [ ... ] ]"`): Gatekeeper trims newlines and double quotes from both ends
 /// before decoding (`strings.Trim(annotation, "\n\"")` in `pkg/cachemanager/parser`'s
 /// `ReadSyncRequirements`), and so does this (white space too, which JSON ignores anyway).
-pub(crate) fn sync_kinds(v: &Value) -> Option<Vec<String>> {
-    let mut kinds: Vec<String> = sync_gvks(v)?.into_iter().map(|(_, _, k)| k).collect();
-    kinds.sort();
-    kinds.dedup();
-    Some(kinds)
-}
-
-/// Every (group, version, kind) of `requires-sync-data`, each clause expanded as Gatekeeper's
-/// `ExpandGVKClause` does (every group with every version and every kind).
-pub(crate) fn sync_gvks(v: &Value) -> Option<Vec<(String, String, String)>> {
+/// Each clause is expanded as Gatekeeper's `ExpandGVKClause` does (every group with every
+/// version and every kind).
+fn sync_gvks(v: &Value) -> Option<Vec<(String, String, String)>> {
     let text = v
         .pointer("/metadata/annotations/metadata.gatekeeper.sh~1requires-sync-data")?
         .as_str()?;

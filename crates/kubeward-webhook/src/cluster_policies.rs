@@ -77,9 +77,7 @@ pub async fn run(
     loop {
         let read = fetch_policies(&client, &fetch).await;
         for note in &read.notes {
-            if noted.insert(note.clone()) {
-                tracing::info!(note = %note, "cluster policies");
-            }
+            note_once(&mut noted, note, "cluster policies");
         }
         if !read.errors.is_empty() {
             tracing::warn!(
@@ -158,18 +156,14 @@ async fn sync(
         let note = format!(
             "template {t} reads data.inventory but names no kinds in metadata.gatekeeper.sh/requires-sync-data: nothing is synced for it"
         );
-        if noted.insert(note.clone()) {
-            tracing::info!(note = %note, "inventory sync");
-        }
+        note_once(noted, &note, "inventory sync");
     }
     if needs.kinds.is_empty() {
         return;
     }
     let read = kubeward_cluster::fetch_synced(client, &needs.kinds, fetch).await;
     for note in &read.notes {
-        if noted.insert(note.clone()) {
-            tracing::info!(note = %note, "inventory sync");
-        }
+        note_once(noted, note, "inventory sync");
     }
     if !read.errors.is_empty() {
         tracing::warn!(
@@ -195,5 +189,12 @@ async fn sync(
             *last = Some(fingerprint);
         }
         Err(e) => tracing::warn!(error = %e, "syncing the inventory failed"),
+    }
+}
+
+/// Log a note the first time it is seen (a kind not served or forbidden stays so: said once).
+fn note_once(noted: &mut HashSet<String>, note: &str, what: &'static str) {
+    if noted.insert(note.to_string()) {
+        tracing::info!(note = %note, "{what}");
     }
 }
