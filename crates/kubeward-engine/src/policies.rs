@@ -225,7 +225,8 @@ impl Policies {
     /// As [`Policies::load_with`] for an admission server: a ValidatingAdmissionPolicy whose
     /// expressions do not compile is kept, and its failurePolicy decides each request it
     /// matches (as the API server does). Returns the set, the errors of what was left out,
-    /// and the errors of the policies kept that way.
+    /// and the errors of the policies kept in use anyway (those VAPs, and templates whose
+    /// sync annotation cannot be read).
     pub fn load_for_admission(
         paths: &[PathBuf],
         objects: Vec<(String, Value)>,
@@ -259,9 +260,10 @@ impl Policies {
             }
         }
         let (set, errs) = builder.build();
-        let (kept, left_out): (Vec<_>, Vec<_>) = errs
-            .iter()
-            .partition(|e| e.kind == kubeward_policy::PolicyErrorKind::CompileKept);
+        let (kept, left_out): (Vec<_>, Vec<_>) = errs.iter().partition(|e| {
+            use kubeward_policy::PolicyErrorKind::{CompileKept, SyncAnnotation};
+            matches!(e.kind, CompileKept | SyncAnnotation)
+        });
         errors.extend(left_out.into_iter().map(input_error));
         let kept = kept.into_iter().map(input_error).collect();
         (Self::new(set).map(Arc::new), errors, kept)

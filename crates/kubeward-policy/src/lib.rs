@@ -96,6 +96,9 @@ pub enum PolicyErrorKind {
     /// ([`PolicySetBuilder::keep_uncompiled`]): its failurePolicy decides every request it
     /// matches, as in the API server.
     CompileKept,
+    /// A template's `metadata.gatekeeper.sh/requires-sync-data` that cannot be read; the
+    /// template is kept and sees every kind of the inventory.
+    SyncAnnotation,
     /// Constraint parameters that do not match the template's schema.
     Parameters,
     /// A constraint whose template is not loaded.
@@ -581,7 +584,10 @@ impl PolicySetBuilder {
         let mut templates: Vec<template::CompiledTemplate> = Vec::new();
         for doc in &self.templates {
             match template::CompiledTemplate::compile(doc, self.engine, self.accelerate) {
-                Ok(t) => {
+                Ok(mut t) => {
+                    if let Some(e) = t.sync_error.take() {
+                        errors.push(e);
+                    }
                     if let Some(prev) = templates.iter().position(|p| p.kind == t.kind) {
                         errors.push(PolicyError::new(
                             &doc.source,

@@ -32,6 +32,9 @@ pub(crate) struct CompiledTemplate {
     pub sync_kinds: Option<Vec<String>>,
     /// The same as (group, version, kind), for a server that syncs them (`serve`).
     pub sync_gvks: Option<Vec<(String, String, String)>>,
+    /// The annotation is there but cannot be read: an error at it, the template kept (it
+    /// then sees every kind).
+    pub sync_error: Option<PolicyError>,
     program: Program,
 }
 
@@ -221,6 +224,17 @@ impl CompiledTemplate {
             Program::Cel(_) => false,
         };
         let sync_gvks = sync_gvks(v);
+        let sync_error = (sync_gvks.is_none()
+            && v.pointer(SYNC_ANNOTATION).is_some())
+        .then(|| {
+            PolicyError::new(
+                &doc.locate(SYNC_ANNOTATION),
+                PolicyErrorKind::SyncAnnotation,
+                format!(
+                    "{what}: metadata.gatekeeper.sh/requires-sync-data must be a JSON list of lists of {{groups, versions, kinds}} (string lists); it cannot be read, so every kind is kept for the template"
+                ),
+            )
+        });
         Ok(CompiledTemplate {
             name,
             kind,
@@ -230,6 +244,7 @@ impl CompiledTemplate {
             uses_inventory,
             sync_kinds: sync_gvks.as_deref().map(kinds_of),
             sync_gvks,
+            sync_error,
             program,
         })
     }
@@ -273,6 +288,9 @@ fn rego_text_mentions_inventory(v: &Value) -> bool {
     v.pointer("/spec/targets").is_some_and(walk)
 }
 
+/// Where a template says which kinds Gatekeeper must sync for it.
+const SYNC_ANNOTATION: &str = "/metadata/annotations/metadata.gatekeeper.sh~1requires-sync-data";
+
 /// The distinct kinds of a template's sync requirements ([`sync_gvks`]), sorted.
 fn kinds_of(gvks: &[(String, String, String)]) -> Vec<String> {
     let mut kinds: Vec<String> = gvks.iter().map(|(_, _, k)| k.clone()).collect();
@@ -290,9 +308,7 @@ fn kinds_of(gvks: &[(String, String, String)]) -> Vec<String> {
 /// Each clause is expanded as Gatekeeper's `ExpandGVKClause` does (every group with every
 /// version and every kind).
 fn sync_gvks(v: &Value) -> Option<Vec<(String, String, String)>> {
-    let text = v
-        .pointer("/metadata/annotations/metadata.gatekeeper.sh~1requires-sync-data")?
-        .as_str()?;
+    let text = v.pointer(SYNC_ANNOTATION)?.as_str()?;
     let text = text.trim_matches(|c: char| c == '"' || c.is_whitespace());
     let parsed: Value = serde_json::from_str(text).ok()?;
     let list = |c: &Value, key: &str| -> Option<Vec<String>> {

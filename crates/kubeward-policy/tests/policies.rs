@@ -573,13 +573,26 @@ fn the_library_s_quoted_sync_annotation_limits_the_inventory() {
         "Deployments are not synced for this template"
     );
 
-    // An annotation that cannot be read still keeps every kind (the template may read any).
+    // An annotation that cannot be read is an error located at it; the template is kept and
+    // keeps every kind (it may read any).
     let broken = text.replace(
         "requires-sync-data: |\n      \"[",
         "requires-sync-data: |\n      \"[[[",
     );
-    let (set, _) = build(&broken, EngineChoice::Rego);
+    let (set, errors) = build(&broken, EngineChoice::Rego);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].kind, PolicyErrorKind::SyncAnnotation);
+    assert_eq!(
+        (errors[0].source.line, errors[0].source.column),
+        (9, 7),
+        "at the value"
+    );
+    assert!(
+        errors[0].message.contains("requires-sync-data"),
+        "{errors:?}"
+    );
     assert!(set.inventory_needs(&deployment));
+    assert_eq!(set.len().0, 1, "the template is kept");
 }
 
 /// A template that declares the kinds it needs synced (`requires-sync-data`) sees those kinds

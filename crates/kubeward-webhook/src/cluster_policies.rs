@@ -105,7 +105,7 @@ pub async fn run(
                             tracing::warn!(error = %crate::log::clip(&e.to_string(), crate::log::MAX_FIELD), "a policy does not compile");
                         }
                         for e in &kept {
-                            tracing::warn!(error = %crate::log::clip(&e.to_string(), crate::log::MAX_FIELD), "a policy does not compile; its failurePolicy decides the requests it matches");
+                            tracing::warn!(error = %crate::log::clip(&e.to_string(), crate::log::MAX_FIELD), "a policy is kept in use despite this error (a ValidatingAdmissionPolicy that does not compile: its failurePolicy decides the requests it matches)");
                         }
                         if first || errors.is_empty() {
                             let constraints =
