@@ -849,7 +849,17 @@ impl<'a> Planner<'a> {
                     .get(n.start..n.end)
                     .and_then(|t| t.rfind('}'))
                     .map_or(n.end, |i| n.start + i);
-                let end = v.end.max(k.end).min(close);
+                // A key whose value is empty (`{a:` then the bracket on another line): the
+                // empty value may end where the key does, before its `:`; the new entries go
+                // after the colon (found by the `fix` fuzz target in CI's run, session 13).
+                let mut end = v.end.max(k.end);
+                if let Some(rest) = self.text.get(end..close) {
+                    let blank = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+                    if rest[blank..].starts_with(':') {
+                        end += blank + 1;
+                    }
+                }
+                let end = end.min(close);
                 // Entries one per line (JSON as kubectl and jq write it): a new line each.
                 let previous_line = match pairs.len() {
                     1 => n.pos.line,

@@ -91,6 +91,28 @@ impl<'a> Offsets<'a> {
     }
 }
 
+/// Where a flow collection ends: just past its closing bracket. The parser's end may stop
+/// before it when the collection ends in a comma and a line break (`{a, ` newline ` }`): the
+/// white space, line breaks and commas up to the bracket belong to the collection (found by
+/// the `fix` fuzz target: a key added after such a mapping went before its bracket).
+fn past_closing_bracket(piece: &str, base: usize, end: usize, close: char) -> usize {
+    let Some(at) = end.checked_sub(base) else {
+        return end;
+    };
+    let (Some(before), Some(rest)) = (piece.get(..at), piece.get(at..)) else {
+        return end;
+    };
+    if before.ends_with(close) {
+        return end;
+    }
+    let skipped = rest.len() - rest.trim_start_matches([' ', '\t', '\n', '\r', ',']).len();
+    if rest[skipped..].starts_with(close) {
+        end + skipped + close.len_utf8()
+    } else {
+        end
+    }
+}
+
 struct Open {
     node: usize,
     children: Vec<usize>,
@@ -336,7 +358,8 @@ impl Index {
                         });
                     let n = &mut index.nodes[o.node];
                     n.end = if n.style == Style::Flow {
-                        end.max(last_end)
+                        let close = if n.kind == Kind::Map { '}' } else { ']' };
+                        past_closing_bracket(piece, base, end.max(last_end), close)
                     } else {
                         last_end
                     };

@@ -324,3 +324,26 @@ fn a_flow_mapping_of_one_bare_key_is_edited_into_text_that_parses() {
         panic!("{e}");
     }
 }
+
+/// Found by the `fix` fuzz target (CI's run, session 13): in `{key:` + newline + `}` the key's
+/// empty value ends where the key does, before the `:`; new entries were written there, between
+/// the key and its colon, and the edited text did not parse.
+#[test]
+fn new_entries_go_after_the_colon_of_a_last_key_without_value() {
+    let bytes = include_bytes!("data/fuzz-fix-aa4ed9fd.yaml");
+    let text = String::from_utf8_lossy(bytes);
+    if let Err(e) = kubeward_fix::invariants::check(&text) {
+        panic!("{e}");
+    }
+}
+
+/// Found by the `fix` fuzz target right after the fix above: the same flow mapping with a
+/// trailing comma (`{key, ` then the bracket on the next line at a smaller indentation).
+#[test]
+fn a_flow_mapping_with_a_trailing_comma_is_edited_into_text_that_parses() {
+    let bytes = include_bytes!("data/fuzz-fix-5009d339.yaml");
+    let text = String::from_utf8_lossy(bytes);
+    if let Err(e) = kubeward_fix::invariants::check(&text) {
+        panic!("{e}");
+    }
+}
