@@ -304,8 +304,12 @@ impl Index {
                         Kind::Map
                     };
                     // saphyr's events do not say flow or block: a flow collection starts at
-                    // its bracket.
-                    let flow = matches!(piece.as_bytes().get(start - base), Some(b'{' | b'['));
+                    // its own bracket (`[` for a sequence, `{` for a mapping). An indentless
+                    // block sequence starts at its first item's content, which may be a `{`:
+                    // taken for a flow sequence, its end ran to the next token and a key added
+                    // after it went one line too late (found by the `fix` fuzz target).
+                    let open_bracket = if kind == Kind::Seq { b'[' } else { b'{' };
+                    let flow = piece.as_bytes().get(start - base) == Some(&open_bracket);
                     let (mut start, mut at) = (start, pos(&span));
                     if kind == Kind::Seq && !flow {
                         // An indentless block sequence (`key:` then `- x` at the key's column)

@@ -347,3 +347,16 @@ fn a_flow_mapping_with_a_trailing_comma_is_edited_into_text_that_parses() {
         panic!("{e}");
     }
 }
+
+/// Found by the `fix` fuzz target in the same run: an indentless block sequence whose first
+/// item is a flow mapping (`volumeMounts:` then `- {name: tmp, ...}` at the key's column) was
+/// taken for a flow collection (it starts, for the parser, at the `{`); its end ran to the
+/// next key, and `securityContext` added to the container went one line too late.
+#[test]
+fn an_indentless_sequence_of_flow_mappings_is_a_block_sequence() {
+    let bytes = include_bytes!("data/fuzz-fix-5a1c4.yaml");
+    let text = String::from_utf8_lossy(bytes);
+    if let Err(e) = kubeward_fix::invariants::check(&text) {
+        panic!("{e}");
+    }
+}
