@@ -852,14 +852,22 @@ impl<'a> Planner<'a> {
                 // A key whose value is empty (`{a:` then the bracket on another line): the
                 // empty value may end where the key does, before its `:`; the new entries go
                 // after the colon (found by the `fix` fuzz target in CI's run, session 13).
-                let mut end = v.end.max(k.end);
+                // An empty value has no text of its own: its position (at the key's end, at
+                // the bracket, or past a line break) says nothing; new entries follow the key.
+                let value_end = if v.start == v.end { k.end } else { v.end };
+                let mut end = value_end.max(k.end);
                 if let Some(rest) = self.text.get(end..close) {
                     let blank = rest.len() - rest.trim_start_matches([' ', '\t']).len();
                     if rest[blank..].starts_with(':') {
                         end += blank + 1;
                     }
                 }
-                let end = end.min(close);
+                // Never after a line break the span took in (a bare CR before CR LF): the
+                // new entries would start a line at the bracket's indentation.
+                let mut end = end.min(close);
+                while end > k.end && self.text[..end].ends_with([' ', '\t', '\r', '\n']) {
+                    end -= 1;
+                }
                 // Entries one per line (JSON as kubectl and jq write it): a new line each.
                 let previous_line = match pairs.len() {
                     1 => n.pos.line,

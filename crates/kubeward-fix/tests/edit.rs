@@ -360,3 +360,15 @@ fn an_indentless_sequence_of_flow_mappings_is_a_block_sequence() {
         panic!("{e}");
     }
 }
+
+/// Found by the `fix` fuzz target (an open run, session 13): the last entry of a flow mapping
+/// ends a line with CR LF and the bracket is on the next line at column 1; the entry's span
+/// took in the CR, and new entries written after it started a line of their own.
+#[test]
+fn new_entries_never_follow_a_line_break_of_the_last_entry() {
+    let bytes = include_bytes!("data/fuzz-fix-crlf.yaml");
+    let text = String::from_utf8_lossy(bytes);
+    if let Err(e) = kubeward_fix::invariants::check(&text) {
+        panic!("{e}");
+    }
+}
