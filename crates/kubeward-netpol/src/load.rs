@@ -283,6 +283,33 @@ impl NetModel {
         self.workloads.push(w);
     }
 
+    /// A Service as [`NetModel::add_object`] reads it (`None` for any other object), without
+    /// keeping it: for a caller that keeps Services its own way (kubeward-risk packs them)
+    /// and gives them back with [`NetModel::push_service`] if it needs the model. Problems
+    /// are the scan's to report.
+    pub fn read_service(&self, o: &Object<'_>, file: &Arc<str>) -> Option<Service> {
+        if (o.group(), o.kind) != ("", "Service") {
+            return None;
+        }
+        let default = self
+            .default_namespace
+            .as_deref()
+            .unwrap_or(DEFAULT_NAMESPACE);
+        let namespace = o.namespace.unwrap_or(default);
+        Some(read_service::read_service(
+            o,
+            namespace,
+            file,
+            &mut Vec::new(),
+        ))
+    }
+
+    /// Add a Service read by [`NetModel::read_service`] (in input order, as
+    /// [`NetModel::add_object`] would have).
+    pub fn push_service(&mut self, s: Service) {
+        self.services.push(s);
+    }
+
     /// Whether a NetworkPolicy has been read (without one, every pod is open).
     pub fn has_policies(&self) -> bool {
         !self.policies.is_empty()

@@ -3,7 +3,10 @@
 //! is linear in the objects. Relations that would be quadratic (a permission over every pod
 //! of a namespace) go through hubs ([`Hub`]).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
+
+use crate::{Map as HashMap, Set as HashSet};
 use std::sync::Arc;
 
 use kubeward_rbac::{Grant, RbacModel, Request, RuleRef, SubjectKey};
@@ -13,13 +16,15 @@ use crate::exposure::{port_exposures, routed_exposures, EntryKind, Exposure};
 use crate::facts::{
     ContainerFact, ImageVuln, Location, ObjectKey, RiskInput, Severity, VolumeSource, WorkloadFact,
 };
-use crate::graph::{Edge, EdgeKind, Entity, Evidence, Evidences, Hub};
+use crate::graph::{Edge, EdgeKind, Entity, Evidence, EvidenceTable, Evidences, Hub, Span};
 use crate::rules::{self, Names};
 
 /// The entity graph of a scan, with the RBAC model its permission edges were read from.
 pub struct RiskGraph {
     pub(crate) graph: DiGraph<Entity, Edge>,
     pub(crate) rbac: RbacModel,
+    /// Every edge's evidence ([`Edge`]), in one table.
+    pub(crate) evidence: EvidenceTable,
 }
 
 /// An entity's index in the graph.
@@ -34,13 +39,22 @@ pub struct EdgeRef<'g> {
     pub from: EntityId,
     pub to: EntityId,
     pub edge: &'g Edge,
+    /// What makes the edge.
+    pub evidence: &'g [Evidence],
 }
 
 impl RiskGraph {
     /// Build the graph. Exposures come from [`RiskInput::set_exposures`] when given, else
     /// they are [`crate::exposure::simple_exposures`]'s, kept or not by the
     /// [`RiskInput::set_exposure_filter`] of the NetworkPolicies.
-    pub fn build(mut input: RiskInput) -> RiskGraph {
+    pub fn build(input: RiskInput) -> RiskGraph {
+        RiskGraph::prepare(input).build()
+    }
+
+    /// What the build needs of every object before it adds the first entity: the exposures
+    /// through Services and Ingresses (kept as the NetworkPolicies' filter lets them
+    /// through) and the RBAC model.
+    fn prepare(mut input: RiskInput) -> Prepared {
         // Exposures through Services and Ingresses join objects and are found first; those of
         // a workload's own ports are computed as each workload is added
         // ([`port_exposures`]), so that they are never all in memory.
@@ -50,13 +64,43 @@ impl RiskGraph {
         let allowed = |e: &Exposure| filter.as_ref().is_none_or(|f| f.allows(e));
         let exposures = given.unwrap_or_else(|| routed_exposures(&input));
         let rbac = RbacModel::from_objects(std::mem::take(&mut input.rbac).into_iter_decoded());
-        // Each workload's facts are dropped once its entities and edges are in the graph, its
-        // exposures with them: facts and graph are never both whole in memory.
-        let workloads = std::mem::take(&mut input.workloads);
-        let mut exposures_of: HashMap<ObjectKey, Vec<Exposure>> = HashMap::new();
+        let mut exposures_of: HashMap<ObjectKey, Vec<Exposure>> = HashMap::default();
         for e in exposures.into_iter().filter(|e| allowed(e)) {
             exposures_of.entry(e.workload.clone()).or_default().push(e);
         }
+        Prepared {
+            input,
+            rbac,
+            exposures_of,
+            own_ports,
+            filter,
+        }
+    }
+}
+
+/// A graph ready to be built ([`RiskGraph::prepare`]).
+struct Prepared {
+    input: RiskInput,
+    rbac: RbacModel,
+    exposures_of: HashMap<ObjectKey, Vec<Exposure>>,
+    own_ports: bool,
+    filter: Option<crate::exposure::ExposureFilter>,
+}
+
+impl Prepared {
+    /// Add every entity and edge.
+    fn build(self) -> RiskGraph {
+        let Prepared {
+            mut input,
+            rbac,
+            exposures_of,
+            own_ports,
+            filter,
+        } = self;
+        let allowed = |e: &Exposure| filter.as_ref().is_none_or(|f| f.allows(e));
+        // Each workload's facts are dropped once its entities and edges are in the graph, its
+        // exposures with them: facts and graph are never both whole in memory.
+        let workloads = std::mem::take(&mut input.workloads);
         let graph = {
             let mut b = Builder::new(&rbac, &input);
             // The workloads' share of the graph, sized up front: a graph grown by doubling
@@ -117,11 +161,19 @@ impl RiskGraph {
             b.escalations();
             b.group_members();
             b.hub_members();
-            b.g
+            (b.g, b.evidence)
         };
-        RiskGraph { graph, rbac }
+        let (graph, mut evidence) = graph;
+        evidence.shrink();
+        RiskGraph {
+            graph,
+            rbac,
+            evidence,
+        }
     }
+}
 
+impl RiskGraph {
     pub fn entity(&self, id: EntityId) -> &Entity {
         &self.graph[id]
     }
@@ -141,12 +193,20 @@ impl RiskGraph {
     pub fn edges(&self) -> impl Iterator<Item = EdgeRef<'_>> {
         self.graph.edge_indices().filter_map(|e| {
             let (from, to) = self.graph.edge_endpoints(e)?;
+            let edge = &self.graph[e];
             Some(EdgeRef {
                 from,
                 to,
-                edge: &self.graph[e],
+                edge,
+                evidence: self.evidence(edge),
             })
         })
+    }
+
+    /// What makes an edge of this graph: the manifest fields, RBAC grants, vulnerabilities
+    /// or the Kubernetes behaviour it rests on.
+    pub fn evidence(&self, edge: &Edge) -> &[Evidence] {
+        self.evidence.get(edge.evidence)
     }
 
     /// The edges leaving an entity.
@@ -156,6 +216,7 @@ impl RiskGraph {
             from: id,
             to: e.target(),
             edge: e.weight(),
+            evidence: self.evidence(e.weight()),
         })
     }
 
@@ -250,8 +311,16 @@ struct ContainerRef<'w> {
 
 struct Builder<'a> {
     g: DiGraph<Entity, Edge>,
+    /// The edges' evidence ([`RiskGraph::evidence`]).
+    evidence: EvidenceTable,
+    /// Where each static slice of evidence is in `evidence` (by address and length): the
+    /// structural edges share one run.
+    statics: HashMap<(usize, usize), Span>,
     model: &'a RbacModel,
-    identities: HashMap<SubjectKey, NodeIndex>,
+    /// The identities' entities, found by their subject without a second copy of it
+    /// ([`Builder::identity_of`]).
+    identities: hashbrown::HashTable<NodeIndex>,
+    identity_hash: foldhash::fast::RandomState,
     hubs: BTreeMap<Hub, NodeIndex>,
     secrets: HashMap<(Box<str>, Box<str>), NodeIndex>,
     entries: HashMap<(EntryKind, Box<str>, Box<str>), NodeIndex>,
@@ -260,8 +329,9 @@ struct Builder<'a> {
     /// The workloads added (the same object twice: the first one stands).
     workloads: HashSet<Arc<ObjectKey>>,
     pods_by_ns: BTreeMap<Box<str>, Vec<NodeIndex>>,
-    /// Workload name → its workloads (of any namespace; the entity has the namespace).
-    pods_by_name: HashMap<Box<str>, Vec<NodeIndex>>,
+    /// Workload name → its workloads (of any namespace; the entity has the namespace), made
+    /// when a permission first names pods ([`Builder::pods_named`]).
+    pods_by_name: Option<HashMap<Box<str>, Vec<NodeIndex>>>,
     /// Secret name → its entities (any namespace).
     secrets_by_name: HashMap<Box<str>, Vec<NodeIndex>>,
     /// Per binding, its permission set.
@@ -270,8 +340,6 @@ struct Builder<'a> {
     /// (role is a ClusterRole, role name) → (namespace, permission set) of RoleBindings.
     ns_permsets_by_role: HashMap<(bool, Box<str>), Scoped<'a>>,
     sa_automount: HashMap<(&'a str, &'a str), bool>,
-    /// Namespace → service account of pods → its identity.
-    pod_identities: HashMap<Box<str>, HashMap<Box<str>, NodeIndex>>,
     /// The identity of group system:nodes.
     nodes_group: Option<NodeIndex>,
     /// Namespaces whose Pod Security Admission enforces baseline or restricted.
@@ -295,19 +363,22 @@ impl<'a> Builder<'a> {
     fn new(model: &'a RbacModel, input: &'a RiskInput) -> Self {
         let mut b = Builder {
             g: DiGraph::new(),
+            evidence: EvidenceTable::default(),
+            statics: HashMap::default(),
             model,
-            identities: HashMap::new(),
+            identities: hashbrown::HashTable::new(),
+            identity_hash: foldhash::fast::RandomState::default(),
             hubs: BTreeMap::new(),
-            secrets: HashMap::new(),
-            entries: HashMap::new(),
-            exposed: HashSet::new(),
-            workloads: HashSet::new(),
+            secrets: HashMap::default(),
+            entries: HashMap::default(),
+            exposed: HashSet::default(),
+            workloads: HashSet::default(),
             pods_by_ns: BTreeMap::new(),
-            pods_by_name: HashMap::new(),
-            secrets_by_name: HashMap::new(),
+            pods_by_name: None,
+            secrets_by_name: HashMap::default(),
             permission_sets: Vec::new(),
-            cluster_permsets_by_role: HashMap::new(),
-            ns_permsets_by_role: HashMap::new(),
+            cluster_permsets_by_role: HashMap::default(),
+            ns_permsets_by_role: HashMap::default(),
             sa_automount: input
                 .service_accounts
                 .iter()
@@ -321,7 +392,6 @@ impl<'a> Builder<'a> {
                     matches!(&**level, "baseline" | "restricted").then_some((&*n.name, at))
                 })
                 .collect(),
-            pod_identities: HashMap::new(),
             nodes_group: None,
             any_node: None,
             cluster: None,
@@ -338,31 +408,79 @@ impl<'a> Builder<'a> {
     }
 
     fn edge(&mut self, from: NodeIndex, kind: EdgeKind, to: NodeIndex, evidence: Evidences) {
+        self.edge_likely(from, kind, kind.likelihood() as f32, to, evidence);
+    }
+
+    fn edge_likely(
+        &mut self,
+        from: NodeIndex,
+        kind: EdgeKind,
+        likelihood: f32,
+        to: NodeIndex,
+        evidence: Evidences,
+    ) {
         // A self-loop is no attack (ROLE_BIND of a permission set to itself).
-        if from != to {
-            self.g.add_edge(
-                from,
-                to,
-                Edge {
-                    kind,
-                    likelihood: kind.likelihood() as f32,
-                    evidence,
-                },
-            );
+        if from == to {
+            return;
         }
+        let span = match evidence {
+            Evidences::Borrowed(slice) => {
+                let key = (slice.as_ptr() as usize, slice.len());
+                match self.statics.get(&key) {
+                    Some(&span) => span,
+                    None => {
+                        let span = self.evidence.push(Evidences::Borrowed(slice));
+                        self.statics.insert(key, span);
+                        span
+                    }
+                }
+            }
+            other => self.evidence.push(other),
+        };
+        self.g.add_edge(
+            from,
+            to,
+            Edge {
+                kind,
+                likelihood,
+                evidence: span,
+            },
+        );
     }
 
     fn identity(&mut self, subject: SubjectKey) -> NodeIndex {
-        if let Some(&i) = self.identities.get(&subject) {
+        self.identity_of(SubjectRef::of(&subject))
+    }
+
+    /// The identity's entity, added the first time; the subject is copied only then.
+    fn identity_of(&mut self, subject: SubjectRef<'_>) -> NodeIndex {
+        if let Some(i) = self.find_identity(subject) {
             return i;
         }
+        let subject = subject.to_key();
         let bound = !self.model.bindings_of(&subject).is_empty();
-        let i = self.g.add_node(Entity::Identity {
-            subject: subject.clone(),
-            bound,
+        let hash = self.identity_hash.hash_one(SubjectRef::of(&subject));
+        let i = self.g.add_node(Entity::Identity { subject, bound });
+        let (g, hasher) = (&self.g, &self.identity_hash);
+        self.identities.insert_unique(hash, i, |&j| {
+            subject_of(g, j).map_or(0, |s| hasher.hash_one(s))
         });
-        self.identities.insert(subject, i);
         i
+    }
+
+    fn find_identity(&self, subject: SubjectRef<'_>) -> Option<NodeIndex> {
+        let hash = self.identity_hash.hash_one(subject);
+        self.identities
+            .find(hash, |&i| subject_of(&self.g, i) == Some(subject))
+            .copied()
+    }
+
+    /// The identities, with their subjects.
+    fn identities(&self) -> impl Iterator<Item = (&SubjectKey, NodeIndex)> + '_ {
+        self.identities.iter().filter_map(|&i| match &self.g[i] {
+            Entity::Identity { subject, .. } => Some((subject, i)),
+            _ => None,
+        })
     }
 
     fn hub(&mut self, h: Hub) -> NodeIndex {
@@ -446,11 +564,11 @@ impl<'a> Builder<'a> {
                     id,
                     EdgeKind::PermissionDiscover,
                     p,
-                    Evidences::Owned(vec![Evidence::Field(at)]),
+                    Evidences::One(Evidence::Field(at)),
                 );
             }
         }
-        let mut caps: HashMap<usize, Caps> = HashMap::new();
+        let mut caps: HashMap<usize, Caps> = HashMap::default();
         for (bi, b) in model.bindings.iter().enumerate() {
             let (Some(p), Some(role)) = (self.permission_sets[bi], model.role_of_binding(bi))
             else {
@@ -487,13 +605,23 @@ impl<'a> Builder<'a> {
     }
 
     /// The workloads named `names` in namespace `ns` (or any), sorted, once.
-    fn pods_named(&self, ns: Option<&str>, names: &[String]) -> Vec<NodeIndex> {
+    fn pods_named(&mut self, ns: Option<&str>, names: &[String]) -> Vec<NodeIndex> {
+        let g = &self.g;
+        let by_name = self.pods_by_name.get_or_insert_with(|| {
+            let mut by_name: HashMap<Box<str>, Vec<NodeIndex>> = HashMap::default();
+            for i in g.node_indices() {
+                if let Entity::Workload(key) = &g[i] {
+                    by_name.entry(key.name.clone()).or_default().push(i);
+                }
+            }
+            by_name
+        });
         let mut out: Vec<NodeIndex> = names
             .iter()
-            .filter_map(|n| self.pods_by_name.get(n.as_str()))
+            .filter_map(|n| by_name.get(n.as_str()))
             .flatten()
             .copied()
-            .filter(|&i| match (&self.g[i], ns) {
+            .filter(|&i| match (&g[i], ns) {
                 (Entity::Workload(key), Some(ns)) => &*key.namespace == ns,
                 _ => true,
             })
@@ -522,7 +650,7 @@ impl<'a> Builder<'a> {
         for (slot, kind) in [(&c.exec, EdgeKind::PodExec), (&c.patch, EdgeKind::PodPatch)] {
             if let Some((r, names)) = slot {
                 for t in self.pods_target(ns, names) {
-                    self.edge(p, kind, t, Evidences::Owned(vec![grant(*r)]));
+                    self.edge(p, kind, t, Evidences::One(grant(*r)));
                 }
             }
         }
@@ -530,38 +658,18 @@ impl<'a> Builder<'a> {
             let enforced = ns.and_then(|n| self.psa_enforced.get(n).copied());
             if enforced.is_none() {
                 let node = self.any_node();
-                self.edge(
-                    p,
-                    EdgeKind::PodCreate,
-                    node,
-                    Evidences::Owned(vec![grant(r)]),
-                );
+                self.edge(p, EdgeKind::PodCreate, node, Evidences::One(grant(r)));
             }
             let sas = self.sas_target(ns);
-            self.edge(
-                p,
-                EdgeKind::PodCreate,
-                sas,
-                Evidences::Owned(vec![grant(r)]),
-            );
+            self.edge(p, EdgeKind::PodCreate, sas, Evidences::One(grant(r)));
         }
         if let Some(r) = c.list_secrets {
             let sas = self.sas_target(ns);
-            self.edge(
-                p,
-                EdgeKind::TokenList,
-                sas,
-                Evidences::Owned(vec![grant(r)]),
-            );
+            self.edge(p, EdgeKind::TokenList, sas, Evidences::One(grant(r)));
         }
         if let Some(r) = c.get_secrets {
             let sas = self.sas_target(ns);
-            self.edge(
-                p,
-                EdgeKind::TokenBruteforce,
-                sas,
-                Evidences::Owned(vec![grant(r)]),
-            );
+            self.edge(p, EdgeKind::TokenBruteforce, sas, Evidences::One(grant(r)));
         }
         if let Some((r, names)) = &c.read_secrets {
             let targets = match (names, ns) {
@@ -584,12 +692,7 @@ impl<'a> Builder<'a> {
                 }
             };
             for t in targets {
-                self.edge(
-                    p,
-                    EdgeKind::SecretRead,
-                    t,
-                    Evidences::Owned(vec![grant(*r)]),
-                );
+                self.edge(p, EdgeKind::SecretRead, t, Evidences::One(grant(*r)));
             }
         }
         // Users and groups are cluster-scoped: only a ClusterRoleBinding lets impersonate them.
@@ -607,7 +710,7 @@ impl<'a> Builder<'a> {
                         p,
                         EdgeKind::IdentityImpersonate,
                         t,
-                        Evidences::Owned(vec![grant(*r)]),
+                        Evidences::One(grant(*r)),
                     );
                 }
             }
@@ -628,7 +731,7 @@ impl<'a> Builder<'a> {
                         p,
                         EdgeKind::IdentityImpersonate,
                         t,
-                        Evidences::Owned(vec![grant(*r)]),
+                        Evidences::One(grant(*r)),
                     );
                 }
                 if masters {
@@ -638,7 +741,7 @@ impl<'a> Builder<'a> {
                         p,
                         EdgeKind::IdentityImpersonate,
                         admin,
-                        Evidences::Owned(vec![grant(*r)]),
+                        Evidences::One(grant(*r)),
                     );
                 }
             }
@@ -659,7 +762,7 @@ impl<'a> Builder<'a> {
                     p,
                     EdgeKind::IdentityImpersonate,
                     t,
-                    Evidences::Owned(vec![grant(*r)]),
+                    Evidences::One(grant(*r)),
                 );
             }
         }
@@ -778,6 +881,42 @@ fn scoped<'x, 'a: 'x>(
     out
 }
 
+/// A subject by borrowed names: how the builder looks identities up without allocating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum SubjectRef<'s> {
+    User(&'s str),
+    Group(&'s str),
+    ServiceAccount(&'s str, &'s str),
+}
+
+impl<'s> SubjectRef<'s> {
+    fn of(k: &'s SubjectKey) -> Self {
+        match k {
+            SubjectKey::User { name } => SubjectRef::User(name),
+            SubjectKey::Group { name } => SubjectRef::Group(name),
+            SubjectKey::ServiceAccount { namespace, name } => {
+                SubjectRef::ServiceAccount(namespace, name)
+            }
+        }
+    }
+
+    fn to_key(self) -> SubjectKey {
+        match self {
+            SubjectRef::User(name) => SubjectKey::User { name: name.into() },
+            SubjectRef::Group(name) => SubjectKey::group(name),
+            SubjectRef::ServiceAccount(ns, name) => SubjectKey::service_account(ns, name),
+        }
+    }
+}
+
+/// The subject of an identity entity.
+fn subject_of(g: &DiGraph<Entity, Edge>, i: NodeIndex) -> Option<SubjectRef<'_>> {
+    match g.node_weight(i)? {
+        Entity::Identity { subject, .. } => Some(SubjectRef::of(subject)),
+        _ => None,
+    }
+}
+
 /// The groups system:nodes identity every node's kubelet credential carries.
 const NODES_GROUP: &str = "system:nodes";
 
@@ -824,32 +963,9 @@ impl<'a> Builder<'a> {
                 self.pods_by_ns.insert(ns.into(), vec![wl]);
             }
         }
-        match self.pods_by_name.get_mut(&*w.key.name) {
-            Some(list) => list.push(wl),
-            None => {
-                self.pods_by_name.insert(w.key.name.clone(), vec![wl]);
-            }
-        }
-
-        // Looked up by borrowed names first: a `SubjectKey` is two owned strings.
-        let known = self
-            .pod_identities
-            .get(ns)
-            .and_then(|m| m.get(&*w.service_account))
-            .copied();
-        let sa = match known {
-            Some(sa) => sa,
-            None => {
-                let sa = self.identity(SubjectKey::service_account(ns, &w.service_account));
-                self.pod_identities
-                    .entry(ns.into())
-                    .or_default()
-                    .insert(w.service_account.clone(), sa);
-                sa
-            }
-        };
+        let sa = self.identity_of(SubjectRef::ServiceAccount(ns, &w.service_account));
         let sa_evidence: Evidences = match &w.service_account_at {
-            Some(at) => Evidences::Owned(vec![Evidence::Field(at.clone())]),
+            Some(at) => Evidences::One(Evidence::Field(at.clone())),
             None => implicit!("a pod that names no service account runs as \"default\""),
         };
         let automount = match &w.automount {
@@ -886,7 +1002,7 @@ impl<'a> Builder<'a> {
                 wl,
                 EdgeKind::ContainerAttach,
                 ci,
-                Evidences::Owned(vec![Evidence::Field(c.at.clone())]),
+                Evidences::One(Evidence::Field(c.at.clone())),
             );
             self.escapes(w, c, ci, node, log_grant.clone());
             let mut token = false;
@@ -894,9 +1010,7 @@ impl<'a> Builder<'a> {
                 token = true;
                 let v = self.volume(&key, c, "kube-api-access", VolumeSource::AutomountedToken, true, ci, node, implicit!("the service account token is mounted in every container unless automountServiceAccountToken is false"));
                 let ev = match &w.automount {
-                    Some((_, at)) => {
-                        Evidences::Owned(vec![Evidence::Field(at.clone())]) as Evidences
-                    }
+                    Some((_, at)) => Evidences::One(Evidence::Field(at.clone())) as Evidences,
                     None => implicit!(
                         "automountServiceAccountToken is not false: Kubernetes mounts the token",
                     ),
@@ -919,7 +1033,7 @@ impl<'a> Builder<'a> {
                     m.read_only,
                     ci,
                     node,
-                    Evidences::Owned(vec![Evidence::Field(m.at.clone())]),
+                    Evidences::One(Evidence::Field(m.at.clone())),
                 );
                 match &vol.source {
                     VolumeSource::ProjectedToken => {
@@ -929,7 +1043,7 @@ impl<'a> Builder<'a> {
                             v,
                             EdgeKind::TokenSteal,
                             sa,
-                            Evidences::Owned(vec![Evidence::Field(vol.at.clone())]),
+                            Evidences::One(Evidence::Field(vol.at.clone())),
                         );
                     }
                     VolumeSource::Secret(name) => {
@@ -938,7 +1052,7 @@ impl<'a> Builder<'a> {
                             v,
                             EdgeKind::SecretRead,
                             s,
-                            Evidences::Owned(vec![Evidence::Field(vol.at.clone())]),
+                            Evidences::One(Evidence::Field(vol.at.clone())),
                         );
                     }
                     VolumeSource::HostPath(_) => {
@@ -1092,12 +1206,8 @@ impl<'a> Builder<'a> {
         };
         let via: Evidences = e.via.iter().cloned().map(Evidence::Field).collect();
         if self.exposed.insert((src, entry)) {
-            self.edge(
-                src,
-                EdgeKind::Exposed,
-                entry,
-                via.iter().take(1).cloned().collect(),
-            );
+            let first: Evidences = e.via.iter().take(1).cloned().map(Evidence::Field).collect();
+            self.edge(src, EdgeKind::Exposed, entry, first);
         }
         for (c, vuln) in targets {
             if !self.exposed.insert((entry, c)) {
@@ -1112,14 +1222,12 @@ impl<'a> Builder<'a> {
                     } => 0.9,
                     _ => 0.7,
                 };
-                self.g.add_edge(
+                self.edge_likely(
                     entry,
+                    EdgeKind::VulnerableImage,
+                    likelihood,
                     c,
-                    Edge {
-                        kind: EdgeKind::VulnerableImage,
-                        likelihood,
-                        evidence: Evidences::Owned(vec![v]),
-                    },
+                    Evidences::One(v),
                 );
             }
         }
@@ -1131,7 +1239,7 @@ impl<'a> Builder<'a> {
     fn escalations(&mut self) {
         let model = self.model;
         for path in &model.analysis().paths {
-            let id = self.identity(path.subject.clone());
+            let id = self.identity_of(SubjectRef::of(&path.subject));
             let admin = self.cluster_admin();
             let evidence: Evidences = path
                 .steps
@@ -1147,12 +1255,12 @@ impl<'a> Builder<'a> {
     /// a binding names the group.
     fn group_members(&mut self) {
         let mut members: Vec<(NodeIndex, NodeIndex)> = Vec::new();
-        for (key, &i) in &self.identities {
+        for (key, i) in self.identities() {
             if let SubjectKey::Group { .. } = key {
                 continue;
             }
             for g in key.identity(&[]).groups {
-                if let Some(&gi) = self.identities.get(&SubjectKey::group(&g)) {
+                if let Some(gi) = self.find_identity(SubjectRef::Group(&g)) {
                     members.push((i, gi));
                 }
             }
@@ -1174,11 +1282,11 @@ impl<'a> Builder<'a> {
     /// per-namespace hubs they need, so the work list grows; each hub is handled once.
     fn hub_members(&mut self) {
         let mut queue: Vec<Hub> = self.hubs.keys().cloned().collect();
-        let mut done: HashSet<Hub> = HashSet::new();
+        let mut done: HashSet<Hub> = HashSet::default();
         let mut sas_by_ns: BTreeMap<Box<str>, Vec<NodeIndex>> = BTreeMap::new();
         let mut users = Vec::new();
         let mut groups = Vec::new();
-        for (k, &i) in &self.identities {
+        for (k, i) in self.identities() {
             match k {
                 SubjectKey::ServiceAccount { namespace, .. } => sas_by_ns
                     .entry(namespace.as_str().into())

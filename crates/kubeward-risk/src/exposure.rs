@@ -7,7 +7,7 @@
 //! [`allowed_by_policies`] then keeps those the NetworkPolicies let through
 //! (kubeward-netpol's semantics).
 
-use std::collections::HashMap;
+use crate::Map as HashMap;
 
 use serde::Serialize;
 
@@ -154,7 +154,7 @@ pub fn routed_exposures(input: &RiskInput) -> Vec<Exposure> {
     let mut out = Vec::new();
     // Per Service (by namespace and name): its position and the workloads it selects.
     type Selected = (usize, Vec<usize>);
-    let mut selected: HashMap<(Box<str>, Box<str>), Selected> = HashMap::new();
+    let mut selected: HashMap<(Box<str>, Box<str>), Selected> = HashMap::default();
     for (si, svc) in input.services.iter().enumerate() {
         let Some((selector, sel_at)) = &svc.selector else {
             continue;

@@ -51,10 +51,10 @@ const SHARED_PATHS: usize = 4096;
 /// 10 allocations of 60 bytes per workload). The cache is per thread, as the engine's workers
 /// gather facts in parallel, and bounded ([`SHARED_PATHS`]).
 fn shared_path(path: FieldPath) -> FieldPath {
+    use crate::Map as HashMap;
     use std::cell::RefCell;
-    use std::collections::HashMap;
     thread_local! {
-        static PATHS: RefCell<HashMap<Box<str>, FieldPath>> = RefCell::new(HashMap::new());
+        static PATHS: RefCell<HashMap<Box<str>, FieldPath>> = RefCell::new(HashMap::default());
     }
     PATHS.with(|paths| {
         let mut paths = paths.borrow_mut();
@@ -320,7 +320,7 @@ pub struct RiskInput {
     pub namespaces: Vec<NamespaceFact>,
     pub rbac: Packed<RbacObject>,
     /// Image reference → its vulnerabilities.
-    pub image_vulns: std::collections::HashMap<Box<str>, Vec<ImageVuln>>,
+    pub image_vulns: crate::Map<Box<str>, Vec<ImageVuln>>,
     /// Exposures given from outside; when `None` the graph computes its own simple ones
     /// ([`crate::exposure::simple_exposures`]), workload by workload.
     pub exposures: Option<Vec<Exposure>>,

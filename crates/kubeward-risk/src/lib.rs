@@ -38,6 +38,7 @@ pub mod exposure;
 pub mod facts;
 pub mod graph;
 pub mod pack;
+mod pack_netpol;
 mod pack_rbac;
 pub mod render;
 pub mod risk;
@@ -48,6 +49,14 @@ pub use exposure::{EntryKind, Exposure};
 pub use facts::{read_text, Location, ObjectKey, RiskInput, Severity};
 pub use graph::{Edge, EdgeKind, Entity, Evidence, Hub};
 pub use risk::{Factor, Risk, RiskOptions, Risks};
+
+/// The maps of the facts and of the graph's build, keyed by the input's names and
+/// positions. foldhash, seeded per process: SipHash (the standard library's) was a tenth of
+/// the build of a large graph, and the random seed still keeps names crafted to collide
+/// from turning a map's lookups quadratic.
+pub type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// See [`Map`].
+pub type Set<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 #[cfg(test)]
 mod tests;

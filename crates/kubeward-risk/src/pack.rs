@@ -13,7 +13,7 @@
 //! the codec is small. Only this module writes the bytes it reads, so decoding a record can
 //! fail only through a bug here; it then yields `None`, never a panic (the record is skipped).
 
-use std::collections::HashMap;
+use crate::Map as HashMap;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
@@ -340,6 +340,22 @@ struct Segment {
     /// Where each record ends in `bytes`.
     ends: Vec<u32>,
     table: Table,
+    /// Appended from another list: complete, trimmed to size and without the index that
+    /// only writing needs; records pushed later go to a new segment.
+    sealed: bool,
+}
+
+impl Segment {
+    /// Give back what only writing needed: the spare capacity of the buffers (a quarter of
+    /// them on average, as they grow by doubling) and the index of the path table.
+    fn seal(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        self.table.files.shrink_to_fit();
+        self.table.paths.shrink_to_fit();
+        self.table.path_ids = HashMap::default();
+        self.sealed = true;
+    }
 }
 
 impl Segment {
@@ -385,7 +401,7 @@ impl<T: Pack> Packed<T> {
         if self
             .segments
             .last()
-            .is_none_or(|s| s.bytes.len() >= SEGMENT_BYTES)
+            .is_none_or(|s| s.sealed || s.bytes.len() >= SEGMENT_BYTES)
         {
             self.segments.push(Segment::default());
         }
@@ -407,11 +423,20 @@ impl<T: Pack> Packed<T> {
         }
     }
 
-    /// Move `other`'s records after these.
+    /// Move `other`'s records after these (its segments as they are, sealed: see
+    /// [`Segment::seal`]).
     pub fn append(&mut self, other: Packed<T>) {
         self.len += other.len;
-        self.segments
-            .extend(other.segments.into_iter().filter(|s| !s.ends.is_empty()));
+        self.segments.extend(
+            other
+                .segments
+                .into_iter()
+                .filter(|s| !s.ends.is_empty())
+                .map(|mut s| {
+                    s.seal();
+                    s
+                }),
+        );
     }
 
     /// Keep the first `n` records.

@@ -206,8 +206,8 @@ pub fn json<'a>(g: &RiskGraph, risks: &'a Risks, limit: usize) -> Report<'a> {
                             likelihood: f64::from(edge.likelihood),
                             from: g.entity_json(from),
                             to: g.entity_json(to),
-                            evidence: edge
-                                .evidence
+                            evidence: g
+                                .evidence(edge)
                                 .iter()
                                 .map(|v| evidence_json(&g.rbac, v))
                                 .collect(),
@@ -259,7 +259,7 @@ pub fn text(g: &RiskGraph, risks: &Risks, limit: usize) -> String {
                 edge.likelihood,
                 g.entity(to).describe()
             );
-            for ev in edge.evidence.iter() {
+            for ev in g.evidence(edge) {
                 let _ = writeln!(out, "        {}", evidence_text(&g.rbac, ev));
             }
         }

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::cli::{AttackPathArgs, Cli, Command, RiskFormat};
 use clap::Parser;
 use kubeward_model::Object;
+use kubeward_risk::pack::Packed;
 use kubeward_risk::{RiskGraph, RiskInput, RiskOptions, Risks};
 
 /// One [`Facts`] per unit of the engine's work; objects without `metadata.namespace` are in
@@ -30,6 +31,8 @@ pub(crate) struct RiskGather {
 pub(crate) struct Facts {
     risk: RiskInput,
     network: kubeward_netpol::NetModel,
+    /// The network model's Services, packed until a NetworkPolicy calls for the model.
+    services: Packed<kubeward_netpol::model::Service>,
     namespace: Option<Arc<str>>,
 }
 
@@ -56,7 +59,12 @@ impl Gathered for Facts {
             return;
         }
         // Field problems are the scan's to report (its shape checks and controls); the
-        // network model keeps what it can read.
+        // network model keeps what it can read. Services are kept packed (most scans'
+        // biggest share of the model), and go to it only when there is a NetworkPolicy.
+        if let Some(service) = self.network.read_service(object, file) {
+            self.services.push(&service);
+            return;
+        }
         let _ = self.network.add_object(object, file);
     }
 
@@ -69,9 +77,15 @@ impl Gathered for Facts {
 pub(crate) fn take(r: &mut FileResult, into: &mut Facts) {
     if let Some(g) = r.gathered.take() {
         if let Ok(unit) = g.into_any().downcast::<Facts>() {
-            let Facts { risk, network, .. } = *unit;
+            let Facts {
+                risk,
+                network,
+                services,
+                ..
+            } = *unit;
             into.risk.merge(risk);
             into.network.merge(network);
+            into.services.append(services);
         }
     }
 }
@@ -90,9 +104,15 @@ pub(crate) fn analyse(facts: Facts, vulns: &[ImageVuln]) -> (RiskGraph, Risks) {
     let Facts {
         risk: mut input,
         mut network,
+        services,
         ..
     } = facts;
     if network.has_policies() {
+        // The network model's Services and workloads come from the facts, now that a
+        // NetworkPolicy calls for it; it is dropped before the graph grows.
+        for s in services.into_iter_decoded() {
+            network.push_service(s);
+        }
         for w in kubeward_risk::exposure::network_workloads(&input) {
             network.push_workload(w);
         }
