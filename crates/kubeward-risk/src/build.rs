@@ -12,7 +12,7 @@ use std::sync::Arc;
 use kubeward_rbac::{Grant, RbacModel, Request, RuleRef, SubjectKey};
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use crate::exposure::{port_exposures, routed_exposures, EntryKind, Exposure};
+use crate::exposure::{port_exposures, routed_exposures, EntryKind, Exposure, ExposureFilter};
 use crate::facts::{
     ContainerFact, ImageVuln, Location, ObjectKey, RiskInput, Severity, VolumeSource, WorkloadFact,
 };
@@ -48,22 +48,45 @@ impl RiskGraph {
     /// they are [`crate::exposure::simple_exposures`]'s, kept or not by the
     /// [`RiskInput::set_exposure_filter`] of the NetworkPolicies.
     pub fn build(input: RiskInput) -> RiskGraph {
-        RiskGraph::prepare(input).build()
+        RiskGraph::prepare(input, None::<fn(&RiskInput) -> ExposureFilter>).build()
+    }
+
+    /// [`RiskGraph::build`] with the NetworkPolicies' verdict made by `filter` from the facts
+    /// (kubeward's scan: the network model of its NetworkPolicies, Services and the facts'
+    /// workloads), on a second thread while this one finds the exposures through Services
+    /// and Ingresses.
+    pub fn build_filtered(
+        input: RiskInput,
+        filter: impl FnOnce(&RiskInput) -> ExposureFilter + Send,
+    ) -> RiskGraph {
+        RiskGraph::prepare(input, Some(filter)).build()
     }
 
     /// What the build needs of every object before it adds the first entity: the exposures
     /// through Services and Ingresses (kept as the NetworkPolicies' filter lets them
     /// through) and the RBAC model.
-    fn prepare(mut input: RiskInput) -> Prepared {
+    fn prepare(
+        mut input: RiskInput,
+        make_filter: Option<impl FnOnce(&RiskInput) -> ExposureFilter + Send>,
+    ) -> Prepared {
         // Exposures through Services and Ingresses join objects and are found first; those of
         // a workload's own ports are computed as each workload is added
         // ([`port_exposures`]), so that they are never all in memory.
         let given = input.exposures.take();
         let own_ports = given.is_none();
-        let filter = input.exposure_filter.take();
+        let rbac_objects = std::mem::take(&mut input.rbac);
+        // The RBAC model is built after the filter's thread is done: the network model is
+        // then gone, and their memory does not add up.
+        let (exposures, made) = std::thread::scope(|scope| {
+            let input = &input;
+            let made = make_filter.map(|f| scope.spawn(move || f(input)));
+            let exposures = given.unwrap_or_else(|| routed_exposures(input));
+            let made = made.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            (exposures, made)
+        });
+        let rbac = RbacModel::from_objects(rbac_objects.into_iter_decoded());
+        let filter = made.or_else(|| input.exposure_filter.take());
         let allowed = |e: &Exposure| filter.as_ref().is_none_or(|f| f.allows(e));
-        let exposures = given.unwrap_or_else(|| routed_exposures(&input));
-        let rbac = RbacModel::from_objects(std::mem::take(&mut input.rbac).into_iter_decoded());
         let mut exposures_of: HashMap<ObjectKey, Vec<Exposure>> = HashMap::default();
         for e in exposures.into_iter().filter(|e| allowed(e)) {
             exposures_of.entry(e.workload.clone()).or_default().push(e);
@@ -84,7 +107,7 @@ struct Prepared {
     rbac: RbacModel,
     exposures_of: HashMap<ObjectKey, Vec<Exposure>>,
     own_ports: bool,
-    filter: Option<crate::exposure::ExposureFilter>,
+    filter: Option<ExposureFilter>,
 }
 
 impl Prepared {

@@ -107,18 +107,6 @@ pub(crate) fn analyse(facts: Facts, vulns: &[ImageVuln]) -> (RiskGraph, Risks) {
         services,
         ..
     } = facts;
-    if network.has_policies() {
-        // The network model's Services and workloads come from the facts, now that a
-        // NetworkPolicy calls for it; it is dropped before the graph grows.
-        for s in services.into_iter_decoded() {
-            network.push_service(s);
-        }
-        for w in kubeward_risk::exposure::network_workloads(&input) {
-            network.push_workload(w);
-        }
-        let network = network.finish();
-        input.set_exposure_filter(kubeward_risk::exposure::ExposureFilter::new(&network));
-    }
     use kubeward_controls::Severity as S;
     for v in vulns {
         let severity = match v.severity {
@@ -129,7 +117,22 @@ pub(crate) fn analyse(facts: Facts, vulns: &[ImageVuln]) -> (RiskGraph, Risks) {
         };
         input.add_image_vuln(&v.image, severity, &v.id, v.fixed);
     }
-    let graph = RiskGraph::build(input);
+    let graph = if network.has_policies() {
+        // The network model's Services and workloads come from the facts, now that a
+        // NetworkPolicy calls for it; it is made beside the first stage of the build and
+        // dropped before the graph grows.
+        RiskGraph::build_filtered(input, move |input| {
+            for s in services.into_iter_decoded() {
+                network.push_service(s);
+            }
+            for w in kubeward_risk::exposure::network_workloads(input) {
+                network.push_workload(w);
+            }
+            kubeward_risk::exposure::ExposureFilter::new(&network.finish())
+        })
+    } else {
+        RiskGraph::build(input)
+    };
     let risks = graph.risks(&RiskOptions::default());
     (graph, risks)
 }
