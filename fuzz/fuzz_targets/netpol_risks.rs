@@ -2,7 +2,8 @@
 //! a YAML text as `kubeward scan` gathers them: the network model (connection list, exposure,
 //! one explained connection), the risk facts, the exposures the policies let through, the
 //! graph, its ranked risks and every renderer. Invariants: problems located inside the input
-//! and quoting no credential; risks ranked by score; every risk has a step.
+//! and quoting no credential; risks ranked by score; every risk has a step; Services come
+//! back from their packed form as they were read.
 #![no_main]
 
 use std::sync::Arc;
@@ -41,6 +42,25 @@ fuzz_target!(|data: &[u8]| {
         let v = network.evaluate(&Endpoint::Workload(0), &Endpoint::Workload(1));
         let _ = format!("{v:?}");
     }
+
+    // The Services a scan keeps packed until a NetworkPolicy calls for the network model
+    // come back as they were read.
+    let services: Vec<_> = kubeward_yaml::parse_str(&text, &limits)
+        .documents
+        .iter()
+        .flat_map(|doc| kubeward_model::objects_in(doc))
+        .filter_map(|item| match item {
+            kubeward_model::Item::Object(o) => NetModel::default().read_service(&o, &file),
+            _ => None,
+        })
+        .collect();
+    let packed: kubeward_risk::pack::Packed<_> = services.iter().cloned().collect();
+    let back: Vec<_> = packed.into_iter_decoded().collect();
+    assert_eq!(
+        format!("{back:?}"),
+        format!("{services:?}"),
+        "packed Services"
+    );
 
     let mut input = RiskInput::new();
     for p in kubeward_risk::read_text(&mut input, &file, &text, &limits) {
