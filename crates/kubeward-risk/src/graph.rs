@@ -506,16 +506,15 @@ impl EvidenceTable {
             return Span::default();
         }
         if n > Self::CHUNK {
-            // Longer than a chunk: a chunk of its own, between two regular ones.
+            // Longer than a chunk: a chunk of its own (the next run starts a new one, as
+            // this one is over full).
             let own = match items {
                 Evidences::Borrowed(s) => s.to_vec(),
                 Evidences::One(e) => vec![e],
                 Evidences::Owned(v) => v,
             };
-            let last = self.chunks.pop();
             self.chunks.push(own);
             let chunk = u32::try_from(self.chunks.len() - 1).unwrap_or(u32::MAX);
-            self.chunks.extend(last);
             return Span {
                 chunk,
                 offset: 0,
@@ -568,5 +567,60 @@ impl EvidenceTable {
             c.shrink_to_fit();
         }
         self.chunks.shrink_to_fit();
+    }
+}
+
+#[cfg(test)]
+mod evidence_table_tests {
+    use super::*;
+
+    /// Run `tag`'s entries, each telling its run and place.
+    fn run(tag: usize, n: usize) -> Vec<Evidence> {
+        let file: Arc<str> = Arc::from("f.yaml");
+        (0..n)
+            .map(|i| {
+                Evidence::Field(Location {
+                    file: file.clone(),
+                    line: tag as u32,
+                    column: i as u32,
+                    path: Default::default(),
+                })
+            })
+            .collect()
+    }
+
+    /// Runs of every size, including longer than a chunk and filling a chunk exactly, come
+    /// back as they went in, wherever they landed.
+    #[test]
+    fn every_run_comes_back_as_it_went_in() {
+        let sizes = [
+            1,
+            3,
+            0,
+            EvidenceTable::CHUNK - 4,
+            EvidenceTable::CHUNK + 5,
+            2,
+            EvidenceTable::CHUNK,
+            1,
+            3 * EvidenceTable::CHUNK,
+            7,
+        ];
+        let mut table = EvidenceTable::default();
+        let mut spans = Vec::new();
+        for (tag, &n) in sizes.iter().enumerate() {
+            let items = run(tag, n);
+            let pushed = if n == 1 {
+                Evidences::One(items[0].clone())
+            } else {
+                Evidences::Owned(items)
+            };
+            spans.push(table.push(pushed));
+        }
+        table.shrink();
+        for (tag, (&n, span)) in sizes.iter().zip(&spans).enumerate() {
+            let got: Vec<String> = table.get(*span).iter().map(|e| format!("{e:?}")).collect();
+            let want: Vec<String> = run(tag, n).iter().map(|e| format!("{e:?}")).collect();
+            assert_eq!(got, want, "run {tag} of {n}");
+        }
     }
 }
