@@ -48,7 +48,7 @@ impl RiskGraph {
     /// they are [`crate::exposure::simple_exposures`]'s, kept or not by the
     /// [`RiskInput::set_exposure_filter`] of the NetworkPolicies.
     pub fn build(input: RiskInput) -> RiskGraph {
-        RiskGraph::prepare(input, None::<fn(&RiskInput) -> ExposureFilter>).build()
+        RiskGraph::build_with(input, None::<fn(&RiskInput) -> ExposureFilter>)
     }
 
     /// [`RiskGraph::build`] with the NetworkPolicies' verdict made by `filter` from the facts
@@ -59,16 +59,13 @@ impl RiskGraph {
         input: RiskInput,
         filter: impl FnOnce(&RiskInput) -> ExposureFilter + Send,
     ) -> RiskGraph {
-        RiskGraph::prepare(input, Some(filter)).build()
+        RiskGraph::build_with(input, Some(filter))
     }
 
-    /// What the build needs of every object before it adds the first entity: the exposures
-    /// through Services and Ingresses (kept as the NetworkPolicies' filter lets them
-    /// through) and the RBAC model.
-    fn prepare(
+    fn build_with(
         mut input: RiskInput,
         make_filter: Option<impl FnOnce(&RiskInput) -> ExposureFilter + Send>,
-    ) -> Prepared {
+    ) -> RiskGraph {
         // Exposures through Services and Ingresses join objects and are found first; those of
         // a workload's own ports are computed as each workload is added
         // ([`port_exposures`]), so that they are never all in memory.
@@ -91,40 +88,10 @@ impl RiskGraph {
         for e in exposures.into_iter().filter(|e| allowed(e)) {
             exposures_of.entry(e.workload.clone()).or_default().push(e);
         }
-        Prepared {
-            input,
-            rbac,
-            exposures_of,
-            own_ports,
-            filter,
-        }
-    }
-}
-
-/// A graph ready to be built ([`RiskGraph::prepare`]).
-struct Prepared {
-    input: RiskInput,
-    rbac: RbacModel,
-    exposures_of: HashMap<ObjectKey, Vec<Exposure>>,
-    own_ports: bool,
-    filter: Option<ExposureFilter>,
-}
-
-impl Prepared {
-    /// Add every entity and edge.
-    fn build(self) -> RiskGraph {
-        let Prepared {
-            mut input,
-            rbac,
-            exposures_of,
-            own_ports,
-            filter,
-        } = self;
-        let allowed = |e: &Exposure| filter.as_ref().is_none_or(|f| f.allows(e));
         // Each workload's facts are dropped once its entities and edges are in the graph, its
         // exposures with them: facts and graph are never both whole in memory.
         let workloads = std::mem::take(&mut input.workloads);
-        let graph = {
+        let (graph, mut evidence) = {
             let mut b = Builder::new(&rbac, &input);
             // The workloads' share of the graph, sized up front: a graph grown by doubling
             // holds its old and new arrays at once (a quarter of the build's peak).
@@ -186,7 +153,6 @@ impl Prepared {
             b.hub_members();
             (b.g, b.evidence)
         };
-        let (graph, mut evidence) = graph;
         evidence.shrink();
         RiskGraph {
             graph,
@@ -194,9 +160,7 @@ impl Prepared {
             evidence,
         }
     }
-}
 
-impl RiskGraph {
     pub fn entity(&self, id: EntityId) -> &Entity {
         &self.graph[id]
     }
