@@ -313,16 +313,21 @@ fn a_closing_bracket_at_the_keys_indentation_is_edited_around() {
     );
 }
 
+/// The `fix` fuzz target's invariants (`kubeward_fix::invariants::check`) hold on an input
+/// it found, its bytes read as the target reads them (lossy UTF-8).
+fn invariants_hold(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    if let Err(e) = kubeward_fix::invariants::check(&text) {
+        panic!("{e}");
+    }
+}
+
 /// Found by the `fix` fuzz target: a flow mapping whose only entry is a key without a value
 /// (`{privilege\u{fffd}\u{fffd} true}`, from bytes that are not UTF-8) must be edited into text
 /// that still parses, or refused.
 #[test]
 fn a_flow_mapping_of_one_bare_key_is_edited_into_text_that_parses() {
-    let bytes = include_bytes!("data/fuzz-fix-cda002e8.yaml");
-    let text = String::from_utf8_lossy(bytes);
-    if let Err(e) = kubeward_fix::invariants::check(&text) {
-        panic!("{e}");
-    }
+    invariants_hold(include_bytes!("data/fuzz-fix-cda002e8.yaml"));
 }
 
 /// Found by the `fix` fuzz target (CI's run, session 13): in `{key:` + newline + `}` the key's
@@ -330,22 +335,14 @@ fn a_flow_mapping_of_one_bare_key_is_edited_into_text_that_parses() {
 /// the key and its colon, and the edited text did not parse.
 #[test]
 fn new_entries_go_after_the_colon_of_a_last_key_without_value() {
-    let bytes = include_bytes!("data/fuzz-fix-aa4ed9fd.yaml");
-    let text = String::from_utf8_lossy(bytes);
-    if let Err(e) = kubeward_fix::invariants::check(&text) {
-        panic!("{e}");
-    }
+    invariants_hold(include_bytes!("data/fuzz-fix-aa4ed9fd.yaml"));
 }
 
 /// Found by the `fix` fuzz target right after the fix above: the same flow mapping with a
 /// trailing comma (`{key, ` then the bracket on the next line at a smaller indentation).
 #[test]
 fn a_flow_mapping_with_a_trailing_comma_is_edited_into_text_that_parses() {
-    let bytes = include_bytes!("data/fuzz-fix-5009d339.yaml");
-    let text = String::from_utf8_lossy(bytes);
-    if let Err(e) = kubeward_fix::invariants::check(&text) {
-        panic!("{e}");
-    }
+    invariants_hold(include_bytes!("data/fuzz-fix-5009d339.yaml"));
 }
 
 /// Found by the `fix` fuzz target in the same run: an indentless block sequence whose first
@@ -354,11 +351,7 @@ fn a_flow_mapping_with_a_trailing_comma_is_edited_into_text_that_parses() {
 /// next key, and `securityContext` added to the container went one line too late.
 #[test]
 fn an_indentless_sequence_of_flow_mappings_is_a_block_sequence() {
-    let bytes = include_bytes!("data/fuzz-fix-5a1c4.yaml");
-    let text = String::from_utf8_lossy(bytes);
-    if let Err(e) = kubeward_fix::invariants::check(&text) {
-        panic!("{e}");
-    }
+    invariants_hold(include_bytes!("data/fuzz-fix-5a1c4.yaml"));
 }
 
 /// Found by the `fix` fuzz target (an open run, session 13): the last entry of a flow mapping
@@ -366,9 +359,5 @@ fn an_indentless_sequence_of_flow_mappings_is_a_block_sequence() {
 /// took in the CR, and new entries written after it started a line of their own.
 #[test]
 fn new_entries_never_follow_a_line_break_of_the_last_entry() {
-    let bytes = include_bytes!("data/fuzz-fix-crlf.yaml");
-    let text = String::from_utf8_lossy(bytes);
-    if let Err(e) = kubeward_fix::invariants::check(&text) {
-        panic!("{e}");
-    }
+    invariants_hold(include_bytes!("data/fuzz-fix-crlf.yaml"));
 }
