@@ -9,11 +9,11 @@ RUNS=$1; shift
 IN=${IN:-/tmp/objects-100k.yaml}
 [ -f "$IN" ] || python3 bench/generate.py 100000 > "$IN"
 for i in $(seq "$RUNS"); do
-  /usr/bin/time -f "without %e %M" "$1" scan --no-config "$IN" --format json --output /dev/null --top-risks 0 2>&1 >/dev/null | tail -1
+  /usr/bin/time -f "without %e %M" "$1" scan --no-config "$IN" --format json --output /dev/null --top-risks 0 2>&1 >/dev/null | tail -1 || true
   n=0
   for b in "$@"; do
     n=$((n + 1))
-    /usr/bin/time -f "$n:$(basename "$b") %e %M" "$b" scan --no-config "$IN" --format json --output /dev/null 2>&1 >/dev/null | tail -1
+    /usr/bin/time -f "$n:$(basename "$b") %e %M" "$b" scan --no-config "$IN" --format json --output /dev/null 2>&1 >/dev/null | tail -1 || true
   done
 done | python3 -c '
 import sys, statistics as st
