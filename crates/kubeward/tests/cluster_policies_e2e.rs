@@ -414,6 +414,24 @@ async fn validating_admission_policies_are_read_from_a_newer_api_server() {
     );
 }
 
+/// The AdmissionReview the API server sends to ask whether `object` may be created by user
+/// alice: its group, version and kind are the object's, its name and namespace those of its
+/// metadata; `resource` is the plural the API server names it by.
+fn create_review(resource: &str, object: Value) -> Value {
+    let api_version = object["apiVersion"].as_str().unwrap_or_default();
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    let mut request = json!({"uid": "u1",
+        "kind": {"group": group, "version": version, "kind": object["kind"]},
+        "resource": {"group": group, "version": version, "resource": resource},
+        "name": object["metadata"]["name"], "operation": "CREATE",
+        "userInfo": {"username": "alice"}});
+    if let Some(namespace) = object["metadata"].get("namespace") {
+        request["namespace"] = namespace.clone();
+    }
+    request["object"] = object;
+    json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request})
+}
+
 /// A `kubeward serve` on a free loopback port (plain HTTP) with the cluster's admin
 /// credentials, re-reading the cluster every 200 ms; ready when started, killed when dropped.
 struct Serve {
@@ -499,12 +517,9 @@ async fn serve_reads_the_clusters_policies_and_follows_changes() {
     let admit = |name: &'static str| {
         let serve = &serve;
         async move {
-            let body = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                "request": {"uid": "u1", "kind": {"group": "", "version": "v1", "kind": "Namespace"},
-                    "resource": {"group": "", "version": "v1", "resource": "namespaces"},
-                    "name": name, "operation": "CREATE", "userInfo": {"username": "alice"},
-                    "object": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}}});
-            serve.review(&body).await
+            let namespace =
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}});
+            serve.review(&create_review("namespaces", namespace)).await
         }
     };
     // The cluster's constraint denies a Namespace without an owner label.
@@ -585,12 +600,7 @@ async fn serve_syncs_the_inventory_its_referential_policies_need() {
             let ingress = json!({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
                 "metadata": {"name": name, "namespace": "other"},
                 "spec": {"rules": [{"host": host}]}});
-            let body = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                "request": {"uid": "u1", "kind": {"group": "networking.k8s.io", "version": "v1", "kind": "Ingress"},
-                    "resource": {"group": "networking.k8s.io", "version": "v1", "resource": "ingresses"},
-                    "name": name, "namespace": "other", "operation": "CREATE",
-                    "userInfo": {"username": "alice"}, "object": ingress}});
-            serve.review(&body).await
+            serve.review(&create_review("ingresses", ingress)).await
         }
     };
     let r = admit("copy", "shop.example.com").await;
