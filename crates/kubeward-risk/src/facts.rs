@@ -387,16 +387,18 @@ impl RiskInput {
     }
 
     /// [`RiskInput::add_object`], with objects without `metadata.namespace` in `namespace`
-    /// (the namespace the manifests are applied to: `kubeward scan -n`).
-    pub fn add_object_in(&mut self, o: &Object<'_>, file: &Arc<str>, namespace: &str) {
+    /// (the namespace the manifests are applied to: `kubeward scan -n`). Returns whether the
+    /// object is a workload (it has a pod spec), so that a caller that reads the other kinds
+    /// for a model of its own need not look for the pod spec again.
+    pub fn add_object_in(&mut self, o: &Object<'_>, file: &Arc<str>, namespace: &str) -> bool {
         if let Some(r) = RbacObject::from_object(o, file, namespace, || Arc::new(o.id())) {
             self.rbac.push(&r);
-            return;
+            return false;
         }
         let ns = o.namespace.unwrap_or(namespace);
         if let Some(pod) = o.pod() {
             self.add_workload(o, &pod, file, ns);
-            return;
+            return true;
         }
         let at = name_at(o, file);
         match (o.group(), o.kind) {
@@ -442,6 +444,7 @@ impl RiskInput {
             }
             _ => {}
         }
+        false
     }
 
     /// Record that an image has a known vulnerability (from the image scanner). Only critical

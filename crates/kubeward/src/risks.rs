@@ -52,10 +52,9 @@ impl Gathered for Facts {
             .namespace
             .as_deref()
             .unwrap_or(kubeward_risk::facts::DEFAULT_NAMESPACE);
-        self.risk.add_object_in(object, file, ns);
         // Workloads go to the network model from the risk facts, and only when there is a
         // NetworkPolicy (`analyse`): one copy of them through the scan, not two.
-        if object.pod().is_some() {
+        if self.risk.add_object_in(object, file, ns) {
             return;
         }
         // Field problems are the scan's to report (its shape checks and controls); the
