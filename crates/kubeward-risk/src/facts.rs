@@ -971,8 +971,7 @@ const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralCo
 impl Pack for ContainerFact {
     fn pack(&self, w: &mut Writer<'_>) {
         w.str(&self.name);
-        let list = CONTAINER_LISTS.iter().position(|l| *l == self.list);
-        w.u64(list.unwrap_or(0) as u64);
+        w.variant(&self.list, &CONTAINER_LISTS);
         w.bool(self.sidecar);
         w.location(&self.at);
         w.str(&self.image);
@@ -992,7 +991,7 @@ impl Pack for ContainerFact {
     fn unpack(r: &mut Reader<'_>) -> Option<Self> {
         Some(ContainerFact {
             name: r.boxed()?,
-            list: CONTAINER_LISTS.get(usize::try_from(r.u64()?).ok()?)?,
+            list: r.variant(&CONTAINER_LISTS)?,
             sidecar: r.bool()?,
             at: r.location()?,
             image: r.boxed()?,

@@ -85,6 +85,11 @@ impl Writer<'_> {
         self.out.push(u8::from(v));
     }
 
+    /// One of a few values as its index in `all` (the first one for a value not there).
+    pub fn variant<T: PartialEq>(&mut self, v: &T, all: &[T]) {
+        self.u64(all.iter().position(|x| x == v).unwrap_or(0) as u64);
+    }
+
     pub fn str(&mut self, s: &str) {
         self.u64(s.len() as u64);
         self.out.extend_from_slice(s.as_bytes());
@@ -147,6 +152,11 @@ impl Reader<'_> {
         let (&b, rest) = self.bytes.split_first()?;
         self.bytes = rest;
         Some(b != 0)
+    }
+
+    /// A value written by [`Writer::variant`] with the same `all`.
+    pub fn variant<T: Copy>(&mut self, all: &[T]) -> Option<T> {
+        all.get(usize::try_from(self.u64()?).ok()?).copied()
     }
 
     pub fn str(&mut self) -> Option<&str> {

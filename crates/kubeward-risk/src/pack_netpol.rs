@@ -25,15 +25,6 @@ impl Pack for Loc {
     }
 }
 
-/// A small enumeration as its index in `all`.
-fn variant<T: Copy + PartialEq>(w: &mut Writer<'_>, v: T, all: &[T]) {
-    w.u64(all.iter().position(|x| *x == v).unwrap_or(0) as u64);
-}
-
-fn read_variant<T: Copy>(r: &mut Reader<'_>, all: &[T]) -> Option<T> {
-    all.get(usize::try_from(r.u64()?).ok()?).copied()
-}
-
 const SERVICE_TYPES: [ServiceType; 4] = [
     ServiceType::ClusterIP,
     ServiceType::NodePort,
@@ -81,7 +72,7 @@ impl Pack for ServicePort {
         w.put(&self.name);
         w.put(&self.port);
         w.put(&self.target);
-        variant(w, self.protocol, &PROTOCOLS);
+        w.variant(&self.protocol, &PROTOCOLS);
         w.put(&self.node_port);
         w.put(&self.loc);
     }
@@ -90,7 +81,7 @@ impl Pack for ServicePort {
             name: r.get()?,
             port: r.get()?,
             target: r.get()?,
-            protocol: read_variant(r, &PROTOCOLS)?,
+            protocol: r.variant(&PROTOCOLS)?,
             node_port: r.get()?,
             loc: r.get()?,
         })
@@ -147,7 +138,7 @@ impl Pack for Service {
         w.put(&self.namespace);
         w.put(&self.name);
         w.put(&self.loc);
-        variant(w, self.kind, &SERVICE_TYPES);
+        w.variant(&self.kind, &SERVICE_TYPES);
         w.put(&self.selector);
         w.put(&self.ports);
         w.put(&self.source_ranges);
@@ -159,7 +150,7 @@ impl Pack for Service {
             namespace: r.get()?,
             name: r.get()?,
             loc: r.get()?,
-            kind: read_variant(r, &SERVICE_TYPES)?,
+            kind: r.variant(&SERVICE_TYPES)?,
             selector: r.get()?,
             ports: r.get()?,
             source_ranges: r.get()?,
